@@ -1,0 +1,130 @@
+"""Bad inputs and the errors they get: each names what is wrong."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skweight import EffectiveNumberWeighter, GroupBalancedWeighter
+
+X = pd.DataFrame({"category": list("aabb"), "gender": list("fmfm"), "x": [1.0] * 4})
+y = np.array([0, 1, 1, 0])
+
+
+@pytest.mark.parametrize(
+    "make, args, kwargs, error, match",
+    [
+        # lengths
+        (lambda: GroupBalancedWeighter(), (X, y[:3]), {}, ValueError,
+         "y has 3 rows but X has 4"),
+        (lambda: GroupBalancedWeighter(), (X, y), {"sample_weight": [1, 2]},
+         ValueError, "sample_weight.shape == \\(2,\\), expected \\(4,\\)"),
+        (lambda: GroupBalancedWeighter(balance="groups"), (X, y),
+         {"sensitive_features": ["f", "m"]}, ValueError,
+         "sensitive_features .* has 2 rows but X has 4"),
+        # columns
+        (lambda: GroupBalancedWeighter(groups="gendr"), (X, y), {}, ValueError,
+         "Column 'gendr' given in groups is not in X. X has columns: "
+         "\\['category', 'gender', 'x'\\]"),
+        (lambda: GroupBalancedWeighter(groups="gender"), (X.to_numpy(), y), {},
+         ValueError, "groups='gender' names a column, but X is a ndarray"),
+        (lambda: GroupBalancedWeighter(groups=7), (X, y), {}, ValueError,
+         "position 7 given in groups is out of range: X has 3 feature"),
+        (lambda: GroupBalancedWeighter(groups=1.5), (X, y), {}, ValueError,
+         "The 'groups' parameter of GroupBalancedWeighter must be None, an "
+         "instance of 'str'"),
+        (lambda: GroupBalancedWeighter(groups=["gender", 1.5]), (X, y), {},
+         TypeError, "must name columns by str .* got 1.5"),
+        (lambda: GroupBalancedWeighter(groups="gender", strata="gender"), (X, y),
+         {}, ValueError, "both groups and strata"),
+        (lambda: GroupBalancedWeighter(groups="gender"), (X, y),
+         {"sensitive_features": X["gender"]}, ValueError, "not both"),
+        # sample_weight values
+        (lambda: GroupBalancedWeighter(), (X, y), {"sample_weight": [1, -1, 1, 1]},
+         ValueError, "Negative values in data passed to `sample_weight`"),
+        (lambda: GroupBalancedWeighter(), (X, y),
+         {"sample_weight": [1, np.nan, 1, 1]}, ValueError, "NaN"),
+        # empty input
+        (lambda: GroupBalancedWeighter(), (X.iloc[:0], y[:0]), {}, ValueError,
+         "0 sample\\(s\\)"),
+        (lambda: GroupBalancedWeighter(), (np.empty((0, 2)), y[:0]), {},
+         ValueError, "0 sample\\(s\\)"),
+        # targets
+        (lambda: GroupBalancedWeighter(), (X, np.array([[0, 2], [1, 0], [3, 1],
+                                                         [0, 0]])), {},
+         ValueError, "not a binary indicator matrix"),
+        (lambda: GroupBalancedWeighter(), (X, None), {}, ValueError,
+         "requires y to be passed"),
+        (lambda: GroupBalancedWeighter(), (X, [0, None, 1, 1]), {}, ValueError,
+         "y has 1 missing label"),
+        # balance modes that need what is not there
+        (lambda: GroupBalancedWeighter(balance="joint"), (X, y), {}, ValueError,
+         "balance='joint' needs group columns"),
+        (lambda: GroupBalancedWeighter(groups="gender", balance="label"), (X, y),
+         {}, ValueError, "would ignore the group columns"),
+        # missing values in keys
+        (lambda: GroupBalancedWeighter(groups="gender"),
+         (X.assign(gender=["f", None, "m", "m"]), y), {}, ValueError,
+         "Column 'gender' has 1 missing value\\(s\\) \\(first at row 1\\)"),
+        # parameters
+        (lambda: GroupBalancedWeighter(scheme="inv"), (X, y), {}, ValueError,
+         "The 'scheme' parameter of GroupBalancedWeighter must be"),
+        (lambda: GroupBalancedWeighter(strength=1.5), (X, y), {}, ValueError,
+         "The 'strength' parameter"),
+        (lambda: GroupBalancedWeighter(max_weight=0.5), (X, y), {}, ValueError,
+         "The 'max_weight' parameter"),
+        (lambda: EffectiveNumberWeighter(beta=1.0), (X, y), {}, ValueError,
+         "The 'beta' parameter of EffectiveNumberWeighter"),
+        (lambda: GroupBalancedWeighter(scheme=lambda n: n[:1]), (X, y), {},
+         ValueError, "must return one factor per count"),
+        (lambda: GroupBalancedWeighter(scheme=lambda n: -n), (X, y), {},
+         ValueError, "finite, non-negative"),
+        (lambda: GroupBalancedWeighter(), (None, None), {}, ValueError,
+         "nothing else to count"),
+    ],
+)
+def test_bad_fit_input(make, args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        make().fit(*args, **kwargs)
+
+
+def test_unseen_value_in_weight():
+    est = GroupBalancedWeighter(groups="gender").fit(X, y)
+    with pytest.raises(ValueError, match="Column 'gender' has value\\(s\\) not seen "
+                                         "during fit: \\['x'\\]"):
+        est.weight(pd.DataFrame({"gender": ["f", "x"]}))
+
+
+def test_unseen_label_in_weight():
+    est = GroupBalancedWeighter().fit(X, y)
+    with pytest.raises(ValueError, match="not seen during fit: \\[5\\]"):
+        est.weight(X, [0, 1, 5, 0])
+
+
+def test_weight_before_fit():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        GroupBalancedWeighter().weight(X, y)
+
+
+def test_partial_fit_with_other_columns():
+    est = GroupBalancedWeighter(groups="gender").partial_fit(X, y)
+    with pytest.raises(ValueError, match="group columns: \\['gender'\\] at fit, "
+                                         "\\['g'\\] now"):
+        est.set_params(groups=None).partial_fit(
+            X, y, sensitive_features=pd.Series(X["gender"].to_numpy(), name="g"))
+
+
+def test_too_many_cells():
+    n = 300
+    Xw = pd.DataFrame({f"c{i}": np.arange(n) for i in range(4)})
+    with pytest.raises(ValueError, match="define 8100000000 cells, more than the \\d+ skweight keeps"):
+        GroupBalancedWeighter(groups=["c0", "c1", "c2"], strata="c3").fit(Xw)
+
+
+def test_multilabel_values_and_class_without_positives():
+    Y = np.array([[1, 0], [0, 0], [1, 0], [0, 0]])
+    with pytest.raises(ValueError, match="not a binary indicator"):
+        GroupBalancedWeighter().fit(X, Y * 2)
+    est = GroupBalancedWeighter().fit(X, Y)
+    assert np.isinf(est.pos_weight_[1])
