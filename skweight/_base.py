@@ -312,7 +312,7 @@ class BaseWeighter(BaseEstimator):
         self.n_cells_ = len(table)
 
     def _gather(self, ids, unknown, sample_weight, check_unseen=False):
-        factors = self._factors[ids]
+        factors = np.take(self._factors, ids)
         if check_unseen:
             unseen = np.isnan(factors)
             if unknown is not None:

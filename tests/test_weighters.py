@@ -319,3 +319,28 @@ def test_refit_resets_state():
     est.fit(X, y)
     est.fit(X.iloc[:4], y[:4])
     assert est.weight_table_["count"].sum() == 4
+
+
+def test_metadata_routing_delivers_fold_rows():
+    """sensitive_features routed by cross_validate arrive split by fold."""
+    import sklearn
+    from sklearn.model_selection import KFold, cross_validate
+
+    rng = np.random.default_rng(0)
+    Xr = pd.DataFrame({"x": rng.random(40)})
+    yr = rng.integers(0, 2, 40)
+    sex = np.where(np.arange(40) < 20, "f", "m")  # first fold: women only
+
+    def n_groups(est, X, y):
+        return est.weight_table_["sensitive_features_0"].nunique()
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = GroupBalancedWeighter(balance="joint").set_fit_request(
+            sensitive_features=True)
+        res = cross_validate(est, Xr, yr, params={"sensitive_features": sex},
+                             cv=KFold(2), scoring=n_groups,
+                             return_estimator=True)
+    # fold 0 trains on rows 20..39 (men only), fold 1 on rows 0..19
+    tables = [e.weight_table_ for e in res["estimator"]]
+    assert set(tables[0]["sensitive_features_0"]) == {"m"}
+    assert set(tables[1]["sensitive_features_0"]) == {"f"}
