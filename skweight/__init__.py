@@ -6,6 +6,7 @@ return ``sample_weight`` arrays (weighters) or resampled row indices
 """
 
 from ._base import BaseWeighter
+from ._meta import WeightedEstimator
 from ._weighters import EffectiveNumberWeighter, GroupBalancedWeighter
 
 __version__ = "0.1.0"
@@ -14,5 +15,6 @@ __all__ = [
     "BaseWeighter",
     "EffectiveNumberWeighter",
     "GroupBalancedWeighter",
+    "WeightedEstimator",
     "__version__",
 ]

@@ -179,6 +179,14 @@ class BaseWeighter(BaseEstimator):
                  *, reset):
         if reset:
             validate_params(self)
+            if self.normalize is None and (self.strength != 1
+                                           or self.max_weight is not None):
+                raise ValueError(
+                    "normalize=None returns the scheme's raw factors, which "
+                    "strength and max_weight cannot act on; got strength="
+                    f"{self.strength!r}, max_weight={self.max_weight!r}. Use "
+                    "normalize='mean' or 'cells' with them."
+                )
             for attr in ("_counter", "_spec"):
                 if hasattr(self, attr):
                     delattr(self, attr)
@@ -287,7 +295,7 @@ class BaseWeighter(BaseEstimator):
         factors = balanced_factors(
             counts3, balance=balance, scheme=scheme, exact_inverse=exact_inverse,
             strength=self.strength, max_weight=self.max_weight,
-            normalize=self.normalize, n_rows=float(counter.rows.sum()),
+            normalize=self.normalize,
         ).reshape(counter.shape)
         factors[counter.rows == 0] = np.nan
         self._factors = factors.ravel()

@@ -5,6 +5,7 @@ releases; keeping it in one module means one place to fix and one test module
 (``tests/test_compat.py``) that notices first.
 """
 
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
@@ -13,6 +14,7 @@ __all__ = [
     "Interval",
     "StrOptions",
     "check_sample_weight",
+    "safe_indexing",
     "validate_params",
 ]
 
@@ -33,3 +35,13 @@ def check_sample_weight(sample_weight, X):
     returned as is (not copied).
     """
     return _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+
+
+def safe_indexing(X, indices):
+    """Return the rows ``indices`` of ``X``, keeping its type.
+
+    Works for numpy arrays, sparse matrices, pandas objects and lists; used to
+    follow a resampler's ``sample_indices_`` (scikit-learn documents
+    ``_safe_indexing`` publicly despite its leading underscore).
+    """
+    return _safe_indexing(X, indices, axis=0)

@@ -113,7 +113,6 @@ def balanced_factors(
     strength=1.0,
     max_weight=None,
     normalize="mean",
-    n_rows=None,
 ):
     """Return per-cell factors for a count table.
 
@@ -132,11 +131,10 @@ def balanced_factors(
     max_weight : float or None, default=None
         Cap on a factor, as a multiple of the mean factor.
     normalize : {"mean", "cells"} or None, default="mean"
-        Final scaling: weights of mean 1 over ``n_rows`` rows, unit factors
-        summing to the number of units, or none (each stratum keeps exactly
-        its weighted total).
-    n_rows : float, default=None
-        Number of rows behind ``counts`` (for ``normalize="mean"``).
+        Final scaling: factors of weighted mean 1 (the weights keep the
+        incoming total), unit factors summing to the number of units, or
+        none: the scheme's raw factors, with no per-stratum scaling
+        (``strength`` and ``max_weight`` must then keep their defaults).
 
     Returns
     -------
@@ -154,6 +152,9 @@ def balanced_factors(
     unit_totals = np.broadcast_to(totals, units.shape)
 
     factors = np.zeros(units.shape)
+    if normalize is None:
+        return _raw_factors(counts, units, present, unit_totals, totals,
+                            balance=balance, scheme=scheme)
     if balance == "independence":
         group_n = counts.sum(axis=2, keepdims=True)
         label_n = counts.sum(axis=1, keepdims=True)
@@ -190,7 +191,7 @@ def balanced_factors(
     elif normalize == "mean":
         weight_sum = float((units * factors).sum())
         if weight_sum > 0:
-            scale = n_rows / weight_sum
+            scale = float(units.sum()) / weight_sum
             # Mean already 1 up to rounding: keep the closed-form values.
             if abs(scale - 1.0) > 4 * np.finfo(np.float64).eps:
                 factors = factors * scale
@@ -207,3 +208,18 @@ def _clip_factors(units, factors, totals, max_weight):
             break
         factors = _rescale_to_totals(units, np.minimum(factors, cap), totals)
     return factors
+
+
+def _raw_factors(counts, units, present, unit_totals, totals, *, balance, scheme):
+    """The scheme's own factors, unscaled (``normalize=None``)."""
+    factors = np.zeros(units.shape)
+    if balance == "independence":
+        group_n = counts.sum(axis=2, keepdims=True)
+        label_n = counts.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            expected = group_n * label_n / totals
+        factors[present] = (scheme(units[present], unit_totals[present])
+                            / scheme(expected[present], unit_totals[present]))
+    else:
+        factors[present] = scheme(units[present], unit_totals[present])
+    return np.broadcast_to(factors, counts.shape).copy()

@@ -32,10 +32,14 @@ _COMMON_PARAMETERS = """
           ``"label"``.
     normalize : {"mean", "cells"} or None, default="mean"
         Final scaling. ``"mean"``: the weights of the fitted rows have mean 1
-        (scikit-learn's convention). ``"cells"``: the factors of the balanced
-        units (classes, groups or cells) sum to their number (the convention
-        of Cui et al.). None: no rescaling; each stratum keeps exactly its
-        incoming total weight (``n_samples`` without ``sample_weight``).
+        (scikit-learn's convention); with ``sample_weight`` they keep its
+        total, so integer weights act exactly as repeated rows.
+        ``"cells"``: the factors of the balanced units (classes, groups or
+        cells) sum to their number (the convention of Cui et al.). None: the
+        scheme's raw factors, unscaled (``1 / n`` for the inverse scheme,
+        ``(1 - beta) / (1 - beta ** n)`` for the effective number); strata
+        totals are then not kept, and ``strength`` and ``max_weight`` cannot
+        be used.
     strength : float in [0, 1], default=1.0
         0 leaves the weights as they are, 1 applies the full correction, and
         values in between blend the factors linearly (``1 + strength * (f -

@@ -43,7 +43,7 @@ def test_groups_equal_within_strata_and_strata_totals_kept(data):
     """Protects the user story: gender balanced inside each category, the
     category mix unchanged."""
     X, y, sw = data
-    w = GroupBalancedWeighter(groups="group", strata="stratum", normalize=None)
+    w = GroupBalancedWeighter(groups="group", strata="stratum")
     w = w.fit_weight(X, y, sample_weight=sw)
     base = np.ones(len(y)) if sw is None else sw
     assert_allclose(_sums(w, X["stratum"]), _sums(base, X["stratum"]), rtol=1e-9)
@@ -83,12 +83,31 @@ def test_joint_cells_equal_within_strata(data):
 
 @SETTINGS
 @given(tables())
-def test_mean_normalization_gives_mean_one(data):
+def test_mean_normalization_keeps_incoming_total(data):
     X, y, sw = data
+    base = np.ones(len(y)) if sw is None else sw
     for est in (GroupBalancedWeighter(groups="group", balance="joint",
                                       scheme="sqrt_inverse"),
                 EffectiveNumberWeighter(strata="stratum", beta=0.99)):
-        assert_allclose(est.fit_weight(X, y, sample_weight=sw).mean(), 1.0)
+        assert_allclose(est.fit_weight(X, y, sample_weight=sw).sum(), base.sum())
+
+
+@SETTINGS
+@given(tables(), st.data())
+def test_integer_weights_equal_repeated_rows(data, draw):
+    """Protects scikit-learn's sample-weight semantics: weight k == k copies."""
+    X, y, _ = data
+    k = np.array(draw.draw(st.lists(st.integers(0, 3), min_size=len(y),
+                                    max_size=len(y))))
+    if k.sum() == 0:
+        return
+    est = GroupBalancedWeighter(groups="group", strata="stratum",
+                                balance="independence", scheme="log_inverse")
+    w = est.fit_weight(X, y, sample_weight=k)
+    rows = np.repeat(np.arange(len(y)), k)
+    w_rep = est.fit_weight(X.iloc[rows], y[rows])
+    kept = k > 0
+    assert_allclose(w[kept] / k[kept], w_rep[np.cumsum(k)[kept] - 1], rtol=1e-9)
 
 
 @SETTINGS
@@ -135,8 +154,7 @@ def test_partial_fit_chunks_equal_fit(data, draw):
 @given(tables(), st.floats(0.0, 1.0))
 def test_strength_keeps_strata_totals(data, strength):
     X, y, _ = data
-    w = GroupBalancedWeighter(groups="group", strata="stratum", strength=strength,
-                              normalize=None).fit_weight(X, y)
+    w = GroupBalancedWeighter(groups="group", strata="stratum", strength=strength).fit_weight(X, y)
     assert_allclose(_sums(w, X["stratum"]), _sums(np.ones(len(y)), X["stratum"]))
 
 
@@ -144,6 +162,5 @@ def test_strength_keeps_strata_totals(data, strength):
 @given(tables(), st.floats(1.0, 5.0))
 def test_max_weight_keeps_strata_totals(data, cap):
     X, y, _ = data
-    w = GroupBalancedWeighter(strata="stratum", balance="label", max_weight=cap,
-                              normalize=None).fit_weight(X, y)
+    w = GroupBalancedWeighter(strata="stratum", balance="label", max_weight=cap).fit_weight(X, y)
     assert_allclose(_sums(w, X["stratum"]), _sums(np.ones(len(y)), X["stratum"]))

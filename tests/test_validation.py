@@ -80,6 +80,8 @@ y = np.array([0, 1, 1, 0])
          ValueError, "finite, non-negative"),
         (lambda: GroupBalancedWeighter(), (None, None), {}, ValueError,
          "nothing else to count"),
+        (lambda: GroupBalancedWeighter(normalize=None, strength=0.5), (X, y), {},
+         ValueError, "normalize=None returns the scheme's raw factors"),
     ],
 )
 def test_bad_fit_input(make, args, kwargs, error, match):

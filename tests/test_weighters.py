@@ -98,15 +98,33 @@ def test_effective_number_cells_normalization_is_cui():
     assert_allclose(est.weight_table_["factor"], 2 * r / r.sum())
 
 
-def test_normalize_none_keeps_incoming_total():
+def test_normalize_mean_keeps_incoming_total():
     sw = np.array([1.0, 2.0, 1.0, 1.0, 3.0, 2.0])
-    w = GroupBalancedWeighter(balance="label", normalize=None).fit_weight(
-        X, y, sample_weight=sw
-    )
+    w = GroupBalancedWeighter(balance="label").fit_weight(X, y, sample_weight=sw)
     assert_allclose(w.sum(), sw.sum())
-    w_mean = GroupBalancedWeighter(balance="label").fit_weight(X, y, sample_weight=sw)
-    assert_allclose(w_mean.mean(), 1.0)
-    assert_allclose(w_mean / w, w_mean[0] / w[0])
+    # weighted class totals: class 0 (rows 1, 5) has 4, class 1 has 6
+    assert_allclose(w[[1, 5]].sum(), w[[0, 2, 3, 4]].sum())
+    assert_allclose(GroupBalancedWeighter().fit_weight(X, y).mean(), 1.0)
+
+
+@pytest.mark.parametrize(
+    "make, raw",
+    [
+        (lambda: GroupBalancedWeighter(normalize=None), [1 / 2, 1 / 4]),
+        (lambda: EffectiveNumberWeighter(beta=0.9, normalize=None),
+         [0.1 / (1 - 0.9**2), 0.1 / (1 - 0.9**4)]),
+    ],
+)
+def test_normalize_none_gives_raw_scheme_factors(make, raw):
+    w = make().fit_weight(X, y)
+    assert_allclose(w[[1, 5]], raw[0])
+    assert_allclose(w[[0, 2, 3, 4]], raw[1])
+
+
+def test_normalize_none_independence_is_kamiran_calders():
+    a = GroupBalancedWeighter(groups="gender", balance="independence")
+    b = GroupBalancedWeighter(groups="gender", balance="independence", normalize=None)
+    assert_allclose(a.fit_weight(X, y), b.fit_weight(X, y))
 
 
 def test_strength_blends_linearly():
@@ -146,7 +164,7 @@ def test_weight_on_new_rows_uses_learned_table():
 
 def test_sample_weight_multiplies_in():
     sw = np.array([2.0, 1.0, 1.0, 1.0, 1.0, 1.0])
-    est = GroupBalancedWeighter(groups="gender", normalize=None)
+    est = GroupBalancedWeighter(groups="gender")
     w = est.fit_weight(X, y, sample_weight=sw)
     # f carries weight 5 of 7, m 2 of 7: each group gets 3.5
     assert_allclose(w, [2 * 3.5 / 5, 3.5 / 5, 3.5 / 5, 3.5 / 2, 3.5 / 5, 3.5 / 2])
@@ -155,7 +173,7 @@ def test_sample_weight_multiplies_in():
 
 def test_sample_weight_equals_repeated_rows():
     sw = np.array([3, 1, 2, 1, 1, 4])
-    est = GroupBalancedWeighter(groups="gender", balance="independence", normalize=None)
+    est = GroupBalancedWeighter(groups="gender", balance="independence")
     w = est.fit_weight(X, y, sample_weight=sw)
     Xr, yr = X.loc[X.index.repeat(sw)], np.repeat(y, sw)
     wr = est.fit_weight(Xr, yr)
