@@ -7,6 +7,7 @@ return ``sample_weight`` arrays (weighters) or resampled row indices
 
 from ._base import BaseWeighter
 from ._meta import WeightedEstimator
+from ._resample import EpochResampler
 from ._weighters import EffectiveNumberWeighter, GroupBalancedWeighter
 
 __version__ = "0.1.0"
@@ -14,6 +15,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BaseWeighter",
     "EffectiveNumberWeighter",
+    "EpochResampler",
     "GroupBalancedWeighter",
     "WeightedEstimator",
     "__version__",

@@ -1,0 +1,536 @@
+"""EpochResampler: a fresh balanced (or weighted) set of rows every epoch."""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import _KEY_SPEC
+from ._compat import HasMethods, Interval, StrOptions, validate_params
+from ._draw import UnitPlan, order_epoch, systematic_draw
+from ._protocol import (
+    as_labels,
+    check_labels,
+    draw_seed,
+    sampler_tags,
+    take_rows,
+    target_required,
+)
+from ._schemes import BALANCE_MODES
+from ._targets import Units, check_targets, scale_targets
+from ._weighters import GroupBalancedWeighter
+
+_NEEDS_LABEL = ("label", "joint", "independence")
+
+
+class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
+    """Draw a new balanced subset, oversampled set or weighted sample each epoch.
+
+    Fits on the same cells as :class:`GroupBalancedWeighter` (a label, group
+    columns, stratum columns) and returns, for any epoch, the row indices to
+    train on. Epochs are reproducible and can be drawn in any order, in any
+    process: ``epoch_indices(e)`` depends only on the fitted data, the
+    parameters, the seed and ``e``. It is also an imbalanced-learn sampler
+    (:meth:`fit_resample`), usable in ``imblearn.pipeline.Pipeline``.
+
+    Read more in the README's user guide.
+
+    Parameters
+    ----------
+    strategy : {"under", "over", "weights"}, default="under"
+        How an epoch is drawn:
+
+        - ``"under"``: every unit (see ``balance``) is cut to its target
+          (default: the smallest unit of its stratum), without replacement.
+          Rows are *rotated*: a unit of ``n`` rows with target ``t`` is walked
+          through one random permutation per cycle of ``ceil(n / t)`` epochs,
+          ``t`` rows per epoch, so every row is drawn once per cycle (the
+          cycle's last epoch completes its block with rows from the start of
+          the same permutation) and each cycle uses a new permutation.
+        - ``"over"``: every unit is brought up to its target (default: the
+          largest unit of its stratum); each row of a unit with ``n`` rows and
+          target ``t`` appears ``floor(t / n)`` or ``ceil(t / n)`` times per
+          epoch, the extra copies rotating as in ``"under"`` (stratified
+          duplication, not i.i.d. draws).
+        - ``"weights"``: rows are drawn with expected counts proportional to
+          the weights of ``weighter``, by systematic (low-variance)
+          sampling: a row whose expected count is ``c`` is drawn
+          ``floor(c)`` or ``ceil(c)`` times. Inside each cell of the
+          weighter, the rows that get the extra copy are a fresh uniform
+          random subset every epoch. This is the resampling twin of any
+          weighting scheme.
+
+    groups : str, int, list of str or int, default=None
+        Column(s) of ``X`` holding the sensitive groups, as in
+        :class:`GroupBalancedWeighter`; or pass ``sensitive_features`` to
+        :meth:`fit`.
+    strata : str, int, list of str or int, default=None
+        Column(s) of ``X`` defining strata: units are balanced inside each
+        stratum. Or pass ``strata_features`` to :meth:`fit`.
+    balance : {"auto", "label", "groups", "joint", "independence"}, \
+            default="auto"
+        What a *unit* is, inside each stratum: a class (``"label"``), a group
+        (``"groups"``) or a group x label cell (``"joint"``). With
+        ``"independence"`` the units are group x label cells and the default
+        targets are the counts expected if the label were independent of the
+        group, ``n_g * n_y / n`` (Kamiran and Calders' uniform sampling),
+        scaled by the largest factor that needs no duplication (``"under"``)
+        or the smallest that drops no row (``"over"``); every group x label
+        combination must then have rows. ``"auto"``: ``"groups"`` when groups
+        are given, else ``"label"``.
+    weighter : estimator with ``fit_weight``, default=None
+        Only for ``strategy="weights"``: the weighter whose weights drive the
+        draws (cloned at fit), e.g. ``EffectiveNumberWeighter(beta=0.99)``.
+        None: ``GroupBalancedWeighter(groups=groups, strata=strata,
+        balance=balance)``. When given, set ``groups``, ``strata`` and
+        ``balance`` on the weighter, not here.
+    sampling_strategy : dict, callable or int, default=None
+        Rows per unit per epoch for ``"under"`` and ``"over"``:
+
+        - dict: ``{unit key: target}``; units not named keep their size (all
+          rows, once per epoch), as in imbalanced-learn. A unit key is the
+          class label for ``balance="label"`` without strata, else a tuple of
+          its stratum, group and label values, as in ``cell_table_``;
+        - callable: ``f(counts) -> dict``, given ``{unit key: rows}``;
+        - int: the same target for every unit;
+        - None: the defaults described under ``strategy`` and ``balance``.
+
+        ``"under"`` rejects a target above a unit's rows, ``"over"`` one
+        below.
+    n_samples : int, default=None
+        Rows per epoch. For ``"under"``/``"over"`` the per-unit targets are
+        scaled to this total (largest remainders); for ``"weights"`` it is the
+        number of draws (default: the number of fitted rows).
+    shuffle : bool, default=True
+        Return each epoch's indices in random order. If False they come in
+        increasing row order (sequential reads of on-disk data); which rows
+        are drawn does not depend on ``shuffle``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draws. An int makes every epoch reproducible across runs
+        and processes. Otherwise a seed is drawn once at fit (from the global
+        numpy generator for None) and stored in ``seed_``.
+
+    Attributes
+    ----------
+    seed_ : int
+        The seed of every epoch's draws.
+    epoch_size_ : int
+        Number of indices per epoch (equal for all epochs).
+    sampling_strategy_ : dict
+        Rows per unit per epoch, keyed like ``sampling_strategy``; for
+        ``"weights"``, the expected rows per cell of the weighter (floats;
+        empty for a weighter without ``weight_table_``).
+    cell_table_ : pandas.DataFrame
+        One row per unit (``"weights"``: per cell of the weighter): its key
+        values, ``count`` (rows), ``target`` (rows per epoch; expected rows
+        for ``"weights"``) and, for ``"under"``/``"over"``, ``cycle`` (epochs
+        after which every row of the unit has been drawn, counting the extra
+        copies for ``"over"``; 0 if the unit is never drawn). None for a
+        weighter without ``weight_table_``.
+    weighter_ : estimator
+        The fitted weighter: the one used for the weights, or the
+        :class:`GroupBalancedWeighter` whose cells define the units.
+    sample_indices_ : ndarray of shape (epoch_size_,)
+        Set by :meth:`fit_resample`: the rows it returned (epoch 0).
+    n_samples_fit_ : int
+        Number of rows seen during fit.
+    n_features_in_ : int
+        Number of columns of ``X`` during fit (unset when ``X`` is None).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` during fit, when it was a DataFrame.
+
+    See Also
+    --------
+    GroupBalancedWeighter : The same balancing as sample weights.
+    skweight.torch.EpochSampler : Feed the epochs to a PyTorch DataLoader.
+
+    References
+    ----------
+    .. [1] F. Kamiran and T. Calders, "Data preprocessing techniques for
+       classification without discrimination", Knowledge and Information
+       Systems 33, 2012.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight import EpochResampler
+    >>> y = np.array([0] * 6 + [1] * 2)
+    >>> rs = EpochResampler("under", random_state=0).fit(None, y)
+    >>> rs.sampling_strategy_
+    {0: 2, 1: 2}
+    >>> rs.cell_table_
+       label  count  target  cycle
+    0      0      6       2      3
+    1      1      2       2      1
+
+    Every epoch draws 2 rows of each class; the 6 rows of class 0 are all
+    drawn once every 3 epochs:
+
+    >>> epochs = [rs.epoch_indices(e) for e in range(3)]
+    >>> [np.bincount(y[idx]).tolist() for idx in epochs]
+    [[2, 2], [2, 2], [2, 2]]
+    >>> np.unique(np.concatenate(epochs)).tolist()
+    [0, 1, 2, 3, 4, 5, 6, 7]
+    >>> np.array_equal(rs.epoch_indices(2), epochs[2])
+    True
+
+    The imbalanced-learn protocol draws epoch 0:
+
+    >>> X = np.arange(16).reshape(8, 2)
+    >>> X_res, y_res = EpochResampler("over", random_state=0).fit_resample(X, y)
+    >>> np.bincount(y_res).tolist()
+    [6, 6]
+
+    ``"weights"`` draws each row ``floor(c)`` or ``ceil(c)`` times, ``c`` its
+    expected count under the weighter's weights:
+
+    >>> rs = EpochResampler("weights", random_state=0).fit(None, y)
+    >>> rs.sampling_strategy_
+    {0: 4.0, 1: 4.0}
+    >>> np.bincount(rs.epoch_indices(0), minlength=8).tolist()[6:]
+    [2, 2]
+    """
+
+    _estimator_type = "sampler"
+
+    _parameter_constraints = {
+        "strategy": [StrOptions({"under", "over", "weights"})],
+        "groups": _KEY_SPEC,
+        "strata": _KEY_SPEC,
+        "balance": [StrOptions({"auto", *BALANCE_MODES})],
+        "weighter": [HasMethods(["fit_weight"]), None],
+        "sampling_strategy": [dict, callable, Interval(Integral, 0, None, closed="left"),
+                              None],
+        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, strategy="under", *, groups=None, strata=None, balance="auto",
+                 weighter=None, sampling_strategy=None, n_samples=None, shuffle=True,
+                 random_state=None):
+        self.strategy = strategy
+        self.groups = groups
+        self.strata = strata
+        self.balance = balance
+        self.weighter = weighter
+        self.sampling_strategy = sampling_strategy
+        self.n_samples = n_samples
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ #
+    # Public API
+    # ------------------------------------------------------------------ #
+    def fit(self, X, y=None, *, sample_weight=None, sensitive_features=None,
+            strata_features=None):
+        """Learn the units, their targets and the seed.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features) or None
+            The rows. Only the columns named by ``groups`` and ``strata`` are
+            read; None when all keys come as arrays (e.g. labels only).
+        y : array-like of shape (n_samples,), default=None
+            Class labels (a one-hot matrix is read as its argmax). Needed
+            unless the units are groups only.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Only for ``strategy="weights"``: incoming weights, multiplied into
+            the weighter's (see :meth:`GroupBalancedWeighter.fit`).
+        sensitive_features : array-like or DataFrame, default=None
+            Group columns as arrays, instead of naming them with ``groups``.
+        strata_features : array-like or DataFrame, default=None
+            Stratum columns as arrays, instead of naming them with ``strata``.
+
+        Returns
+        -------
+        self : object
+            The fitted resampler.
+        """
+        self._fit(X, y, sample_weight, sensitive_features, strata_features)
+        return self
+
+    def epoch_indices(self, epoch):
+        """Return the row indices of one epoch.
+
+        Parameters
+        ----------
+        epoch : int >= 0
+            The epoch number. Any epoch can be drawn at any time; the same
+            epoch always gives the same indices.
+
+        Returns
+        -------
+        indices : ndarray of intp of shape (epoch_size_,)
+            Row numbers (positions, not pandas labels) into the fitted rows.
+        """
+        check_is_fitted(self, "seed_")
+        if isinstance(epoch, bool) or not isinstance(epoch, Integral):
+            raise TypeError(f"epoch must be an int; got {type(epoch).__name__}.")
+        if epoch < 0:
+            raise ValueError(f"epoch must be >= 0; got {epoch}.")
+        epoch = int(epoch)
+        if self._weights is not None:
+            rows = systematic_draw(self._weights, self.epoch_size_, self.seed_, epoch)
+        else:
+            rows = self._plan.draw(self.seed_, epoch)
+        return order_epoch(rows, self.seed_, epoch, self._shuffle)
+
+    def fit_resample(self, X, y, *, sample_weight=None, sensitive_features=None,
+                     strata_features=None):
+        """Fit, then return the rows of epoch 0.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features)
+            The rows to resample.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight, sensitive_features, strata_features
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        X_resampled : {ndarray, sparse matrix, DataFrame, list}
+            ``X`` indexed by the epoch's rows, of the type of ``X``; a
+            DataFrame keeps its index labels (repeated for duplicated rows).
+        y_resampled : {ndarray, Series, DataFrame, list}
+            ``y`` indexed the same way.
+        """
+        if X is None:
+            raise ValueError(
+                "fit_resample needs X. To draw row indices without data, use "
+                "fit(None, y) and epoch_indices(epoch)."
+            )
+        X_checked = self._fit(X, y, sample_weight, sensitive_features, strata_features)
+        self.sample_indices_ = self.epoch_indices(0)
+        return (take_rows(X, X_checked, self.sample_indices_),
+                take_rows(y, None, self.sample_indices_))
+
+    # ------------------------------------------------------------------ #
+    # Fitting
+    # ------------------------------------------------------------------ #
+    def _fit(self, X, y, sample_weight, sensitive_features, strata_features):
+        validate_params(self)
+        self._check_params(sample_weight)
+        for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        y = as_labels(y)
+        X_checked, n_rows = self._check_X(X, y, sensitive_features, strata_features)
+        if self.strategy == "weights":
+            weighter = (clone(self.weighter) if self.weighter is not None else
+                        GroupBalancedWeighter(groups=self.groups, strata=self.strata,
+                                              balance=self.balance))
+        else:
+            has_groups = self.groups is not None or sensitive_features is not None
+            mode = self._mode(has_groups)
+            if mode in _NEEDS_LABEL and y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the target "
+                    f"y is None (balance={mode!r} uses the label)."
+                )
+            weighter = GroupBalancedWeighter(groups=self.groups, strata=self.strata,
+                                             balance=mode)
+        X_keys = _keys_view(X_checked, n_rows, weighter)
+        kwargs = dict(sensitive_features=sensitive_features,
+                      strata_features=strata_features)
+        if self.strategy == "weights" and (sample_weight is not None
+                                           or not hasattr(weighter, "_fit_cells")):
+            # Weights that vary within cells: systematic sampling over rows.
+            weights = weighter.fit_weight(X_keys, y, sample_weight=sample_weight,
+                                          **kwargs)
+            check_labels(weighter, y)
+            self._fit_row_weights(weighter, weights, n_rows)
+        else:
+            ids, shape3 = weighter._fit_cells(X_keys, y, **kwargs)
+            check_labels(weighter, y)
+            if self.strategy == "weights":
+                self._fit_cell_weights(weighter, ids, shape3, n_rows)
+            else:
+                self._fit_rotation(weighter, ids, shape3, mode)
+        self.weighter_ = weighter
+        self.n_samples_fit_ = n_rows
+        self.seed_ = draw_seed(self.random_state)
+        self._shuffle = bool(self.shuffle)
+        return X_checked
+
+    def _mode(self, has_groups):
+        if self.balance != "auto":
+            return self.balance
+        return "groups" if has_groups else "label"
+
+    def _check_params(self, sample_weight):
+        name = type(self).__name__
+        if self.strategy == "weights":
+            if self.sampling_strategy is not None:
+                raise ValueError(
+                    f"sampling_strategy sets per-unit targets for strategy='under' or "
+                    f"'over'; {name}(strategy='weights') draws in proportion to the "
+                    "weights. Set n_samples for the epoch size instead."
+                )
+            if self.weighter is not None and (
+                self.groups is not None or self.strata is not None
+                or self.balance != "auto"
+            ):
+                raise ValueError(
+                    "Both weighter and groups/strata/balance were given; set "
+                    "groups, strata and balance on the weighter."
+                )
+            return
+        if self.weighter is not None:
+            raise ValueError(
+                f"weighter is only used by strategy='weights'; got "
+                f"strategy={self.strategy!r}. Drop weighter, or use "
+                "strategy='weights'."
+            )
+        if sample_weight is not None:
+            raise ValueError(
+                f"sample_weight is only used by strategy='weights' (it multiplies "
+                f"the weighter's weights); strategy={self.strategy!r} counts rows."
+            )
+
+    def _check_X(self, X, y, sensitive_features, strata_features):
+        """Validate X (sets n_features_in_); return it and the number of rows."""
+        if X is None:
+            for values in (y, sensitive_features, strata_features):
+                if values is not None:
+                    n_rows = len(values) if not isinstance(values, dict) else len(
+                        next(iter(values.values())))
+                    break
+            else:
+                raise ValueError(
+                    f"{type(self).__name__} got X=None and nothing else to count: "
+                    "pass X, y, or sensitive_features."
+                )
+            X_checked = None
+        elif isinstance(X, pd.DataFrame):
+            X_checked = validate_data(self, X, skip_check_array=True)
+            n_rows = X.shape[0]
+        else:
+            X_checked = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=None,
+                                      ensure_all_finite=False)
+            n_rows = X_checked.shape[0]
+        if n_rows == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape=({n_rows}, ...)) while a "
+                f"minimum of 1 is required by {type(self).__name__}."
+            )
+        if y is not None and len(y) != n_rows:
+            raise ValueError(f"y has {len(y)} rows but X has {n_rows}.")
+        return X_checked, n_rows
+
+    def _fit_rotation(self, weighter, ids, shape3, mode):
+        key_columns = _unit_columns(weighter, mode)
+        units = Units(ids, shape3, mode, weighter.weight_table_, key_columns)
+        targets = units.default_targets(self.strategy)
+        if self.sampling_strategy is not None:
+            targets = units.user_targets(self.sampling_strategy, units.counts)
+        if self.n_samples is not None:
+            targets = scale_targets(targets, self.n_samples)
+        check_targets(units, targets, self.strategy, self.n_samples is not None)
+        self._plan = UnitPlan(units.unit_of_row, units.counts, targets)
+        self._weights = None
+        extra = targets % np.maximum(units.counts, 1)
+        cycle = np.where(extra > 0, -(-units.counts // np.maximum(extra, 1)),
+                         np.where(targets > 0, 1, 0))
+        table = weighter.weight_table_.iloc[units.table_rows][key_columns]
+        table = table.reset_index(drop=True)
+        table["count"] = units.counts
+        table["target"] = targets
+        table["cycle"] = cycle
+        self.cell_table_ = table
+        self.sampling_strategy_ = units.as_dict(targets)
+        self.epoch_size_ = int(targets.sum())
+
+    def _fit_cell_weights(self, weighter, ids, shape3, n_rows):
+        """Weights constant within cells: systematic sampling over cells."""
+        table = weighter.weight_table_
+        key_columns = list(table.columns[:-3])
+        units = Units(ids, shape3, "joint", table, key_columns)
+        mass = table["factor"].to_numpy() * units.counts
+        if not np.all(np.isfinite(mass)) or mass.sum() <= 0:
+            raise ValueError("The weighter's factors are not finite and positive.")
+        self.epoch_size_ = int(self.n_samples if self.n_samples is not None else n_rows)
+        expected = self.epoch_size_ * mass / mass.sum()
+        self._plan = UnitPlan(units.unit_of_row, units.counts, expected, fresh=True)
+        self._weights = None
+        table = table[key_columns].reset_index(drop=True)
+        table["count"] = units.counts
+        table["target"] = expected
+        self.cell_table_ = table
+        self.sampling_strategy_ = units.as_dict(expected)
+
+    def _fit_row_weights(self, weighter, weights, n_rows):
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != (n_rows,):
+            raise ValueError(
+                "strategy='weights' needs one weight per row; the weighter returned "
+                f"shape {weights.shape}. A multi-label target gives one weight per "
+                "row and class: resample on 1-D labels instead."
+            )
+        if not np.all(np.isfinite(weights)) or weights.min() < 0:
+            raise ValueError("The weighter returned negative or non-finite weights.")
+        total = weights.sum()
+        if total <= 0:
+            raise ValueError("The weighter's weights sum to 0: nothing to draw.")
+        self._weights = weights
+        self._plan = None
+        self.epoch_size_ = int(self.n_samples if self.n_samples is not None else n_rows)
+        table = getattr(weighter, "weight_table_", None)
+        if table is not None:
+            table = table.iloc[:, :-2].copy()
+            table["target"] = (self.epoch_size_ / total * weighter.weight_table_["factor"]
+                               * weighter.weight_table_["weighted_count"])
+            keys = table.columns[:-2]
+            values = [table[c].tolist() for c in keys]
+            names = values[0] if len(values) == 1 else list(zip(*values))
+            self.sampling_strategy_ = dict(zip(names, table["target"].tolist()))
+        else:
+            self.sampling_strategy_ = {}
+        self.cell_table_ = table
+
+    # ------------------------------------------------------------------ #
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "sampler"
+        # X's columns are keys or passengers, never numbers to compute with.
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.input_tags.sparse = True
+        if self.strategy == "weights" and self.weighter is not None:
+            tags.target_tags.required = target_required(self.weighter)
+        else:
+            mode = self._mode(self.groups is not None)
+            tags.target_tags.required = mode in _NEEDS_LABEL
+        return sampler_tags(tags)
+
+
+# ---------------------------------------------------------------------- #
+# Helpers
+# ---------------------------------------------------------------------- #
+def _keys_view(X_checked, n_rows, weighter):
+    """What the weighter reads: X when it names columns, else a row-count frame."""
+    names_columns = (getattr(weighter, "groups", None) is not None
+                     or getattr(weighter, "strata", None) is not None)
+    if names_columns and X_checked is not None:
+        return X_checked
+    return pd.DataFrame(index=pd.RangeIndex(n_rows)) if X_checked is not None else None
+
+
+def _unit_columns(weighter, mode):
+    """The weight_table_ columns that name a unit of ``mode``."""
+    counter = weighter._counter
+    columns = [e.name for e in counter.strata]
+    if mode in ("groups", "joint", "independence"):
+        columns += [e.name for e in counter.groups]
+    if mode != "groups":
+        columns.append(counter.label.name)
+    return columns
+
+
