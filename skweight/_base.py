@@ -164,6 +164,16 @@ class BaseWeighter(BaseEstimator):
             )
         return ids, self._counter.shape3
 
+    def _key_names(self):
+        """Names of the fitted key columns: ``(strata, groups, label or None)``.
+
+        They are the key columns of ``weight_table_``.
+        """
+        counter = self._counter
+        label = counter.label.name if counter.label is not None else None
+        return ([e.name for e in counter.strata], [e.name for e in counter.groups],
+                label)
+
     # ------------------------------------------------------------------ #
     # Internals shared by the methods above
     # ------------------------------------------------------------------ #

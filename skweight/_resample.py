@@ -525,12 +525,12 @@ def _keys_view(X_checked, n_rows, weighter):
 
 def _unit_columns(weighter, mode):
     """The weight_table_ columns that name a unit of ``mode``."""
-    counter = weighter._counter
-    columns = [e.name for e in counter.strata]
+    strata, groups, label = weighter._key_names()
+    columns = list(strata)
     if mode in ("groups", "joint", "independence"):
-        columns += [e.name for e in counter.groups]
+        columns += groups
     if mode != "groups":
-        columns.append(counter.label.name)
+        columns.append(label)
     return columns
 
 
