@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _dask
 from ._cells import _CellCounter
 from ._compat import Interval, StrOptions, check_sample_weight, validate_params
 from ._keys import check_label, resolve_keys
@@ -70,6 +71,9 @@ class BaseWeighter(BaseEstimator):
         self : object
             The fitted weighter.
         """
+        if _dask.is_dask(X, y, sample_weight, sensitive_features, strata_features):
+            return _dask.fit(self, X, y, sample_weight, sensitive_features,
+                             strata_features)
         self._fit_ids(X, y, sample_weight, sensitive_features, strata_features,
                       reset=True)
         return self
@@ -91,6 +95,9 @@ class BaseWeighter(BaseEstimator):
         self : object
             The weighter, with counts accumulated.
         """
+        if _dask.is_dask(X, y, sample_weight, sensitive_features, strata_features):
+            return _dask.partial_fit(self, X, y, sample_weight, sensitive_features,
+                                     strata_features)
         reset = not hasattr(self, "_counter")
         self._fit_ids(X, y, sample_weight, sensitive_features, strata_features,
                       reset=reset)
@@ -113,6 +120,9 @@ class BaseWeighter(BaseEstimator):
             One weight per row (per row and class for a multi-label target),
             ready for ``fit(X, y, sample_weight=weights)``.
         """
+        if _dask.is_dask(X, y, sample_weight, sensitive_features, strata_features):
+            return _dask.fit_weight(self, X, y, sample_weight, sensitive_features,
+                                    strata_features)
         ids, _, sample_weight = self._fit_ids(
             X, y, sample_weight, sensitive_features, strata_features, reset=True
         )
@@ -132,6 +142,9 @@ class BaseWeighter(BaseEstimator):
         weights : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The learned factor of each row's cell, times ``sample_weight``.
         """
+        if _dask.is_dask(X, y, sample_weight, sensitive_features, strata_features):
+            return _dask.weight(self, X, y, sample_weight, sensitive_features,
+                                strata_features)
         check_is_fitted(self)
         keys = self._prepare(X, y, sample_weight, sensitive_features,
                              strata_features, reset=False)
@@ -164,6 +177,29 @@ class BaseWeighter(BaseEstimator):
             )
         return ids, self._counter.shape3
 
+    def balance_report(self, *, balance=None):
+        """The balance report of the rows this weighter was fit on.
+
+        Shares per stratum x group x label cell before and after weighting,
+        the deviation from balance and the Kish effective sample size,
+        computed from ``weight_table_`` alone; see
+        :func:`skweight.diagnostics.weighter_report`.
+
+        Parameters
+        ----------
+        balance : {"label", "groups", "joint", "independence"}, default=None
+            The balance the ``deviation`` column measures; None: this
+            weighter's.
+
+        Returns
+        -------
+        report : pandas.DataFrame
+            One row per non-empty cell.
+        """
+        from .diagnostics import weighter_report
+
+        return weighter_report(self, balance=balance)
+
     def _key_names(self):
         """Names of the fitted key columns: ``(strata, groups, label or None)``.
 
@@ -186,7 +222,7 @@ class BaseWeighter(BaseEstimator):
         return "groups" if has_groups else "label"
 
     def _fit_ids(self, X, y, sample_weight, sensitive_features, strata_features,
-                 *, reset):
+                 *, reset, counts=None):
         if reset:
             validate_params(self)
             if self.normalize is None and (self.strength != 1
@@ -207,7 +243,10 @@ class BaseWeighter(BaseEstimator):
             strata, groups, label, learn=True,
             handle_missing=self.handle_missing, handle_unknown="error",
         )
-        self._counter.add(ids, sample_weight)
+        if counts is None:
+            self._counter.add(ids, sample_weight)
+        else:  # rows aggregated elsewhere: (rows, weighted) per row of X
+            self._counter.add_counts(ids, *counts)
         self._update_factors()
         return ids, label, sample_weight
 

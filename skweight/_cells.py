@@ -178,6 +178,21 @@ class _CellCounter:
             weighted = np.bincount(flat, weights=sample_weight, minlength=size)
             self.weighted += weighted.reshape(self.rows.shape)
 
+    def add_counts(self, ids, rows, weighted):
+        """Add counts aggregated elsewhere (e.g. per partition of a data set).
+
+        ``rows[i]`` rows of total weight ``weighted[i]`` fall in cell
+        ``ids[i]`` (in every class's cell, for a multi-label target).
+        """
+        if self.multilabel:
+            rows = np.repeat(rows, self.n_classes)
+            weighted = np.repeat(weighted, self.n_classes)
+        flat, size = ids.ravel(), self.rows.size
+        added = np.bincount(flat, weights=rows, minlength=size)
+        self.rows += added.astype(np.int64).reshape(self.rows.shape)
+        added = np.bincount(flat, weights=weighted, minlength=size)
+        self.weighted += added.reshape(self.rows.shape)
+
     # ------------------------------------------------------------------ #
     def cell_frame(self, factors):
         """A DataFrame with one row per non-empty cell."""

@@ -14,7 +14,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ._weighters import GroupBalancedWeighter
 from .datasets import make_product_reviews
-from .diagnostics import effective_sample_size
+from .diagnostics import effective_sample_size, weighter_report
 
 _NUMERIC = ["price", "n_words", "helpful_votes", "account_age_years"]
 
@@ -62,8 +62,10 @@ def run_demo(n_samples=40_000, random_state=0, print_fn=print):
     -------
     results : dict
         ``"shares"`` (female share per category before/after),
-        ``"accuracy"`` (per category and gender, plain and weighted model)
-        and ``"ess"`` (effective sample size of the weights).
+        ``"accuracy"`` (per category and gender, plain and weighted model),
+        ``"ess"`` (effective sample size of the weights), ``"weights"``
+        (the training rows' weights) and ``"report"`` (the weighter's
+        balance report, :func:`skweight.diagnostics.weighter_report`).
     """
     reviews = make_product_reviews(n_samples, random_state=random_state)
     train, test = train_test_split(reviews, test_size=0.5,
@@ -127,4 +129,5 @@ def run_demo(n_samples=40_000, random_state=0, print_fn=print):
                     - accuracy["minority acc. weighted"]).mean()
     out(f"Mean majority-minority accuracy gap: plain {gap_plain:.3f}, "
         f"weighted {gap_weighted:.3f}.")
-    return {"shares": shares, "accuracy": accuracy, "ess": ess}
+    return {"shares": shares, "accuracy": accuracy, "ess": ess, "weights": w,
+            "report": weighter_report(weighter)}

@@ -108,7 +108,7 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
         The classes of the fitted classifier.
     n_features_in_ : int
         Number of columns of ``X`` during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` during fit, when it was a DataFrame.
 
     See Also

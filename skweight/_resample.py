@@ -138,7 +138,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         Number of rows seen during fit.
     n_features_in_ : int
         Number of columns of ``X`` during fit (unset when ``X`` is None).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` during fit, when it was a DataFrame.
 
     See Also

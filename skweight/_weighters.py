@@ -16,7 +16,7 @@ _COMMON_PARAMETERS = """
         Column(s) of ``X`` defining strata: balancing happens inside each
         stratum, and each stratum keeps its total weight. Can instead be
         passed with ``fit(..., strata_features=...)``.
-    balance : {"auto", "label", "groups", "joint", "independence"}, \\
+    balance : {"auto", "label", "groups", "joint", "independence"}, \
             default="auto"
         What becomes balanced inside each stratum (the whole data set without
         strata):
@@ -74,7 +74,7 @@ _COMMON_ATTRIBUTES = """
         ``inf`` for a class without positives.
     n_features_in_ : int
         Number of columns of ``X`` during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` during fit, when it was a DataFrame."""
 
 
@@ -93,7 +93,7 @@ class GroupBalancedWeighter(BaseWeighter):
     Parameters
     ----------
 {_COMMON_PARAMETERS}
-    scheme : {{"inverse", "sqrt_inverse", "log_inverse", "power"}} or callable, \\
+    scheme : {{"inverse", "sqrt_inverse", "log_inverse", "power"}} or callable, \
             default="inverse"
         How a unit's weighted count ``n`` becomes its raw factor before the
         per-stratum scaling: ``1 / n``, ``1 / sqrt(n)``, ``log(1 + N / n)``

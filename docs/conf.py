@@ -1,0 +1,190 @@
+"""Sphinx configuration of the skweight documentation.
+
+Build (warnings are errors)::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+Pages are Markdown (MyST); the API reference is generated from the
+docstrings (autodoc + numpydoc). Two pages are completed at build time, so
+that the build never depends on files or optional modules that may be absent:
+``api.md`` documents only the modules that import, and ``benchmarks.md``
+includes every ``docs/benchmarks/*.md`` table that exists.
+"""
+
+import importlib
+import re
+from pathlib import Path
+
+import skweight
+
+HERE = Path(__file__).resolve().parent
+
+project = "skweight"
+author = "The skweight developers"
+copyright = "The skweight developers, BSD-3-Clause"
+release = version = skweight.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "myst_parser",
+]
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+root_doc = "index"
+# benchmarks/*.md and _generated/*.md are included into pages, not pages.
+exclude_patterns = ["_build", "benchmarks", "_generated", "**/.ipynb_checkpoints"]
+
+myst_enable_extensions = ["colon_fence", "dollarmath"]
+myst_heading_anchors = 3
+
+autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_member_order = "groupwise"
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"skweight {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+html_static_path = []
+
+# ---------------------------------------------------------------------- #
+# The API reference: one section per public module, documented if it imports
+# ---------------------------------------------------------------------- #
+# (title, module, names, what it needs when it does not import)
+API = [
+    ("Weighters", "skweight",
+     ["GroupBalancedWeighter", "EffectiveNumberWeighter", "BaseWeighter"], None),
+    ("Resampling", "skweight", ["EpochResampler"], None),
+    ("Fitting with weights", "skweight", ["WeightedEstimator"], None),
+    ("Pipelines", "skweight.pipeline", ["Pipeline", "make_pipeline"], None),
+    ("Scoring and fairness metrics", "skweight.metrics", None, None),
+    ("Diagnostics", "skweight.diagnostics", None, None),
+    ("Data sets", "skweight.datasets", None, None),
+    ("PyTorch", "skweight.torch", None, "PyTorch (`pip install skweight[torch]`)"),
+    ("Dask", "skweight.dask", None, "dask (`pip install skweight[dask]`)"),
+]
+
+
+def _api_section(title, module_name, names, needs):
+    lines = [f"## {title}", ""]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        what = needs or f"the module `{module_name}`"
+        return lines + [f"Not part of this build: it needs {what}.", ""]
+    present = [n for n in (names or getattr(module, "__all__", [])) if hasattr(module, n)]
+    if not present:
+        return lines + [f"Not part of this build: `{module_name}` has none of "
+                        f"{', '.join(names)} yet.", ""]
+    if names is None and module.__doc__:
+        lines += ["```{eval-rst}", f".. automodule:: {module_name}",
+                  "   :no-members:", "```", ""]
+    for name in present:
+        obj = getattr(module, name)
+        kind = "autoclass" if isinstance(obj, type) else "autofunction"
+        lines += ["```{eval-rst}", f".. {kind}:: {module_name}.{name}", "```", ""]
+    return lines
+
+
+_MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def _heading_levels(text):
+    return [len(m.group(1)) for m in re.finditer(r"^(#+) ", text, re.MULTILINE)]
+
+
+def _benchmark_tables():
+    """The summary (docs/benchmarks/README.md) and every table, as sections."""
+    folder = HERE / "benchmarks"
+    files = sorted(p for p in folder.glob("*.md") if p.name != "README.md")
+    if not files:
+        return ["No benchmark tables in this build."]
+    lines = []
+    readme = folder / "README.md"
+    if readme.exists():
+        text = readme.read_text()
+        text = re.sub(r"\A# [^\n]*\n", "", text)        # the page has its title
+
+        def link(match):
+            label, target = match.groups()
+            table = folder / target
+            if "/" not in target and target.endswith(".md") and table.exists():
+                return f"[{label}](#{Path(target).stem.replace('_', '-')})"
+            return label                                   # outside the docs
+        lines += ["## Latest run", "", _MD_LINK.sub(link, text), ""]
+    for path in files:
+        levels = _heading_levels(path.read_text())
+        offset = max(0, 3 - min(levels)) if levels else 0
+        lines += [f"## {path.stem.replace('_', ' ').capitalize()}", "",
+                  f"```{{include}} /benchmarks/{path.name}",
+                  f":heading-offset: {offset}", ":relative-images:", "```", ""]
+    return lines
+
+
+def _generated(stem):
+    """The table (and plot) an example wrote to docs/_generated, if present."""
+    table, plot = HERE / "_generated" / f"{stem}.md", HERE / "_generated" / f"{stem}.png"
+    if not table.exists():
+        return ["(Run the example to produce its table here.)"]
+    lines = [f"```{{include}} /_generated/{table.name}", "```", ""]
+    if plot.exists():
+        lines += [f"```{{image}} /_generated/{plot.name}", ":width: 100%", "```"]
+    return lines
+
+
+FILL = {
+    "<!-- api-sections -->": lambda: sum((_api_section(*s) for s in API), []),
+    "<!-- benchmark-tables -->": _benchmark_tables,
+    "<!-- adult-reweighing-sweep -->": lambda: _generated("adult_reweighing_sweep"),
+}
+
+
+def _fill(app, docname, source):
+    for marker, make in FILL.items():
+        if marker in source[0]:
+            source[0] = source[0].replace(marker, "\n".join(make()))
+
+
+def _skip_routing_setters(app, what, name, obj, skip, options):
+    # scikit-learn generates set_{method}_request for metadata routing; their
+    # docstrings point into scikit-learn's own documentation.
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+_FIELD = re.compile(r"^(\s*[\w*]+(?:\s*,\s*[\w*]+)*\s+:\s+)(.+)$")
+_TRAILING_UNDERSCORE = re.compile(r"\b([A-Za-z]\w*)_(?=[,)\s]|$)")
+
+
+def _clean_docstring(app, what, name, obj, options, lines):
+    """Prepare docstrings for numpydoc (runs before it).
+
+    - A docstring built from a template may keep "\\" at the end of a
+      parameter line that continues on the next (scikit-learn's convention
+      for long type specs): join the two lines.
+    - In ``name : type`` lines, escape the underscore of fitted-attribute
+      names such as ``(n_features_in_,)``, which reST would read as links.
+    """
+    i = 0
+    while i < len(lines) - 1:
+        if lines[i].endswith("\\"):
+            lines[i:i + 2] = [lines[i][:-1].rstrip() + " " + lines[i + 1].strip()]
+        else:
+            i += 1
+    for i, line in enumerate(lines):
+        field = _FIELD.match(line)
+        if field and "``" not in field.group(2):
+            lines[i] = field.group(1) + _TRAILING_UNDERSCORE.sub(r"\1\\_",
+                                                                  field.group(2))
+
+
+def setup(app):
+    app.connect("source-read", _fill)
+    app.connect("autodoc-process-docstring", _clean_docstring, priority=100)
+    app.connect("autodoc-skip-member", _skip_routing_setters)

@@ -1,0 +1,31 @@
+"""The code in the documentation's pages runs, page by page.
+
+Every ```python block of a page under docs/ runs, in order, in one namespace
+per page, inside a temporary folder. Blocks written as ```{code-block} python
+are shown but not run (e.g. distributed training, which needs several
+processes).
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+PAGES = sorted(p for p in DOCS.rglob("*.md")
+               if "_build" not in p.parts and FENCE.search(p.read_text()))
+NEEDS = {"pytorch.md": "torch", "multilabel.md": "torch",
+         "larger_than_memory.md": "pyarrow", "diagnostics.md": "matplotlib",
+         "dask.md": "dask"}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+def test_page_code_runs(page, tmp_path, monkeypatch):
+    if page.name in NEEDS:
+        pytest.importorskip(NEEDS[page.name])
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "__docs__"}
+    for number, block in enumerate(FENCE.findall(page.read_text())):
+        code = compile(block, f"{page.name}[block {number}]", "exec")
+        exec(code, namespace)  # noqa: S102 - the documentation's own examples
