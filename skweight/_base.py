@@ -233,8 +233,9 @@ class BaseWeighter(BaseEstimator):
                     f"{self.strength!r}, max_weight={self.max_weight!r}. Use "
                     "normalize='mean' or 'cells' with them."
                 )
-            for attr in ("_counter", "_spec"):
-                if hasattr(self, attr):
+            for attr in ("_counter", "_spec", "_weight_table", "classes_",
+                         "pos_weight_", "n_cells_"):
+                if attr in vars(self):
                     delattr(self, attr)
         strata, groups, label, sample_weight = self._prepare(
             X, y, sample_weight, sensitive_features, strata_features, reset=reset
@@ -353,11 +354,10 @@ class BaseWeighter(BaseEstimator):
         self._neutral = (
             float(np.nansum(counter.weighted * factors) / total) if total > 0 else 1.0
         )
-        table = counter.cell_frame(factors)
+        self._weight_table = None  # built on first access of weight_table_
         if counter.multilabel:
             classes = self._label_names or np.arange(counter.n_classes)
             self.classes_ = np.asarray(classes)
-            table["class"] = self.classes_[table["class"].to_numpy()]
             pos = counter.weighted.reshape(counter.shape3)
             pos = pos.reshape(-1, counter.n_classes, pos.shape[1], 2).sum(axis=(0, 2))
             with np.errstate(divide="ignore"):
@@ -365,8 +365,19 @@ class BaseWeighter(BaseEstimator):
         elif counter.label is not None:
             present = counter.rows.sum(axis=tuple(range(counter.rows.ndim - 1))) > 0
             self.classes_ = _sorted_levels(counter.label.levels[present])
-        self.weight_table_ = table
-        self.n_cells_ = len(table)
+        self.n_cells_ = int(np.count_nonzero(counter.rows))
+
+    @property
+    def weight_table_(self):
+        """One row per non-empty cell: keys, counts and factor (see class doc)."""
+        check_is_fitted(self, "n_cells_")
+        if self._weight_table is None:
+            counter = self._counter
+            table = counter.cell_frame(self._factors.reshape(counter.shape))
+            if counter.multilabel:
+                table["class"] = self.classes_[table["class"].to_numpy()]
+            self._weight_table = table
+        return self._weight_table
 
     def _gather(self, ids, unknown, sample_weight, check_unseen=False):
         factors = np.take(self._factors, ids)

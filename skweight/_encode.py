@@ -83,7 +83,7 @@ class _LevelEncoder:
 
         Returns
         -------
-        codes : ndarray of shape (n_samples,), dtype intp
+        codes : ndarray of shape (n_samples,), of an integer dtype
             Never writeable: it may share memory with ``values``.
         has_negative : bool
             Whether any code is ``MISSING`` or ``UNKNOWN``.
@@ -157,7 +157,8 @@ class _LevelEncoder:
 
     def _encode_categorical(self, raw_codes, categories, *, learn):
         mapping = self._map_uniques(categories, learn=learn)
-        raw_codes = raw_codes.astype(np.intp, copy=False)
+        # Categorical codes stay in their small integer dtype: the engine's
+        # ravel_multi_index reads them as they are, faster than a widened copy.
         identity = len(mapping) == 0 or (
             mapping[0] == 0 and np.array_equal(mapping, np.arange(len(mapping)))
         )
