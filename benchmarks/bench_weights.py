@@ -1,14 +1,22 @@
 """Benchmark: computing sample weights, skweight against the bare numpy pipeline and peers.
 
-Data: n rows with a label (2 classes), a 50-level category and a 2-level gender, as
-int codes, strings and pandas Categoricals. Every figure is measured in this run;
-ratios are skweight's time over the other's (below 1: skweight is faster).
+Data: n rows with a label (2 classes), a 50-level category, a 2-level gender and a
+2-level race-like column, as int codes, strings and pandas Categoricals. Every figure
+is measured in this run; ratios are skweight's time over the other's (below 1:
+skweight is faster); peak memory is what tracemalloc traces during one call.
+
+AIF360's ``Reweighing`` (optional; skipped with a message when absent) is compared on
+one protected attribute, on two (gender x race: AIF360 compares one privileged
+intersection against the pooled rest; skweight also balances the four intersections),
+and on string and Categorical columns, where AIF360 needs numeric columns and a
+``BinaryLabelDataset`` built first (both are timed: they are part of the call).
 
     python benchmarks/bench_weights.py            # 1e6 rows
     python benchmarks/bench_weights.py --n 10000000
 """
 
 import argparse
+import gc
 import os
 import platform
 import sys
@@ -29,7 +37,8 @@ def make_data(n, seed=0):
     category = rng.integers(0, 50, n)
     gender = (rng.random(n) < 0.2 + 0.6 * (category / 49)).astype(np.int64)
     label = (rng.random(n) < 0.1 + 0.2 * gender).astype(np.int64)
-    return category, gender, label
+    race = (rng.random(n) < 0.85).astype(np.int64)  # drawn last: the rest is unchanged
+    return category, gender, label, race
 
 
 def numpy_joint(category, gender, label):
@@ -62,19 +71,47 @@ def pandas_groupby(frame):
     return stratum / (n_cells * cell)
 
 
+COLUMNS = ["columns", "skweight best (s)", "skweight median (s)", "against",
+           "other best (s)", "other median (s)", "ratio (best)", "ratio (median)",
+           "target", "skweight peak (MiB)", "other peak (MiB)"]
+
+
+def compare(columns, ours, against, other, *, repeat, other_repeat=None, target=None,
+            other_times=None):
+    """One table row: ``ours()`` against ``other()``, timed and traced side by side.
+
+    ``other_times`` (with its peak) reuses a reference already measured in this run.
+    """
+    t = timeit(ours, repeat=repeat)
+    if other_times is None:
+        other_times = (timeit(other, repeat=other_repeat or repeat), peak_memory(other))
+    (o, o_peak) = other_times
+    return {"columns": columns, "skweight best (s)": f"{t[0]:.3f}",
+            "skweight median (s)": f"{t[1]:.3f}", "against": against,
+            "other best (s)": f"{o[0]:.3f}", "other median (s)": f"{o[1]:.3f}",
+            "ratio (best)": f"{t[0] / o[0]:.2f}", "ratio (median)": f"{t[1] / o[1]:.2f}",
+            "target": "" if target is None else f"<= {target}",
+            "skweight peak (MiB)": f"{peak_memory(ours) / 2**20:.1f}",
+            "other peak (MiB)": f"{o_peak / 2**20:.1f}"}, other_times
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=float, default=1e6, help="rows (default 1e6)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--output", help="also write the report to this markdown file")
     args = parser.parse_args(argv)
-    n = int(args.n)
-    category, gender, label = make_data(n)
+    n, repeat = int(args.n), args.repeat
+    slow = max(2, repeat // 2)  # repeats of the slow peers
+    category, gender, label, race = make_data(n)
     as_str = lambda a, p: np.array([f"{p}{i}" for i in range(a.max() + 1)], dtype=object)[a]  # noqa
     strings = pd.DataFrame({"category": as_str(category, "c"),
-                            "gender": as_str(gender, "g"), "label": label})
-    ints = pd.DataFrame({"category": category, "gender": gender, "label": label})
-    cats = strings.astype({"category": "category", "gender": "category"})
+                            "gender": as_str(gender, "g"), "label": label,
+                            "race": as_str(race, "r")})
+    ints = pd.DataFrame({"category": category, "gender": gender, "label": label,
+                         "race": race})
+    cats = strings.astype({"category": "category", "gender": "category",
+                           "race": "category"})
 
     def sk(frame):
         return GroupBalancedWeighter(groups="gender", strata="category",
@@ -86,48 +123,45 @@ def main(argv=None):
         np.testing.assert_allclose(sk(frame), expected, rtol=1e-12)
 
     rows = []
-    base = timeit(lambda: numpy_joint(category, gender, label), repeat=args.repeat)
-    fact = timeit(lambda: factorize_then_numpy(strings["category"].to_numpy(),
-                                               strings["gender"].to_numpy(), label),
-                  repeat=args.repeat)
-    for name, frame, ref, ref_name, target in (
-        ("int codes", ints, base, "numpy pipeline", 1.5),
-        ("Categorical", cats, base, "numpy pipeline", 1.5),
-        ("strings", strings, fact, "pandas.factorize + numpy pipeline", 1.3),
-    ):
-        t = timeit(lambda: sk(frame), repeat=args.repeat)
-        rows.append({"columns": name, "skweight best (s)": f"{t[0]:.3f}",
-                     "skweight median (s)": f"{t[1]:.3f}", "against": ref_name,
-                     "other best (s)": f"{ref[0]:.3f}", "ratio (best)": f"{t[0] / ref[0]:.2f}",
-                     "target": f"<= {target}"})
-
-    gb = timeit(lambda: pandas_groupby(ints), repeat=max(2, args.repeat // 2))
-    t = timeit(lambda: sk(ints), repeat=args.repeat)
-    rows.append({"columns": "int codes", "skweight best (s)": f"{t[0]:.3f}",
-                 "skweight median (s)": f"{t[1]:.3f}",
-                 "against": "pandas groupby().transform('size')",
-                 "other best (s)": f"{gb[0]:.3f}", "ratio (best)": f"{t[0] / gb[0]:.2f}"})
+    base = fact = None
+    for name, frame, target in (("int codes", ints, 1.5), ("Categorical", cats, 1.5),
+                                ("strings", strings, 1.3)):
+        if name == "strings":
+            row, fact = compare(
+                name, lambda: sk(frame), "pandas.factorize + numpy pipeline",
+                lambda: factorize_then_numpy(strings["category"].to_numpy(),
+                                             strings["gender"].to_numpy(), label),
+                repeat=repeat, target=target, other_times=fact)
+        else:
+            row, base = compare(name, lambda: sk(frame), "numpy pipeline",
+                                lambda: numpy_joint(category, gender, label),
+                                repeat=repeat, target=target, other_times=base)
+        rows.append(row)
+    rows.append(compare("int codes", lambda: sk(ints),
+                        "pandas groupby().transform('size')",
+                        lambda: pandas_groupby(ints), repeat=repeat, other_repeat=slow)[0])
 
     # Label only: against scikit-learn.
-    t = timeit(lambda: GroupBalancedWeighter().fit_weight(None, label), repeat=args.repeat)
-    c = timeit(lambda: compute_sample_weight("balanced", label), repeat=args.repeat)
-    rows.append({"columns": "label only", "skweight best (s)": f"{t[0]:.3f}",
-                 "skweight median (s)": f"{t[1]:.3f}",
-                 "against": "sklearn compute_sample_weight('balanced')",
-                 "other best (s)": f"{c[0]:.3f}", "ratio (best)": f"{t[0] / c[0]:.2f}"})
+    rows.append(compare("label only",
+                        lambda: GroupBalancedWeighter().fit_weight(None, label),
+                        "sklearn compute_sample_weight('balanced')",
+                        lambda: compute_sample_weight("balanced", label),
+                        repeat=repeat)[0])
 
-    rows.extend(_aif360_rows(ints, sk, args.repeat))
+    rows.extend(_aif360_rows(ints, strings, cats, repeat, slow))
 
     mem = peak_memory(lambda: sk(ints))
     report = "\n".join([
-        f"`python benchmarks/bench_weights.py --n {n}`: skweight "
+        f"`python benchmarks/bench_weights.py --n {n} --repeat {repeat}`: skweight "
         f"{skweight.__version__}, numpy {np.__version__}, pandas {pd.__version__}, "
-        f"scikit-learn {sklearn.__version__}, Python {platform.python_version()}, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs; n = {n:,} rows (label, "
-        "50-level category, 2-level gender; balance='joint' within category).",
+        f"scikit-learn {sklearn.__version__}, {_aif360_version()}Python "
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"n = {n:,} rows (label, 50-level category, 2-level gender, 2-level race; "
+        "balance='joint' within category unless the row says otherwise). Best and "
+        f"median of {repeat} runs ({slow} for pandas groupby and AIF360); ratio: "
+        "skweight's time over the other's.",
         "",
-        table(rows, ["columns", "skweight best (s)", "skweight median (s)", "against",
-                     "other best (s)", "ratio (best)", "target"]),
+        table(rows, COLUMNS),
         "",
         f"Peak memory of fit_weight on int codes: {mem / 8 / n:.2f} float64 arrays "
         "of n (target <= 4).",
@@ -139,7 +173,16 @@ def main(argv=None):
     return 0
 
 
-def _aif360_rows(frame, sk, repeat):
+def _aif360_version():
+    try:
+        from importlib.metadata import version
+
+        return f"aif360 {version('aif360')}, "
+    except Exception:  # noqa: BLE001 - not installed: the rows are skipped
+        return ""
+
+
+def _aif360_rows(ints, strings, cats, repeat, slow):
     import logging
 
     logging.getLogger().setLevel(logging.ERROR)  # AIF360 logs its missing extras
@@ -150,15 +193,70 @@ def _aif360_rows(frame, sk, repeat):
         print("AIF360 is not installed: skipping the Reweighing comparison "
               "(pip install aif360).", file=sys.stderr)
         return []
-    data = BinaryLabelDataset(df=frame[["gender", "label"]].astype(float),
-                              label_names=["label"], protected_attribute_names=["gender"])
-    rw = Reweighing(unprivileged_groups=[{"gender": 0}], privileged_groups=[{"gender": 1}])
-    a = timeit(lambda: rw.fit_transform(data), repeat=max(2, repeat // 2))
-    t = timeit(lambda: GroupBalancedWeighter(groups="gender", balance="independence")
-               .fit_weight(frame, frame["label"]), repeat=repeat)
-    return [{"columns": "1 protected attribute", "skweight best (s)": f"{t[0]:.3f}",
-             "skweight median (s)": f"{t[1]:.3f}", "against": "AIF360 Reweighing",
-             "other best (s)": f"{a[0]:.3f}", "ratio (best)": f"{t[0] / a[0]:.2f}"}]
+    gc.freeze()  # AIF360 imports many objects: keep timeit's gc.collect() cheap
+
+    def dataset(frame, protected):
+        return BinaryLabelDataset(df=frame[protected + ["label"]].astype(float),
+                                  label_names=["label"],
+                                  protected_attribute_names=protected)
+
+    def independence(frame, groups):
+        return GroupBalancedWeighter(groups=groups, balance="independence").fit_weight(
+            frame, frame["label"])
+
+    label = ints["label"].to_numpy()
+    rows = []
+
+    # One protected attribute, int codes; the dataset is built once, outside the timing.
+    one = dataset(ints, ["gender"])
+    rw_one = Reweighing(unprivileged_groups=[{"gender": 0}],
+                        privileged_groups=[{"gender": 1}])
+    np.testing.assert_allclose(independence(ints, "gender"),
+                               rw_one.fit_transform(one).instance_weights, rtol=1e-12)
+    rows.append(compare("1 protected attribute", lambda: independence(ints, "gender"),
+                        "AIF360 Reweighing", lambda: rw_one.fit_transform(one),
+                        repeat=repeat, other_repeat=slow)[0])
+
+    # Two protected attributes. AIF360 reweighs one privileged intersection
+    # (gender 1 and race 1) against the pooled rest: the same weights as skweight
+    # on that indicator. skweight's own call balances all four intersections.
+    two = dataset(ints, ["gender", "race"])
+    rw_two = Reweighing(unprivileged_groups=[{"gender": 0}, {"race": 0}],
+                        privileged_groups=[{"gender": 1, "race": 1}])
+
+    def pooled():
+        privileged = (ints["gender"].to_numpy() == 1) & (ints["race"].to_numpy() == 1)
+        return GroupBalancedWeighter(balance="independence").fit_weight(
+            None, label, sensitive_features=privileged)
+
+    np.testing.assert_allclose(pooled(), rw_two.fit_transform(two).instance_weights,
+                               rtol=1e-12)
+    row, aif_two = compare("2 protected attributes, privileged intersection vs rest",
+                           pooled, "AIF360 Reweighing (2 attributes)",
+                           lambda: rw_two.fit_transform(two), repeat=repeat,
+                           other_repeat=slow)
+    rows.append(row)
+    rows.append(compare("2 protected attributes, 4 intersections (skweight)",
+                        lambda: independence(ints, ["gender", "race"]),
+                        "AIF360 Reweighing (2 attributes)", None, repeat=repeat,
+                        other_times=aif_two)[0])
+
+    # String and Categorical columns: AIF360 needs numbers and a BinaryLabelDataset,
+    # so the comparable call starts from the same frame and includes both steps.
+    rw_str = Reweighing(unprivileged_groups=[{"gender": 0}],
+                        privileged_groups=[{"gender": 1}])
+    for name, frame in (("strings", strings), ("Categorical", cats)):
+        def aif(frame=frame):
+            coded = pd.DataFrame({"gender": (frame["gender"] == "g1").to_numpy(),
+                                  "label": frame["label"].to_numpy()})
+            return rw_str.fit_transform(dataset(coded, ["gender"])).instance_weights
+
+        np.testing.assert_allclose(independence(frame, "gender"), aif(), rtol=1e-12)
+        rows.append(compare(f"1 protected attribute, {name}",
+                            lambda frame=frame: independence(frame, "gender"),
+                            "encode + BinaryLabelDataset + AIF360 Reweighing", aif,
+                            repeat=repeat, other_repeat=slow)[0])
+    return rows
 
 
 if __name__ == "__main__":
