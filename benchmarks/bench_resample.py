@@ -179,6 +179,26 @@ def main():
     if ref is not None:
         print(f"  EpochSampler is {ref[0] / ours[0]:.1f}x (best) / "
               f"{ref[1] / ours[1]:.1f}x (median) faster")
+    _size_limit(torch, WeightedRandomSampler, EpochSampler)
+
+
+def _size_limit(torch, WeightedRandomSampler, EpochSampler):
+    """Find, by trying, where WeightedRandomSampler stops working."""
+    print("\n4. The largest number of rows each sampler accepts (10 draws)")
+    for rows in (2**24, 2**24 + 1):
+        try:
+            wrs = WeightedRandomSampler(torch.ones(rows, dtype=torch.float64), 10)
+            list(wrs)
+            verdict = "works"
+        except RuntimeError as exc:
+            verdict = f"fails: {str(exc).splitlines()[0][:70]}"
+        print(f"  WeightedRandomSampler, {rows:,} rows: {verdict}")
+    rows = 2**24 + 1
+    resampler = EpochResampler("weights", n_samples=10, random_state=0)
+    resampler.fit(None, (np.arange(rows) % 3 == 0).astype(np.int8))
+    drawn = list(EpochSampler(resampler))
+    print(f"  EpochSampler('weights'), {rows:,} rows: works ({len(drawn)} draws, "
+          f"largest index {max(drawn):,})")
 
 
 if __name__ == "__main__":

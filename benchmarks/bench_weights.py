@@ -100,6 +100,8 @@ def main(argv=None):
     parser.add_argument("--n", type=float, default=1e6, help="rows (default 1e6)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--output", help="also write the report to this markdown file")
+    parser.add_argument("--no-aif360", action="store_true",
+                        help="skip the AIF360 comparisons (slow at 1e7 rows)")
     args = parser.parse_args(argv)
     n, repeat = int(args.n), args.repeat
     slow = max(2, repeat // 2)  # repeats of the slow peers
@@ -148,11 +150,13 @@ def main(argv=None):
                         lambda: compute_sample_weight("balanced", label),
                         repeat=repeat)[0])
 
-    rows.extend(_aif360_rows(ints, strings, cats, repeat, slow))
+    if not args.no_aif360:
+        rows.extend(_aif360_rows(ints, strings, cats, repeat, slow))
 
     mem = peak_memory(lambda: sk(ints))
     report = "\n".join([
-        f"`python benchmarks/bench_weights.py --n {n} --repeat {repeat}`: skweight "
+        f"`python benchmarks/bench_weights.py --n {n} --repeat {repeat}"
+        f"{' --no-aif360' if args.no_aif360 else ''}`: skweight "
         f"{skweight.__version__}, numpy {np.__version__}, pandas {pd.__version__}, "
         f"scikit-learn {sklearn.__version__}, {_aif360_version()}Python "
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
