@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _dask
 from ._base import _KEY_SPEC
 from ._compat import HasMethods, Interval, StrOptions, validate_params
 from ._draw import UnitPlan, order_epoch, systematic_draw
@@ -315,6 +316,13 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
     # Fitting
     # ------------------------------------------------------------------ #
     def _fit(self, X, y, sample_weight, sensitive_features, strata_features):
+        if type(self) is EpochResampler and _dask.is_dask(
+                X, y, sample_weight, sensitive_features, strata_features):
+            raise TypeError(
+                "EpochResampler works on in-memory data; for a dask DataFrame use "
+                "skweight.dask.DaskEpochResampler, which takes the same parameters "
+                "and returns each epoch's rows as a dask DataFrame."
+            )
         validate_params(self)
         self._check_params(sample_weight)
         for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):

@@ -353,3 +353,12 @@ def test_resampler_on_parquet_read_with_few_columns(tmp_path):
     expected = rs.cell_table_.set_index(["category", "gender", "y"])["target"]
     got = _unit_counts(X_e, ["category", "gender", "y"])
     assert_array_equal(got.reindex(expected.index, fill_value=0), expected)
+
+
+def test_in_memory_resampler_points_to_the_dask_one():
+    from skweight import EpochResampler
+
+    ddf = dd.from_pandas(pd.DataFrame({"g": ["a", "b"] * 5, "y": [0, 1] * 5}),
+                        npartitions=2)
+    with pytest.raises(TypeError, match="skweight.dask.DaskEpochResampler"):
+        EpochResampler("under").fit(ddf, ddf["y"])
