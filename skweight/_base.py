@@ -6,6 +6,7 @@ counting engine (:mod:`skweight._cells`) and turns counts into factors
 (:meth:`BaseWeighter._scheme`).
 """
 
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,7 +25,7 @@ _NEEDS_LABEL = ("label", "joint", "independence")
 _NEEDS_GROUPS = ("groups", "joint", "independence")
 
 
-class BaseWeighter(BaseEstimator):
+class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
     """Base class for weighters: fit on keys, return ``sample_weight``.
 
     Subclasses implement ``_scheme()`` returning ``(func, exact_inverse)``
@@ -213,8 +214,9 @@ class BaseWeighter(BaseEstimator):
     # ------------------------------------------------------------------ #
     # Internals shared by the methods above
     # ------------------------------------------------------------------ #
-    def _scheme(self):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _scheme(self):
+        """Return ``(func, exact_inverse)`` as ``make_scheme`` does."""
 
     def _balance_mode(self, has_groups):
         if self.balance != "auto":

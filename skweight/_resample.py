@@ -323,27 +323,10 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
                 "skweight.dask.DaskEpochResampler, which takes the same parameters "
                 "and returns each epoch's rows as a dask DataFrame."
             )
-        validate_params(self)
-        self._check_params(sample_weight)
-        for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
+        self._reset(sample_weight)
         y = as_labels(y)
         X_checked, n_rows = self._check_X(X, y, sensitive_features, strata_features)
-        if self.strategy == "weights":
-            weighter = (clone(self.weighter) if self.weighter is not None else
-                        GroupBalancedWeighter(groups=self.groups, strata=self.strata,
-                                              balance=self.balance))
-        else:
-            has_groups = self.groups is not None or sensitive_features is not None
-            mode = self._mode(has_groups)
-            if mode in _NEEDS_LABEL and y is None:
-                raise ValueError(
-                    f"{type(self).__name__} requires y to be passed, but the target "
-                    f"y is None (balance={mode!r} uses the label)."
-                )
-            weighter = GroupBalancedWeighter(groups=self.groups, strata=self.strata,
-                                             balance=mode)
+        weighter, mode = self._unit_weighter(y, sensitive_features)
         X_keys = _keys_view(X_checked, n_rows, weighter)
         kwargs = dict(sensitive_features=sensitive_features,
                       strata_features=strata_features)
@@ -366,6 +349,34 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         self.seed_ = draw_seed(self.random_state)
         self._shuffle = bool(self.shuffle)
         return X_checked
+
+    def _reset(self, sample_weight):
+        """Validate the parameters and forget an earlier fit."""
+        validate_params(self)
+        self._check_params(sample_weight)
+        for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+
+    def _unit_weighter(self, y, sensitive_features):
+        """Return ``(weighter, mode)``: the weighter whose cells are drawn from.
+
+        ``mode`` is the balance mode that defines a unit (None for
+        ``strategy="weights"``, whose weighter may be any).
+        """
+        if self.strategy == "weights":
+            weighter = (clone(self.weighter) if self.weighter is not None else
+                        GroupBalancedWeighter(groups=self.groups, strata=self.strata,
+                                              balance=self.balance))
+            return weighter, None
+        mode = self._mode(self.groups is not None or sensitive_features is not None)
+        if mode in _NEEDS_LABEL and y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                f"y is None (balance={mode!r} uses the label)."
+            )
+        return GroupBalancedWeighter(groups=self.groups, strata=self.strata,
+                                     balance=mode), mode
 
     def _mode(self, has_groups):
         if self.balance != "auto":

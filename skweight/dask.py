@@ -33,7 +33,6 @@ import copy
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from . import _dask
@@ -42,7 +41,6 @@ from ._draw import cycle_keys, domain, permute
 from ._protocol import check_labels, draw_seed, take_rows
 from ._resample import EpochResampler, _unit_columns
 from ._targets import Units, check_targets, scale_targets
-from ._weighters import GroupBalancedWeighter
 
 dd = _dask.import_dask()
 dask = _dask.import_dask(core=True)
@@ -230,41 +228,26 @@ n_samples_fit_, n_features_in_, feature_names_in_
 # ---------------------------------------------------------------------- #
 def _fit_plan(rs, X, y, sample_weight, sensitive_features, strata_features):
     """Count units per partition, set the fitted attributes, return the plan."""
-    validate_params(rs)
-    rs._check_params(sample_weight)
-    for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
-        if hasattr(rs, attr):
-            delattr(rs, attr)
+    rs._reset(sample_weight)
     if not isinstance(X, dd.DataFrame):
         raise TypeError(
             f"{type(rs).__name__} on dask data needs X as a dask DataFrame; got "
             f"{type(X).__name__}."
         )
+    if rs.strategy == "weights" and sample_weight is not None:
+        raise ValueError(
+            "strategy='weights' with sample_weight draws rows by weights that "
+            "vary within cells, which is not supported on dask data. Drop "
+            "sample_weight, or compute the epochs in memory."
+        )
+    weighter, mode = rs._unit_weighter(y, sensitive_features)
     if rs.strategy == "weights":
-        if sample_weight is not None:
-            raise ValueError(
-                "strategy='weights' with sample_weight draws rows by weights that "
-                "vary within cells, which is not supported on dask data. Drop "
-                "sample_weight, or compute the epochs in memory."
-            )
-        weighter = (clone(rs.weighter) if rs.weighter is not None else
-                    GroupBalancedWeighter(groups=rs.groups, strata=rs.strata,
-                                          balance=rs.balance))
         if not hasattr(weighter, "_fit_cells"):
             raise TypeError(
                 "strategy='weights' on dask data needs a skweight weighter (weights "
                 f"constant within cells); got {type(weighter).__name__}."
             )
         mode = "joint"
-    else:
-        mode = rs._mode(rs.groups is not None or sensitive_features is not None)
-        if mode in _NEEDS_LABEL and y is None:
-            raise ValueError(
-                f"{type(rs).__name__} requires y to be passed, but the target y is "
-                f"None (balance={mode!r} uses the label)."
-            )
-        weighter = GroupBalancedWeighter(groups=rs.groups, strata=rs.strata,
-                                         balance=mode)
     validate_params(weighter)
     frame, layout = _dask.combine(X, y, None, sensitive_features, strata_features,
                                   x_columns=_dask.key_labels(weighter, X))
