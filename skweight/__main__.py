@@ -1,12 +1,12 @@
 """``python -m skweight``: the command line (without a command, the demo).
 
-The command line itself lives in :mod:`skweight._cli`; ``main`` is re-exported
+The command line itself lives in :mod:`skweight.cli.main`; ``main`` is re-exported
 here for the ``skweight`` console script.
 """
 
 import sys
 
-from ._cli import main
+from .cli.main import main
 
 __all__ = ["main"]
 

@@ -2,21 +2,35 @@
 
 Everything imported here is private in scikit-learn and may move between minor
 releases; keeping it in one module means one place to fix and one test module
-(``tests/test_compat.py``) that notices first.
+(``tests/test_compat.py``) that notices first. Where a newer scikit-learn adds
+a hook (fit callbacks, 1.9), the helpers here fall back to doing nothing on
+older releases.
 """
 
+from contextlib import nullcontext
+
+from sklearn import pipeline as _sk_pipeline
+from sklearn.base import _fit_context
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._user_interface import _print_elapsed_time
 from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
     "HasMethods",
     "Interval",
     "StrOptions",
+    "callback_context",
     "check_sample_weight",
+    "fit_context",
+    "fit_transform_one",
+    "print_elapsed_time",
     "safe_indexing",
     "validate_params",
 ]
+
+fit_context = _fit_context
+print_elapsed_time = _print_elapsed_time
 
 
 def validate_params(estimator):
@@ -31,7 +45,7 @@ def validate_params(estimator):
 def check_sample_weight(sample_weight, X):
     """Validate ``sample_weight`` for ``X``: float64, 1-D, finite, non-negative.
 
-    ``None`` becomes an array of ones. An array that is already valid float64 is
+    None becomes an array of ones. An array that is already valid float64 is
     returned as is (not copied).
     """
     return _check_sample_weight(sample_weight, X, ensure_non_negative=True)
@@ -45,3 +59,41 @@ def safe_indexing(X, indices):
     ``_safe_indexing`` publicly despite its leading underscore).
     """
     return _safe_indexing(X, indices, axis=0)
+
+
+class _NoCallbacks:
+    """The callback context of a scikit-learn without fit callbacks (< 1.9)."""
+
+    def subcontext(self, **kwargs):
+        return self
+
+    def call_on_fit_task_begin(self, **kwargs):
+        pass
+
+    def call_on_fit_task_end(self, **kwargs):
+        pass
+
+    def propagate_callback_context(self, estimator):
+        return nullcontext()
+
+
+def callback_context(estimator, *, task_name="fit", max_subtasks=0):
+    """The root fit-callback context of ``estimator`` (a no-op before 1.9)."""
+    init = getattr(estimator, "_init_callback_context", None)
+    if init is None:
+        return _NoCallbacks()
+    return init(task_name=task_name, max_subtasks=max_subtasks)
+
+
+def fit_transform_one(transformer, X, y, *, message, params, caller, callback_ctx):
+    """Fit and transform one pipeline step as scikit-learn's Pipeline does.
+
+    Returns ``(Xt, fitted transformer)``. Cached by ``memory`` in the
+    pipeline; ``caller`` and ``callback_ctx`` are not part of the result.
+    """
+    with_callbacks = getattr(_sk_pipeline, "_fit_transform_one_with_callbacks", None)
+    if with_callbacks is not None:
+        return with_callbacks(transformer, X, y, None, "Pipeline", message, params,
+                              caller=caller, callback_ctx=callback_ctx)
+    return _sk_pipeline._fit_transform_one(transformer, X, y, None, "Pipeline",
+                                           message, params)

@@ -14,13 +14,13 @@ Fairness metrics on predictions: :func:`selection_rates`,
 :func:`equal_opportunity_difference`.
 """
 
-from ._fairness import (
+from .evaluation.fairness import (
     disparate_impact,
     equal_opportunity_difference,
     selection_rates,
     statistical_parity_difference,
 )
-from ._scoring import group_scores, make_group_scorer, make_weighted_scorer
+from .evaluation.scoring import group_scores, make_group_scorer, make_weighted_scorer
 
 __all__ = [
     "disparate_impact",

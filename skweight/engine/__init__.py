@@ -1,0 +1,14 @@
+"""The counting engine: columns -> codes -> cells -> counts.
+
+The lowest layer of skweight. It knows no estimator and no backend:
+
+- :mod:`.frames`: the dataframe boundary (key columns of any frame, rows back
+  in the caller's type);
+- :mod:`.codes`: integer codes of one column by its native route;
+- :mod:`.encode`: learned, grow-only levels of one column;
+- :mod:`.labels`: the target, checked once;
+- :mod:`.cells`: the cell counter and its named :class:`~.cells.CellSpec`;
+- :mod:`.modes`: the balance modes, one row each;
+- :mod:`.backends`: the registry through which dask and lazy frames are
+  handed to their backends.
+"""

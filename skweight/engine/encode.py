@@ -1,0 +1,183 @@
+"""Learned levels of one key column, and the codes of new rows against them.
+
+A :class:`LevelEncoder` learns the distinct values ("levels") of one column
+from its :class:`~skweight.engine.codes.RawCodes` and maps the raw codes of any
+later rows to the learned ones through a table the size of their distinct
+values: one gather per column, however the raw codes were made.
+
+Levels only ever grow, so codes learned on one chunk stay valid for the next:
+this is what lets ``partial_fit`` merge count tables exactly. The order in
+which levels were learned is an implementation detail; :meth:`canonical_order`
+gives the order every output uses (sorted values, missing last), so that the
+same data gives the same tables from any library and any chunking.
+"""
+
+import numpy as np
+import pandas as pd
+
+from .codes import native_codes
+
+__all__ = ["LevelEncoder", "MISSING", "UNKNOWN"]
+
+MISSING = -1
+UNKNOWN = -2
+
+
+class LevelEncoder:
+    """Learn the levels of one column and encode values as integer codes.
+
+    Parameters
+    ----------
+    name : str
+        The column's name, used in error messages and tables.
+
+    Attributes
+    ----------
+    levels : pandas.Index or None
+        The values learned so far (for integers encoded directly:
+        ``RangeIndex(max + 1)``, a level per integer).
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.levels = None
+        self.missing_code = None
+
+    @property
+    def n_levels(self):
+        return 0 if self.levels is None else len(self.levels)
+
+    def encode(self, values, *, learn, missing="error"):
+        """Return the codes of ``values`` and whether any is negative.
+
+        Parameters
+        ----------
+        values : array-like of shape (n_rows,) or RawCodes
+        learn : bool
+            Whether unseen values become new levels (fit) or get the code
+            ``UNKNOWN`` (applying a fitted table to new rows).
+        missing : {"error", "category"}
+            Whether missing values get the code ``MISSING`` or a level of
+            their own.
+
+        Returns
+        -------
+        codes : ndarray of int of shape (n_rows,)
+            Never writeable: it may share memory with ``values``.
+        has_negative : bool
+            Whether any code is ``MISSING`` or ``UNKNOWN``.
+        """
+        raw = values if hasattr(values, "uniques") else native_codes(values)
+        if raw.uniques is None and self._is_range():
+            codes, has_neg = self._encode_range(raw, learn=learn)
+        else:
+            uniques = raw.uniques if raw.uniques is not None else pd.RangeIndex(raw.size)
+            mapping = self._map_uniques(uniques, learn=learn)
+            codes, has_neg = _apply(raw, mapping)
+        if has_neg and missing == "category":
+            codes, has_neg = self._missing_as_level(codes, learn=learn)
+        codes = codes.view()
+        codes.flags.writeable = False
+        return codes, has_neg
+
+    def decode(self, codes):
+        """Return the level values for ``codes`` (an index into ``levels``)."""
+        return self.levels.take(codes)
+
+    def canonical_order(self):
+        """Learned codes in output order: sorted values, the missing level last.
+
+        Values that do not sort together (mixed types) are ordered by type
+        name, then value.
+        """
+        n = self.n_levels
+        if n == 0:
+            return np.zeros(0, dtype=np.intp)
+        if isinstance(self.levels, pd.RangeIndex):
+            return np.arange(n)
+        present = np.ones(n, dtype=bool)
+        if self.missing_code is not None:
+            present[self.missing_code] = False
+        idx = np.flatnonzero(present)
+        values = self.levels[idx]
+        try:
+            order = np.argsort(np.asarray(values), kind="stable")
+        except TypeError:
+            keys = [(type(v).__name__, v) for v in values]
+            try:
+                order = np.array(sorted(range(len(keys)), key=keys.__getitem__))
+            except TypeError:
+                order = np.array(sorted(range(len(keys)), key=lambda i: repr(keys[i])))
+        order = idx[order]
+        if self.missing_code is not None:
+            order = np.append(order, self.missing_code)
+        return order.astype(np.intp)
+
+    # ------------------------------------------------------------------ #
+    def _is_range(self):
+        return self.levels is None or isinstance(self.levels, pd.RangeIndex)
+
+    def _encode_range(self, raw, *, learn):
+        """Small non-negative integers: the values are their own codes."""
+        codes = raw.codes
+        if learn:
+            if raw.size > self.n_levels:
+                self.levels = pd.RangeIndex(raw.size)
+            return codes, False
+        if raw.size > self.n_levels:
+            codes = np.where(codes < self.n_levels, codes, UNKNOWN)
+            return codes, True
+        return codes, False
+
+    def _map_uniques(self, uniques, *, learn):
+        """Positions of ``uniques`` among the levels (UNKNOWN where absent)."""
+        if self.levels is None:
+            if not learn:  # pragma: no cover - fit always learns first
+                return np.full(len(uniques), UNKNOWN, dtype=np.intp)
+            self.levels = pd.Index(uniques, tupleize_cols=False)
+            return np.arange(len(uniques), dtype=np.intp)
+        if isinstance(self.levels, pd.RangeIndex) and not isinstance(
+                uniques, pd.RangeIndex):
+            # Integers learned as a range meet other values: keep the range
+            # as explicit levels.
+            self.levels = pd.Index(np.arange(self.n_levels), dtype=object)
+        if self.levels.equals(uniques):
+            return np.arange(len(uniques), dtype=np.intp)
+        positions = self.levels.get_indexer(uniques).astype(np.intp, copy=False)
+        new = positions < 0
+        if new.any():
+            if learn:
+                start = len(self.levels)
+                added = pd.Index(uniques[new], tupleize_cols=False)
+                self.levels = self.levels.append(added)
+                positions[new] = np.arange(start, start + new.sum())
+            else:
+                positions[new] = UNKNOWN
+        return positions
+
+    def _missing_as_level(self, codes, *, learn):
+        """Give missing values a level of their own (shown as NaN)."""
+        is_missing = codes == MISSING
+        if not is_missing.any():
+            return codes, bool((codes < 0).any())
+        if self.missing_code is None:
+            if not learn:
+                return codes, True
+            if isinstance(self.levels, pd.RangeIndex) or self.levels is None:
+                self.levels = pd.Index(np.arange(self.n_levels), dtype=object)
+            self.levels = self.levels.append(pd.Index([np.nan], dtype=object))
+            self.missing_code = len(self.levels) - 1
+        codes = np.where(is_missing, self.missing_code, codes)
+        return codes, bool((codes < 0).any())
+
+
+def _apply(raw, mapping):
+    """Map raw codes through ``mapping`` (raw code -> learned code)."""
+    identity = mapping.size == 0 or (
+        mapping[0] == 0 and mapping[-1] == mapping.size - 1
+        and np.array_equal(mapping, np.arange(mapping.size)))
+    if identity:
+        return raw.codes, raw.has_missing
+    # Append MISSING so that the raw code -1 maps to itself.
+    table = np.append(mapping, MISSING)
+    return table[raw.codes], raw.has_missing or bool((mapping < 0).any())

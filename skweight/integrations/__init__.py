@@ -1,0 +1,47 @@
+"""Integrations: the optional libraries, each imported only when used.
+
+- :mod:`.torch`: samplers, datasets and loss weights for PyTorch;
+- :mod:`.dask`: the dask backend and :class:`~.dask.DaskEpochResampler`;
+- :mod:`.lazy`: the backend of lazy frames (polars ``LazyFrame``, DuckDB,
+  ...), through narwhals.
+
+This module registers the backends with the engine
+(:func:`skweight.engine.backends.register_backend`): each with a test that
+recognises its inputs without importing its library, and a loader that
+imports it on first use. A new backend is one module and one line here.
+"""
+
+from ..engine.backends import register_backend
+
+
+def _is_dask(value):
+    module = type(value).__module__
+    return (module == "dask" or module.startswith(("dask.", "dask_expr"))) and hasattr(
+        value, "__dask_graph__")
+
+
+def _load_dask():
+    from .dask.backend import DaskBackend
+
+    return DaskBackend()
+
+
+def _is_lazy(value):
+    import sys
+
+    if "narwhals" not in sys.modules and not any(
+            m in sys.modules for m in ("polars", "duckdb", "pyspark", "sqlframe", "ibis")):
+        return False
+    import narwhals as nw
+
+    return nw.dependencies.is_into_lazyframe(value)
+
+
+def _load_lazy():
+    from .lazy import LazyBackend
+
+    return LazyBackend()
+
+
+register_backend("dask", _is_dask, _load_dask)
+register_backend("lazy", _is_lazy, _load_lazy)

@@ -1,0 +1,361 @@
+"""PyTorch adapters: epoch samplers, weighted datasets and loss weights.
+
+Needs PyTorch (``pip install skweight[torch]``); importing :mod:`skweight`
+itself never imports torch.
+
+- :class:`EpochSampler` feeds a fitted :class:`skweight.EpochResampler` to a
+  ``DataLoader``: a new balanced (or weighted) epoch after every
+  :meth:`~EpochSampler.set_epoch`, sharded across distributed ranks.
+- :class:`WeightedDataset` appends each item's weight, for losses computed
+  with ``reduction="none"`` and reduced by :func:`weighted_mean`.
+- :func:`class_weight_tensor` and :func:`pos_weight_tensor` turn a fitted
+  weighter into the ``weight`` of ``CrossEntropyLoss`` and the ``pos_weight``
+  of ``BCEWithLogitsLoss``.
+"""
+
+import math
+from itertools import chain
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+try:
+    import torch
+    from torch.utils.data import Dataset, Sampler
+except ImportError as exc:  # pragma: no cover - exercised without torch only
+    raise ImportError(
+        "skweight.torch needs PyTorch, which is not installed. Install it with "
+        "`pip install skweight[torch]` (or see https://pytorch.org)."
+    ) from exc
+
+__all__ = [
+    "EpochSampler",
+    "WeightedDataset",
+    "class_weight_tensor",
+    "pos_weight_tensor",
+    "weighted_mean",
+]
+
+# Indices are turned into Python ints this many at a time while iterating.
+_ITER_CHUNK = 1 << 16
+
+
+class WeightedDataset(Dataset):
+    """Wrap a map-style dataset so that items come with their weight appended.
+
+    Parameters
+    ----------
+    dataset : torch.utils.data.Dataset
+        Any map-style dataset (``__getitem__`` and ``__len__``).
+    weights : array-like of shape (n_samples,) or (n_samples, n_classes)
+        One weight per item (or per item and class, e.g. the weight matrix
+        of a multi-label weighter), finite and non-negative.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch.utils.data import TensorDataset
+    >>> from skweight.torch import WeightedDataset
+    >>> data = TensorDataset(torch.tensor([[1.0], [2.0]]), torch.tensor([0, 1]))
+    >>> x, y, w = WeightedDataset(data, [0.5, 1.5])[1]
+    >>> x, y, w
+    (tensor([2.]), tensor(1), tensor(1.5000))
+    """
+
+    def __init__(self, dataset, weights):
+        values = np.asarray(weights, dtype=np.float32)
+        if values.ndim not in (1, 2):
+            raise ValueError(
+                f"weights must be 1-D (one per item) or 2-D (per item and class); "
+                f"got {values.ndim} dimensions."
+            )
+        if len(values) != len(dataset):
+            raise ValueError(
+                f"weights has {len(values)} rows but the dataset has {len(dataset)} "
+                "items."
+            )
+        if not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise ValueError("weights must be finite and non-negative.")
+        self.dataset = dataset
+        self.weights = torch.from_numpy(values)
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, index):
+        item = self.dataset[index]
+        weight = self.weights[index]
+        if isinstance(item, tuple):
+            return (*item, weight)
+        return item, weight
+
+
+class EpochSampler(Sampler):
+    """A ``Sampler`` yielding the indices of a fitted EpochResampler's epochs.
+
+    Like ``DistributedSampler``, call :meth:`set_epoch` at the start of every
+    epoch; each epoch is drawn by ``resampler.epoch_indices(epoch)`` in the
+    process that iterates the sampler (the DataLoader's main process, also
+    with ``num_workers > 0``). With several replicas, every rank draws the
+    same epoch and takes every ``num_replicas``-th index from position
+    ``rank``: the shards are disjoint and, together, cover the epoch.
+
+    Parameters
+    ----------
+    resampler : EpochResampler
+        A fitted resampler, fitted on the dataset's rows in order. With
+        several replicas its ``random_state`` must be an int, so that every
+        rank draws the same epoch.
+    num_replicas : int, default=None
+        Number of processes sharing the epoch. None: the world size of
+        ``torch.distributed`` when it is initialised, else 1.
+    rank : int, default=None
+        This process's rank in ``[0, num_replicas)``. None: the rank of
+        ``torch.distributed`` when it is initialised, else 0.
+    drop_last : bool, default=False
+        When the epoch's size is not a multiple of ``num_replicas``: drop
+        its tail so that every shard has ``floor(size / num_replicas)``
+        indices (True), or pad the epoch by repeating its first indices
+        (wrapping around, as ``DistributedSampler`` does) up to
+        ``ceil(size / num_replicas)`` per shard (False; the padded indices
+        are drawn twice in that epoch).
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch the next iteration draws.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight import EpochResampler
+    >>> from skweight.torch import EpochSampler
+    >>> y = np.array([0] * 6 + [1] * 2)
+    >>> rs = EpochResampler("under", random_state=0).fit(None, y)
+    >>> sampler = EpochSampler(rs)
+    >>> len(sampler)
+    4
+    >>> sampler.set_epoch(1)
+    >>> list(sampler) == rs.epoch_indices(1).tolist()
+    True
+    >>> shards = [list(EpochSampler(rs, num_replicas=3, rank=r)) for r in range(3)]
+    >>> [len(s) for s in shards]
+    [2, 2, 2]
+    """
+
+    def __init__(self, resampler, *, num_replicas=None, rank=None, drop_last=False):
+        check_is_fitted(resampler, "epoch_size_")
+        dist = torch.distributed
+        distributed = dist.is_available() and dist.is_initialized()
+        if num_replicas is None:
+            num_replicas = dist.get_world_size() if distributed else 1
+        if rank is None:
+            rank = dist.get_rank() if distributed else 0
+        if isinstance(num_replicas, bool) or not isinstance(num_replicas, Integral) \
+                or num_replicas < 1:
+            raise ValueError(f"num_replicas must be an int >= 1; got {num_replicas!r}.")
+        if isinstance(rank, bool) or not isinstance(rank, Integral) \
+                or not 0 <= rank < num_replicas:
+            raise ValueError(
+                f"rank must be an int in [0, {num_replicas - 1}]; got {rank!r}."
+            )
+        seed = resampler.random_state
+        shared = isinstance(seed, Integral) and not isinstance(seed, bool)
+        if num_replicas > 1 and not shared:
+            raise ValueError(
+                f"With num_replicas={num_replicas}, every rank must draw the same "
+                "epoch: give the EpochResampler an int random_state (got "
+                f"{seed!r})."
+            )
+        self.resampler = resampler
+        self.num_replicas = int(num_replicas)
+        self.rank = int(rank)
+        self.drop_last = bool(drop_last)
+        self.epoch = 0
+        size = resampler.epoch_size_
+        if self.drop_last:
+            self.num_samples = size // self.num_replicas
+        else:
+            self.num_samples = math.ceil(size / self.num_replicas)
+        if self.num_samples == 0:
+            raise ValueError(
+                f"An epoch of {size} indices gives no index to each of "
+                f"{self.num_replicas} replicas with drop_last=True."
+            )
+        self.total_size = self.num_samples * self.num_replicas
+
+    def set_epoch(self, epoch):
+        """Set the epoch the next iteration draws.
+
+        Parameters
+        ----------
+        epoch : int >= 0
+        """
+        if isinstance(epoch, bool) or not isinstance(epoch, Integral) or epoch < 0:
+            raise ValueError(f"epoch must be an int >= 0; got {epoch!r}.")
+        self.epoch = int(epoch)
+
+    def shard(self):
+        """This rank's indices of the current epoch, as an array."""
+        indices = self.resampler.epoch_indices(self.epoch)
+        if self.total_size > indices.size:  # pad by wrapping around
+            indices = np.resize(indices, self.total_size)
+        return indices[self.rank:self.total_size:self.num_replicas]
+
+    def __iter__(self):
+        shard = self.shard()
+        # Python ints, made a chunk at a time (a 2**24-row epoch would
+        # otherwise hold hundreds of MB of int objects at once).
+        return chain.from_iterable(
+            shard[i:i + _ITER_CHUNK].tolist() for i in range(0, shard.size, _ITER_CHUNK)
+        )
+
+    def __len__(self):
+        return self.num_samples
+
+
+def class_weight_tensor(weighter, classes=None, *, dtype=None, device=None):
+    """Per-class weights of a fitted weighter, for ``CrossEntropyLoss(weight=)``.
+
+    Parameters
+    ----------
+    weighter : GroupBalancedWeighter or EffectiveNumberWeighter
+        Fitted on 1-D class labels, with the label as its only key (the
+        factor of a class must be the same in every group and stratum).
+    classes : array-like, default=None
+        The classes in the order of the model's outputs. None: the
+        weighter's ``classes_`` (sorted, as ``LabelEncoder`` numbers them).
+        A class the weighter did not see raises an error.
+    dtype : torch.dtype, default=None
+        None: ``torch.get_default_dtype()``.
+    device : torch.device or str, default=None
+
+    Returns
+    -------
+    weight : torch.Tensor of shape (n_classes,)
+        The factor of each class.
+
+    Examples
+    --------
+    >>> from skweight import GroupBalancedWeighter
+    >>> from skweight.torch import class_weight_tensor
+    >>> w = GroupBalancedWeighter().fit(None, [0, 0, 0, 1])
+    >>> class_weight_tensor(w)
+    tensor([0.6667, 2.0000])
+    """
+    check_is_fitted(weighter, "weight_table_")
+    if getattr(weighter, "pos_weight_", None) is not None:
+        raise ValueError(
+            "The weighter was fitted on a multi-label indicator target; use "
+            "pos_weight_tensor for BCEWithLogitsLoss."
+        )
+    if not hasattr(weighter, "classes_"):
+        raise ValueError(
+            "The weighter does not use the label (balance='groups'): it has no "
+            "class weights. Use per-row weights (WeightedDataset) instead."
+        )
+    table = weighter.weight_table_
+    label = weighter.cell_spec_.label
+    per_class = table.groupby(label, sort=False, observed=True)["factor"]
+    per_class = per_class.agg(["min", "max"])
+    varies = ~np.isclose(per_class["min"], per_class["max"], rtol=1e-9, atol=0)
+    if varies.any():
+        name = per_class.index[np.flatnonzero(varies)[0]]
+        low, high = per_class.loc[name, ["min", "max"]]
+        name = name.item() if isinstance(name, np.generic) else name
+        raise ValueError(
+            f"The weighter's factor of class {name!r} varies from {low:.4g} to "
+            f"{high:.4g} across groups or strata, so no single class weight "
+            "represents it. Use per-row weights with WeightedDataset and "
+            "weighted_mean instead."
+        )
+    wanted = weighter.classes_ if classes is None else np.asarray(classes)
+    factors = per_class["min"]
+    missing = [c for c in wanted.tolist() if c not in factors.index]
+    if missing:
+        raise ValueError(
+            f"Class(es) {missing} were not seen by the weighter; it knows "
+            f"{np.asarray(weighter.classes_).tolist()}."
+        )
+    values = factors.loc[list(wanted)].to_numpy(dtype=np.float64)
+    return torch.tensor(values, dtype=dtype or torch.get_default_dtype(), device=device)
+
+
+def pos_weight_tensor(weighter, *, dtype=None, device=None):
+    """Per-class ``pos_weight`` for ``BCEWithLogitsLoss`` from a weighter.
+
+    Parameters
+    ----------
+    weighter : GroupBalancedWeighter or EffectiveNumberWeighter
+        Fitted on a multi-label 0/1 indicator target: its ``pos_weight_``
+        (negatives over positives per class) is used.
+    dtype : torch.dtype, default=None
+        None: ``torch.get_default_dtype()``.
+    device : torch.device or str, default=None
+
+    Returns
+    -------
+    pos_weight : torch.Tensor of shape (n_classes,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight import GroupBalancedWeighter
+    >>> from skweight.torch import pos_weight_tensor
+    >>> Y = np.array([[1, 0], [0, 1], [0, 1], [0, 0]])
+    >>> pos_weight_tensor(GroupBalancedWeighter().fit(None, Y))
+    tensor([3., 1.])
+    """
+    check_is_fitted(weighter, "weight_table_")
+    pos_weight = getattr(weighter, "pos_weight_", None)
+    if pos_weight is None:
+        raise ValueError(
+            "The weighter has no pos_weight_: fit it on a multi-label 0/1 "
+            "indicator matrix y of shape (n_samples, n_classes)."
+        )
+    pos_weight = np.asarray(pos_weight, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(pos_weight))
+    if bad.size:
+        names = np.asarray(weighter.classes_)[bad].tolist()
+        raise ValueError(
+            f"Class(es) {names} have no positive rows, so their pos_weight is "
+            "infinite. Drop those classes or add positive examples."
+        )
+    return torch.tensor(pos_weight, dtype=dtype or torch.get_default_dtype(),
+                        device=device)
+
+
+def weighted_mean(loss, weight):
+    """The weighted mean of per-item losses, normalised by the batch's weights.
+
+    Parameters
+    ----------
+    loss : torch.Tensor of shape (batch,) or (batch, ...)
+        Losses computed with ``reduction="none"``.
+    weight : torch.Tensor of shape (batch,) or the shape of ``loss``
+        Item weights (e.g. the last element of a :class:`WeightedDataset`
+        item); a 1-D weight applies to every element of an item's row.
+
+    Returns
+    -------
+    mean : torch.Tensor (scalar)
+        ``sum(weight * loss) / sum(weight)`` over all elements, with the
+        weights broadcast to ``loss``; 0 when the weights sum to 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skweight.torch import weighted_mean
+    >>> weighted_mean(torch.tensor([1.0, 3.0]), torch.tensor([3.0, 1.0]))
+    tensor(1.5000)
+    """
+    if weight.dim() > loss.dim() or loss.shape[:weight.dim()] != weight.shape:
+        raise ValueError(
+            f"weight of shape {tuple(weight.shape)} does not match the leading "
+            f"dimensions of loss of shape {tuple(loss.shape)}."
+        )
+    weight = weight.to(loss.dtype).reshape(
+        weight.shape + (1,) * (loss.dim() - weight.dim())).expand_as(loss)
+    total = weight.sum()
+    return (loss * weight).sum() / total.clamp_min(torch.finfo(loss.dtype).tiny)

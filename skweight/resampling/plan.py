@@ -1,0 +1,245 @@
+"""The one drawing plan: which rows an epoch takes, for every backend.
+
+A plan is built once at fit time from the rows per unit ``n`` and the
+per-epoch targets ``t`` of a strategy. A unit gets ``q = floor(t / n)``
+copies of every row plus ``r`` extra rows, taken as a block of positions of a
+keyed permutation of the unit (:mod:`.permutation`):
+
+- *rotation* (``"under"``, ``"over"``; integer targets): ``r = t - q n``
+  every epoch; epoch ``e`` of a cycle of ``m = ceil(n / r)`` epochs takes
+  positions ``[j r, (j + 1) r)`` modulo ``n`` (``j = e % m``) of the
+  permutation of cycle ``e // m``, so every row is drawn once per cycle and
+  never twice within an epoch;
+- *fresh* (``"weights"``; real targets): the fractional extras of all units
+  are laid end to end and one uniform offset per epoch turns them into
+  ``floor`` or ``ceil`` of each unit's share (systematic sampling), taken from
+  positions ``[0, r)`` of a permutation drawn afresh every epoch.
+
+A row is identified by its unit and its *rank* among the rows of the unit
+(their order in the data, or by a row key the caller names). The plan answers
+the same question two ways: :meth:`DrawingPlan.draw` lists the ranks an
+epoch takes, unit by unit, at ``O(epoch size)`` cost (in memory), and
+:meth:`DrawingPlan.row_counts` says for any rows how often each is drawn
+(dask partitions, lazy queries). Both read the same permutations, so every
+backend draws the same rows.
+"""
+
+import numpy as np
+
+from .permutation import UnitPermutations, cycle_keys
+
+__all__ = ["DrawingPlan", "group_rows", "order_epoch", "systematic_rows"]
+
+# Streams of per-epoch generators: np.random.default_rng([seed, epoch, stream]).
+STREAM_SELECT = 0
+STREAM_ORDER = 1
+
+
+class DrawingPlan:
+    """How many copies and which extra rows each unit gives an epoch.
+
+    Parameters
+    ----------
+    counts : ndarray of int of shape (n_units,)
+        Rows per unit.
+    targets : ndarray of shape (n_units,)
+        Rows to draw from each unit per epoch: int for rotation; float, with
+        an integer sum, for ``fresh=True``.
+    fresh : bool, default=False
+        Fresh permutations and systematic extras every epoch.
+
+    Attributes
+    ----------
+    size : int
+        Rows per epoch.
+    copies : ndarray of int64 of shape (n_units,)
+        Full copies of every row of a unit.
+    extra : ndarray of shape (n_units,)
+        Extra rows per epoch (float expectations when ``fresh``).
+    cycle : ndarray of int64 or None
+        Epochs per rotation cycle (None when ``fresh``).
+    """
+
+    def __init__(self, counts, targets, *, fresh=False):
+        counts = np.asarray(counts, dtype=np.int64)
+        self.n = counts
+        self.fresh = fresh
+        nmax = np.maximum(counts, 1)
+        if fresh:
+            targets = np.asarray(targets, dtype=np.float64)
+            self.size = int(round(float(targets.sum())))
+            copies = np.floor(targets / nmax).astype(np.int64)
+            extra = np.clip(targets - copies * counts, 0, None)
+            full = extra >= counts - 1e-9 * np.maximum(targets, 1)  # rounding
+            copies[full & (counts > 0)] += 1
+            extra[full] = 0.0
+            self.cycle = None
+        else:
+            targets = np.asarray(targets, dtype=np.int64)
+            self.size = int(targets.sum())
+            copies = targets // nmax
+            extra = targets - copies * counts
+            self.cycle = np.where(extra > 0, -(-counts // np.maximum(extra, 1)), 1)
+        self.copies = copies
+        self.extra = extra
+        self.n_extra = self.size - int((copies * counts).sum())
+        self.permutations = UnitPermutations(counts)
+        self.active = np.flatnonzero(extra > 0)
+
+    # ------------------------------------------------------------------ #
+    def blocks(self, seed, epoch):
+        """The epoch's extras: ``(units, r, first position, keys)``.
+
+        Only units with extras this epoch are listed.
+        """
+        units = self.active
+        if self.fresh:
+            r = np.zeros(self.n.size, dtype=np.int64)
+            if self.n_extra > 0 and units.size:
+                rng = np.random.default_rng([seed, epoch, STREAM_SELECT])
+                edges = np.cumsum(self.extra[units])
+                np.minimum(edges, self.n_extra, out=edges)  # rounding
+                edges[-1] = self.n_extra
+                edges = np.floor(edges + rng.random()).astype(np.int64)
+                r[units] = np.diff(edges, prepend=0)
+            units = units[r[units] > 0]
+            return (units, r[units], np.zeros(units.size, dtype=np.int64),
+                    cycle_keys(seed, units, epoch))
+        r = self.extra[units]
+        cycle, block = np.divmod(np.int64(epoch), self.cycle[units])
+        return units, r, block * r, cycle_keys(seed, units, cycle)
+
+    def draw(self, seed, epoch, order, starts):
+        """The rows of one epoch, unit by unit (not shuffled).
+
+        Parameters
+        ----------
+        seed, epoch : int
+        order : ndarray of intp of shape (n_rows,)
+            Row numbers grouped by unit, in rank order within each unit.
+        starts : ndarray of int64 of shape (n_units,)
+            Where each unit's rows start in ``order``.
+
+        Returns
+        -------
+        rows : ndarray of intp of shape (size,)
+        """
+        out = np.empty(self.size, dtype=np.intp)
+        done = 0
+        copied = np.flatnonzero(self.copies > 0)
+        if copied.size:
+            if copied.size == self.n.size:  # every unit: all rows, grouped
+                rows = order
+            else:
+                rows = order[np.repeat(starts[copied], self.n[copied])
+                             + _ranges(self.n[copied])]
+            reps = self.copies[copied]
+            if reps.min() == reps.max() == 1:
+                out[:rows.size] = rows
+                done = rows.size
+            else:
+                rows = np.repeat(rows, np.repeat(reps, self.n[copied]))
+                out[:rows.size] = rows
+                done = rows.size
+        units, r, first, keys = self.blocks(seed, epoch)
+        if units.size:
+            unit_of = np.repeat(units, r)
+            n = self.n[unit_of]
+            pos = _ranges(r) + np.repeat(first, r)
+            np.subtract(pos, n, out=pos, where=pos >= n)  # wrap in the last block
+            ranks = self.permutations.forward(unit_of, pos, np.repeat(keys, r))
+            np.take(order, np.repeat(starts[units], r) + ranks, out=out[done:])
+        return out
+
+    def row_counts(self, seed, epoch, unit, rank):
+        """How often each row, given its unit and rank, is drawn in ``epoch``.
+
+        Parameters
+        ----------
+        seed, epoch : int
+        unit, rank : ndarray of int of shape (n_rows,)
+
+        Returns
+        -------
+        counts : ndarray of int64 of shape (n_rows,)
+        """
+        unit = np.asarray(unit, dtype=np.int64)
+        rank = np.asarray(rank, dtype=np.int64)
+        counts = self.copies[unit].copy()
+        units, r, first, keys = self.blocks(seed, epoch)
+        if not units.size:
+            return counts
+        slot = np.full(self.n.size, -1, dtype=np.int64)
+        slot[units] = np.arange(units.size)
+        rows = np.flatnonzero(slot[unit] >= 0)
+        if not rows.size:
+            return counts
+        s = slot[unit[rows]]
+        position = self.permutations.inverse(unit[rows], rank[rows], keys[s])
+        n = self.n[unit[rows]]
+        counts[rows] += (position - first[s]) % n < r[s]
+        return counts
+
+
+def _ranges(lengths):
+    """``concatenate([arange(k) for k in lengths])`` without a loop."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    out = np.ones(total, dtype=np.int64)
+    if not total:
+        return out
+    starts = np.cumsum(lengths) - lengths
+    nonzero = lengths > 0
+    out[0] = 0
+    idx = starts[nonzero][1:]
+    out[idx] = 1 - lengths[nonzero][:-1]
+    return np.cumsum(out)
+
+
+def systematic_rows(weights, size, seed, epoch):
+    """Draw ``size`` rows with expected counts proportional to ``weights``.
+
+    Systematic sampling over all rows in a fresh random order: a row whose
+    expected count is ``c`` is drawn ``floor(c)`` or ``ceil(c)`` times.
+
+    Parameters
+    ----------
+    weights : ndarray of float64 of shape (n_rows,)
+        Non-negative, with a positive sum.
+    size : int
+    seed, epoch : int
+
+    Returns
+    -------
+    rows : ndarray of intp of shape (size,)
+        Grouped by row in a random order (not shuffled).
+    """
+    rng = np.random.default_rng([seed, epoch, STREAM_SELECT])
+    perm = rng.permutation(weights.size)
+    edges = np.cumsum(weights[perm])
+    edges *= size / edges[-1]
+    np.minimum(edges, size, out=edges)  # rounding must not pass the end
+    edges[-1] = size
+    edges += rng.random()
+    np.floor(edges, out=edges)
+    counts = np.diff(edges.astype(np.int64), prepend=0)
+    return np.repeat(perm, counts)
+
+
+def group_rows(labels, n_labels):
+    """Return row numbers grouped by label (a stable counting sort).
+
+    Labels are narrowed to the smallest unsigned type first: numpy sorts 8-
+    and 16-bit integers with a linear-time radix sort.
+    """
+    dtype = np.min_scalar_type(max(n_labels - 1, 0))
+    return np.argsort(labels.astype(dtype, copy=False), kind="stable")
+
+
+def order_epoch(rows, seed, epoch, shuffle):
+    """Shuffle one epoch's rows in place, or sort them; return them."""
+    if shuffle:
+        np.random.default_rng([seed, epoch, STREAM_ORDER]).shuffle(rows)
+    else:
+        rows.sort()
+    return rows

@@ -1,0 +1,106 @@
+"""The imbalanced-learn side of EpochResampler: labels in, seeds, tags.
+
+imbalanced-learn is never imported here: its tags are built only when a
+session has imported it already (to use its pipeline or checks), so that
+``import skweight`` stays free of it.
+"""
+
+import sys
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
+
+
+def as_labels(y):
+    """Return y for the engine (pandas kept, else an array): one-hot -> argmax."""
+    if y is None:
+        return None
+    if isinstance(y, str):
+        return y
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] == 1:
+            return y.iloc[:, 0]
+        values = y.to_numpy()
+    elif isinstance(y, (pd.Series, pd.Categorical)) or _is_series(y):
+        return y
+    else:
+        values = y.toarray() if sparse.issparse(y) else np.asarray(y)
+        if values.ndim != 2 or values.shape[1] == 1:
+            return values
+    if (values.dtype.kind in "biuf" and np.all((values == 0) | (values == 1))
+            and np.all(values.sum(axis=1) == 1)):
+        return values.argmax(axis=1)
+    raise ValueError(
+        "Multilabel and multioutput targets are not supported by EpochResampler: "
+        f"y has {values.shape[1]} columns and is not one-hot. Resample on 1-D "
+        "class labels."
+    )
+
+
+def _is_series(y):
+    import narwhals as nw
+
+    deps = nw.dependencies
+    return deps.is_polars_series(y) or deps.is_pyarrow_chunked_array(y)
+
+
+def check_labels(weighter, y):
+    """Reject continuous targets and single-class targets when the label is used."""
+    classes = getattr(weighter, "classes_", None)
+    if classes is None or y is None:
+        return
+    kind = type_of_target(np.asarray(classes))
+    if kind == "continuous":
+        raise ValueError(
+            "Unknown label type: continuous. EpochResampler balances class labels; "
+            "y holds non-integer numbers."
+        )
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has one class ({np.asarray(classes).tolist()[0]!r}); balancing the "
+            "label needs at least two classes."
+        )
+
+
+def draw_seed(random_state):
+    """The int seed of the epochs: ``random_state`` itself, or one drawn from it."""
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(0, 2**32 - 1, dtype=np.int64))
+
+
+def target_required(weighter):
+    """Whether ``weighter`` needs y, as its tags say."""
+    try:
+        return bool(weighter.__sklearn_tags__().target_tags.required)
+    except AttributeError:
+        return True
+
+
+def sampler_tags(tags):
+    """Return imbalanced-learn's tags (with ``sampler_tags``) when it is in use.
+
+    ``tags`` (scikit-learn's) are returned unchanged when imblearn has not
+    been imported: its checks read ``tags.sampler_tags``, which only its own
+    ``Tags`` class has.
+    """
+    if "imblearn" not in sys.modules:
+        return tags
+    try:
+        from imblearn.utils._tags import InputTags, SamplerTags, Tags
+    except ImportError:  # pragma: no cover - older imblearn
+        return tags
+    fields = ("estimator_type", "target_tags", "transformer_tags", "classifier_tags",
+              "regressor_tags", "array_api_support", "no_validation",
+              "non_deterministic", "requires_fit", "_skip_test")
+    inputs = {name: getattr(tags.input_tags, name)
+              for name in InputTags.__dataclass_fields__
+              if hasattr(tags.input_tags, name)}
+    inputs["dataframe"] = True
+    return Tags(**{name: getattr(tags, name) for name in fields},
+                input_tags=InputTags(**inputs),
+                sampler_tags=SamplerTags(sample_indices=True))

@@ -1,0 +1,503 @@
+"""EpochResampler: a fresh balanced (or weighted) set of rows every epoch.
+
+The public sequence of every strategy: validate, let the unit weighter count
+the cells, let the strategy (:mod:`.strategies`) set the per-unit targets,
+build the one :class:`~.plan.DrawingPlan`, and draw epochs from it. Inputs
+that are not in memory go to their registered backend.
+"""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._compat import HasMethods, Interval, StrOptions, validate_params
+from ..engine.backends import Inputs, backend_for
+from ..engine.frames import FrameView, n_rows_of, take_rows
+from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES, resolve_mode
+from ..weighting.base import KEY_SPEC
+from ..weighting.weighters import GroupBalancedWeighter
+from .plan import DrawingPlan, group_rows, order_epoch, systematic_rows
+from .protocol import as_labels, check_labels, draw_seed, sampler_tags, target_required
+from .strategies import STRATEGIES
+from .targets import Units
+
+__all__ = ["EpochResampler", "check_epoch"]
+
+
+class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
+    """Draw a new balanced subset, oversampled set or weighted sample each epoch.
+
+    Fits on the same cells as :class:`GroupBalancedWeighter` (a label, group
+    columns, stratum columns) of any dataframe (pandas, polars, pyarrow) or
+    array, and returns, for any epoch, the row indices to train on. Epochs are reproducible and can be drawn in any order, in any
+    process: ``epoch_indices(e)`` depends only on the fitted data, the
+    parameters, the seed and ``e``. It is also an imbalanced-learn sampler
+    (:meth:`fit_resample`), usable in ``imblearn.pipeline.Pipeline``.
+
+    Read more in the README's user guide.
+
+    Parameters
+    ----------
+    strategy : {"under", "over", "weights"}, default="under"
+        How an epoch is drawn:
+
+        - ``"under"``: every unit (see ``balance``) is cut to its target
+          (default: the smallest unit of its stratum), without replacement.
+          Rows are *rotated*: a unit of ``n`` rows with target ``t`` is walked
+          through one random permutation per cycle of ``ceil(n / t)`` epochs,
+          ``t`` rows per epoch, so every row is drawn once per cycle (the
+          cycle's last epoch completes its block with rows from the start of
+          the same permutation) and each cycle uses a new permutation.
+        - ``"over"``: every unit is brought up to its target (default: the
+          largest unit of its stratum); each row of a unit with ``n`` rows and
+          target ``t`` appears ``floor(t / n)`` or ``ceil(t / n)`` times per
+          epoch, the extra copies rotating as in ``"under"`` (stratified
+          duplication, not i.i.d. draws).
+        - ``"weights"``: rows are drawn with expected counts proportional to
+          the weights of ``weighter``, by systematic (low-variance)
+          sampling: a row whose expected count is ``c`` is drawn
+          ``floor(c)`` or ``ceil(c)`` times. Inside each cell of the
+          weighter, the rows that get the extra copy are a fresh uniform
+          random subset every epoch. This is the resampling twin of any
+          weighting scheme.
+
+    groups : str, int, list of str or int, default=None
+        Column(s) of ``X`` holding the sensitive groups, as in
+        :class:`GroupBalancedWeighter`; or pass ``sensitive_features`` to
+        :meth:`fit`.
+    strata : str, int, list of str or int, default=None
+        Column(s) of ``X`` defining strata: units are balanced inside each
+        stratum. Or pass ``strata_features`` to :meth:`fit`.
+    balance : {"auto", "label", "groups", "joint", "independence"}, \
+            default="auto"
+        What a *unit* is, inside each stratum: a class (``"label"``), a group
+        (``"groups"``) or a group x label cell (``"joint"``). With
+        ``"independence"`` the units are group x label cells and the default
+        targets are the counts expected if the label were independent of the
+        group, ``n_g * n_y / n`` (Kamiran and Calders' uniform sampling),
+        scaled by the largest factor that needs no duplication (``"under"``)
+        or the smallest that drops no row (``"over"``); every group x label
+        combination must then have rows. ``"auto"``: ``"groups"`` when groups
+        are given, else ``"label"``.
+    weighter : estimator with ``fit_weight``, default=None
+        Only for ``strategy="weights"``: the weighter whose weights drive the
+        draws (cloned at fit), e.g. ``EffectiveNumberWeighter(beta=0.99)``.
+        None: ``GroupBalancedWeighter(groups=groups, strata=strata,
+        balance=balance)``. When given, set ``groups``, ``strata`` and
+        ``balance`` on the weighter, not here.
+    sampling_strategy : dict, callable or int, default=None
+        Rows per unit per epoch for ``"under"`` and ``"over"``:
+
+        - dict: ``{unit key: target}``; units not named keep their size (all
+          rows, once per epoch), as in imbalanced-learn. A unit key is the
+          class label for ``balance="label"`` without strata, else a tuple of
+          its stratum, group and label values, as in ``cell_table_``;
+        - callable: ``f(counts) -> dict``, given ``{unit key: rows}``;
+        - int: the same target for every unit;
+        - None: the defaults described under ``strategy`` and ``balance``.
+
+        ``"under"`` rejects a target above a unit's rows, ``"over"`` one
+        below.
+    n_samples : int, default=None
+        Rows per epoch. For ``"under"``/``"over"`` the per-unit targets are
+        scaled to this total (largest remainders); for ``"weights"`` it is the
+        number of draws (default: the number of fitted rows).
+    shuffle : bool, default=True
+        Return each epoch's indices in random order. If False they come in
+        increasing row order (sequential reads of on-disk data); which rows
+        are drawn does not depend on ``shuffle``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draws. An int makes every epoch reproducible across runs
+        and processes. Otherwise a seed is drawn once at fit (from the global
+        numpy generator for None) and stored in ``seed_``.
+
+    Attributes
+    ----------
+    seed_ : int
+        The seed of every epoch's draws.
+    epoch_size_ : int
+        Number of indices per epoch (equal for all epochs).
+    sampling_strategy_ : dict
+        Rows per unit per epoch, keyed like ``sampling_strategy``; for
+        ``"weights"``, the expected rows per cell of the weighter (floats;
+        empty for a weighter without ``weight_table_``).
+    cell_table_ : pandas.DataFrame
+        One row per unit (``"weights"``: per cell of the weighter): its key
+        values, ``count`` (rows), ``target`` (rows per epoch; expected rows
+        for ``"weights"``) and, for ``"under"``/``"over"``, ``cycle`` (epochs
+        after which every row of the unit has been drawn, counting the extra
+        copies for ``"over"``; 0 if the unit is never drawn). None for a
+        weighter without ``weight_table_``.
+    weighter_ : estimator
+        The fitted weighter: the one used for the weights, or the
+        :class:`GroupBalancedWeighter` whose cells define the units.
+    sample_indices_ : ndarray of shape (epoch_size_,)
+        Set by :meth:`fit_resample`: the rows it returned (epoch 0).
+    n_samples_fit_ : int
+        Number of rows seen during fit.
+    n_features_in_ : int
+        Number of columns of ``X`` during fit (unset when ``X`` is None).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of ``X`` during fit, when it was a DataFrame.
+
+    See Also
+    --------
+    GroupBalancedWeighter : The same balancing as sample weights.
+    skweight.torch.EpochSampler : Feed the epochs to a PyTorch DataLoader.
+
+    References
+    ----------
+    .. [1] F. Kamiran and T. Calders, "Data preprocessing techniques for
+       classification without discrimination", Knowledge and Information
+       Systems 33, 2012.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight import EpochResampler
+    >>> y = np.array([0] * 6 + [1] * 2)
+    >>> rs = EpochResampler("under", random_state=0).fit(None, y)
+    >>> rs.sampling_strategy_
+    {0: 2, 1: 2}
+    >>> rs.cell_table_
+       label  count  target  cycle
+    0      0      6       2      3
+    1      1      2       2      1
+
+    Every epoch draws 2 rows of each class; the 6 rows of class 0 are all
+    drawn once every 3 epochs:
+
+    >>> epochs = [rs.epoch_indices(e) for e in range(3)]
+    >>> [np.bincount(y[idx]).tolist() for idx in epochs]
+    [[2, 2], [2, 2], [2, 2]]
+    >>> np.unique(np.concatenate(epochs)).tolist()
+    [0, 1, 2, 3, 4, 5, 6, 7]
+    >>> np.array_equal(rs.epoch_indices(2), epochs[2])
+    True
+
+    The imbalanced-learn protocol draws epoch 0:
+
+    >>> X = np.arange(16).reshape(8, 2)
+    >>> X_res, y_res = EpochResampler("over", random_state=0).fit_resample(X, y)
+    >>> np.bincount(y_res).tolist()
+    [6, 6]
+
+    ``"weights"`` draws each row ``floor(c)`` or ``ceil(c)`` times, ``c`` its
+    expected count under the weighter's weights:
+
+    >>> rs = EpochResampler("weights", random_state=0).fit(None, y)
+    >>> rs.sampling_strategy_
+    {0: 4.0, 1: 4.0}
+    >>> np.bincount(rs.epoch_indices(0), minlength=8).tolist()[6:]
+    [2, 2]
+    """
+
+
+    _estimator_type = "sampler"
+
+    _parameter_constraints = {
+        "strategy": [StrOptions(set(STRATEGIES))],
+        "groups": KEY_SPEC,
+        "strata": KEY_SPEC,
+        "balance": [StrOptions({"auto", *MODES})],
+        "weighter": [HasMethods(["fit_weight"]), None],
+        "sampling_strategy": [dict, callable, Interval(Integral, 0, None, closed="left"),
+                              None],
+        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, strategy="under", *, groups=None, strata=None, balance="auto",
+                 weighter=None, sampling_strategy=None, n_samples=None, shuffle=True,
+                 random_state=None):
+        self.strategy = strategy
+        self.groups = groups
+        self.strata = strata
+        self.balance = balance
+        self.weighter = weighter
+        self.sampling_strategy = sampling_strategy
+        self.n_samples = n_samples
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ #
+    # Public API
+    # ------------------------------------------------------------------ #
+    def fit(self, X, y=None, *, sample_weight=None, sensitive_features=None,
+            strata_features=None):
+        """Learn the units, their targets and the seed.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features) or None
+            The rows: any dataframe (pandas, polars, pyarrow), array or sparse
+            matrix. Only the columns named by ``groups`` and ``strata`` are
+            read; None when all keys come as arrays (e.g. labels only).
+        y : array-like of shape (n_samples,) or str, default=None
+            Class labels (a one-hot matrix is read as its argmax), or the name
+            of the label's column in ``X``. Needed unless the units are groups
+            only.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Only for ``strategy="weights"``: incoming weights, multiplied into
+            the weighter's (see :meth:`GroupBalancedWeighter.fit`).
+        sensitive_features : array-like or DataFrame, default=None
+            Group columns as arrays, instead of naming them with ``groups``.
+        strata_features : array-like or DataFrame, default=None
+            Stratum columns as arrays, instead of naming them with ``strata``.
+
+        Returns
+        -------
+        self : object
+            The fitted resampler.
+        """
+        self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features))
+        return self
+
+    def epoch_indices(self, epoch):
+        """Return the row indices of one epoch.
+
+        Parameters
+        ----------
+        epoch : int >= 0
+            The epoch number. Any epoch can be drawn at any time; the same
+            epoch always gives the same indices.
+
+        Returns
+        -------
+        indices : ndarray of intp of shape (epoch_size_,)
+            Row numbers (positions, not pandas labels) into the fitted rows.
+        """
+        check_is_fitted(self, "seed_")
+        epoch = check_epoch(epoch)
+        if self._weights is not None:
+            rows = systematic_rows(self._weights, self.epoch_size_, self.seed_, epoch)
+        else:
+            rows = self._plan.draw(self.seed_, epoch, self._order, self._starts)
+        return order_epoch(rows, self.seed_, epoch, self._shuffle)
+
+    def fit_resample(self, X, y, *, sample_weight=None, sensitive_features=None,
+                     strata_features=None):
+        """Fit, then return the rows of epoch 0.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features)
+            The rows to resample.
+        y : array-like of shape (n_samples,) or str
+            Class labels, or the name of their column in ``X``.
+        sample_weight, sensitive_features, strata_features
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        X_resampled : {ndarray, sparse matrix, DataFrame, list}
+            ``X`` indexed by the epoch's rows, of the type of ``X`` (pandas,
+            polars, pyarrow, ...); a pandas DataFrame keeps its index labels
+            (repeated for duplicated rows).
+        y_resampled : {ndarray, Series, DataFrame, list}
+            ``y`` indexed the same way, of its own type.
+        """
+        if X is None:
+            raise ValueError(
+                "fit_resample needs X. To draw row indices without data, use "
+                "fit(None, y) and epoch_indices(epoch)."
+            )
+        X_checked, y = self._fit(Inputs(X, y, sample_weight, sensitive_features,
+                                        strata_features))
+        self.sample_indices_ = self.epoch_indices(0)
+        array = X_checked if isinstance(X, list) else None
+        return (take_rows(X, self.sample_indices_, array=array),
+                take_rows(y, self.sample_indices_))
+
+    # ------------------------------------------------------------------ #
+    # Fitting
+    # ------------------------------------------------------------------ #
+    def _fit(self, inputs):
+        """Fit on in-memory rows; return ``(X checked, y)``."""
+        backend = backend_for(*inputs)
+        if backend is not None:
+            return backend.fit_resampler(self, inputs)
+        X, y, sample_weight, sensitive_features, strata_features = inputs
+        strategy = self._reset(sample_weight)
+        if isinstance(y, str):
+            y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
+        labels = as_labels(y)
+        X_checked, n_rows = self._check_X(X, labels, sensitive_features,
+                                          strata_features)
+        weighter, mode = self._unit_weighter(labels, sensitive_features)
+        X_keys = _keys_view(X_checked, n_rows, weighter)
+        kwargs = dict(sensitive_features=sensitive_features,
+                      strata_features=strata_features)
+        if strategy.fresh and (sample_weight is not None
+                               or not hasattr(weighter, "_fit_cells")):
+            # Weights that vary within cells: systematic sampling over rows.
+            weights = weighter.fit_weight(X_keys, labels, sample_weight=sample_weight,
+                                          **kwargs)
+            check_labels(weighter, labels)
+            self._fit_row_weights(weighter, weights, n_rows)
+        else:
+            fitted = weighter._fit_cells(X_keys, labels, **kwargs)
+            check_labels(weighter, labels)
+            units = self._fit_units(weighter, fitted, mode, strategy)
+            unit_of_row = units.unit_of_rows(fitted.ids)
+            self._order = group_rows(unit_of_row, len(units))
+            self._starts = np.cumsum(units.counts) - units.counts
+        self._fitted(weighter, n_rows)
+        return X_checked, y
+
+    def _reset(self, sample_weight):
+        """Validate the parameters, forget an earlier fit; return the strategy."""
+        validate_params(self)
+        strategy = STRATEGIES[self.strategy]
+        strategy.check_params(self, sample_weight)
+        for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        self._weights = None
+        return strategy
+
+    def _fitted(self, weighter, n_rows):
+        self.weighter_ = weighter
+        self.n_samples_fit_ = int(n_rows)
+        self.seed_ = draw_seed(self.random_state)
+        self._shuffle = bool(self.shuffle)
+
+    def _unit_weighter(self, y, sensitive_features):
+        """Return ``(weighter, mode)``: the weighter whose cells are drawn from."""
+        if self.strategy == "weights":
+            weighter = (clone(self.weighter) if self.weighter is not None else
+                        GroupBalancedWeighter(groups=self.groups, strata=self.strata,
+                                              balance=self.balance))
+            return weighter, MODES["joint"]
+        mode = resolve_mode(self.balance,
+                            self.groups is not None or sensitive_features is not None)
+        if mode.needs_label and y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                f"y is None (balance={mode.name!r} uses the label)."
+            )
+        return GroupBalancedWeighter(groups=self.groups, strata=self.strata,
+                                     balance=mode.name), mode
+
+    def _fit_units(self, weighter, fitted, mode, strategy):
+        """Units, targets, plan and tables from fitted cells (every backend)."""
+        table = weighter.weight_table_
+        key_columns = _unit_columns(fitted.spec, mode)
+        units = Units(fitted, mode, table, key_columns)
+        targets = strategy.targets(self, units, weighter)
+        self._plan = DrawingPlan(units.counts, targets, fresh=strategy.fresh)
+        base = table.iloc[units.table_rows][key_columns].reset_index(drop=True)
+        self.cell_table_ = strategy.table(units, targets, base)
+        self.sampling_strategy_ = units.as_dict(targets)
+        self.epoch_size_ = self._plan.size
+        self._units = units
+        return units
+
+    def _check_X(self, X, y, sensitive_features, strata_features):
+        """Validate X (sets n_features_in_); return it and the number of rows."""
+        if X is None:
+            for values in (y, sensitive_features, strata_features):
+                if values is not None:
+                    n_rows = n_rows_of(values)
+                    break
+            else:
+                raise ValueError(
+                    f"{type(self).__name__} got X=None and nothing else to count: "
+                    "pass X, y, or sensitive_features."
+                )
+            X_checked = None
+        elif FrameView(X).kind in ("pandas", "polars", "pyarrow", "narwhals"):
+            X_checked = validate_data(self, X, skip_check_array=True)
+            n_rows = FrameView(X).n_rows
+        else:
+            X_checked = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=None,
+                                      ensure_all_finite=False)
+            n_rows = X_checked.shape[0]
+        if n_rows == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape=({n_rows}, ...)) while a "
+                f"minimum of 1 is required by {type(self).__name__}."
+            )
+        if y is not None and n_rows_of(y) != n_rows:
+            raise ValueError(f"y has {n_rows_of(y)} rows but X has {n_rows}.")
+        return X_checked, n_rows
+
+    def _fit_row_weights(self, weighter, weights, n_rows):
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != (n_rows,):
+            raise ValueError(
+                "strategy='weights' needs one weight per row; the weighter returned "
+                f"shape {weights.shape}. A multi-label target gives one weight per "
+                "row and class: resample on 1-D labels instead."
+            )
+        if not np.all(np.isfinite(weights)) or weights.min() < 0:
+            raise ValueError("The weighter returned negative or non-finite weights.")
+        total = weights.sum()
+        if total <= 0:
+            raise ValueError("The weighter's weights sum to 0: nothing to draw.")
+        self._weights = weights
+        self._plan = None
+        self.epoch_size_ = int(self.n_samples if self.n_samples is not None else n_rows)
+        table = getattr(weighter, "weight_table_", None)
+        if table is not None:
+            keys = list(weighter.cell_spec_.key_columns)
+            table = table[keys + ["count"]].copy()
+            table["target"] = (self.epoch_size_ / total * weighter.weight_table_["factor"]
+                               * weighter.weight_table_["weighted_count"])
+            values = [table[c].tolist() for c in keys]
+            names = values[0] if len(values) == 1 else list(zip(*values))
+            self.sampling_strategy_ = dict(zip(names, table["target"].tolist()))
+        else:
+            self.sampling_strategy_ = {}
+        self.cell_table_ = table
+
+    # ------------------------------------------------------------------ #
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "sampler"
+        # X's columns are keys or passengers, never numbers to compute with.
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.input_tags.sparse = True
+        if self.strategy == "weights" and self.weighter is not None:
+            tags.target_tags.required = target_required(self.weighter)
+        else:
+            balance = self.balance if self.balance in MODES else "auto"
+            tags.target_tags.required = resolve_mode(
+                balance, self.groups is not None).needs_label
+        return sampler_tags(tags)
+
+
+def check_epoch(epoch):
+    """An epoch number as a Python int >= 0."""
+    if isinstance(epoch, bool) or not isinstance(epoch, Integral):
+        raise TypeError(f"epoch must be an int; got {type(epoch).__name__}.")
+    if epoch < 0:
+        raise ValueError(f"epoch must be >= 0; got {epoch}.")
+    return int(epoch)
+
+
+def _keys_view(X_checked, n_rows, weighter):
+    """What the weighter reads: X when it names columns, else a row-count frame."""
+    names_columns = (getattr(weighter, "groups", None) is not None
+                     or getattr(weighter, "strata", None) is not None)
+    if names_columns and X_checked is not None:
+        return X_checked
+    return pd.DataFrame(index=pd.RangeIndex(n_rows)) if X_checked is not None else None
+
+
+def _unit_columns(spec, mode):
+    """The cell-table columns that name a unit of ``mode``."""
+    columns = list(spec.strata)
+    if GROUP_AXIS in mode.unit_axes:
+        columns += spec.groups
+    if LABEL_AXIS in mode.unit_axes and spec.label is not None:
+        columns.append(spec.label)
+    return columns

@@ -1,0 +1,114 @@
+"""Resampling strategies: one small class each.
+
+A strategy says which weighter defines the cells, what each unit's target is,
+and whether the plan rotates through its rows (``"under"``, ``"over"``) or
+draws extras afresh every epoch (``"weights"``). Everything else (the units,
+the drawing plan, the epochs) is shared. A new strategy is one class here and
+its name in :data:`STRATEGIES`.
+"""
+
+import numpy as np
+
+from .targets import check_targets, scale_targets
+
+__all__ = ["STRATEGIES", "Strategy"]
+
+
+class Strategy:
+    """The hooks of a resampling strategy.
+
+    Attributes
+    ----------
+    name : str
+    fresh : bool
+        Whether the plan draws extras afresh every epoch (real targets).
+    """
+
+    name = None
+    fresh = False
+
+    def check_params(self, resampler, sample_weight):
+        """Raise for parameters that this strategy would ignore."""
+        if resampler.weighter is not None:
+            raise ValueError(
+                f"weighter is only used by strategy='weights'; got "
+                f"strategy={self.name!r}. Drop weighter, or use strategy='weights'."
+            )
+        if sample_weight is not None:
+            raise ValueError(
+                f"sample_weight is only used by strategy='weights' (it multiplies "
+                f"the weighter's weights); strategy={self.name!r} counts rows."
+            )
+
+    def targets(self, resampler, units, weighter):
+        """Rows per unit per epoch."""
+        targets = units.default_targets(self.name)
+        if resampler.sampling_strategy is not None:
+            targets = units.user_targets(resampler.sampling_strategy, units.counts)
+        if resampler.n_samples is not None:
+            targets = scale_targets(targets, resampler.n_samples)
+        check_targets(units, targets, self.name, resampler.n_samples is not None)
+        return targets
+
+    def table(self, units, targets, base):
+        """The ``cell_table_``: ``base`` (unit keys) with counts and targets."""
+        table = base
+        table["count"] = units.counts
+        table["target"] = targets
+        extra = targets % np.maximum(units.counts, 1)
+        table["cycle"] = np.where(extra > 0, -(-units.counts // np.maximum(extra, 1)),
+                                  np.where(targets > 0, 1, 0))
+        return table
+
+
+class Under(Strategy):
+    """Cut every unit to its target, rotating through its rows."""
+
+    name = "under"
+
+
+class Over(Strategy):
+    """Bring every unit up to its target by stratified duplication."""
+
+    name = "over"
+
+
+class Weights(Strategy):
+    """Draw rows in proportion to a weighter's weights (systematic sampling)."""
+
+    name = "weights"
+    fresh = True
+
+    def check_params(self, resampler, sample_weight):
+        if resampler.sampling_strategy is not None:
+            raise ValueError(
+                "sampling_strategy sets per-unit targets for strategy='under' or "
+                f"'over'; {type(resampler).__name__}(strategy='weights') draws in "
+                "proportion to the weights. Set n_samples for the epoch size instead."
+            )
+        if resampler.weighter is not None and (
+                resampler.groups is not None or resampler.strata is not None
+                or resampler.balance != "auto"):
+            raise ValueError(
+                "Both weighter and groups/strata/balance were given; set groups, "
+                "strata and balance on the weighter."
+            )
+
+    def targets(self, resampler, units, weighter):
+        """Expected rows per cell: epoch size times the cell's share of weight."""
+        table = weighter.weight_table_
+        mass = table["factor"].to_numpy() * table["weighted_count"].to_numpy()
+        if not np.all(np.isfinite(mass)) or mass.sum() <= 0:
+            raise ValueError("The weighter's factors are not finite and positive.")
+        size = resampler.n_samples if resampler.n_samples is not None else \
+            int(units.counts.sum())
+        return size * mass / mass.sum()
+
+    def table(self, units, targets, base):
+        table = base
+        table["count"] = units.counts
+        table["target"] = targets
+        return table
+
+
+STRATEGIES = {cls.name: cls() for cls in (Under, Over, Weights)}

@@ -1,0 +1,232 @@
+"""Units and their per-epoch targets, for the rotating strategies.
+
+A *unit* is what the balance mode equalises inside a stratum
+(:mod:`skweight.engine.modes`): a ``(stratum, label)`` pair for ``"label"``,
+a ``(stratum, group)`` pair for ``"groups"`` and a ``(stratum, group, label)``
+cell for ``"joint"`` and ``"independence"``. :class:`Units` derives them from
+the fitted cells with integer arithmetic on the small table and numbers them
+in canonical order (sorted key values), so the numbering, and with it every
+epoch, is the same for every library the data came from.
+
+Default targets (rows per unit per epoch), inside each stratum:
+
+- ``"under"``: the size of the stratum's smallest unit;
+- ``"over"``: the size of the stratum's largest unit;
+- ``balance="independence"``: the counts a cell would have if the label were
+  independent of the group, ``E = n_g * n_y / n`` (the sizes of Kamiran and
+  Calders' *uniform sampling*), scaled by the largest factor that needs no
+  duplication (``"under"``) or by the smallest factor that drops no row
+  (``"over"``).
+"""
+
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["Units", "check_targets", "scale_targets"]
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class Units:
+    """The units of a set of fitted cells and their row counts.
+
+    Parameters
+    ----------
+    fitted : FittedCells
+        The cells of the rows, from the weighter that defines them.
+    mode : Mode
+        The balance mode.
+    table : pandas.DataFrame
+        The weighter's ``weight_table_``: one row per cell of
+        ``fitted.cells``, in that order.
+    key_columns : list of str
+        The columns of ``table`` that name a unit.
+
+    Attributes
+    ----------
+    unit_of_cell : ndarray of int64
+        Unit of each flat cell id (-1 for empty cells).
+    counts : ndarray of int64 of shape (n_units,)
+    stratum : ndarray of int of shape (n_units,)
+    keys : list
+        One key per unit: a value, or a tuple when several columns name it.
+    table_rows : ndarray of int of shape (n_units,)
+        Row of ``table`` of each unit's first cell.
+    """
+
+    def __init__(self, fitted, mode, table, key_columns):
+        n_strata, n_groups, n_labels = fitted.shape3
+        self.mode = mode
+        s, g, lab = fitted.ranks3
+        axes = mode.unit_axes
+        key = s
+        if 1 in axes:
+            key = key * n_groups + g
+        if 2 in axes:
+            key = key * n_labels + lab
+        _, first, unit_of = np.unique(key, return_index=True, return_inverse=True)
+        unit_of = unit_of.ravel()
+        self.unit_of_cell = np.full(int(np.prod(fitted.shape3)), -1, dtype=np.int64)
+        self.unit_of_cell[fitted.cells] = unit_of
+        self.counts = np.bincount(unit_of, weights=fitted.rows,
+                                  minlength=first.size).astype(np.int64)
+        self.stratum = s[first]
+        self.table_rows = first
+        self.cells = fitted.cells
+        self.cell_unit = unit_of
+        self.shape3 = fitted.shape3
+        if len(table) != fitted.cells.size:  # pragma: no cover - engine invariant
+            raise RuntimeError("weight_table_ does not list the non-empty cells.")
+        columns = [table[c].to_numpy()[first].tolist() for c in key_columns]
+        self.keys = columns[0] if len(columns) == 1 else list(zip(*columns))
+        self._table = table
+        self._key_columns = list(key_columns)
+        self._spec = fitted.spec
+        self._rows = fitted.rows
+
+    def __len__(self):
+        return self.counts.size
+
+    def unit_of_rows(self, ids):
+        """The unit of each row, given its flat cell id."""
+        return self.unit_of_cell[ids]
+
+    def as_dict(self, values):
+        """Map each unit's key to ``values[unit]`` (as Python numbers)."""
+        return dict(zip(self.keys, np.asarray(values).tolist()))
+
+    # ------------------------------------------------------------------ #
+    def default_targets(self, strategy):
+        """Per-unit targets when the user gives none."""
+        if self.mode.independence:
+            return self._independent_targets(strategy)
+        n_strata = int(self.stratum.max()) + 1
+        if strategy == "under":
+            pick = np.full(n_strata, np.iinfo(np.int64).max)
+            np.minimum.at(pick, self.stratum, self.counts)
+        else:
+            pick = np.zeros(n_strata, dtype=np.int64)
+            np.maximum.at(pick, self.stratum, self.counts)
+        return pick[self.stratum]
+
+    def _counts3(self):
+        counts = np.zeros(int(np.prod(self.shape3)), dtype=np.float64)
+        counts[self.cells] = self._rows
+        return counts.reshape(self.shape3)
+
+    def _independent_targets(self, strategy):
+        n = self._counts3()
+        n_sg = n.sum(axis=2, keepdims=True)
+        n_sl = n.sum(axis=1, keepdims=True)
+        n_s = n.sum(axis=(1, 2), keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            expected = np.where(n_s > 0, n_sg * n_sl / n_s, 0.0)
+        missing = np.flatnonzero(((n == 0) & (expected > 0)).ravel())
+        if missing.size:
+            raise ValueError(
+                "balance='independence' needs every group x label combination "
+                "that independence expects to have rows, but "
+                f"{self._describe_empty(missing[0])} has none (expected "
+                f"{expected.ravel()[missing[0]]:.3g} rows). Resampling cannot "
+                "create rows of an empty cell: use strategy='weights', or "
+                "balance='joint'."
+            )
+        # Joint units: one cell each, in canonical order.
+        e = np.zeros(len(self))
+        e[self.cell_unit] = expected.ravel()[self.cells]
+        ratio = self.counts / e
+        n_strata = int(self.stratum.max()) + 1
+        if strategy == "under":
+            scale = np.full(n_strata, np.inf)
+            np.minimum.at(scale, self.stratum, ratio)
+            targets = np.minimum(np.rint(scale[self.stratum] * e), self.counts)
+            return targets.astype(np.int64)
+        scale = np.zeros(n_strata)
+        np.maximum.at(scale, self.stratum, ratio)
+        targets = np.maximum(np.rint(scale[self.stratum] * e), self.counts)
+        return targets.astype(np.int64)
+
+    def _describe_empty(self, flat):
+        """Name an empty cell from the key values of its non-empty neighbours."""
+        s, g, lab = np.unravel_index(flat, self.shape3)
+        cs, cg, cl = np.unravel_index(self.cells, self.shape3)
+        same_group = np.flatnonzero((cs == s) & (cg == g))[0]
+        same_label = np.flatnonzero((cs == s) & (cl == lab))[0]
+        row_g, row_l = self._table.iloc[same_group], self._table.iloc[same_label]
+        spec = self._spec
+        parts = [f"{c}={_plain(row_g[c])!r}" for c in (*spec.strata, *spec.groups)]
+        parts.append(f"{spec.label}={_plain(row_l[spec.label])!r}")
+        return "the cell " + ", ".join(parts)
+
+    # ------------------------------------------------------------------ #
+    def user_targets(self, spec, counts_default):
+        """Targets from ``sampling_strategy``: an int, a dict or a callable."""
+        if isinstance(spec, Integral):
+            return np.full(len(self), int(spec), dtype=np.int64)
+        if callable(spec):
+            result = spec(self.as_dict(self.counts))
+            if not isinstance(result, dict):
+                raise TypeError(
+                    "A callable sampling_strategy must return a dict mapping unit "
+                    f"keys to targets; got {type(result).__name__}."
+                )
+            spec = result
+        targets = np.array(counts_default, dtype=np.int64)
+        index = {key: i for i, key in enumerate(self.keys)}
+        for key, value in spec.items():
+            if key not in index:
+                shown = ", ".join(map(repr, self.keys[:10]))
+                raise ValueError(
+                    f"sampling_strategy names the unit {key!r}, which has no rows. "
+                    f"Units are keyed by {self._key_columns}; the fitted ones are: "
+                    f"{shown}{' ...' if len(self) > 10 else ''}."
+                )
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+                raise ValueError(
+                    f"sampling_strategy[{key!r}] must be a non-negative int; got "
+                    f"{value!r}."
+                )
+            targets[index[key]] = int(value)
+        return targets
+
+
+def scale_targets(targets, total):
+    """Scale integer targets to sum to ``total`` (largest remainders)."""
+    current = int(targets.sum())
+    if current == 0:
+        raise ValueError(
+            f"Cannot scale the per-unit targets to n_samples={total}: they are "
+            "all zero."
+        )
+    exact = targets * (total / current)
+    scaled = np.floor(exact).astype(np.int64)
+    short = total - int(scaled.sum())
+    if short > 0:
+        order = np.argsort(-(exact - scaled), kind="stable")
+        scaled[order[:short]] += 1
+    return scaled
+
+
+def check_targets(units, targets, strategy, scaled):
+    """Raise when a target breaks the strategy's promise."""
+    how = " after scaling to n_samples" if scaled else ""
+    if strategy == "under":
+        bad = np.flatnonzero(targets > units.counts)
+        promise = ("draws without replacement, so a unit's target cannot exceed "
+                   "its rows; use strategy='over' to duplicate rows")
+    else:
+        bad = np.flatnonzero(targets < units.counts)
+        promise = ("keeps every row, so a unit's target cannot be below its "
+                   "rows; use strategy='under' to drop rows")
+    if bad.size:
+        i = bad[0]
+        raise ValueError(
+            f"strategy={strategy!r} {promise}. Unit {_plain(units.keys[i])!r} has "
+            f"{units.counts[i]} rows and a target of {targets[i]}{how}."
+        )
+    if targets.sum() == 0:
+        raise ValueError("Every unit has a target of 0: the epochs would be empty.")

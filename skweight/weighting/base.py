@@ -1,0 +1,515 @@
+"""The public sequence shared by every weighter.
+
+:class:`BaseWeighter` validates the input, reads the key columns through the
+engine's dataframe boundary, counts cells and turns counts into factors. A
+concrete weighter only says which scheme it uses (:meth:`BaseWeighter._scheme`).
+Inputs that are not in memory (dask, lazy frames) go to the backend registered
+for them (:mod:`skweight.engine.backends`), which counts on its engine and
+hands back a small :class:`~skweight.engine.backends.CountTable`.
+"""
+
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._compat import Interval, StrOptions, check_sample_weight, validate_params
+from ..engine.backends import Inputs, KeyRoles, backend_for
+from ..engine.cells import CellCounter, CellSpec
+from ..engine.frames import FrameView, as_key_list, n_rows_of, resolve_keys
+from ..engine.labels import read_label
+from ..engine.modes import MODES, resolve_mode
+from .factors import balanced_factors
+
+__all__ = ["BaseWeighter", "FittedCells"]
+
+KEY_SPEC = [None, str, Integral, list, tuple]
+
+
+class FittedCells(NamedTuple):
+    """The cells of the rows a weighter was just fit on (for the resamplers).
+
+    Attributes
+    ----------
+    ids : ndarray of shape (n_rows,)
+        Flat cell id of each row in a table of shape ``shape3``.
+    shape3 : tuple of int
+        ``(n_strata, n_groups, n_labels)``.
+    cells : ndarray of int
+        The non-empty cells (flat ids) in canonical order.
+    rows : ndarray of int64
+        Rows per cell of ``cells``.
+    spec : CellSpec
+        The key columns.
+    ranks3 : tuple of ndarray
+        Canonical ``(stratum, group, label)`` ranks of ``cells``.
+    """
+
+    ids: np.ndarray
+    shape3: tuple
+    cells: np.ndarray
+    rows: np.ndarray
+    spec: CellSpec
+    ranks3: tuple
+
+
+class _Keys(NamedTuple):
+    strata: list
+    groups: list
+    label: object
+    sample_weight: object
+    spec: CellSpec
+    mode: object
+
+
+class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
+    """Base class for weighters: fit on keys, return ``sample_weight``.
+
+    Subclasses implement ``_scheme()`` returning a
+    :class:`~skweight.weighting.schemes.Scheme`. Not for direct use.
+    """
+
+    _parameter_constraints = {
+        "groups": KEY_SPEC,
+        "strata": KEY_SPEC,
+        "balance": [StrOptions({"auto", *MODES})],
+        "normalize": [StrOptions({"mean", "cells"}), None],
+        "strength": [Interval(Real, 0, 1, closed="both")],
+        "max_weight": [Interval(Real, 1, None, closed="left"), None],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
+        "handle_missing": [StrOptions({"error", "category"})],
+    }
+
+    # ------------------------------------------------------------------ #
+    # Public API
+    # ------------------------------------------------------------------ #
+    def fit(self, X, y=None, *, sample_weight=None, sensitive_features=None,
+            strata_features=None):
+        """Learn the weight table from the cell counts of ``X, y``.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features) or None
+            Rows to count: any dataframe (pandas, polars, pyarrow; dask and
+            lazy frames are counted on their engine), an array or None. Only
+            the columns named by ``groups`` and ``strata`` are read.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes), \
+                or str, default=None
+            Class labels, or a 0/1 indicator matrix for a multi-label
+            target, or the name of the label's column in ``X``. Needed
+            unless ``balance="groups"``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Incoming (e.g. survey) weights: cell counts become weighted counts
+            and the learned factors multiply them.
+        sensitive_features : array-like or DataFrame, default=None
+            Group columns as arrays, instead of naming them with ``groups``.
+        strata_features : array-like or DataFrame, default=None
+            Stratum columns as arrays, instead of naming them with ``strata``.
+
+        Returns
+        -------
+        self : object
+            The fitted weighter.
+        """
+        self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
+                  reset=True)
+        return self
+
+    def partial_fit(self, X, y=None, *, sample_weight=None,
+                    sensitive_features=None, strata_features=None):
+        """Add the cell counts of one chunk of rows to the weight table.
+
+        Counts from successive chunks add up exactly, so the factors after the
+        last chunk equal those of :meth:`fit` on all rows at once.
+
+        Parameters
+        ----------
+        X, y, sample_weight, sensitive_features, strata_features
+            As in :meth:`fit`, for one chunk.
+
+        Returns
+        -------
+        self : object
+            The weighter, with counts accumulated.
+        """
+        self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
+                  reset=not hasattr(self, "_counter"))
+        return self
+
+    def fit_weight(self, X, y=None, *, sample_weight=None,
+                   sensitive_features=None, strata_features=None):
+        """Fit, then return the weights of the same rows.
+
+        Equal to ``fit(X, y).weight(X, y)``, in one pass over the rows.
+
+        Parameters
+        ----------
+        X, y, sample_weight, sensitive_features, strata_features
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            One weight per row (per row and class for a multi-label target),
+            ready for ``fit(X, y, sample_weight=weights)``. For a dask
+            DataFrame, a lazy dask Series (DataFrame for a multi-label
+            target); for a lazy frame, the frame with a ``weight`` column.
+        """
+        inputs = Inputs(X, y, sample_weight, sensitive_features, strata_features)
+        backend = backend_for(*inputs)
+        if backend is not None:
+            self._fit(inputs, reset=True, backend=backend)
+            return backend.weigh(inputs, self)
+        ids, keys = self._fit(inputs, reset=True)
+        return self._gather(ids, None, keys.sample_weight)
+
+    def weight(self, X, y=None, *, sample_weight=None, sensitive_features=None,
+               strata_features=None):
+        """Return the weights the fitted table gives to the rows of ``X``.
+
+        Parameters
+        ----------
+        X, y, sample_weight, sensitive_features, strata_features
+            As in :meth:`fit`; any rows, e.g. a later batch.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The learned factor of each row's cell, times ``sample_weight``;
+            lazy for dask and lazy frames, as in :meth:`fit_weight`.
+        """
+        check_is_fitted(self)
+        inputs = Inputs(X, y, sample_weight, sensitive_features, strata_features)
+        backend = backend_for(*inputs)
+        if backend is not None:
+            return backend.weigh(inputs, self)
+        keys = self._read_keys(inputs, reset=False)
+        ids, unknown = self._counter.encode(
+            keys.strata, keys.groups, keys.label.codes if keys.label else None,
+            learn=False, handle_missing=self.handle_missing,
+            handle_unknown=self.handle_unknown,
+        )
+        return self._gather(ids, unknown, keys.sample_weight, check_unseen=True)
+
+    def balance_report(self, *, balance=None):
+        """The balance report of the rows this weighter was fit on.
+
+        Shares per stratum x group x label cell before and after weighting,
+        the deviation from balance and the Kish effective sample size,
+        computed from ``weight_table_`` alone; see
+        :func:`skweight.diagnostics.weighter_report`.
+
+        Parameters
+        ----------
+        balance : {"label", "groups", "joint", "independence"}, default=None
+            The balance the ``deviation`` column measures; None: this
+            weighter's.
+
+        Returns
+        -------
+        report : pandas.DataFrame
+            One row per non-empty cell.
+        """
+        from ..evaluation.report import weighter_report
+
+        return weighter_report(self, balance=balance)
+
+    @property
+    def weight_table_(self):
+        """One row per non-empty cell: keys, counts and factor (see class doc)."""
+        check_is_fitted(self, "n_cells_")
+        if self._weight_table is None:
+            counter = self._counter
+            self._weight_table = counter.cell_frame(self._factors.reshape(counter.shape))
+        return self._weight_table
+
+    # ------------------------------------------------------------------ #
+    # The layer's protocol for resamplers and backends
+    # ------------------------------------------------------------------ #
+    @property
+    def cell_spec_(self):
+        """The fitted :class:`~skweight.engine.cells.CellSpec` (key columns)."""
+        check_is_fitted(self, "n_cells_")
+        return self._counter.spec
+
+    @property
+    def balance_mode_(self):
+        """The fitted balance mode, ``"auto"`` resolved."""
+        check_is_fitted(self, "n_cells_")
+        return self._mode.name
+
+    def _fit_cells(self, X, y=None, *, sample_weight=None, sensitive_features=None,
+                   strata_features=None):
+        """Fit, and return the :class:`FittedCells` of the rows (resamplers)."""
+        inputs = Inputs(X, y, sample_weight, sensitive_features, strata_features)
+        ids, _ = self._fit(inputs, reset=True)
+        return self._fitted_cells(ids)
+
+    def _fit_table(self, table, *, reset=True):
+        """Fit on a backend's :class:`~skweight.engine.backends.CountTable`.
+
+        Returns the cell ids of the table's rows (one per key combination);
+        :meth:`_fitted_cells` turns them into :class:`FittedCells`.
+        """
+        if reset:
+            self._reset()
+        ids, _ = self._count(table.inputs, reset=reset, rows=table.rows,
+                             weighted=table.weighted)
+        if reset:
+            self.n_features_in_ = table.n_features
+            if table.feature_names is not None:
+                self.feature_names_in_ = table.feature_names
+        return ids
+
+    def _cell_ids(self, inputs):
+        """The fitted cell of each in-memory row of ``inputs`` (unseen: error)."""
+        check_is_fitted(self)
+        keys = self._read_keys(inputs, reset=False)
+        ids, _ = self._counter.encode(
+            keys.strata, keys.groups, keys.label.codes if keys.label else None,
+            learn=False, handle_missing=self.handle_missing, handle_unknown="error")
+        return ids
+
+    def _fitted_cells(self, ids):
+        counter = self._counter
+        if counter.multilabel:
+            raise ValueError(
+                "Resampling needs 1-D class labels; got a multi-label indicator "
+                "matrix. Use a weighter's (n_samples, n_classes) weights instead."
+            )
+        cells = counter.cells()
+        return FittedCells(ids, counter.shape3, cells, counter.rows.ravel()[cells],
+                           counter.spec, counter.ranks3(cells))
+
+    # ------------------------------------------------------------------ #
+    # Fitting
+    # ------------------------------------------------------------------ #
+    @abstractmethod
+    def _scheme(self):
+        """Return the :class:`~skweight.weighting.schemes.Scheme` to apply."""
+
+    def _reset(self):
+        validate_params(self)
+        if self.normalize is None and (self.strength != 1 or self.max_weight is not None):
+            raise ValueError(
+                "normalize=None returns the scheme's raw factors, which strength "
+                "and max_weight cannot act on; got strength="
+                f"{self.strength!r}, max_weight={self.max_weight!r}. Use "
+                "normalize='mean' or 'cells' with them."
+            )
+        for attr in ("_counter", "_mode", "_weight_table", "classes_", "pos_weight_",
+                     "n_cells_", "n_features_in_", "feature_names_in_"):
+            if attr in vars(self):
+                delattr(self, attr)
+
+    def _fit(self, inputs, *, reset, backend=None):
+        """Count the rows of ``inputs``; return ``(ids, keys)`` (in memory)."""
+        backend = backend or backend_for(*inputs)
+        if backend is not None:
+            if reset:
+                validate_params(self)  # before anything runs on the engine
+            roles = KeyRoles(self.groups, self.strata, type(self).__name__,
+                             self.handle_missing)
+            self._fit_table(backend.count(inputs, roles), reset=reset)
+            return None, None
+        if reset:
+            self._reset()
+        return self._count(inputs, reset=reset)
+
+    def _count(self, inputs, *, reset, rows=None, weighted=None):
+        """Encode and count; ``rows``/``weighted``: a backend's count table."""
+        keys = self._read_keys(inputs, reset=reset, counted=rows is not None)
+        if reset:
+            self._mode = keys.mode
+            self._counter = CellCounter(keys.spec)
+        elif (keys.spec, keys.mode) != (self._counter.spec, self._mode):
+            raise ValueError(self._spec_mismatch(keys))
+        label = keys.label.codes if keys.label is not None else None
+        ids, _ = self._counter.encode(keys.strata, keys.groups, label, learn=True,
+                                      handle_missing=self.handle_missing,
+                                      handle_unknown="error")
+        if rows is None:
+            self._counter.add(ids, keys.sample_weight)
+        else:
+            self._counter.add(ids, weighted, rows=rows)
+        self._update_factors()
+        return ids, keys
+
+    def _read_keys(self, inputs, *, reset, counted=False):
+        """Validate the inputs; return the key columns as :class:`_Keys`."""
+        X, y, sample_weight, sensitive_features, strata_features = inputs
+        name = type(self).__name__
+        n_samples = None
+        if X is None:
+            for values in (y, sensitive_features, strata_features):
+                if values is not None and not isinstance(values, str):
+                    n_samples = n_rows_of(values)
+                    break
+            else:
+                raise ValueError(
+                    f"{name} got X=None and nothing else to count: pass X, y, or "
+                    "sensitive_features."
+                )
+        elif not counted:
+            X = self._check_X(X, reset)
+        frame = FrameView(X, n_samples)
+        n_samples = frame.n_rows
+        groups = resolve_keys(frame, self.groups, sensitive_features, param="groups",
+                              kwarg="sensitive_features", estimator_name=name,
+                              n_samples=n_samples)
+        strata = resolve_keys(frame, self.strata, strata_features, param="strata",
+                              kwarg="strata_features", estimator_name=name,
+                              n_samples=n_samples)
+        mode = resolve_mode(self.balance, bool(groups))
+        overlap = {n for n, _ in groups} & {n for n, _ in strata}
+        if overlap:
+            raise ValueError(
+                f"Column(s) {sorted(overlap)} are both groups and strata; a "
+                "column can play one role only."
+            )
+        if mode.needs_groups and not groups:
+            raise ValueError(
+                f"balance={mode.name!r} needs group columns: set groups= (column "
+                "names or positions of X) or pass sensitive_features= to fit."
+            )
+        if mode.name == "label" and groups:
+            raise ValueError(
+                "balance='label' balances classes only and would ignore the "
+                "group columns; drop groups, or choose balance='joint' or "
+                "'independence' to use them."
+            )
+        if n_samples == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape=({n_samples}, "
+                f"{frame.n_features})) while a minimum of 1 is required by {name}."
+            )
+        label = None
+        if mode.needs_label:
+            if y is None:
+                raise ValueError(
+                    f"{name} requires y to be passed, but the target y is None "
+                    f"(balance={mode.name!r} uses the label)."
+                )
+            label = read_label(y, frame, n_samples)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight,
+                                                np.empty((n_samples, 0)))
+        names = {n for n, _ in strata} | {n for n, _ in groups}
+        label_name = None
+        if label is not None:
+            label_name = "label"
+            if label.name is not None and label.name not in names and not label.multilabel:
+                label_name = label.name
+        spec = CellSpec(tuple(n for n, _ in strata), tuple(n for n, _ in groups),
+                        label_name, label.classes if label is not None else None)
+        return _Keys([v for _, v in strata], [v for _, v in groups], label,
+                     sample_weight, spec, mode)
+
+    def _check_X(self, X, reset):
+        """Check ``X`` and its feature names (n_features_in_ at fit)."""
+        frame = FrameView(X)
+        if frame.kind in ("array", "sparse"):
+            return validate_data(self, X, reset=reset, dtype=None,
+                                 ensure_all_finite=False)
+        # Applying a fitted table needs only the key columns, by name.
+        if reset or not _names_keys_only(self):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+        return X
+
+    def _spec_mismatch(self, keys):
+        old, new = self._counter.spec, keys.spec
+        diffs = []
+        if self._mode != keys.mode:
+            diffs.append(f"balance mode: {self._mode.name!r} at fit, "
+                         f"{keys.mode.name!r} now")
+        for what, a, b in (("stratum columns", old.strata, new.strata),
+                           ("group columns", old.groups, new.groups),
+                           ("label", old.label, new.label),
+                           ("label columns", old.classes, new.classes)):
+            if a != b:
+                a, b = (list(v) if isinstance(v, tuple) else v for v in (a, b))
+                diffs.append(f"{what}: {a!r} at fit, {b!r} now")
+        return ("These rows do not match what the weighter was fit on ("
+                + "; ".join(diffs) + ").")
+
+    def _update_factors(self):
+        counter = self._counter
+        factors = balanced_factors(
+            counter.weighted.reshape(counter.shape3), mode=self._mode,
+            scheme=self._scheme(), strength=self.strength,
+            max_weight=self.max_weight, normalize=self.normalize,
+        ).reshape(counter.shape)
+        factors[counter.rows == 0] = np.nan
+        self._factors = factors.ravel()
+        # The factor of a row whose cell is unknown: the mean factor of a row.
+        total = counter.weighted.sum()
+        self._neutral = (
+            float(np.nansum(counter.weighted * factors) / total) if total > 0 else 1.0
+        )
+        self._weight_table = None  # built on first access of weight_table_
+        if counter.multilabel:
+            self.classes_ = np.asarray(counter.spec.classes)
+            pos = counter.weighted.reshape(counter.shape3)
+            pos = pos.reshape(-1, counter.n_classes, pos.shape[1], 2).sum(axis=(0, 2))
+            with np.errstate(divide="ignore"):
+                self.pos_weight_ = pos[:, 0] / pos[:, 1]
+        elif counter.label is not None:
+            present = counter.rows.sum(axis=tuple(range(counter.rows.ndim - 1))) > 0
+            order = counter.label.canonical_order()
+            levels = counter.label.levels[order[present[order]]]
+            self.classes_ = np.asarray(levels)
+        self.n_cells_ = int(np.count_nonzero(counter.rows))
+
+    def _gather(self, ids, unknown, sample_weight, check_unseen=False):
+        factors = np.take(self._factors, ids)
+        if check_unseen:
+            unseen = np.isnan(factors)
+            if unknown is not None:
+                unseen |= unknown if factors.ndim == 1 else unknown[:, None]
+            if unseen.any():
+                if self.handle_unknown == "error":
+                    raise ValueError(self._unseen_message(ids, unseen))
+                factors[unseen] = self._neutral
+        if sample_weight is not None:
+            if factors.ndim == 2:
+                factors *= sample_weight[:, None]
+            else:
+                factors *= sample_weight
+        return factors
+
+    def _unseen_message(self, ids, unseen):
+        rows = np.flatnonzero(unseen.any(axis=1) if unseen.ndim == 2 else unseen)
+        flat = ids[rows[0]] if ids.ndim == 1 else ids[rows[0]][unseen[rows[0]]][0]
+        keys = self._counter.cell_keys(np.array([flat]))
+        desc = ", ".join(f"{name}={_plain(values[0])!r}" for name, values in keys.items()
+                         if name != self._counter.spec.label or not self._counter.multilabel)
+        return (
+            f"{rows.size} row(s) fall in cells that had no rows during fit "
+            f"(first at row {rows[0]}: {desc}). Pass handle_unknown='ignore' to "
+            "give them the neutral factor."
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # X's columns are keys (any hashable values), never numbers to compute with.
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.target_tags.required = resolve_mode(
+            self.balance if self.balance in MODES else "auto",
+            self.groups is not None).needs_label
+        return tags
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _names_keys_only(weighter):
+    """Whether the weighter names every key column it reads by name."""
+    keys = as_key_list(weighter.groups) + as_key_list(weighter.strata)
+    return all(isinstance(k, str) for k in keys)

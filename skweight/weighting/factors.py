@@ -1,0 +1,127 @@
+"""From a table of cell counts to one weighting factor per cell.
+
+Everything here works on the small count table, never on rows. The table is a
+float array of weighted counts with shape ``(n_strata, n_groups, n_labels)``;
+each stratum is balanced on its own and keeps its total weight.
+"""
+
+import numpy as np
+
+from ..engine.modes import GROUP_AXIS, LABEL_AXIS
+
+__all__ = ["balanced_factors"]
+
+# Clip-then-renormalise rounds used by ``max_weight``.
+_CLIP_ROUNDS = 20
+
+
+def _stratum_sum(a):
+    """Sum over the group and label axes, keeping dims."""
+    return a.sum(axis=(GROUP_AXIS, LABEL_AXIS), keepdims=True)
+
+
+def _rescale_to_totals(unit_counts, factors, totals):
+    """Scale ``factors`` per stratum so that ``sum(n * f) == N`` in each stratum."""
+    current = _stratum_sum(unit_counts * factors)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(current > 0, totals / current, 0.0)
+    return factors * scale
+
+
+def _expected(counts, totals):
+    """Counts expected if the label were independent of the group."""
+    group_n = counts.sum(axis=LABEL_AXIS, keepdims=True)
+    label_n = counts.sum(axis=GROUP_AXIS, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return group_n * label_n / totals
+
+
+def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
+                     normalize="mean"):
+    """Return per-cell factors for a count table.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_strata, n_groups, n_labels)
+        Weighted counts of each cell. Cells with a zero count get factor 0.
+    mode : Mode
+        The balance mode (:data:`skweight.engine.modes.MODES`).
+    scheme : Scheme
+        From :func:`skweight.weighting.schemes.make_scheme`.
+    strength : float in [0, 1], default=1.0
+        Blend between no correction (0) and the full correction (1).
+    max_weight : float or None, default=None
+        Cap on a factor, as a multiple of the mean factor.
+    normalize : {"mean", "cells"} or None, default="mean"
+        Final scaling: factors of weighted mean 1 (the weights keep the
+        incoming total), unit factors summing to the number of units, or
+        none: the scheme's raw factors, with no per-stratum scaling
+        (``strength`` and ``max_weight`` must then keep their defaults).
+
+    Returns
+    -------
+    factors : ndarray of the shape of ``counts``
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    totals = _stratum_sum(counts)
+    units = counts.sum(axis=mode.summed_axes, keepdims=True) if mode.summed_axes \
+        else counts
+    present = units > 0
+    unit_totals = np.broadcast_to(totals, units.shape)
+    func = scheme.func
+
+    factors = np.zeros(units.shape)
+    if mode.independence:
+        expected = _expected(counts, totals)
+        if scheme.exact_inverse and normalize is not None:
+            factors[present] = expected[present] / units[present]
+        else:
+            factors[present] = (func(units[present], unit_totals[present])
+                                / func(expected[present], unit_totals[present]))
+        if normalize is None:
+            return np.broadcast_to(factors, counts.shape).copy()
+        # With empty group x label cells the formula no longer keeps the
+        # stratum's total; restore it (a no-op, up to rounding, otherwise).
+        factors = _rescale_to_totals(units, factors, totals)
+    elif normalize is None:
+        factors[present] = func(units[present], unit_totals[present])
+        return np.broadcast_to(factors, counts.shape).copy()
+    elif scheme.exact_inverse:
+        n_units = present.sum(axis=(GROUP_AXIS, LABEL_AXIS), keepdims=True)
+        n_units = np.broadcast_to(n_units, units.shape)
+        factors[present] = unit_totals[present] / (n_units[present] * units[present])
+    else:
+        factors[present] = func(units[present], unit_totals[present])
+        factors = _rescale_to_totals(units, factors, totals)
+
+    if strength != 1.0:
+        factors = np.where(present, 1.0 + strength * (factors - 1.0), 0.0)
+
+    if max_weight is not None:
+        factors = _clip_factors(units, factors, totals, max_weight)
+
+    if normalize == "cells":
+        n_present = present.sum()
+        factor_sum = factors[present].sum()
+        if factor_sum > 0:
+            factors = factors * (n_present / factor_sum)
+    elif normalize == "mean":
+        weight_sum = float((units * factors).sum())
+        if weight_sum > 0:
+            scale = float(units.sum()) / weight_sum
+            # Mean already 1 up to rounding: keep the closed-form values.
+            if abs(scale - 1.0) > 4 * np.finfo(np.float64).eps:
+                factors = factors * scale
+
+    return np.broadcast_to(factors, counts.shape).copy()
+
+
+def _clip_factors(units, factors, totals, max_weight):
+    """Clip factors at ``max_weight`` times the mean, keeping strata totals."""
+    mean = float((units * factors).sum() / units.sum())
+    cap = max_weight * mean
+    for _ in range(_CLIP_ROUNDS):
+        if factors.max() <= cap * (1 + 1e-12):
+            break
+        factors = _rescale_to_totals(units, np.minimum(factors, cap), totals)
+    return factors

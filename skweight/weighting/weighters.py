@@ -1,0 +1,232 @@
+"""The weighters: GroupBalancedWeighter and EffectiveNumberWeighter.
+
+Each is a parameter list and a scheme; everything else is
+:class:`~skweight.weighting.base.BaseWeighter`.
+"""
+
+from numbers import Real
+
+from .._compat import Interval, StrOptions
+from .base import BaseWeighter
+from .schemes import SCHEMES, make_scheme
+
+_COMMON_PARAMETERS = """
+    groups : str, int, list of str or int, default=None
+        Column(s) of ``X`` holding the sensitive groups: names of a DataFrame's
+        columns or integer positions. Several columns form intersectional
+        groups (every combination of values is a group). The same columns can
+        instead be passed as arrays with ``fit(..., sensitive_features=...)``.
+    strata : str, int, list of str or int, default=None
+        Column(s) of ``X`` defining strata: balancing happens inside each
+        stratum, and each stratum keeps its total weight. Can instead be
+        passed with ``fit(..., strata_features=...)``.
+    balance : {"auto", "label", "groups", "joint", "independence"}, \
+            default="auto"
+        What becomes balanced inside each stratum (the whole data set without
+        strata):
+
+        - ``"label"``: each class carries the same total weight;
+        - ``"groups"``: each group carries the same total weight (``y`` is
+          not used);
+        - ``"joint"``: each group x label cell carries the same total weight;
+        - ``"independence"``: the label becomes independent of the group,
+          both marginals kept (Kamiran & Calders 2012):
+          ``w = P(g) P(y) / P(g, y)`` for the inverse scheme;
+        - ``"auto"``: ``"groups"`` when group columns are given, else
+          ``"label"``.
+    normalize : {"mean", "cells"} or None, default="mean"
+        Final scaling. ``"mean"``: the weights of the fitted rows have mean 1
+        (scikit-learn's convention); with ``sample_weight`` they keep its
+        total, so integer weights act exactly as repeated rows.
+        ``"cells"``: the factors of the balanced units (classes, groups or
+        cells) sum to their number (the convention of Cui et al.). None: the
+        scheme's raw factors, unscaled (``1 / n`` for the inverse scheme,
+        ``(1 - beta) / (1 - beta ** n)`` for the effective number); strata
+        totals are then not kept, and ``strength`` and ``max_weight`` cannot
+        be used.
+    strength : float in [0, 1], default=1.0
+        0 leaves the weights as they are, 1 applies the full correction, and
+        values in between blend the factors linearly (``1 + strength * (f -
+        1)``), keeping strata totals.
+    max_weight : float >= 1, default=None
+        Clip factors at this multiple of the mean factor, then renormalise
+        each stratum (clip and renormalise are repeated until the cap holds,
+        up to 20 rounds). None: no clipping.
+    handle_unknown : {"error", "ignore"}, default="error"
+        What :meth:`weight` does with rows whose cell had no rows during fit
+        (an unseen group, label or combination): raise a ``ValueError``
+        naming the cell, or give them the mean factor of a fitted row.
+    handle_missing : {"error", "category"}, default="error"
+        What to do with missing values (NaN, None, ``pd.NA``) in a group or
+        stratum column: raise a ``ValueError`` naming the column, or treat
+        missing as one more level. Missing labels are always an error."""
+
+_COMMON_ATTRIBUTES = """
+    classes_ : ndarray of shape (n_classes,)
+        The class labels seen during fit (the indicator columns for a
+        multi-label target). Only set when the label is part of the cells.
+    weight_table_ : pandas.DataFrame
+        One row per non-empty cell: its stratum, group and label values,
+        ``count`` (rows), ``weighted_count`` (sum of incoming
+        ``sample_weight``) and ``factor`` (the weight a row of the cell gets
+        per unit of incoming weight).
+    n_cells_ : int
+        Number of non-empty cells.
+    pos_weight_ : ndarray of shape (n_classes,)
+        For a multi-label target only: negatives over positives per class
+        (weighted counts), for ``torch.nn.BCEWithLogitsLoss(pos_weight=...)``.
+        ``inf`` for a class without positives.
+    n_features_in_ : int
+        Number of columns of ``X`` during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of ``X`` during fit, when it was a DataFrame."""
+
+
+class GroupBalancedWeighter(BaseWeighter):
+    __doc__ = f"""Sample weights that balance labels, groups or both, within strata.
+
+    Fits on the cell counts of a label, sensitive group columns and stratum
+    columns, and returns one weight per row for any
+    ``fit(X, y, sample_weight=...)``. With ``scheme="inverse"``,
+    ``balance="label"`` and no groups or strata, the weights equal
+    :func:`sklearn.utils.class_weight.compute_sample_weight` with
+    ``"balanced"``.
+
+    Read more in the README's user guide and ``docs/formulas.md``.
+
+    Parameters
+    ----------
+{_COMMON_PARAMETERS}
+    scheme : {{"inverse", "sqrt_inverse", "log_inverse", "power"}} or callable, \
+            default="inverse"
+        How a unit's weighted count ``n`` becomes its raw factor before the
+        per-stratum scaling: ``1 / n``, ``1 / sqrt(n)``, ``log(1 + N / n)``
+        (``N``: the stratum's total), ``n ** -power``, or a callable mapping a
+        1-D array of counts to an array of non-negative factors. For
+        ``balance="independence"`` the factor is ``scheme(observed) /
+        scheme(expected)``, which is ``P(g) P(y) / P(g, y)`` for the inverse.
+    power : float >= 0, default=1.0
+        The exponent of ``scheme="power"`` (0: no correction; 1: inverse).
+
+    Attributes
+    ----------
+{_COMMON_ATTRIBUTES}
+
+    See Also
+    --------
+    EffectiveNumberWeighter : The effective-number-of-samples scheme.
+    sklearn.utils.class_weight.compute_sample_weight : Label-only weights.
+
+    References
+    ----------
+    .. [1] F. Kamiran and T. Calders, "Data preprocessing techniques for
+       classification without discrimination", Knowledge and Information
+       Systems 33, 2012.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skweight import GroupBalancedWeighter
+    >>> X = pd.DataFrame({{"gender": ["f", "f", "m"]}})
+    >>> y = [1, 0, 1]
+    >>> GroupBalancedWeighter(groups="gender").fit_weight(X, y)
+    array([0.75, 0.75, 1.5 ])
+
+    Balance gender inside each category without changing the category mix:
+
+    >>> X = pd.DataFrame({{"category": ["a", "a", "a", "b", "b"],
+    ...                   "gender": ["f", "f", "m", "f", "m"]}})
+    >>> w = GroupBalancedWeighter(groups="gender", strata="category").fit_weight(X)
+    >>> w
+    array([0.75, 0.75, 1.5 , 1.  , 1.  ])
+    >>> pd.Series(w).groupby([X["category"], X["gender"]]).sum().tolist()
+    [1.5, 1.5, 1.0, 1.0]
+    """
+
+    _parameter_constraints = {
+        **BaseWeighter._parameter_constraints,
+        "scheme": [StrOptions(set(SCHEMES)), callable],
+        "power": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, *, groups=None, strata=None, balance="auto",
+                 scheme="inverse", power=1.0, normalize="mean", strength=1.0,
+                 max_weight=None, handle_unknown="error", handle_missing="error"):
+        self.groups = groups
+        self.strata = strata
+        self.balance = balance
+        self.scheme = scheme
+        self.power = power
+        self.normalize = normalize
+        self.strength = strength
+        self.max_weight = max_weight
+        self.handle_unknown = handle_unknown
+        self.handle_missing = handle_missing
+
+    def _scheme(self):
+        return make_scheme(self.scheme, power=self.power)
+
+
+class EffectiveNumberWeighter(BaseWeighter):
+    __doc__ = f"""Class-balanced weights from the effective number of samples.
+
+    The factor of a unit (by default a class) with ``n`` rows is
+    ``(1 - beta) / (1 - beta ** n)``, the inverse of its "effective number of
+    samples" (Cui et al., CVPR 2019). ``beta`` near 0 gives uniform weights,
+    ``beta`` near 1 inverse-frequency weights; the paper uses 0.9, 0.99,
+    0.999 and 0.9999. Everything else (groups, strata, balance modes,
+    normalisation) works as in :class:`GroupBalancedWeighter`; this is a
+    class of its own so that a grid search over ``beta`` reads naturally.
+
+    Parameters
+    ----------
+    beta : float in (0, 1), default=0.999
+        The hyperparameter of the effective number.
+{_COMMON_PARAMETERS}
+
+    Attributes
+    ----------
+{_COMMON_ATTRIBUTES}
+
+    See Also
+    --------
+    GroupBalancedWeighter : Inverse, square-root, log and power schemes.
+
+    References
+    ----------
+    .. [1] Y. Cui, M. Jia, T.-Y. Lin, Y. Song and S. Belongie, "Class-Balanced
+       Loss Based on Effective Number of Samples", CVPR 2019.
+
+    Examples
+    --------
+    >>> from skweight import EffectiveNumberWeighter
+    >>> y = [0] * 6 + [1] * 2
+    >>> w = EffectiveNumberWeighter(beta=0.9).fit_weight(None, y)
+    >>> w.round(3)
+    array([0.732, 0.732, 0.732, 0.732, 0.732, 0.732, 1.805, 1.805])
+    >>> EffectiveNumberWeighter(beta=0.9, normalize="cells").fit(None, y).weight_table_
+       label  count  weighted_count    factor
+    0      0      6             6.0  0.577017
+    1      1      2             2.0  1.422983
+    """
+
+    _parameter_constraints = {
+        **BaseWeighter._parameter_constraints,
+        "beta": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(self, *, beta=0.999, groups=None, strata=None, balance="auto",
+                 normalize="mean", strength=1.0, max_weight=None,
+                 handle_unknown="error", handle_missing="error"):
+        self.beta = beta
+        self.groups = groups
+        self.strata = strata
+        self.balance = balance
+        self.normalize = normalize
+        self.strength = strength
+        self.max_weight = max_weight
+        self.handle_unknown = handle_unknown
+        self.handle_missing = handle_missing
+
+    def _scheme(self):
+        return make_scheme(None, beta=self.beta)
