@@ -15,6 +15,7 @@ from sklearn.utils.metadata_routing import MetadataRouter, get_routing_for_objec
 from sklearn.utils.validation import has_fit_parameter
 
 from .._compat import safe_indexing
+from ..engine.frames import is_per_row, n_rows_of
 
 
 def is_passthrough(step):
@@ -40,22 +41,7 @@ def routing_enabled():
 
 def n_rows(X):
     """Number of rows of an array-like, DataFrame, sparse matrix or list."""
-    shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) > 0:
-        return int(shape[0])
-    if hasattr(X, "__len__"):
-        return len(X)
-    return np.asarray(X).shape[0]  # array-likes that only define __array__
-
-
-def is_per_row(value, n_samples):
-    """Whether a fit parameter holds one value per row (so rows must follow)."""
-    if value is None or isinstance(value, (str, bytes, dict)) or np.isscalar(value):
-        return False
-    try:
-        return n_rows(value) == n_samples
-    except TypeError:
-        return False
+    return n_rows_of(X)
 
 
 def take_rows(value, rows):

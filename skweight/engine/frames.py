@@ -16,8 +16,8 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-__all__ = ["FrameView", "as_key_list", "key_arrays", "n_rows_of", "resolve_keys",
-           "take_rows"]
+__all__ = ["FrameView", "as_key_list", "is_per_row", "key_arrays", "n_rows_of",
+           "resolve_keys", "take_rows"]
 
 
 def as_key_list(spec):
@@ -176,15 +176,25 @@ def _is_ragged(X):
 
 def n_rows_of(values):
     """Number of rows of an array-like, frame, sparse matrix, list or dict."""
-    if isinstance(values, dict):
-        first = next(iter(values.values()), None)
-        return 0 if first is None else n_rows_of(first)
     shape = getattr(values, "shape", None)
     if shape is not None and len(shape) > 0:
         return int(shape[0])
+    if isinstance(values, dict):
+        first = next(iter(values.values()), None)
+        return 0 if first is None else n_rows_of(first)
     if hasattr(values, "__len__"):
         return len(values)
     return np.asarray(values).shape[0]
+
+
+def is_per_row(value, n_samples):
+    """Whether a parameter holds one value per row (so it must follow the rows)."""
+    if value is None or isinstance(value, (str, bytes, dict)) or np.isscalar(value):
+        return False
+    try:
+        return n_rows_of(value) == n_samples
+    except TypeError:
+        return False
 
 
 def take_rows(values, rows, *, array=None):

@@ -19,8 +19,8 @@ from sklearn.utils.metadata_routing import (
     MethodMapping,
 )
 
-from ..compose.steps import is_per_row, n_rows, take_rows
-from ..engine.frames import resolve_keys
+from ..engine.frames import is_per_row, resolve_keys, take_rows
+from ..engine.frames import n_rows_of as n_rows
 
 __all__ = ["group_scores", "make_group_scorer", "make_weighted_scorer"]
 

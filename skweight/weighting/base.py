@@ -23,6 +23,7 @@ from ..engine.frames import FrameView, as_key_list, n_rows_of, resolve_keys
 from ..engine.labels import read_label
 from ..engine.modes import MODES, resolve_mode
 from .factors import balanced_factors
+from .report import weighter_report
 
 __all__ = ["BaseWeighter", "FittedCells"]
 
@@ -213,8 +214,6 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         report : pandas.DataFrame
             One row per non-empty cell.
         """
-        from ..evaluation.report import weighter_report
-
         return weighter_report(self, balance=balance)
 
     @property
