@@ -77,6 +77,7 @@ class CellCounter:
                       if spec.label is not None and not spec.multilabel else None)
         self.rows = np.zeros(self.shape, dtype=np.int64)
         self.weighted = np.zeros(self.shape, dtype=np.float64)
+        self._counted = False  # nothing added yet: grow by allocating afresh
 
     # ------------------------------------------------------------------ #
     @property
@@ -179,6 +180,10 @@ class CellCounter:
                 "or coarser group/strata columns."
             )
         if shape != self.rows.shape:
+            if not self._counted:
+                self.rows = np.zeros(shape, dtype=np.int64)
+                self.weighted = np.zeros(shape, dtype=np.float64)
+                return
             pad = [(0, new - old) for new, old in zip(shape, self.rows.shape)]
             self.rows = np.pad(self.rows, pad)
             self.weighted = np.pad(self.weighted, pad)
@@ -190,6 +195,7 @@ class CellCounter:
         collected count table), the number of rows behind each; then
         ``sample_weight`` holds their summed weights (None: equal to rows).
         """
+        self._counted = True
         size = self.rows.size
         flat = ids.ravel()
         if rows is not None:

@@ -97,11 +97,16 @@ def native_codes(values):
 # numpy and pandas
 # ---------------------------------------------------------------------- #
 def _range_codes(arr):
-    """Small non-negative integers as their own codes, else None."""
+    """Small non-negative integers as their own codes, else None.
+
+    One pass: seen as unsigned, a negative value is larger than any limit,
+    so the maximum alone checks both ends of the range.
+    """
     if arr.dtype.kind not in "iu" or arr.size == 0:
         return None
-    vmin, vmax = int(arr.min()), int(arr.max())
-    if vmin < 0 or vmax >= RANGE_SLACK * arr.size + RANGE_MIN:
+    unsigned = arr.view(arr.dtype.str.replace("i", "u")) if arr.dtype.kind == "i" else arr
+    vmax = int(unsigned.max())
+    if vmax >= RANGE_SLACK * arr.size + RANGE_MIN:
         return None
     return RawCodes(arr, None, vmax + 1, False)
 
@@ -139,11 +144,11 @@ def _pandas_codes(values):
         codes = np.asarray(cat.codes)
         has_missing = bool(codes.size) and int(codes.min()) < 0
         return RawCodes(codes, cat.categories, len(cat.categories), has_missing)
+    if isinstance(dtype, np.dtype):
+        return _numpy_codes(values.to_numpy())
     array = values.array if isinstance(values, pd.Series) else values
     if hasattr(array, "__arrow_array__") and _pyarrow() is not None:
         return _arrow_codes(array.__arrow_array__())
-    if isinstance(dtype, np.dtype):
-        return _numpy_codes(values.to_numpy())
     # Other extension arrays (masked integers and booleans, ...): their own
     # factorize is native.
     codes, uniques = pd.factorize(array, use_na_sentinel=True)

@@ -72,6 +72,7 @@ class FrameView:
         else:
             self.array = None
         self._n_rows = n_rows
+        self._columns = False
 
     # ------------------------------------------------------------------ #
     @property
@@ -97,7 +98,14 @@ class FrameView:
     @property
     def columns(self):
         """Column names as a list, or None for arrays without names."""
-        if self.kind in ("pandas", "polars"):
+        if self._columns is False:
+            self._columns = self._column_names()
+        return self._columns
+
+    def _column_names(self):
+        if self.kind == "pandas":
+            return self.native.columns.tolist()
+        if self.kind == "polars":
             return list(self.native.columns)
         if self.kind == "pyarrow":
             return list(self.native.column_names)
@@ -133,6 +141,8 @@ class FrameView:
                     f"Column {key!r} given in {param} is not in X. X has columns: "
                     f"{columns}."
                 )
+            if self.kind == "pandas" and self.native.columns.is_unique:
+                return key, self.native[key]
             return key, self._get(key, columns.index(key))
         n_features = self.n_features
         if not -n_features <= key < n_features:

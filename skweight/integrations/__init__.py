@@ -26,11 +26,12 @@ def _load_dask():
     return DaskBackend()
 
 
-def _is_lazy(value):
-    import sys
+# Libraries with lazy frames (a first, cheap test on the type's module).
+_LAZY_MODULES = ("polars", "duckdb", "pyspark", "sqlframe", "ibis", "narwhals")
 
-    if "narwhals" not in sys.modules and not any(
-            m in sys.modules for m in ("polars", "duckdb", "pyspark", "sqlframe", "ibis")):
+
+def _is_lazy(value):
+    if not type(value).__module__.startswith(_LAZY_MODULES):
         return False
     import narwhals as nw
 

@@ -164,7 +164,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         if backend is not None:
             self._fit(inputs, reset=True, backend=backend)
             return backend.weigh(inputs, self)
-        ids, keys = self._fit(inputs, reset=True)
+        ids, keys = self._fit(inputs, reset=True, backend=False)
         return self._gather(ids, None, keys.sample_weight)
 
     def weight(self, X, y=None, *, sample_weight=None, sensitive_features=None,
@@ -290,8 +290,18 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
     def _scheme(self):
         """Return the :class:`~skweight.weighting.schemes.Scheme` to apply."""
 
+    def _validate(self):
+        """Validate the parameters, once for as long as they do not change."""
+        current = tuple(_snapshot(self.__dict__.get(name))
+                        for name in self._parameter_constraints)
+        cached = self.__dict__.get("_validated")
+        if cached is None or len(cached) != len(current) or not all(
+                _same(a, b) for a, b in zip(cached, current)):
+            validate_params(self)
+            self._validated = current
+
     def _reset(self):
-        validate_params(self)
+        self._validate()
         if self.normalize is None and (self.strength != 1 or self.max_weight is not None):
             raise ValueError(
                 "normalize=None returns the scheme's raw factors, which strength "
@@ -306,10 +316,11 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
 
     def _fit(self, inputs, *, reset, backend=None):
         """Count the rows of ``inputs``; return ``(ids, keys)`` (in memory)."""
-        backend = backend or backend_for(*inputs)
-        if backend is not None:
+        if backend is None:
+            backend = backend_for(*inputs)
+        if backend:
             if reset:
-                validate_params(self)  # before anything runs on the engine
+                self._validate()  # before anything runs on the engine
             roles = KeyRoles(self.groups, self.strata, type(self).__name__,
                              self.handle_missing)
             self._fit_table(backend.count(inputs, roles), reset=reset)
@@ -352,9 +363,11 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
                     f"{name} got X=None and nothing else to count: pass X, y, or "
                     "sensitive_features."
                 )
-        elif not counted:
-            X = self._check_X(X, reset)
         frame = FrameView(X, n_samples)
+        if X is not None and not counted:
+            X = self._check_X(X, frame, reset)
+            if X is not frame.native:
+                frame = FrameView(X)
         n_samples = frame.n_rows
         groups = resolve_keys(frame, self.groups, sensitive_features, param="groups",
                               kwarg="sensitive_features", estimator_name=name,
@@ -407,12 +420,19 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         return _Keys([v for _, v in strata], [v for _, v in groups], label,
                      sample_weight, spec, mode)
 
-    def _check_X(self, X, reset):
+    def _check_X(self, X, frame, reset):
         """Check ``X`` and its feature names (n_features_in_ at fit)."""
-        frame = FrameView(X)
         if frame.kind in ("array", "sparse"):
             return validate_data(self, X, reset=reset, dtype=None,
                                  ensure_all_finite=False)
+        if reset:
+            names = frame.columns
+            if names and all(isinstance(c, str) for c in names):
+                # scikit-learn's rule for string column names, without its
+                # conversion of the whole frame's header per call.
+                self.n_features_in_ = len(names)
+                self.feature_names_in_ = np.asarray(names, dtype=object)
+                return X
         # Applying a fitted table needs only the key columns, by name.
         if reset or not _names_keys_only(self):
             validate_data(self, X, reset=reset, skip_check_array=True)
@@ -443,11 +463,6 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         ).reshape(counter.shape)
         factors[counter.rows == 0] = np.nan
         self._factors = factors.ravel()
-        # The factor of a row whose cell is unknown: the mean factor of a row.
-        total = counter.weighted.sum()
-        self._neutral = (
-            float(np.nansum(counter.weighted * factors) / total) if total > 0 else 1.0
-        )
         self._weight_table = None  # built on first access of weight_table_
         if counter.multilabel:
             self.classes_ = np.asarray(counter.spec.classes)
@@ -471,13 +486,21 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             if unseen.any():
                 if self.handle_unknown == "error":
                     raise ValueError(self._unseen_message(ids, unseen))
-                factors[unseen] = self._neutral
+                factors[unseen] = self._neutral()
         if sample_weight is not None:
             if factors.ndim == 2:
                 factors *= sample_weight[:, None]
             else:
                 factors *= sample_weight
         return factors
+
+    def _neutral(self):
+        """The factor of a row whose cell is unknown: the mean factor of a row."""
+        weighted = self._counter.weighted.ravel()
+        total = weighted.sum()
+        if total <= 0:
+            return 1.0
+        return float(np.nansum(weighted * self._factors) / total)
 
     def _unseen_message(self, ids, unseen):
         rows = np.flatnonzero(unseen.any(axis=1) if unseen.ndim == 2 else unseen)
@@ -501,6 +524,24 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             self.balance if self.balance in MODES else "auto",
             self.groups is not None).needs_label
         return tags
+
+
+def _snapshot(value):
+    """A parameter's value as compared by :meth:`BaseWeighter._validate`."""
+    return ("list", tuple(value)) if isinstance(value, list) else value
+
+
+def _same(a, b):
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (str, int, float, tuple)):
+        try:
+            return bool(a == b)
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def _plain(value):

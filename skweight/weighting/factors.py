@@ -67,32 +67,29 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
     units = counts.sum(axis=mode.summed_axes, keepdims=True) if mode.summed_axes \
         else counts
     present = units > 0
-    unit_totals = np.broadcast_to(totals, units.shape)
     func = scheme.func
 
-    factors = np.zeros(units.shape)
     if mode.independence:
         expected = _expected(counts, totals)
         if scheme.exact_inverse and normalize is not None:
-            factors[present] = expected[present] / units[present]
+            factors = _where_present(expected, units, present)
         else:
-            factors[present] = (func(units[present], unit_totals[present])
-                                / func(expected[present], unit_totals[present]))
+            factors = _apply(func, units, totals, present)
+            factors = _where_present(factors, _apply(func, expected, totals, present),
+                                     present)
         if normalize is None:
             return np.broadcast_to(factors, counts.shape).copy()
         # With empty group x label cells the formula no longer keeps the
         # stratum's total; restore it (a no-op, up to rounding, otherwise).
         factors = _rescale_to_totals(units, factors, totals)
     elif normalize is None:
-        factors[present] = func(units[present], unit_totals[present])
-        return np.broadcast_to(factors, counts.shape).copy()
+        return np.broadcast_to(_apply(func, units, totals, present), counts.shape).copy()
     elif scheme.exact_inverse:
         n_units = present.sum(axis=(GROUP_AXIS, LABEL_AXIS), keepdims=True)
-        n_units = np.broadcast_to(n_units, units.shape)
-        factors[present] = unit_totals[present] / (n_units[present] * units[present])
+        factors = _where_present(np.broadcast_to(totals, units.shape), n_units * units,
+                                 present)
     else:
-        factors[present] = func(units[present], unit_totals[present])
-        factors = _rescale_to_totals(units, factors, totals)
+        factors = _rescale_to_totals(units, _apply(func, units, totals, present), totals)
 
     if strength != 1.0:
         factors = np.where(present, 1.0 + strength * (factors - 1.0), 0.0)
@@ -114,6 +111,19 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
                 factors = factors * scale
 
     return np.broadcast_to(factors, counts.shape).copy()
+
+
+def _where_present(numerator, denominator, present):
+    """``numerator / denominator`` where ``present``, else 0."""
+    out = np.zeros(present.shape)
+    return np.divide(numerator, denominator, out=out, where=present)
+
+
+def _apply(func, units, totals, present):
+    """The scheme's raw factors of the present units (0 elsewhere)."""
+    out = np.zeros(units.shape)
+    out[present] = func(units[present], np.broadcast_to(totals, units.shape)[present])
+    return out
 
 
 def _clip_factors(units, factors, totals, max_weight):
