@@ -212,6 +212,18 @@ def _pyarrow_route(values):
 # ---------------------------------------------------------------------- #
 # polars
 # ---------------------------------------------------------------------- #
+def _polars_categories(dtype, top):
+    """The strings of physical codes ``0..top`` of a polars Categorical dtype.
+
+    Decoded afresh each time: polars may reassign the codes of a global
+    mapping, so decoded strings cannot be kept between calls.
+    """
+    import polars as pl
+
+    names = pl.Series(np.arange(top + 1, dtype=np.uint32)).cat.to(dtype)
+    return pd.Index(names.to_list(), dtype=object)
+
+
 def _polars_route(values):
     import polars as pl
 
@@ -233,8 +245,13 @@ def _polars_route(values):
         if isinstance(dtype, pl.Enum):
             uniques = pd.Index(dtype.categories.to_list(), dtype=object)
             return RawCodes(codes, uniques, len(uniques), has_missing)
-        # Categorical codes index a (possibly global) mapping: decode the
-        # codes that occur only.
+        # Categorical codes index a (possibly global) mapping. While it is
+        # small, the physical codes are the codes (unused ones stay empty);
+        # else only the codes that occur are decoded.
+        top = int(codes.max()) if codes.size else -1
+        if top < max(RANGE_SLACK * len(codes), RANGE_MIN):
+            uniques = _polars_categories(dtype, top)
+            return RawCodes(codes, uniques, top + 1, has_missing)
         present = np.flatnonzero(np.bincount(codes[codes >= 0] if has_missing else codes))
         names = pl.Series(present.astype(np.uint32)).cat.to(dtype).to_list()
         table = np.full(int(present.max()) + 2 if present.size else 1, -1,

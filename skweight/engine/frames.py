@@ -222,8 +222,7 @@ def take_rows(values, rows, *, array=None):
         return values.iloc[rows]
     if isinstance(values, list):
         base = array if array is not None else np.asarray(values, dtype=object)
-        taken = base[rows]
-        return taken.tolist()
+        return np.take(base, rows, axis=0).tolist()
     deps = nw.dependencies
     if deps.is_polars_dataframe(values) or deps.is_polars_series(values):
         return values[rows]
@@ -231,7 +230,9 @@ def take_rows(values, rows, *, array=None):
         return values.take(rows)
     if deps.is_into_dataframe(values) and not deps.is_into_lazyframe(values):
         return nw.from_native(values, eager_only=True)[rows].to_native()
-    if isinstance(values, (np.ndarray, pd.Categorical)) or hasattr(values, "tocsr"):
+    if isinstance(values, np.ndarray):
+        return np.take(values, rows, axis=0)  # far faster than values[rows] in 2-D
+    if isinstance(values, pd.Categorical) or hasattr(values, "tocsr"):
         return values[rows]
     return np.asarray(values)[rows]
 

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 # Indices are turned into Python ints this many at a time while iterating.
-_ITER_CHUNK = 1 << 16
+_ITER_CHUNK = 1 << 20
 
 
 class WeightedDataset(Dataset):
@@ -205,6 +205,8 @@ class EpochSampler(Sampler):
 
     def __iter__(self):
         shard = self.shard()
+        if shard.size <= _ITER_CHUNK:
+            return iter(shard.tolist())
         # Python ints, made a chunk at a time (a 2**24-row epoch would
         # otherwise hold hundreds of MB of int objects at once).
         return chain.from_iterable(

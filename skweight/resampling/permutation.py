@@ -162,6 +162,22 @@ def _walk(x, n, key, radix, lo_bits, inverse):
     return out
 
 
+def _walk_scalar(x, n, key, radix, lo_bits, inverse):
+    """``_walk`` for the elements of one unit (scalar domain and key)."""
+    out = np.empty_like(x)
+    t = x.dtype.type
+    n, key, radix = t(n), t(key), t(radix)
+    for start in range(0, x.size, _CHUNK):
+        v = _feistel(x[start:start + _CHUNK], key, radix, lo_bits, inverse=inverse)
+        bad = np.flatnonzero(v >= n)
+        while bad.size:
+            w = _feistel(v[bad], key, radix, lo_bits, inverse=inverse)
+            v[bad] = w
+            bad = bad[w >= n]
+        out[start:start + _CHUNK] = v
+    return out
+
+
 def _small_hashes(keys, local):
     return mix64(keys ^ (local.astype(_U64) * _ROUND_MULS[64][0][2]))
 
@@ -199,6 +215,24 @@ class UnitPermutations:
         elements : ndarray of int64
         """
         return self._apply(units, positions, keys, inverse=False)
+
+    def forward_unit(self, unit, positions, key):
+        """``forward`` for the positions of one unit, with its one key.
+
+        Faster than :meth:`forward` for a large unit: the domain and key are
+        scalars, not arrays repeated per element.
+        """
+        bits = int(self.lo_bits[unit])
+        if bits == 0:
+            units = np.full(positions.size, unit, dtype=np.int64)
+            return self._small(units, np.asarray(positions, dtype=np.int64),
+                               np.full(positions.size, key, dtype=np.uint64), False)
+        word = _U32 if 2 * bits <= 32 else _U64
+        values = _walk_scalar(np.asarray(positions).astype(word), int(self.n[unit]),
+                              int(key) & (0xFFFFFFFF if word is _U32 else
+                                          0xFFFFFFFFFFFFFFFF),
+                              int(self.radix[unit]), bits, False)
+        return values.astype(np.int64)
 
     def inverse(self, units, elements, keys):
         """Positions of ``elements`` in the permutations of ``units``."""

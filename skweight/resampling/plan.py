@@ -28,8 +28,10 @@ import numpy as np
 
 from .permutation import UnitPermutations, cycle_keys
 
-__all__ = ["DrawingPlan", "group_rows", "order_epoch", "systematic_rows"]
+__all__ = ["DrawingPlan", "group_rows", "order_epoch", "shuffle", "systematic_rows"]
 
+# Units of at least this many rows are drawn one by one.
+_LARGE_UNIT = 1 << 16
 # Streams of per-epoch generators: np.random.default_rng([seed, epoch, stream]).
 STREAM_SELECT = 0
 STREAM_ORDER = 1
@@ -125,23 +127,26 @@ class DrawingPlan:
         rows : ndarray of intp of shape (size,)
         """
         out = np.empty(self.size, dtype=np.intp)
-        done = 0
-        copied = np.flatnonzero(self.copies > 0)
-        if copied.size:
-            if copied.size == self.n.size:  # every unit: all rows, grouped
-                rows = order
-            else:
-                rows = order[np.repeat(starts[copied], self.n[copied])
-                             + _ranges(self.n[copied])]
-            reps = self.copies[copied]
-            if reps.min() == reps.max() == 1:
-                out[:rows.size] = rows
-                done = rows.size
-            else:
-                rows = np.repeat(rows, np.repeat(reps, self.n[copied]))
-                out[:rows.size] = rows
-                done = rows.size
+        rows, reps = self._copied(order, starts)
+        if reps is None:
+            out[:rows.size] = rows
+        else:
+            out[:self._n_copies] = np.repeat(rows, reps)
+        done = self._n_copies
         units, r, first, keys = self.blocks(seed, epoch)
+        # Large units one by one (few: each holds many rows), with scalar
+        # parameters; the others together, vectorised.
+        big = self.n[units] >= _LARGE_UNIT
+        for u, k, f, key in zip(units[big].tolist(), r[big].tolist(),
+                                first[big].tolist(), keys[big]):
+            pos = np.arange(f, f + k, dtype=np.int64)
+            n = int(self.n[u])
+            np.subtract(pos, n, out=pos, where=pos >= n)  # wrap in the last block
+            ranks = self.permutations.forward_unit(u, pos, key)
+            ranks += starts[u]
+            np.take(order, ranks, out=out[done:done + k])
+            done += k
+        units, r, first, keys = units[~big], r[~big], first[~big], keys[~big]
         if units.size:
             unit_of = np.repeat(units, r)
             n = self.n[unit_of]
@@ -150,6 +155,33 @@ class DrawingPlan:
             ranks = self.permutations.forward(unit_of, pos, np.repeat(keys, r))
             np.take(order, np.repeat(starts[units], r) + ranks, out=out[done:])
         return out
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_copied_cache", None)  # rebuilt on the first draw
+        return state
+
+    def _copied(self, order, starts):
+        """The rows drawn in full every epoch, and their copies (cached).
+
+        Returns ``(rows, reps)``; ``reps`` is None when every row is drawn
+        once. The cache holds for the ``order`` of one fit.
+        """
+        cache = getattr(self, "_copied_cache", None)
+        if cache is not None and cache[0] is order:
+            return cache[1], cache[2]
+        copied = np.flatnonzero(self.copies > 0)
+        if copied.size == self.n.size:  # every unit: all rows, grouped
+            rows = order
+        else:
+            rows = order[np.repeat(starts[copied], self.n[copied])
+                         + _ranges(self.n[copied])]
+        reps = self.copies[copied]
+        reps = None if reps.size == 0 or reps.max() == 1 else np.repeat(reps,
+                                                                        self.n[copied])
+        self._n_copies = int(rows.size if reps is None else reps.sum())
+        self._copied_cache = (order, rows, reps)
+        return rows, reps
 
     def row_counts(self, seed, epoch, unit, rank):
         """How often each row, given its unit and rank, is drawn in ``epoch``.
@@ -236,10 +268,40 @@ def group_rows(labels, n_labels):
     return np.argsort(labels.astype(dtype, copy=False), kind="stable")
 
 
-def order_epoch(rows, seed, epoch, shuffle):
-    """Shuffle one epoch's rows in place, or sort them; return them."""
-    if shuffle:
-        np.random.default_rng([seed, epoch, STREAM_ORDER]).shuffle(rows)
-    else:
-        rows.sort()
+# Arrays longer than this are shuffled bucket by bucket, in 256 buckets
+# (numpy's own shuffle is faster while the array stays mostly in cache).
+_IN_CACHE = 1 << 21
+_N_BUCKETS = 256
+
+
+def shuffle(rows, rng):
+    """Return ``rows`` shuffled uniformly at random (in place when short).
+
+    A long array is shuffled by the Rao-Sandelius method: every element goes
+    to one of 256 uniformly random buckets (a stable counting sort of 8-bit
+    bucket numbers), and each bucket is shuffled on its own, recursively
+    until it is short enough to stay in cache. The result is a uniformly
+    random permutation, like Fisher-Yates over the whole array, with far
+    fewer cache misses.
+    """
+    if rows.size <= _IN_CACHE:
+        rng.shuffle(rows)
+        return rows
+    bucket = rng.integers(0, _N_BUCKETS, rows.size, dtype=np.uint8)
+    out = np.take(rows, np.argsort(bucket, kind="stable"))  # radix sort
+    start = 0
+    for end in np.cumsum(np.bincount(bucket, minlength=_N_BUCKETS)).tolist():
+        part = out[start:end]
+        shuffled = shuffle(part, rng)
+        if shuffled is not part:
+            part[...] = shuffled
+        start = end
+    return out
+
+
+def order_epoch(rows, seed, epoch, shuffle_rows):
+    """Shuffle one epoch's rows, or sort them; return them."""
+    if shuffle_rows:
+        return shuffle(rows, np.random.default_rng([seed, epoch, STREAM_ORDER]))
+    rows.sort()
     return rows
