@@ -139,6 +139,13 @@ class Pipeline(_sk_pipeline.Pipeline):
                 continue
             yield idx, name, step
 
+    @property
+    def _final_estimator(self):
+        # A slice that ends in a weighting step transforms as if it ended in
+        # "passthrough" (fitting it is refused by _validate_steps).
+        last = super()._final_estimator
+        return "passthrough" if is_weighting(last) else last
+
     def _validate_steps(self):
         name, last = self.steps[-1] if self.steps else (None, None)
         if is_weighting(last):
