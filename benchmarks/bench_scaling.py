@@ -30,7 +30,6 @@ import sys
 import numpy as np
 import pandas as pd
 import sklearn
-
 from _timing import peak_memory, table, timeit
 from bench_resample import SHARES, NumpyPerClass
 from bench_weights import make_data, numpy_joint

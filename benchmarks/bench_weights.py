@@ -24,9 +24,8 @@ import sys
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.utils.class_weight import compute_sample_weight
-
 from _timing import peak_memory, table, timeit
+from sklearn.utils.class_weight import compute_sample_weight
 
 import skweight
 from skweight import GroupBalancedWeighter

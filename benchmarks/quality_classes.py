@@ -23,14 +23,13 @@ import time
 import numpy as np
 import pandas as pd
 import sklearn
+from _timing import table
 from sklearn.compose import make_column_transformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, fbeta_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-from _timing import table
 
 import skweight
 from skweight import EffectiveNumberWeighter, GroupBalancedWeighter

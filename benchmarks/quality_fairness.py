@@ -41,13 +41,12 @@ import sys
 import numpy as np
 import pandas as pd
 import sklearn
+from _timing import table
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-from _timing import table
 
 import skweight
 from skweight import EpochResampler, GroupBalancedWeighter

@@ -10,8 +10,13 @@ hands the weights to the ``fit`` of the steps after it.
 
 import numpy as np
 
-from .steps import follow_rows, is_passthrough, is_resampler, sample_weight_kwargs, \
-    take_rows
+from .steps import (
+    follow_rows,
+    is_passthrough,
+    is_resampler,
+    sample_weight_kwargs,
+    take_rows,
+)
 
 __all__ = ["WeightingState", "no_sample_weight_message"]
 
@@ -115,8 +120,10 @@ class WeightingState:
 
     def unused_message(self, name, step):
         """Why the weights of the weighter steps cannot reach the last step."""
-        from sklearn.utils.metadata_routing import MetadataRouter, \
-            get_routing_for_object
+        from sklearn.utils.metadata_routing import (
+            MetadataRouter,
+            get_routing_for_object,
+        )
 
         from .steps import routing_enabled
 

@@ -15,11 +15,21 @@ from sklearn.utils.metadata_routing import MethodMapping
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_memory
 
-from .._compat import callback_context, fit_context, fit_transform_one, \
-    print_elapsed_time
+from .._compat import (
+    callback_context,
+    fit_context,
+    fit_transform_one,
+    print_elapsed_time,
+)
 from .core import WeightingState
-from .steps import check_key_columns, is_passthrough, is_resampler, is_weighter, \
-    n_rows, routing_enabled
+from .steps import (
+    check_key_columns,
+    is_passthrough,
+    is_resampler,
+    is_weighter,
+    n_rows,
+    routing_enabled,
+)
 
 __all__ = ["Pipeline", "make_pipeline"]
 

@@ -6,16 +6,13 @@ How a weighting step is recognised (duck typing: ``fit_weight`` or
 ``<last step>__sample_weight`` for a pipeline when metadata routing is off).
 """
 
-from numbers import Integral
-
-import numpy as np
 import pandas as pd
 from sklearn import get_config
 from sklearn.utils.metadata_routing import MetadataRouter, get_routing_for_object
 from sklearn.utils.validation import has_fit_parameter
 
 from .._compat import safe_indexing
-from ..engine.frames import is_per_row, n_rows_of
+from ..engine.frames import as_key_list, is_per_row, n_rows_of
 
 
 def is_passthrough(step):
@@ -99,15 +96,6 @@ def sample_weight_kwargs(estimator, sample_weight):
         if inner is not None:
             return {f"{name}__{key}": value for key, value in inner.items()}
     return None
-
-
-def as_key_list(spec):
-    """A ``groups``/``strata`` parameter as a list of column keys."""
-    if spec is None:
-        return []
-    if isinstance(spec, (str, Integral)) and not isinstance(spec, bool):
-        return [spec]
-    return list(spec)
 
 
 def key_columns(weighter):

@@ -15,8 +15,12 @@ The cell counts come from the weighting engine itself (a
 import numpy as np
 import pandas as pd
 
-from ..weighting.report import check_balance, effective_sample_size, \
-    report_from_cells, weighter_report
+from ..weighting.report import (
+    check_balance,
+    effective_sample_size,
+    report_from_cells,
+    weighter_report,
+)
 from ..weighting.weighters import GroupBalancedWeighter
 from .plotting import plot_balance
 

@@ -14,7 +14,8 @@ imports it on first use. A new backend is one module and one line here.
 from ..engine.backends import register_backend
 
 
-def _is_dask(value):
+def is_dask(value):
+    """Whether ``value`` is a dask collection (without importing dask)."""
     module = type(value).__module__
     return (module == "dask" or module.startswith(("dask.", "dask_expr"))) and hasattr(
         value, "__dask_graph__")
@@ -44,5 +45,5 @@ def _load_lazy():
     return LazyBackend()
 
 
-register_backend("dask", _is_dask, _load_dask)
+register_backend("dask", is_dask, _load_dask)
 register_backend("lazy", _is_lazy, _load_lazy)

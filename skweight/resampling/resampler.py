@@ -32,10 +32,13 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
 
     Fits on the same cells as :class:`GroupBalancedWeighter` (a label, group
     columns, stratum columns) of any dataframe (pandas, polars, pyarrow) or
-    array, and returns, for any epoch, the row indices to train on. Epochs are reproducible and can be drawn in any order, in any
-    process: ``epoch_indices(e)`` depends only on the fitted data, the
-    parameters, the seed and ``e``. It is also an imbalanced-learn sampler
-    (:meth:`fit_resample`), usable in ``imblearn.pipeline.Pipeline``.
+    array, and returns, for any epoch, the row indices to train on. Epochs
+    are reproducible and can be drawn in any order, in any process:
+    ``epoch_indices(e)`` depends only on the fitted data, the parameters, the
+    seed and ``e``; the same rows come in the same epochs from every
+    dataframe library, and from :class:`skweight.dask.DaskEpochResampler`.
+    It is also an imbalanced-learn sampler (:meth:`fit_resample`), usable in
+    ``imblearn.pipeline.Pipeline``.
 
     Read more in the README's user guide.
 

@@ -413,7 +413,8 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         label_name = None
         if label is not None:
             label_name = "label"
-            if label.name is not None and label.name not in names and not label.multilabel:
+            if (label.name is not None and label.name not in names
+                    and not label.multilabel):
                 label_name = label.name
         spec = CellSpec(tuple(n for n, _ in strata), tuple(n for n, _ in groups),
                         label_name, label.classes if label is not None else None)
@@ -506,8 +507,9 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         rows = np.flatnonzero(unseen.any(axis=1) if unseen.ndim == 2 else unseen)
         flat = ids[rows[0]] if ids.ndim == 1 else ids[rows[0]][unseen[rows[0]]][0]
         keys = self._counter.cell_keys(np.array([flat]))
+        multilabel = self._counter.multilabel
         desc = ", ".join(f"{name}={_plain(values[0])!r}" for name, values in keys.items()
-                         if name != self._counter.spec.label or not self._counter.multilabel)
+                         if name != self._counter.spec.label or not multilabel)
         return (
             f"{rows.size} row(s) fall in cells that had no rows during fit "
             f"(first at row {rows[0]}: {desc}). Pass handle_unknown='ignore' to "

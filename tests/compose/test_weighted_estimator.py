@@ -15,8 +15,7 @@ from sklearn.pipeline import make_pipeline as sk_make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skweight import EffectiveNumberWeighter, GroupBalancedWeighter
-from skweight import WeightedEstimator
+from skweight import EffectiveNumberWeighter, GroupBalancedWeighter, WeightedEstimator
 
 imblearn_under = pytest.importorskip("imblearn.under_sampling")
 RandomUnderSampler = imblearn_under.RandomUnderSampler

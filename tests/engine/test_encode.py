@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
 
-from skweight.engine.encode import MISSING, UNKNOWN, LevelEncoder as _LevelEncoder
+from skweight.engine.encode import MISSING, UNKNOWN
+from skweight.engine.encode import LevelEncoder as _LevelEncoder
 
 
 def test_small_ints_are_their_own_codes():

@@ -16,8 +16,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 
-from skweight import GroupBalancedWeighter
-from skweight import WeightedEstimator
+from skweight import GroupBalancedWeighter, WeightedEstimator
 from skweight.metrics import (
     disparate_impact,
     equal_opportunity_difference,

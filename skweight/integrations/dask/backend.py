@@ -222,8 +222,8 @@ class DaskBackend:
 def roles_of(estimator):
     from ...engine.backends import KeyRoles
 
-    return KeyRoles(getattr(estimator, "groups", None), getattr(estimator, "strata", None),
-                    type(estimator).__name__,
+    return KeyRoles(getattr(estimator, "groups", None),
+                    getattr(estimator, "strata", None), type(estimator).__name__,
                     getattr(estimator, "handle_missing", "error"))
 
 

@@ -10,17 +10,12 @@ from the small count table collected from it.
 import numpy as np
 import pandas as pd
 
+from .. import is_dask
+
 __all__ = ["Layout", "combine", "import_dask", "is_dask"]
 
 # Internal column names of the combined frame: _PREFIX + a number.
 _PREFIX = "__skweight_"
-
-
-def is_dask(value):
-    """Whether ``value`` is a dask collection (without importing dask)."""
-    module = type(value).__module__
-    return (module == "dask" or module.startswith(("dask.", "dask_expr"))) and hasattr(
-        value, "__dask_graph__")
 
 
 def import_dask():

@@ -38,8 +38,17 @@ from ...engine.backends import Inputs
 from ...engine.frames import take_rows
 from ...resampling.protocol import check_labels
 from ...resampling.resampler import EpochResampler, check_epoch
-from .backend import FIRST, POS_BITS, ROWS, check_keys, check_missing, combine_inputs, \
-    count_partition, count_table, roles_of
+from .backend import (
+    FIRST,
+    POS_BITS,
+    ROWS,
+    check_keys,
+    check_missing,
+    combine_inputs,
+    count_partition,
+    count_table,
+    roles_of,
+)
 from .frames import combine, import_dask, is_dask
 
 dd = import_dask()
@@ -293,7 +302,8 @@ def _count_mapped(part, mapping, keys, partition_info=None):
 # ---------------------------------------------------------------------- #
 def _epoch_frames(plan, X, y, sensitive_features, strata_features, epoch):
     if not isinstance(X, dd.DataFrame):
-        raise TypeError(f"X must be the dask DataFrame of the fit; got {type(X).__name__}.")
+        raise TypeError(
+            f"X must be the dask DataFrame of the fit; got {type(X).__name__}.")
     if y is None and plan.weighter.cell_spec_.label is not None:
         raise ValueError("The units of this resampler use the label: pass y.")
     if isinstance(y, str):
