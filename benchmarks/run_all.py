@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks"
 PACKAGES = ("skweight", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "torch",
-            "aif360", "matplotlib")
+            "aif360", "matplotlib", "narwhals", "polars", "pyarrow")
 
 
 def steps(full, out):
@@ -34,6 +34,10 @@ def steps(full, out):
     n = "10000000" if full else "1000000"
     seeds = "5" if full else "3"
     return [
+        ("frames", "fit_weight on every input type (pandas, polars, pyarrow) against "
+         "the fastest codes of that library plus the numpy pipeline",
+         "bench_frames.py", ["--n", "1e5", "1e6", *(["1e7"] if full else []),
+                             "--output", str(out / "frames.md")], True),
         ("weights", "fit_weight against numpy, pandas, scikit-learn and AIF360",
          "bench_weights.py", ["--n", n, "--output", str(out / "weights.md")], True),
         ("resample", "EpochResampler against numpy and imbalanced-learn; EpochSampler "
