@@ -6,13 +6,12 @@ How a weighting step is recognised (duck typing: ``fit_weight`` or
 ``<last step>__sample_weight`` for a pipeline when metadata routing is off).
 """
 
-import pandas as pd
 from sklearn import get_config
 from sklearn.utils.metadata_routing import MetadataRouter, get_routing_for_object
 from sklearn.utils.validation import has_fit_parameter
 
 from .._compat import safe_indexing
-from ..engine.frames import as_key_list, is_per_row, n_rows_of
+from ..engine.frames import FrameView, as_key_list, is_per_row, n_rows_of
 
 
 def is_passthrough(step):
@@ -113,7 +112,8 @@ def check_key_columns(weighter, X, *, where):
     if not names:
         return
     kind = type(weighter).__name__
-    if not isinstance(X, pd.DataFrame):
+    columns = FrameView(X).columns
+    if columns is None:
         raise ValueError(
             f"{kind} at {where} reads column(s) {names} by name, but the data "
             f"reaching it is a {type(X).__name__} without column names (an "
@@ -121,11 +121,11 @@ def check_key_columns(weighter, X, *, where):
             "an array). Put the weighting step before that step, give positions "
             "instead of names, or pass sensitive_features= to fit."
         )
-    missing = [name for name in names if name not in X.columns]
+    missing = [name for name in names if name not in columns]
     if missing:
         raise ValueError(
             f"{kind} at {where} reads column(s) {missing}, which are not in the "
-            f"data reaching it (columns: {list(X.columns)}); an earlier step "
+            f"data reaching it (columns: {columns}); an earlier step "
             "dropped or renamed them. Put the weighting step before that step, "
             "or pass sensitive_features= to fit."
         )

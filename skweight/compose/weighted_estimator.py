@@ -8,7 +8,6 @@ each training fold only, and the weighter is a searchable parameter.
 from copy import deepcopy
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import (
@@ -22,6 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import HasMethods, check_sample_weight, validate_params
+from ..engine.frames import FrameView
 from .core import WeightingState, no_sample_weight_message
 from .steps import is_resampler, key_columns, n_rows, routing_enabled
 
@@ -251,16 +251,18 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
                 "search do not. As the unweighted baseline, use the weighter with "
                 "strength=0, e.g. GroupBalancedWeighter(groups='sex', strength=0)."
             )
-        if isinstance(X, pd.DataFrame):
-            return [X.columns[k] if not isinstance(k, str) else k for k in keys]
+        columns = FrameView(X).columns
+        if columns is not None:
+            return [columns[k] if not isinstance(k, str) else k for k in keys]
         n_features = X.shape[1] if hasattr(X, "shape") else len(X[0])
         return sorted({int(k) % n_features for k in keys})
 
     def _drop_columns(self, X):
         if not self.dropped_columns_:
             return X
-        if isinstance(X, pd.DataFrame):
-            return X.drop(columns=self.dropped_columns_)
+        frame = FrameView(X)
+        if frame.columns is not None:
+            return frame.drop(self.dropped_columns_)
         if not hasattr(X, "shape"):
             X = np.asarray(X, dtype=object)
         keep = np.setdiff1d(np.arange(X.shape[1]), self.dropped_columns_)

@@ -215,8 +215,8 @@ def _pyarrow_route(values):
 def _polars_categories(dtype, top):
     """The strings of physical codes ``0..top`` of a polars Categorical dtype.
 
-    Decoded afresh each time: polars may reassign the codes of a global
-    mapping, so decoded strings cannot be kept between calls.
+    Decoded each time (vectorised, by polars): polars may reassign the codes
+    of a global mapping once no column uses them, so they cannot be kept.
     """
     import polars as pl
 

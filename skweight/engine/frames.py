@@ -171,6 +171,15 @@ class FrameView:
             return np.asarray(X[:, [position]].toarray()).ravel()
         return self.array[:, position]
 
+    def drop(self, names):
+        """``X`` without the columns ``names``, in its own type."""
+        X = self.native
+        if self.kind == "pandas":
+            return X.drop(columns=names)
+        import narwhals as nw
+
+        return nw.from_native(X, eager_only=True).drop(names).to_native()
+
     def take(self, rows):
         """The rows ``rows`` of ``X`` in its own type (pandas keeps its index)."""
         return take_rows(self.native, rows, array=self.array)

@@ -155,3 +155,13 @@ def test_make_pipeline_takes_transform_input():
     pipe = make_pipeline(GroupBalancedWeighter(), LogisticRegression(),
                          transform_input=["X_val"])
     assert pipe.transform_input == ["X_val"]
+
+
+def test_polars_frames_through_a_weighting_pipeline():
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(1)
+    frame = pl.DataFrame({"x": rng.normal(size=80), "g": rng.choice(["a", "b"], 80)})
+    y = (frame["x"].to_numpy() > 0).astype(int)
+    pipe = make_pipeline(GroupBalancedWeighter(groups="g"), _Recorder()).fit(frame, y)
+    expected = GroupBalancedWeighter(groups="g").fit_weight(frame.to_pandas(), y)
+    assert_allclose(pipe[-1].sample_weight_, expected)

@@ -381,3 +381,16 @@ def test_multilabel_weights_are_rejected():
     model = WeightedEstimator(LogisticRegression(), GroupBalancedWeighter())
     with pytest.raises(ValueError, match="one sample_weight per row"):
         model.fit(X, Y)
+
+
+def test_polars_frames_reach_the_weighter_and_lose_the_weighting_columns():
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"x": rng.normal(size=60), "sex": rng.choice(["f", "m"], 60)})
+    y = (frame["x"].to_numpy() > 0).astype(int)
+    model = WeightedEstimator(LogisticRegression(),
+                              GroupBalancedWeighter(groups="sex", balance="joint"),
+                              drop_weighting_columns=True).fit(frame, y)
+    assert model.dropped_columns_ == ["sex"]
+    assert list(model.estimator_.feature_names_in_) == ["x"]
+    assert model.predict(frame).shape == (60,)
