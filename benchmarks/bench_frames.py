@@ -163,6 +163,18 @@ def cases(n):
     return out
 
 
+def _commit():
+    """The commit benchmarked, marked "-dirty" when the tree has changes."""
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"],
+                              capture_output=True, text=True, check=True,
+                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=float, nargs="+", default=[1e5, 1e6],
@@ -193,9 +205,11 @@ def main(argv=None):
             versions += f", {module} {__import__(module).__version__}"
         except ImportError:
             pass
+    command = " ".join(["python", "benchmarks/bench_frames.py",
+                        *(argv if argv is not None else sys.argv[1:])])
     report = "\n".join([
-        f"`python benchmarks/bench_frames.py --n {' '.join(f'{n:g}' for n in args.n)} "
-        f"--repeat {args.repeat}` on {platform.platform()}, {os.cpu_count()} CPUs "
+        f"`{command}` at commit {_commit()} on {platform.platform()}, "
+        f"{os.cpu_count()} CPUs "
         f"({versions}). Label of {N_CLASSES} classes, {N_CATEGORIES}-level category, "
         f"{N_GENDERS}-level gender, balance='joint' within category; ratio = "
         "skweight's time over the baseline's (below 1: skweight is faster); runs "
