@@ -29,3 +29,13 @@ def test_page_code_runs(page, tmp_path, monkeypatch):
     for number, block in enumerate(FENCE.findall(page.read_text())):
         code = compile(block, f"{page.name}[block {number}]", "exec")
         exec(code, namespace)  # noqa: S102 - the documentation's own examples
+
+
+def test_readme_code_runs(tmp_path, monkeypatch):
+    """Every ```python block of the README runs, top to bottom, as written."""
+    pytest.importorskip("torch")
+    readme = DOCS.parent / "README.md"
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "__readme__"}
+    for number, block in enumerate(FENCE.findall(readme.read_text())):
+        exec(compile(block, f"README.md[block {number}]", "exec"), namespace)  # noqa: S102
