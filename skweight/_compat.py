@@ -11,7 +11,6 @@ from contextlib import nullcontext
 
 from sklearn import pipeline as _sk_pipeline
 from sklearn.base import _fit_context
-from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils._user_interface import _print_elapsed_time
 from sklearn.utils.validation import _check_sample_weight
@@ -25,7 +24,6 @@ __all__ = [
     "fit_context",
     "fit_transform_one",
     "print_elapsed_time",
-    "safe_indexing",
     "validate_params",
 ]
 
@@ -49,16 +47,6 @@ def check_sample_weight(sample_weight, X):
     returned as is (not copied).
     """
     return _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-
-
-def safe_indexing(X, indices):
-    """Return the rows ``indices`` of ``X``, keeping its type.
-
-    Works for numpy arrays, sparse matrices, pandas objects and lists; used to
-    follow a resampler's ``sample_indices_`` (scikit-learn documents
-    ``_safe_indexing`` publicly despite its leading underscore).
-    """
-    return _safe_indexing(X, indices, axis=0)
 
 
 class _NoCallbacks:

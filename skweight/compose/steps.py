@@ -10,8 +10,7 @@ from sklearn import get_config
 from sklearn.utils.metadata_routing import MetadataRouter, get_routing_for_object
 from sklearn.utils.validation import has_fit_parameter
 
-from .._compat import safe_indexing
-from ..engine.frames import FrameView, as_key_list, is_per_row, n_rows_of
+from ..engine.frames import FrameView, as_key_list, is_per_row, n_rows_of, take_rows
 
 
 def is_passthrough(step):
@@ -38,11 +37,6 @@ def routing_enabled():
 def n_rows(X):
     """Number of rows of an array-like, DataFrame, sparse matrix or list."""
     return n_rows_of(X)
-
-
-def take_rows(value, rows):
-    """Rows ``rows`` of ``value``, keeping its type."""
-    return safe_indexing(value, rows)
 
 
 def follow_rows(params, rows, n_samples, *, owner):

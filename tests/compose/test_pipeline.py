@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline as SkPipeline
 from sklearn.preprocessing import StandardScaler
 
 from skweight import EffectiveNumberWeighter, GroupBalancedWeighter
-from skweight._compat import safe_indexing
+from skweight.engine.frames import take_rows
 from skweight.metrics import make_group_scorer
 from skweight.pipeline import Pipeline, make_pipeline
 
@@ -355,10 +355,10 @@ def test_unknown_fit_parameter(data):
 
 
 # --------------------------------------------------------------------------- #
-# The private scikit-learn function the pipeline relies on (via _compat)
+# How per-row values follow a resampler's rows
 # --------------------------------------------------------------------------- #
 @pytest.mark.parametrize("kind", ["ndarray", "frame", "series", "list", "sparse"])
-def test_compat_safe_indexing_keeps_type_and_rows(kind):
+def test_take_rows_keeps_type_and_rows(kind):
     base = np.arange(12).reshape(6, 2)
     values = {
         "ndarray": base,
@@ -368,7 +368,7 @@ def test_compat_safe_indexing_keeps_type_and_rows(kind):
         "sparse": sp.csr_matrix(base),
     }[kind]
     rows = np.array([4, 0, 4])
-    out = safe_indexing(values, rows)
+    out = take_rows(values, rows)
     assert type(out) is type(values)
     dense = out.toarray() if kind == "sparse" else np.asarray(out)
     expected = base[rows] if kind != "series" else base[rows, 0]
