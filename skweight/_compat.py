@@ -7,6 +7,7 @@ a hook (fit callbacks, 1.9), the helpers here fall back to doing nothing on
 older releases.
 """
 
+import importlib
 from contextlib import nullcontext
 
 from sklearn import pipeline as _sk_pipeline
@@ -23,6 +24,7 @@ __all__ = [
     "check_sample_weight",
     "fit_context",
     "fit_transform_one",
+    "import_optional",
     "print_elapsed_time",
     "validate_params",
 ]
@@ -47,6 +49,27 @@ def check_sample_weight(sample_weight, X):
     returned as is (not copied).
     """
     return _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+
+
+def import_optional(module, *, extra, needed_by):
+    """Import an optional dependency, or raise an error that says what to install.
+
+    Parameters
+    ----------
+    module : str
+        The module to import, e.g. ``"dask.dataframe"``.
+    extra : str
+        The skweight extra that installs it, e.g. ``"dask"``.
+    needed_by : str
+        What needs it, for the message, e.g. ``"Dask collections"``.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            f"{needed_by} need(s) {module.split('.')[0]}, which is not installed. "
+            f"Install it with `pip install skweight[{extra}]`."
+        ) from exc
 
 
 class _NoCallbacks:

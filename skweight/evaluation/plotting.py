@@ -7,16 +7,12 @@ matplotlib is imported inside :func:`plot_balance` only, so that importing
 import numpy as np
 import pandas as pd
 
+from .._compat import import_optional
+
 
 def _import_figure():
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "plot_balance needs matplotlib: pip install skweight[plot] "
-            "(or pip install matplotlib)."
-        ) from exc
-    return Figure
+    return import_optional("matplotlib.figure", extra="plot",
+                           needed_by="plot_balance").Figure
 
 
 def _stratum_labels(index_frame, strata):

@@ -20,14 +20,10 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-try:
-    import torch
-    from torch.utils.data import Dataset, Sampler
-except ImportError as exc:  # pragma: no cover - exercised without torch only
-    raise ImportError(
-        "skweight.torch needs PyTorch, which is not installed. Install it with "
-        "`pip install skweight[torch]` (or see https://pytorch.org)."
-    ) from exc
+from .._compat import import_optional
+
+torch = import_optional("torch", extra="torch", needed_by="skweight.torch")
+from torch.utils.data import Dataset, Sampler  # noqa: E402 - torch is installed
 
 __all__ = [
     "EpochSampler",

@@ -10,6 +10,7 @@ from the small count table collected from it.
 import numpy as np
 import pandas as pd
 
+from ..._compat import import_optional
 from .. import is_dask
 
 __all__ = ["Layout", "combine", "import_dask", "is_dask"]
@@ -20,15 +21,8 @@ _PREFIX = "__skweight_"
 
 def import_dask():
     """Return ``dask.dataframe``, or raise an error that says what to install."""
-    try:
-        import dask.dataframe as dd
-    except ImportError as exc:  # pragma: no cover - exercised without dask only
-        raise ImportError(
-            "Dask collections need dask's DataFrame support, which is not "
-            "installed. Install it with `pip install skweight[dask]` (dask[dataframe] "
-            "and distributed)."
-        ) from exc
-    return dd
+    return import_optional("dask.dataframe", extra="dask",
+                           needed_by="Dask collections")
 
 
 def combine(X, y, sample_weight, sensitive_features, strata_features, *, x_columns):
