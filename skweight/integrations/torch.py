@@ -13,8 +13,8 @@ itself never imports torch.
   of ``BCEWithLogitsLoss``.
 """
 
+import array
 import math
-from itertools import chain
 from numbers import Integral
 
 import numpy as np
@@ -32,9 +32,6 @@ __all__ = [
     "pos_weight_tensor",
     "weighted_mean",
 ]
-
-# Indices are turned into Python ints this many at a time while iterating.
-_ITER_CHUNK = 1 << 20
 
 
 class WeightedDataset(Dataset):
@@ -200,14 +197,12 @@ class EpochSampler(Sampler):
         return indices[self.rank:self.total_size:self.num_replicas]
 
     def __iter__(self):
-        shard = self.shard()
-        if shard.size <= _ITER_CHUNK:
-            return iter(shard.tolist())
-        # Python ints, made a chunk at a time (a 2**24-row epoch would
-        # otherwise hold hundreds of MB of int objects at once).
-        return chain.from_iterable(
-            shard[i:i + _ITER_CHUNK].tolist() for i in range(0, shard.size, _ITER_CHUNK)
-        )
+        # An array of C integers yields Python ints one at a time: no list of
+        # int objects is held (a 2**24-row epoch would take hundreds of MB).
+        shard = np.ascontiguousarray(self.shard(), dtype=np.int64)
+        indices = array.array("q")
+        indices.frombytes(shard.data.cast("B"))
+        return iter(indices)
 
     def __len__(self):
         return self.num_samples
