@@ -300,7 +300,7 @@ class Pipeline(_sk_pipeline.Pipeline):
         """A step's routed parameters for the current rows, with the weights."""
         owner = f"Pipeline step {name!r}"
         step_params = {method: state.follow(p, owner=owner) for method, p in own.items()}
-        for method in (*_FIT_CALLERS,):
+        for method in _FIT_CALLERS:
             if method in step_params:
                 step_params[method] = state.with_weights(step, step_params[method],
                                                          own.get(method, {}))

@@ -9,8 +9,9 @@ A backend implements whichever of these hooks it supports:
 - ``count(inputs, roles) -> CountTable``: count the rows of every key
   combination on the engine and collect that small table (``roles`` is a
   :class:`KeyRoles`);
-- ``weigh(inputs, weighter) -> lazy weights``: apply a fitted (frozen)
-  weighter to the rows, lazily;
+- ``weigh(inputs, weighter, *, fitted_rows) -> lazy weights``: apply a
+  fitted (frozen) weighter to the rows, lazily; ``fitted_rows`` says that
+  they are the rows it was just fit on (no cell can be unseen);
 - ``fit_resampler(resampler, inputs)``: fit a resampler, or say which one
   serves this kind of data.
 
@@ -31,9 +32,6 @@ class Inputs(NamedTuple):
     sample_weight: object = None
     sensitive_features: object = None
     strata_features: object = None
-
-    def values(self):
-        return tuple(self)
 
 
 class KeyRoles(NamedTuple):

@@ -11,8 +11,9 @@ relations, SQLFrame and PySpark DataFrames, ...). Key columns, the label and
   ``weight`` column: each key column is mapped to its level code and the
   combined cell code to its factor by ``replace_strict`` expressions, so
   nothing is collected and the frame's rows keep their order. With
-  ``handle_unknown="error"``, :meth:`LazyBackend.weigh` first counts the rows
-  that fall in cells unseen at fit (one aggregation) and raises if any do.
+  ``handle_unknown="error"``, ``weight`` on other rows than the fit's first
+  counts the rows that fall in cells unseen at fit (one aggregation) and
+  raises if any do.
 """
 
 import numpy as np
@@ -105,7 +106,7 @@ class LazyBackend:
         return CountTable(Inputs(X, label), rows, weighted if sw is not None else None,
                           len(names), np.asarray(names, dtype=object))
 
-    def weigh(self, inputs, weighter):
+    def weigh(self, inputs, weighter, *, fitted_rows):
         """The caller's lazy frame with a ``weight`` column."""
         import narwhals as nw
 
@@ -130,7 +131,7 @@ class LazyBackend:
             sources.append(spec.label)
             columns.append(y)
         schema = lf.collect_schema()
-        codes, table_codes, stride = [], [], []
+        codes, table_codes = [], []
         for source, column in zip(sources, columns):
             expr, code = _level_codes(nw, column, schema[column], table[source])
             codes.append(expr)
@@ -142,7 +143,7 @@ class LazyBackend:
         unknown = nw.any_horizontal(*[c < 0 for c in codes], ignore_nulls=True)
         factor = cell.replace_strict(table_cell.tolist(), table["factor"].tolist(),
                                      default=None, return_dtype=nw.Float64)
-        if weighter.handle_unknown == "error" and inputs is not None:
+        if weighter.handle_unknown == "error" and not fitted_rows:
             n_unknown = lf.select(unknown.cast(nw.Int64).sum().alias("n")) \
                 .collect().to_pandas()["n"].iloc[0]
             if n_unknown:

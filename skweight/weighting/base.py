@@ -163,7 +163,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         backend = backend_for(*inputs)
         if backend is not None:
             self._fit(inputs, reset=True, backend=backend)
-            return backend.weigh(inputs, self)
+            return backend.weigh(inputs, self, fitted_rows=True)
         ids, keys = self._fit(inputs, reset=True, backend=False)
         return self._gather(ids, None, keys.sample_weight)
 
@@ -186,7 +186,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         inputs = Inputs(X, y, sample_weight, sensitive_features, strata_features)
         backend = backend_for(*inputs)
         if backend is not None:
-            return backend.weigh(inputs, self)
+            return backend.weigh(inputs, self, fitted_rows=False)
         keys = self._read_keys(inputs, reset=False)
         ids, unknown = self._counter.encode(
             keys.strata, keys.groups, keys.label.codes if keys.label else None,

@@ -15,7 +15,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline as SkPipeline
 from sklearn.preprocessing import StandardScaler
 
-from skweight import EffectiveNumberWeighter, GroupBalancedWeighter
+from skweight import EffectiveNumberWeighter, EpochResampler, GroupBalancedWeighter
 from skweight.engine.frames import take_rows
 from skweight.metrics import make_group_scorer
 from skweight.pipeline import Pipeline, make_pipeline
@@ -145,9 +145,8 @@ def test_weighter_after_resampler_counts_resampled_rows(data):
 
 
 def test_epoch_resampler_step(data):
-    module = pytest.importorskip("skweight.resampling.resampler")
     X, y = data
-    resampler = module.EpochResampler(strategy="under", groups="g", balance="joint",
+    resampler = EpochResampler(strategy="under", groups="g", balance="joint",
                                       random_state=0)
     pipe = make_pipeline(resampler, _numbers(), LogisticRegression()).fit(X, y)
     rows = pipe[0].sample_indices_

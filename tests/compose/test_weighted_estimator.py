@@ -15,16 +15,20 @@ from sklearn.pipeline import make_pipeline as sk_make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skweight import EffectiveNumberWeighter, GroupBalancedWeighter, WeightedEstimator
+from skweight import (
+    EffectiveNumberWeighter,
+    EpochResampler,
+    GroupBalancedWeighter,
+    WeightedEstimator,
+)
 
 imblearn_under = pytest.importorskip("imblearn.under_sampling")
 RandomUnderSampler = imblearn_under.RandomUnderSampler
 
 
 def _epoch_resampler(**params):
-    """skweight's EpochResampler, skipping the test while it does not exist."""
-    module = pytest.importorskip("skweight.resampling.resampler")
-    return module.EpochResampler(**params)
+    """skweight's EpochResampler."""
+    return EpochResampler(**params)
 
 
 @pytest.fixture

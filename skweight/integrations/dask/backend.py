@@ -151,7 +151,7 @@ def count_table(table, layout, X):
 _KEYS = object()
 
 
-def combine_inputs(inputs, roles, *, x_columns=_KEYS, with_weight=True):
+def combine_inputs(inputs, roles, *, x_columns=_KEYS):
     """``combine`` the inputs of a call (a column name as ``y`` resolved).
 
     ``x_columns``: the columns of ``X`` to keep; by default its key columns,
@@ -170,7 +170,7 @@ def combine_inputs(inputs, roles, *, x_columns=_KEYS, with_weight=True):
         y = X[y]
     if x_columns is _KEYS:
         x_columns = key_labels(roles, X, None)
-    return combine(X, y, sample_weight if with_weight else None, sensitive_features,
+    return combine(X, y, sample_weight, sensitive_features,
                    strata_features, x_columns=x_columns)
 
 
@@ -194,7 +194,7 @@ class DaskBackend:
         table = table.iloc[order].reset_index(drop=True)
         return count_table(table, layout, inputs.X)
 
-    def weigh(self, inputs, weighter):
+    def weigh(self, inputs, weighter, *, fitted_rows):
         """A lazy dask Series of weights (a DataFrame per class, multi-label)."""
         roles = roles_of(weighter)
         x_columns = None
