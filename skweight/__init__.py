@@ -14,19 +14,39 @@ themselves with the engine. The public import paths below and
 ``skweight.metrics`` and ``skweight.diagnostics`` are thin facades.
 """
 
-from . import integrations  # noqa: F401 - registers the backends
-from .compose.weighted_estimator import WeightedEstimator
-from .resampling.resampler import EpochResampler
-from .weighting.base import BaseWeighter
-from .weighting.weighters import EffectiveNumberWeighter, GroupBalancedWeighter
+import importlib
+import typing
+
+from . import integrations  # noqa: F401 - registers the backends (imports nothing heavy)
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "BaseWeighter",
-    "EffectiveNumberWeighter",
-    "EpochResampler",
-    "GroupBalancedWeighter",
-    "WeightedEstimator",
-    "__version__",
-]
+# The estimators are imported on first use (PEP 562), so that ``import
+# skweight`` and ``skweight --help`` do not load scikit-learn.
+_LAZY = {
+    "BaseWeighter": ".weighting.base",
+    "EffectiveNumberWeighter": ".weighting.weighters",
+    "EpochResampler": ".resampling.resampler",
+    "GroupBalancedWeighter": ".weighting.weighters",
+    "WeightedEstimator": ".compose.weighted_estimator",
+}
+
+__all__ = [*sorted(_LAZY), "__version__"]
+
+if typing.TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .compose.weighted_estimator import WeightedEstimator
+    from .resampling.resampler import EpochResampler
+    from .weighting.base import BaseWeighter
+    from .weighting.weighters import EffectiveNumberWeighter, GroupBalancedWeighter
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,23 +1,30 @@
 """The ``skweight`` command: ``demo``, ``weigh`` and ``report``.
 
 ``skweight`` (or ``python -m skweight``) alone runs the demonstration.
-``weigh`` and ``report`` read CSV or Parquet in chunks: the weighter learns
-its cell counts with ``partial_fit`` on a first pass, and a second pass
-writes the weights chunk by chunk, so memory holds one chunk at a time.
+``weigh`` and ``report`` read CSV, TSV or Parquet in chunks: the weighter
+learns its cell counts with ``partial_fit`` on a first pass, and a second
+pass writes the weights chunk by chunk, so memory holds one chunk at a time.
 Every failure is one line on stderr and a non-zero exit status; nothing is
-written when the command fails.
+written when the command fails or is stopped (Ctrl-C, SIGTERM, SIGHUP).
+
+Only the standard library is imported to parse the arguments (``--help`` is
+instant); numpy, pandas, pyarrow and scikit-learn are imported by the
+commands that need them.
 """
 
 import argparse
 import json
 import os
+import re
+import signal
 import sys
 import tempfile
-from contextlib import contextmanager
+import threading
+import warnings
+from contextlib import closing, contextmanager, nullcontext
 
-import numpy as np
-
-from .tableio import CommandError, TableSink, TableSource
+from .tableio import FORMATS, STDOUT, CommandError, TableSink, TableSource, TypeFinder, \
+    same_file
 
 _SCHEMES = ("inverse", "sqrt_inverse", "log_inverse", "power", "effective_number")
 _BALANCE = ("auto", "label", "groups", "joint", "independence")
@@ -79,9 +86,26 @@ def _add_keys(parser):
                         help="missing values in a group or stratum column: an "
                              "error (default) or a level of their own")
     parser.add_argument("--format", choices=("table", "json"), default="table",
-                        help="how the balance report is printed (default: table)")
+                        help="how the result is printed (default: table)")
+    _add_reading(parser)
+
+
+def _add_reading(parser):
+    parser.add_argument("--sep", metavar="CHAR", type=_separator,
+                        help="field separator of CSV input (default: tab for "
+                             ".tsv, else comma; \\t for a tab)")
     parser.add_argument("--chunk-size", type=_number(1, kind=int), default=65_536,
                         metavar="N", help="rows read at a time (default: 65536)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress bars (they are shown only on a terminal)")
+
+
+def _separator(text):
+    text = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(text) != 1 or text in "\r\n\"":
+        raise argparse.ArgumentTypeError(
+            f"must be one character other than a quote or newline; got {text!r}")
+    return text
 
 
 def _parser():
@@ -108,20 +132,32 @@ def _parser():
                       help="where to save the balance plot when matplotlib is "
                            "installed (default: %(default)s)")
     demo.add_argument("--no-plot", action="store_true", help="save no plot")
+    demo.add_argument("--save", metavar="FILE",
+                      help="write the generated reviews to FILE (.csv, .tsv or "
+                           ".parquet) for the other commands, instead of running "
+                           "the demonstration")
+    demo.add_argument("--force", action="store_true",
+                      help="with --save: overwrite FILE if it exists")
 
     weigh = sub.add_parser(
-        "weigh", help="compute weights for a CSV or Parquet file",
+        "weigh", help="compute weights for a CSV, TSV or Parquet file",
         description="Compute one weight per row of INPUT, write them to OUTPUT "
-                    "and print the balance report.")
-    weigh.add_argument("input", metavar="INPUT", help="a .csv or .parquet file")
+                    "and print a summary (the full balance report with "
+                    "--report).")
+    weigh.add_argument("input", metavar="INPUT", help="a .csv, .tsv or .parquet file")
     weigh.add_argument("--output", "-o", metavar="OUTPUT", required=True,
-                       help="where to write the weights (.csv or .parquet)")
+                       help="where to write the weights (.csv, .tsv or .parquet; "
+                            "- for standard output)")
+    weigh.add_argument("--output-format", choices=FORMATS,
+                       help="the output's format (default: from its name; csv for -)")
     weigh.add_argument("--force", action="store_true",
-                       help="overwrite OUTPUT if it exists")
+                       help="overwrite OUTPUT if it exists (never INPUT)")
     weigh.add_argument("--append-input", action="store_true",
                        help="write the input's columns followed by the weight")
     weigh.add_argument("--weight-column", default="weight", metavar="NAME",
                        help="name of the weight column (default: weight)")
+    weigh.add_argument("--report", action="store_true",
+                       help="print the full balance report, one line per cell")
     _add_keys(weigh)
     scheme = weigh.add_argument_group("weighting")
     scheme.add_argument("--scheme", choices=_SCHEMES,
@@ -143,7 +179,7 @@ def _parser():
         "report", help="print the balance report of a file",
         description="Print the balance report of INPUT: shares per stratum x "
                     "group x label cell, before and after weighting by --weight.")
-    report.add_argument("input", metavar="INPUT", help="a .csv or .parquet file")
+    report.add_argument("input", metavar="INPUT", help="a .csv, .tsv or .parquet file")
     report.add_argument("--weight", metavar="COL",
                         help="a column of weights to assess (default: none, the "
                              "data as they are)")
@@ -188,28 +224,59 @@ def _weighter(args, groups, strata):
 
 
 # ---------------------------------------------------------------------- #
-# Commands
+# Passes over the file
 # ---------------------------------------------------------------------- #
-def _rows(source, columns, args):
-    """Yield ``(where, X, y, frame, batch)`` per chunk.
+def _progress(args, desc, total):
+    """A progress bar on stderr when it is a terminal (and not --quiet)."""
+    if args.quiet or not sys.stderr.isatty():
+        return nullcontext(None)
+    from tqdm import tqdm
+
+    try:  # a terminal that does not report its size shows no bar unless told one
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except OSError:
+        size = os.terminal_size((0, 0))
+    return tqdm(total=total, desc=f"skweight {args.command}: {desc}", unit=" rows",
+                unit_scale=True, file=sys.stderr, ncols=size.columns or 80,
+                nrows=size.lines or 24)
+
+
+def _rows(source, columns, args, desc, *, types=None):
+    """Yield ``(where, X, y, frame, batch)`` per chunk, with a progress bar.
 
     ``where`` is a context manager that names the chunk's rows in errors.
     ``X`` holds the group and stratum columns (None when there are none).
     """
     groups, strata = args.groups or [], args.strata or []
-    for start, frame, batch in source.chunks(columns):
-        X = frame[strata + groups] if strata + groups else None
-        y = frame[args.label] if args.label else None
-        yield _located(source, start, len(frame)), X, y, frame, batch
+    with _progress(args, desc, source.n_rows) as bar:
+        for start, batch in source.batches(columns, types):
+            frame = batch.to_pandas()
+            X = frame[strata + groups] if strata + groups else None
+            y = frame[args.label] if args.label else None
+            yield _located(source, start, len(frame)), X, y, frame, batch
+            if bar is not None:
+                bar.update(len(frame))
+
+
+def _closed_at_end(generator):
+    """Iterate ``generator`` and close it however the loop ends (its reader too)."""
+    with closing(generator):
+        yield from generator
+
+
+_AT_ROW = re.compile(r"\bat row (\d+)")
 
 
 @contextmanager
 def _located(source, start, n_rows):
+    """Name the rows (data rows of the whole file, from 1) of a failing chunk."""
     try:
         yield
     except (ValueError, TypeError) as exc:
+        message = _AT_ROW.sub(lambda m: f"at data row {start + int(m.group(1)) + 1}",
+                              _one_line(exc))
         raise CommandError(
-            f"rows {start}-{start + n_rows - 1} of {source.path}: {_one_line(exc)}"
+            f"data rows {start + 1}-{start + n_rows} of {source.path}: {message}"
         ) from exc
 
 
@@ -218,12 +285,18 @@ def _in_file_order(source, names):
     return [c for c in source.columns if c in wanted]
 
 
+# ---------------------------------------------------------------------- #
+# Commands
+# ---------------------------------------------------------------------- #
 def _run_weigh(args, out):
+    import numpy as np
+    import pyarrow as pa
+
     from ..evaluation.report import _CellTotals
 
     groups, strata = _key_columns(args)
     weighter = _weighter(args, groups, strata)
-    source = TableSource(args.input, args.chunk_size)
+    source = TableSource(args.input, args.chunk_size, sep=args.sep)
     keys = ([args.label] if args.label else []) + groups + strata
     source.check_columns(keys, "--label/--groups/--strata")
     if args.append_input and args.weight_column in source.columns:
@@ -231,53 +304,67 @@ def _run_weigh(args, out):
             f"{args.input} already has a column {args.weight_column!r}; choose "
             "another name with --weight-column"
         )
-    sink = TableSink(args.output, force=args.force)
+    if args.output != STDOUT and same_file(args.output, args.input):
+        raise CommandError(f"the output {args.output} is the input; write the "
+                           "weights to another file")
+    sink = TableSink(args.output, force=args.force, fmt=args.output_format,
+                     sep=args.sep if source.format != "parquet" else None,
+                     stdout=sys.stdout.buffer if args.output == STDOUT else None)
+    if args.output == STDOUT:
+        out = sys.stderr  # the data own stdout
 
     key_columns = _in_file_order(source, keys)
+    # CSV text written to Parquet gets the types of the whole file.
+    finder = TypeFinder() if (args.append_input and source.format != "parquet"
+                              and sink.format == "parquet") else None
     seen = 0
-    for where, X, y, frame, _ in _rows(source, key_columns, args):
-        with where:
-            weighter.partial_fit(X, y)
-        seen += len(frame)
-    if seen == 0:
-        raise CommandError(f"{args.input} has no rows")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = None if finder else key_columns
+        with closing(_rows(source, first, args, "counting")) as rows:
+            for where, X, y, frame, batch in rows:
+                with where:
+                    weighter.partial_fit(X, y)
+                if finder is not None:
+                    finder.add(batch.drop_columns(keys))
+                seen += len(frame)
+        if seen == 0:
+            raise CommandError(f"{args.input} has no rows")
 
-    totals = _CellTotals(groups=groups or None, strata=strata or None,
-                         label=args.label is not None, handle_missing=args.missing)
-    columns = None if args.append_input else key_columns
-    with sink:
-        for where, X, y, frame, batch in _rows(source, columns, args):
-            with where:
-                w = weighter.weight(X, y)
-                totals.add(X, y, w)
-            _write(sink, args, frame, batch, w)
+        totals = _CellTotals(groups=groups or None, strata=strata or None,
+                             label=args.label is not None, handle_missing=args.missing)
+        columns = None if args.append_input else key_columns
+        low, high = np.inf, -np.inf
+        rows = _rows(source, columns, args, "weighting",
+                     types=finder.types() if finder else None)
+        with sink, closing(rows):
+            for where, X, y, frame, batch in rows:
+                with where:
+                    w = weighter.weight(X, y)
+                    totals.add(X, y, w)
+                low, high = min(low, w.min()), max(high, w.max())
+                if args.append_input:
+                    table = pa.Table.from_batches([batch]).append_column(
+                        args.weight_column, pa.array(w))
+                else:
+                    table = pa.table({args.weight_column: w})
+                sink.write(table)
     report = totals.report(args.balance)
-    _print_report(report, args.format, out)
-    print(f"skweight: wrote {seen} weights to {args.output}", file=sys.stderr)
+    messages = [str(w.message) for w in caught]
+    _print_result(report, args, out, weights=(low, high), warned=messages)
+    where = "standard output" if args.output == STDOUT else args.output
+    print(f"skweight: wrote {seen} weights to {where}", file=sys.stderr)
     return 0
 
 
-def _write(sink, args, frame, batch, weights):
-    name = args.weight_column
-    if not args.append_input:
-        frame = frame.iloc[:, :0].assign(**{name: weights})
-        sink.write(frame)
-    elif sink.format == "parquet" and batch is not None:
-        import pyarrow as pa
-
-        table = pa.Table.from_batches([batch]).append_column(name, pa.array(weights))
-        sink.write(None, table)
-    else:
-        sink.write(frame.assign(**{name: weights}))
-
-
 def _run_report(args, out):
+    import numpy as np
     import pandas as pd
 
     from ..evaluation.report import _CellTotals
 
     groups, strata = _key_columns(args)
-    source = TableSource(args.input, args.chunk_size)
+    source = TableSource(args.input, args.chunk_size, sep=args.sep)
     keys = ([args.label] if args.label else []) + groups + strata
     source.check_columns(keys, "--label/--groups/--strata")
     if args.weight is not None:
@@ -286,7 +373,8 @@ def _run_report(args, out):
                          label=args.label is not None, handle_missing=args.missing)
     columns = _in_file_order(source, keys + ([args.weight] if args.weight else []))
     seen = 0
-    for where, X, y, frame, _ in _rows(source, columns, args):
+    rows = _rows(source, columns, args, "reading")
+    for where, X, y, frame, _ in _closed_at_end(rows):
         w = None
         if args.weight is not None:
             w = pd.to_numeric(frame[args.weight], errors="coerce").to_numpy(
@@ -296,7 +384,7 @@ def _run_report(args, out):
                 row = int(np.flatnonzero(bad)[0])
                 raise CommandError(
                     f"column {args.weight!r} (--weight) must hold finite, "
-                    f"non-negative numbers; row {seen + row} holds "
+                    f"non-negative numbers; data row {seen + row + 1} holds "
                     f"{frame[args.weight].iloc[row]!r}"
                 )
         with where:
@@ -304,29 +392,49 @@ def _run_report(args, out):
         seen += len(frame)
     if seen == 0:
         raise CommandError(f"{args.input} has no rows")
-    _print_report(totals.report(args.balance), args.format, out)
+    args.report = True
+    _print_result(totals.report(args.balance), args, out)
     return 0
 
 
-def _print_report(report, fmt, out):
+def _print_result(report, args, out, *, weights=None, warned=()):
+    """The summary (and with --report the cell table), as text or JSON."""
     attrs = report.attrs
-    if fmt == "json":
+    if args.format == "json":
         summary = {k: attrs[k] for k in ("balance", "strata", "groups", "label",
                                          "n_samples", "weight_sum", "ess",
                                          "max_deviation")}
+        summary["n_cells"] = len(report)
+        if weights is not None:
+            summary["weight_min"], summary["weight_max"] = map(float, weights)
+        summary["warnings"] = list(warned)
         summary["cells"] = json.loads(report.to_json(orient="records"))
         print(json.dumps(summary, indent=2), file=out)
         return
-    print(report.round(4).to_string(index=False), file=out)
+    if args.report:
+        print(report.round(4).to_string(index=False), end="\n\n", file=out)
     n, ess = attrs["n_samples"], attrs["ess"]
+    names = [*(attrs["strata"] or []), *(attrs["groups"] or [])]
+    if attrs["label"] is not None:
+        names.append(str(attrs["label"]) if attrs["label"] is not True else "label")
     where = " within each stratum" if attrs["strata"] else ""
-    print(f"\n{n} rows; effective sample size (Kish) {ess:,.1f} "
-          f"({ess / n:.0%} of the rows); largest deviation from "
-          f"{attrs['balance']!r} balance{where}: {attrs['max_deviation']:.4f}",
-          file=out)
+    lines = [f"{n:,} rows in {len(report):,} cells ({' x '.join(names)})"]
+    if weights is not None:
+        lines.append(f"weights from {weights[0]:.4g} to {weights[1]:.4g} "
+                     f"(sum {attrs['weight_sum']:,.6g})")
+    lines.append(f"effective sample size (Kish) {ess:,.1f} ({ess / n:.0%} of the "
+                 "rows)")
+    lines.append(f"largest deviation from {attrs['balance']!r} balance{where}: "
+                 f"{attrs['max_deviation']:.4f}")
+    lines += [f"warning: {message}" for message in warned]
+    if not args.report:
+        lines.append("(--report prints the table of cells)")
+    print("\n".join(lines), file=out)
 
 
 def _run_demo(args, out):
+    if args.save:
+        return _save_demo(args, out)
     from .demo import run_demo
 
     results = run_demo(n_samples=args.n_samples, random_state=args.random_state,
@@ -348,6 +456,20 @@ def _run_demo(args, out):
     return 0
 
 
+def _save_demo(args, out):
+    import pyarrow as pa
+
+    from ..datasets import make_product_reviews
+
+    reviews = make_product_reviews(args.n_samples, random_state=args.random_state)
+    with TableSink(args.save, force=args.force) as sink:
+        sink.write(pa.Table.from_pandas(reviews, preserve_index=False))
+    print(f"wrote {len(reviews):,} generated reviews ({', '.join(reviews.columns)}) "
+          f"to {args.save}; try:\n  skweight weigh {args.save} --label rating "
+          "--groups gender --strata category -o weights.csv", file=out)
+    return 0
+
+
 _COMMANDS = {"demo": _run_demo, "weigh": _run_weigh, "report": _run_report}
 
 
@@ -358,6 +480,34 @@ def _one_line(exc):
     return message or type(exc).__name__
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (removing partial output), then exit."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, frame):
+    raise _Stopped(signum)
+
+
+@contextmanager
+def _stop_cleanly():
+    """Turn SIGTERM and SIGHUP into an exception, as Ctrl-C is, while running."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                previous[signum] = signal.signal(signum, _stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def main(argv=None):
     """Run the ``skweight`` command; return its exit status."""
     parser = _parser()
@@ -366,7 +516,8 @@ def main(argv=None):
         args = parser.parse_args(["demo"])
     prog = f"skweight {args.command}"
     try:
-        return _COMMANDS[args.command](args, sys.stdout)
+        with _stop_cleanly():
+            return _COMMANDS[args.command](args, sys.stdout)
     except BrokenPipeError:
         # The reader of stdout went away (e.g. ``| head``): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -375,6 +526,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except _Stopped as exc:
+        print(f"{prog}: stopped by {signal.Signals(exc.signum).name}; nothing "
+              "was written", file=sys.stderr)
+        return 128 + exc.signum
     except (CommandError, ValueError, TypeError, OSError) as exc:
         print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the command never shows a traceback

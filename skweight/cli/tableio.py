@@ -1,59 +1,80 @@
 """Reading and writing the command line's tables, chunk by chunk.
 
-CSV and Parquet files are read in chunks of rows, so that the command line
-holds one chunk (plus the small cell table) in memory at a time. CSV values
-are read as text (only an empty field is missing), which keeps the key
-values of every chunk alike and writes input columns back unchanged; Parquet
+CSV (and TSV) and Parquet files are read in chunks of rows with pyarrow, so
+that the command line holds one chunk (plus the small cell table) in memory
+at a time. Key columns of a CSV are read as text (only an empty field is
+missing), which keeps their values alike in every chunk; other columns are
+read as text too when written back to CSV (so they come back unchanged), or
+with the types found in the whole file when written to Parquet. Parquet
 keeps its column types. Outputs go to a temporary file in the target folder
-that replaces the target only once it is complete.
+that becomes the target only once it is complete, and never replaces an
+existing file without ``--force``, even one that appeared meanwhile.
 """
 
+import csv
+import io
 import os
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
-_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip")
+_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
+             ".pq": "parquet"}
+# Compressions that arrow detects from the file name.
+_COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
+FORMATS = ("csv", "tsv", "parquet")
+STDOUT = "-"
 
 
 class CommandError(Exception):
     """A problem with the command's input or arguments: one line, no traceback."""
 
 
-def _format_of(path):
-    """``"csv"``, ``"parquet"`` or None, from the file name."""
+def format_of(path):
+    """``"csv"``, ``"tsv"``, ``"parquet"`` or None, from the file name."""
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] in _COMPRESSED:
         suffixes = suffixes[:-1]
     return _SUFFIXES.get(suffixes[-1]) if suffixes else None
 
 
-def _pyarrow():
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise CommandError("reading and writing Parquet needs pyarrow: "
-                           "pip install pyarrow") from exc
-    return pa, pq
+def _delimiter(fmt, sep):
+    if sep is not None:
+        return sep
+    return "\t" if fmt == "tsv" else ","
+
+
+def _arrow():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    return pa, pc, pacsv, pq
 
 
 class TableSource:
-    """A CSV or Parquet file read in chunks of ``chunk_size`` rows.
+    """A CSV, TSV or Parquet file read in chunks of at most ``chunk_size`` rows.
 
     Parameters
     ----------
     path : str or path-like
-        The file. Its format comes from its suffix (``.csv``, optionally
-        compressed, ``.parquet`` or ``.pq``); a file with another suffix is
-        read as Parquet if it starts like one, else as CSV.
+        The file. Its format comes from its suffix (``.csv``, ``.tsv``,
+        optionally compressed, ``.parquet`` or ``.pq``); a file with another
+        suffix is read as Parquet if it starts like one, else as CSV.
     chunk_size : int
-        Rows per chunk.
+        Most rows per chunk.
+    sep : str, default=None
+        The field separator of a CSV; None: tab for ``.tsv``, else comma.
+
+    Attributes
+    ----------
+    columns : list of str
+        The header, checked for duplicated names.
+    n_rows : int or None
+        Rows of a Parquet file (None for CSV until counted).
     """
 
-    def __init__(self, path, chunk_size):
+    def __init__(self, path, chunk_size, *, sep=None):
         self.path = Path(path)
         self.chunk_size = chunk_size
         if not self.path.exists():
@@ -62,30 +83,45 @@ class TableSource:
             raise CommandError(f"{path} is a folder, not a file")
         if self.path.stat().st_size == 0:
             raise CommandError(f"{path} is empty")
-        self.format = _format_of(path) or self._sniff()
+        self.format = format_of(path) or self._sniff()
+        self.sep = _delimiter(self.format, sep)
+        if len(self.sep) != 1:
+            raise CommandError(f"--sep must be one character; got {sep!r}")
+        self.n_rows = None
         self.columns = self._read_columns()
+        seen = {}
+        for i, name in enumerate(self.columns, 1):
+            if name in seen:
+                raise CommandError(
+                    f"the header of {self.path} (line 1) names column {name!r} twice "
+                    f"(columns {seen[name]} and {i}); rename one"
+                )
+            seen[name] = i
 
     def _sniff(self):
         with open(self.path, "rb") as f:
             return "parquet" if f.read(4) == b"PAR1" else "csv"
 
     def _read_columns(self):
+        pa, _, _, pq = _arrow()
         if self.format == "parquet":
-            pa, pq = _pyarrow()
             try:
                 self._parquet = pq.ParquetFile(self.path)
             except (pa.ArrowException, OSError) as exc:
                 raise CommandError(f"cannot read {self.path} as Parquet: {exc}") from exc
-            if self._parquet.metadata.num_rows == 0:
+            self.n_rows = self._parquet.metadata.num_rows
+            if self.n_rows == 0:
                 raise CommandError(f"{self.path} has no rows")
             return list(self._parquet.schema_arrow.names)
         try:
-            header = pd.read_csv(self.path, nrows=0, dtype=str)
-        except pd.errors.EmptyDataError as exc:
-            raise CommandError(f"{self.path} is empty") from exc
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+            with pa.input_stream(str(self.path), compression="detect") as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                header = next(csv.reader(text, delimiter=self.sep), None)
+        except (UnicodeDecodeError, csv.Error, pa.ArrowException, OSError) as exc:
             raise CommandError(f"cannot read {self.path} as CSV: {exc}") from exc
-        return [str(c) for c in header.columns]
+        if not header or header == [""]:
+            raise CommandError(f"{self.path} is empty")
+        return header
 
     def check_columns(self, names, option):
         """Raise if a column named with ``option`` is not in the file."""
@@ -96,106 +132,223 @@ class TableSource:
                     f"its columns are: {', '.join(map(repr, self.columns))}"
                 )
 
-    def chunks(self, columns=None):
-        """Yield ``(first_row, frame, arrow_batch_or_None)`` chunk by chunk.
+    def batches(self, columns=None, types=None):
+        """Yield ``(first_row, arrow_batch)`` chunk by chunk.
 
         ``columns``: the columns to read (None: all), in file order.
+        ``types``: for CSV, arrow types by column name; other columns are
+        read as text.
         """
+        pa, _, _, _ = _arrow()
+        start = 0
+        try:
+            for batch in self._raw_batches(columns, types or {}):
+                for offset in range(0, batch.num_rows, self.chunk_size):
+                    piece = batch.slice(offset, self.chunk_size)
+                    yield start, piece
+                    start += piece.num_rows
+        except pa.ArrowException as exc:
+            if getattr(self, "_bad_row", None) is not None:
+                line, expected, actual = self._bad_row
+                raise CommandError(
+                    f"line {line} of {self.path} has {actual} fields; its header has "
+                    f"{expected}"
+                ) from exc
+            kind = "Parquet" if self.format == "parquet" else "CSV"
+            raise CommandError(f"cannot read {self.path} as {kind}: {exc}") from exc
+        except (UnicodeDecodeError, OSError) as exc:
+            raise CommandError(f"cannot read {self.path}: {exc}") from exc
+        if self.n_rows is None:
+            self.n_rows = start
+
+    def _raw_batches(self, columns, types):
+        pa, _, pacsv, _ = _arrow()
         if self.format == "parquet":
-            yield from self._parquet_chunks(columns)
-        else:
-            yield from self._csv_chunks(columns)
+            yield from self._parquet.iter_batches(batch_size=self.chunk_size,
+                                                  columns=columns)
+            return
+        names = self.columns if columns is None else columns
+        self._bad_row = None
 
-    def _parquet_chunks(self, columns):
-        pa, _ = _pyarrow()
-        start = 0
-        batches = self._parquet.iter_batches(batch_size=self.chunk_size,
-                                             columns=columns)
-        try:
-            for batch in batches:
-                if batch.num_rows == 0:
+        def invalid(row):
+            self._bad_row = (row.number, row.expected_columns, row.actual_columns)
+            return "error"
+
+        reader = pacsv.open_csv(
+            self.path,
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=self.sep,
+                                             invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=names,
+                column_types={name: types.get(name, pa.string()) for name in names},
+                null_values=[""], strings_can_be_null=True,
+                quoted_strings_can_be_null=True),
+        )
+        with reader:
+            yield from reader
+
+
+class TypeFinder:
+    """The arrow type of each text column, over all the chunks of a file.
+
+    A column whose present values all read as integers is ``int64``; as
+    numbers, ``float64``; as ``true``/``false``, ``bool``; else text.
+    """
+
+    _ORDER = ("int64", "float64", "bool")
+
+    def __init__(self):
+        self.kinds = {}
+
+    def add(self, batch):
+        pa, pc, _, _ = _arrow()
+        for name, column in zip(batch.schema.names, batch.columns):
+            kind = self.kinds.get(name, "empty")
+            if kind == "string" or not pa.types.is_string(column.type):
+                continue
+            values = column.drop_null()
+            if len(values) == 0:
+                continue
+            candidates = self._ORDER if kind == "empty" else self._ORDER[
+                self._ORDER.index(kind):]
+            found = "string"
+            for candidate in candidates:
+                if candidate == "bool" and kind in ("int64", "float64"):
+                    break
+                try:
+                    pc.cast(values, candidate)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                     continue
-                yield start, batch.to_pandas(), batch
-                start += batch.num_rows
-        except (pa.ArrowException, OSError) as exc:
-            raise CommandError(f"cannot read {self.path} as Parquet: {exc}") from exc
+                found = candidate
+                break
+            self.kinds[name] = found
 
-    def _csv_chunks(self, columns):
-        reader = pd.read_csv(self.path, usecols=columns, dtype=str,
-                             keep_default_na=False, na_values=[""],
-                             chunksize=self.chunk_size)
-        start = 0
-        try:
-            with reader:
-                for frame in reader:
-                    if len(frame) == 0:
-                        continue
-                    frame.index = pd.RangeIndex(len(frame))
-                    yield start, frame, None
-                    start += len(frame)
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise CommandError(f"cannot read {self.path} as CSV: {exc}") from exc
+    def types(self):
+        pa, _, _, _ = _arrow()
+        return {name: pa.type_for_alias(kind) for name, kind in self.kinds.items()
+                if kind not in ("empty", "string")}
+
+
+def same_file(a, b):
+    """Whether two paths name the same file (also through links)."""
+    a, b = Path(a), Path(b)
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
 
 
 class TableSink:
-    """Write chunks to ``path`` through a temporary file, replaced at the end.
+    """Write chunks to ``path`` (or stdout for ``"-"``) through a temporary file.
 
     Use as a context manager: the output appears only when the block ends
-    without an exception; otherwise the temporary file is removed.
+    without an exception; otherwise the temporary file is removed. Without
+    ``force`` an existing file is never replaced: the check is made again,
+    atomically, when the finished file takes its name.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``"-"``: standard output (CSV unless ``fmt`` says otherwise).
+    force : bool
+    fmt : {"csv", "tsv", "parquet"}, default=None
+        None: from the file name.
+    sep : str, default=None
+        Field separator of a CSV output; None: tab for TSV, else comma.
     """
 
-    def __init__(self, path, *, force):
+    def __init__(self, path, *, force, fmt=None, sep=None, stdout=None):
+        self.stdout = str(path) == STDOUT
         self.path = Path(path)
-        self.format = _format_of(path)
+        self.format = fmt or ("csv" if self.stdout else format_of(path))
         if self.format is None:
             raise CommandError(
-                f"cannot tell the format of the output {path}: name it .csv or "
-                ".parquet"
+                f"cannot tell the format of the output {path}: name it .csv, .tsv or "
+                ".parquet, or pass --output-format"
             )
-        if self.path.is_dir():
-            raise CommandError(f"the output {path} is a folder")
-        if self.path.exists() and not force:
-            raise CommandError(f"{path} exists; pass --force to overwrite it")
-        parent = self.path.parent
-        if not parent.is_dir():
-            raise CommandError(f"the folder of the output {path} does not exist")
-        if self.format == "parquet":
-            _pyarrow()
-        self._writer = self._file = self._tmp = None
+        self.sep = _delimiter(self.format, sep)
+        self._out = stdout
+        self.force = force
+        if not self.stdout:
+            if self.path.is_dir():
+                raise CommandError(f"the output {path} is a folder")
+            if self.path.exists() and not force:
+                raise CommandError(f"{path} exists; pass --force to overwrite it")
+            if not self.path.parent.is_dir():
+                raise CommandError(f"the folder of the output {path} does not exist")
+        self._writer = self._tmp = self._stream = None
 
     def __enter__(self):
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent,
-                                   prefix=f".{self.path.name}.", suffix=".tmp")
-        os.close(fd)
-        self._tmp = Path(tmp)
+        if not self.stdout:
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent,
+                                       prefix=f".{self.path.name}.", suffix=".tmp")
+            os.close(fd)
+            self._tmp = Path(tmp)
         return self
 
-    def write(self, frame, batch=None):
-        """Append one chunk: a DataFrame, or an Arrow table for Parquet."""
-        if self.format == "csv":
-            if self._file is None:
-                self._file = open(self._tmp, "w", newline="", encoding="utf-8")
-                frame.to_csv(self._file, index=False)
-            else:
-                frame.to_csv(self._file, index=False, header=False)
-            return
-        pa, pq = _pyarrow()
-        table = batch if batch is not None else pa.Table.from_pandas(
-            frame, preserve_index=False)
-        if self._writer is None:
+    def write(self, table):
+        """Append one chunk, an arrow Table or RecordBatch."""
+        pa, _, _, pq = _arrow()
+        if isinstance(table, pa.RecordBatch):
+            table = pa.Table.from_batches([table])
+        first = self._writer is None
+        if first:
             self._schema = table.schema.remove_metadata()
-            self._writer = pq.ParquetWriter(self._tmp, self._schema)
-        self._writer.write_table(table.cast(self._schema))
+            if self.format == "parquet":
+                if self.stdout:
+                    self._stream = pa.PythonFile(self._out, mode="w")
+                self._writer = pq.ParquetWriter(self._stream or str(self._tmp),
+                                                self._schema)
+            else:
+                self._writer = self._out if self.stdout else open(self._tmp, "wb")
+        table = table.cast(self._schema)
+        if self.format == "parquet":
+            self._writer.write_table(table)
+            return
+        # pandas writes CSV as people write it: quotes only where needed.
+        import pandas as pd
+
+        frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+        text = frame.to_csv(index=False, header=first, sep=self.sep, lineterminator="\n")
+        self._writer.write(text.encode("utf-8"))
 
     def __exit__(self, exc_type, exc, tb):
-        for handle in (self._file, self._writer):
-            if handle is not None:
-                handle.close()
-        if exc_type is None:
+        if self.stdout:
+            if self._writer is not None and self._writer is not self._out:
+                self._writer.close()  # writes the Parquet footer
+            self._out.flush()
+            return False
+        if self._writer is not None:
+            self._writer.close()
+        if exc_type is not None:
+            self._tmp.unlink(missing_ok=True)
+            return False
+        try:
             mask = os.umask(0)
             os.umask(mask)
             os.chmod(self._tmp, 0o666 & ~mask)
-            os.replace(self._tmp, self.path)
-        else:
+            if self.force:
+                os.replace(self._tmp, self.path)
+            else:
+                self._claim()
+        finally:
             self._tmp.unlink(missing_ok=True)
         return False
+
+    def _claim(self):
+        """Give the finished file its name unless that name is taken (atomic)."""
+        exists = CommandError(f"{self.path} was created by someone else while "
+                              "this command ran; pass --force to overwrite it")
+        try:
+            os.link(self._tmp, self.path)  # fails if the name exists
+        except FileExistsError:
+            raise exists from None
+        except OSError:  # no hard links here: claim the name, then fill it
+            try:
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                raise exists from None
+            os.replace(self._tmp, self.path)

@@ -135,7 +135,7 @@ def test_weigh_balance_label_reports_groups(capsys, files, reviews):
     assert status == 0, err
     assert_array_equal(read(files / "w.csv")["weight"],
                        GroupBalancedWeighter().fit_weight(None, reviews["rating"]))
-    assert "gender" in out.splitlines()[0]
+    assert "cells (gender x rating)" in out.splitlines()[0]
 
 
 def test_force_overwrites(capsys, files):
@@ -179,10 +179,11 @@ def _bad_files(tmp_path):
     (["weigh", "broken.parquet", *KEYS, "-o", "o.csv"],
      "cannot read .*broken.parquet as Parquet"),
     (["weigh", "binary.dat", *KEYS, "-o", "o.csv"], "cannot read .*binary.dat as CSV"),
-    (["weigh", "reviews.csv", *KEYS, "-o", "o.xlsx"], "name it .csv or .parquet"),
+    (["weigh", "reviews.csv", *KEYS, "-o", "o.xlsx"], "name it .csv, .tsv or .parquet"),
     (["weigh", "reviews.csv", *KEYS, "-o", "nowhere/o.csv"], "does not exist"),
     (["weigh", "missing.csv", *KEYS, "-o", "o.csv"],
-     "rows 0-1 of .*: Column 'gender' has 1 missing value.* pass --missing category"),
+     "data rows 1-2 of .*: Column 'gender' has 1 missing value.s. \\(first at data row 2\\)"
+     ".* pass --missing category"),
     (["weigh", "reviews.csv", "--strata", "category", "-o", "o.csv"],
      "give --label, --groups or both"),
     (["weigh", "reviews.csv", "--label", "rating", "--balance", "joint", "-o", "o.csv"],
@@ -227,11 +228,11 @@ def test_failure_while_writing_leaves_nothing(capsys, files, monkeypatch):
     calls = []
     original = _tableio.TableSink.write
 
-    def failing_write(self, frame, batch=None):
+    def failing_write(self, table):
         calls.append(1)
         if len(calls) == 3:
             raise OSError("disk full")
-        return original(self, frame, batch)
+        return original(self, table)
 
     monkeypatch.setattr(_tableio.TableSink, "write", failing_write)
     (files / "w.parquet").write_bytes(b"previous")
@@ -267,7 +268,8 @@ def test_report_table_without_weights(capsys, files):
     assert status == 0
     assert out.splitlines()[0].split()[:4] == ["category", "gender", "count",
                                                "weight_sum"]
-    assert "1500 rows; effective sample size (Kish) 1,500.0 (100% of the rows)" in out
+    assert "1,500 rows in " in out
+    assert "effective sample size (Kish) 1,500.0 (100% of the rows)" in out
 
 
 def test_demo_runs(capsys, tmp_path):
