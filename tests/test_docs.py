@@ -6,6 +6,8 @@ are shown but not run (e.g. distributed training, which needs several
 processes).
 """
 
+import contextlib
+import os
 import re
 from pathlib import Path
 
@@ -39,3 +41,45 @@ def test_readme_code_runs(tmp_path, monkeypatch):
     namespace = {"__name__": "__readme__"}
     for number, block in enumerate(FENCE.findall(readme.read_text())):
         exec(compile(block, f"README.md[block {number}]", "exec"), namespace)  # noqa: S102
+
+
+BASH = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
+SHELL_PAGES = sorted([DOCS.parent / "README.md"] + [
+    p for p in DOCS.rglob("*.md") if "_build" not in p.parts])
+
+
+def _command_lines(text):
+    """The ``skweight ...`` commands of a page's ```bash blocks, as argv lists."""
+    import shlex
+
+    commands = []
+    for block in BASH.findall(text):
+        for line in block.replace("\\\n", " ").splitlines():
+            argv = shlex.split(line, comments=True)
+            if argv and argv[0] == "skweight":
+                commands.append(argv[1:])
+    return commands
+
+
+SHELL_PAGES = [p for p in SHELL_PAGES if _command_lines(p.read_text())]
+
+
+@pytest.mark.parametrize("page", SHELL_PAGES,
+                         ids=[p.name if p.parent == DOCS.parent else
+                              str(p.relative_to(DOCS)) for p in SHELL_PAGES])
+def test_page_command_lines_run(page, tmp_path, monkeypatch, capsys):
+    """Every ``skweight`` line of a page's shell blocks runs, in order, and succeeds."""
+    pytest.importorskip("pyarrow")
+    from skweight.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    for argv in _command_lines(page.read_text()):
+        target = None
+        if ">" in argv:  # the one redirection the pages use: stdout to a file
+            argv, target = argv[:argv.index(">")], argv[argv.index(">") + 1]
+        with open(target or os.devnull, "w") as stdout:
+            with contextlib.redirect_stdout(stdout) if target else contextlib.nullcontext():
+                status = main(argv)
+        assert status == 0, f"{page.name}: skweight {' '.join(argv)}\n{capsys.readouterr().err}"
+        if target is not None:
+            assert os.path.getsize(target) > 0
