@@ -72,16 +72,28 @@ CASES = {
 }
 
 
+# The fixed cost is the time of a call on this many rows, measured directly.
+FIXED_N = 1_000
+
+
 def run(sizes, repeat, seed=0):
-    """One dict per (case, size): times per row, ratio, peak memory per row."""
+    """One dict per (case, size): times per row, ratio, peak memory per row.
+
+    Each case is also timed at :data:`FIXED_N` rows (``"fixed"`` and
+    ``"ref fixed"``, repeated on every row of the case).
+    """
     rows = []
     for case, (_, make) in CASES.items():
+        ours, reference = make(FIXED_N, seed)
+        fixed = timeit(ours, repeat=3 * repeat)[0]
+        ref_fixed = timeit(reference, repeat=3 * repeat)[0]
         for n in sizes:
             ours, reference = make(n, seed)
             t = timeit(ours, repeat=repeat)
             r = timeit(reference, repeat=repeat)
             rows.append({"case": case, "n": n, "best": t[0], "median": t[1],
                          "ref best": r[0], "ref median": r[1],
+                         "fixed": fixed, "ref fixed": ref_fixed,
                          "peak": peak_memory(ours), "ref peak": peak_memory(reference)})
             print(f"  {case:<40} n={n:>11,}  {1e9 * t[0] / n:6.1f} ns/row "
                   f"(ratio {t[0] / r[0]:.2f})", file=sys.stderr)
@@ -94,10 +106,10 @@ def exponent(n, seconds):
     return float(np.log(seconds[-1] / seconds[-2]) / np.log(n[-1] / n[-2]))
 
 
-def linear_fit(n, seconds):
-    """Least squares ``seconds = fixed + n * per_row``: (fixed s, per-row s)."""
-    per_row, fixed = np.polyfit(np.asarray(n, dtype=float), seconds, 1)
-    return fixed, per_row
+def marginal(n, seconds):
+    """Seconds per extra row between the two largest sizes."""
+    n, seconds = np.asarray(n, dtype=float), np.asarray(seconds, dtype=float)
+    return float((seconds[-1] - seconds[-2]) / (n[-1] - n[-2]))
 
 
 def report(results, command):
@@ -110,8 +122,9 @@ def report(results, command):
         "peak: tracemalloc's peak during one call, bytes per input row (4 float64 "
         "arrays of n: 32).",
         "",
-        "Summary: a least-squares line `time = fixed + n x marginal` over all sizes, "
-        "and the exponent k of `time ~ n^k` between the two largest sizes (1: "
+        f"Summary: the fixed cost is the best time of a call on {FIXED_N:,} rows "
+        "(measured, not extrapolated); the marginal cost is the extra time per row "
+        "between the two largest sizes, and k the exponent of `time ~ n^k` there (1: "
         "linear; below 1 while a fixed cost still shows). Where skweight and the "
         "plain numpy reference grow alike, the growth comes from the machine (random "
         "access leaving the CPU caches), not from the algorithm.",
@@ -122,8 +135,8 @@ def report(results, command):
         "|---|---|---|---|---|---|---|---|",
     ]
     for case, group in results.groupby("case", sort=False):
-        ours, ref = (linear_fit(group["n"], group["best"]),
-                     linear_fit(group["n"], group["ref best"]))
+        ours = (group["fixed"].iloc[0], marginal(group["n"], group["best"]))
+        ref = (group["ref fixed"].iloc[0], marginal(group["n"], group["ref best"]))
         lines.append(f"| {case} | {CASES[case][0]} | {1e3 * ours[0]:.2f} | "
                      f"{1e9 * ours[1]:.1f} | {1e3 * ref[0]:.2f} | {1e9 * ref[1]:.1f} | "
                      f"{exponent(group['n'], group['best']):.2f} | "

@@ -49,6 +49,8 @@ def steps(full, out):
          "quality_classes.py", ["--seeds", seeds, "--output", str(out)], True),
         ("quality_fairness", "group balancing on Adult: accuracy and fairness",
          "quality_fairness.py", ["--seeds", seeds, "--output", str(out)], True),
+        ("startup", "imports and wall time of skweight --help", "bench_startup.py",
+         ["--output", str(out / "startup.md")], True),
         ("dask", "weights on a two-worker dask LocalCluster against pandas in one "
          "process, from partitioned Parquet", "bench_dask.py",
          ["--n", "50000000" if full else "2000000", "--scales", "1"], False),

@@ -5,10 +5,12 @@ Build (warnings are errors)::
     python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 Pages are Markdown (MyST); the API reference is generated from the
-docstrings (autodoc + numpydoc). Two pages are completed at build time, so
+docstrings (autodoc + numpydoc), one page per public object (autosummary,
+written to ``docs/api/`` at build time, not kept in git). Two pages are completed at build time, so
 that the build never depends on files or optional modules that may be absent:
-``api.md`` documents only the modules that import, and ``benchmarks.md``
-includes every ``docs/benchmarks/*.md`` table that exists.
+``api.md`` documents only the modules that import, and the benchmark pages
+(``benchmarks.md`` and one page per topic in ``benchmark_results/``) include
+the ``docs/benchmarks/*.md`` tables that exist.
 """
 
 import importlib
@@ -26,6 +28,7 @@ release = version = skweight.__version__
 
 extensions = [
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
@@ -49,8 +52,12 @@ html_title = f"skweight {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
+    # Wide tables get the whole width: no "on this page" column on these pages.
+    "secondary_sidebar_items": {"benchmark_results/*": [], "api/*": []},
 }
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["skweight.css"]
+autosummary_generate = False  # the stubs are written below, for what imports
 
 # ---------------------------------------------------------------------- #
 # The API reference: one section per public module, documented if it imports
@@ -71,6 +78,7 @@ API = [
 
 
 def _api_section(title, module_name, names, needs):
+    """One section of the API index: a table linking a page per object."""
     lines = [f"## {title}", ""]
     try:
         module = importlib.import_module(module_name)
@@ -84,11 +92,42 @@ def _api_section(title, module_name, names, needs):
     if names is None and module.__doc__:
         lines += ["```{eval-rst}", f".. automodule:: {module_name}",
                   "   :no-members:", "```", ""]
-    for name in present:
-        obj = getattr(module, name)
-        kind = "autoclass" if isinstance(obj, type) else "autofunction"
-        lines += ["```{eval-rst}", f".. {kind}:: {module_name}.{name}", "```", ""]
-    return lines
+    lines += ["```{eval-rst}", f".. currentmodule:: {module_name}", "",
+              ".. autosummary::", "   :toctree: api", "   :nosignatures:", ""]
+    lines += [f"   {name}" for name in present]
+    return lines + ["```", ""]
+
+
+def _write_stubs():
+    """Write ``api/<module>.<name>.rst``, one page per documented object.
+
+    autosummary links its table rows to these pages; they are written here
+    (not by autosummary) because the API index is itself generated.
+    """
+    folder = HERE / "api"
+    folder.mkdir(exist_ok=True)
+    wanted = set()
+    for _, module_name, names, _ in API:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for name in names or getattr(module, "__all__", []):
+            if not hasattr(module, name):
+                continue
+            kind = "autoclass" if isinstance(getattr(module, name), type) else "autofunction"
+            path = folder / f"{module_name}.{name}.rst"
+            text = (f"{name}\n{'=' * len(name)}\n\n.. currentmodule:: {module_name}\n\n"
+                    f".. {kind}:: {name}\n")
+            wanted.add(path.name)
+            if not path.exists() or path.read_text() != text:
+                path.write_text(text)
+    for stale in folder.glob("*.rst"):
+        if stale.name not in wanted:
+            stale.unlink()
+
+
+_write_stubs()
 
 
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
@@ -98,32 +137,50 @@ def _heading_levels(text):
     return [len(m.group(1)) for m in re.finditer(r"^(#+) ", text, re.MULTILINE)]
 
 
-def _benchmark_tables():
-    """The summary (docs/benchmarks/README.md) and every table, as sections."""
+def _benchmark_summary():
+    """The latest run's summary (docs/benchmarks/README.md), linking the topic pages."""
     folder = HERE / "benchmarks"
-    files = sorted(p for p in folder.glob("*.md") if p.name != "README.md")
-    if not files:
-        return ["No benchmark tables in this build."]
-    lines = []
     readme = folder / "README.md"
-    if readme.exists():
-        text = readme.read_text()
-        text = re.sub(r"\A# [^\n]*\n", "", text)        # the page has its title
+    if not readme.exists():
+        return ["No benchmark run in this build."]
+    text = re.sub(r"\A# [^\n]*\n", "", readme.read_text())   # the page has its title
+    pages = {table: topic for topic, tables in _BENCHMARK_TOPICS.items()
+             for table in tables}
 
-        def link(match):
-            label, target = match.groups()
-            table = folder / target
-            if "/" not in target and target.endswith(".md") and table.exists():
-                return f"[{label}](#{Path(target).stem.replace('_', '-')})"
-            return label                                   # outside the docs
-        lines += ["## Latest run", "", _MD_LINK.sub(link, text), ""]
-    for path in files:
+    def link(match):
+        label, target = match.groups()
+        stem = Path(target).stem
+        if "/" not in target and target.endswith(".md") and stem in pages:
+            return f"[{label}](benchmark_results/{pages[stem]}.md)"
+        return label                                       # outside the docs
+    return ["## Latest run", "", _MD_LINK.sub(link, text), ""]
+
+
+def _benchmark_tables(stems):
+    """The tables ``docs/benchmarks/<stem>.md`` that exist, as sections."""
+    folder = HERE / "benchmarks"
+    lines = []
+    for stem in stems:
+        path = folder / f"{stem}.md"
+        if not path.exists():
+            continue
         levels = _heading_levels(path.read_text())
         offset = max(0, 3 - min(levels)) if levels else 0
-        lines += [f"## {path.stem.replace('_', ' ').capitalize()}", "",
+        lines += [f"## {stem.replace('_', ' ').capitalize()}", "",
                   f"```{{include}} /benchmarks/{path.name}",
                   f":heading-offset: {offset}", ":relative-images:", "```", ""]
-    return lines
+    return lines or ["No table of this topic in this build."]
+
+
+# Topic pages (docs/benchmark_results/<topic>.md) and the tables each shows.
+_BENCHMARK_TOPICS = {
+    "weights": ["weights", "weights_10m", "frames"],
+    "resampling": ["resample", "resample_10m"],
+    "scaling": ["scaling"],
+    "quality": ["quality_classes", "quality_fairness"],
+    "dask": ["dask", "dask_50m"],
+    "startup": ["startup"],
+}
 
 
 def _generated(stem):
@@ -139,15 +196,20 @@ def _generated(stem):
 
 FILL = {
     "<!-- api-sections -->": lambda: sum((_api_section(*s) for s in API), []),
-    "<!-- benchmark-tables -->": _benchmark_tables,
+    "<!-- benchmark-summary -->": _benchmark_summary,
     "<!-- adult-reweighing-sweep -->": lambda: _generated("adult_reweighing_sweep"),
 }
+
+
+_TABLES_MARKER = re.compile(r"<!-- benchmark-tables: ([\w ]+) -->")
 
 
 def _fill(app, docname, source):
     for marker, make in FILL.items():
         if marker in source[0]:
             source[0] = source[0].replace(marker, "\n".join(make()))
+    source[0] = _TABLES_MARKER.sub(
+        lambda m: "\n".join(_benchmark_tables(m.group(1).split())), source[0])
 
 
 def _skip_routing_setters(app, what, name, obj, skip, options):
