@@ -194,6 +194,38 @@ def _generated(stem):
     return lines
 
 
+def _diagnostics_figure():
+    """The figure of the diagnostics page, drawn by the page's own code."""
+    from skweight import GroupBalancedWeighter
+    from skweight.datasets import make_product_reviews
+    from skweight.diagnostics import balance_report, plot_balance
+
+    reviews = make_product_reviews(n_samples=20_000, random_state=0)
+    X, y = reviews.drop(columns="rating"), reviews["rating"]
+    w = GroupBalancedWeighter(groups="gender", strata="category").fit_weight(X, y)
+    report = balance_report(X, y, w, groups="gender", strata="category")
+    return plot_balance(report, sample_weight=w)
+
+
+# Figures drawn at build time (into docs/_generated/figures/, not kept in git).
+FIGURES = {"diagnostics_balance": _diagnostics_figure}
+
+
+def _figure(name):
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return ["(The figure needs matplotlib, which this build does not have.)"]
+    folder = HERE / "_generated" / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    FIGURES[name]().savefig(folder / f"{name}.png", dpi=100)
+    return [f"```{{image}} /_generated/figures/{name}.png", f":alt: {name}",
+            ":width: 100%", "```"]
+
+
+_FIGURE_MARKER = re.compile(r"<!-- figure: (\w+) -->")
+
+
 FILL = {
     "<!-- api-sections -->": lambda: sum((_api_section(*s) for s in API), []),
     "<!-- benchmark-summary -->": _benchmark_summary,
@@ -208,6 +240,7 @@ def _fill(app, docname, source):
     for marker, make in FILL.items():
         if marker in source[0]:
             source[0] = source[0].replace(marker, "\n".join(make()))
+    source[0] = _FIGURE_MARKER.sub(lambda m: "\n".join(_figure(m.group(1))), source[0])
     source[0] = _TABLES_MARKER.sub(
         lambda m: "\n".join(_benchmark_tables(m.group(1).split())), source[0])
 

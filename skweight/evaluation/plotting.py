@@ -34,12 +34,29 @@ def _shares(report, strata, parts, column):
                             aggfunc="sum", sort=False, fill_value=0.0)
 
 
-def plot_balance(report, *, sample_weight=None, bins=30, figsize=None):
+def _renamed(index, names):
+    """Apply ``class_names`` (a mapping, or a sequence indexed by class) to values."""
+    if names is None:
+        return index
+    lookup = dict(names) if isinstance(names, dict) else dict(enumerate(names))
+    return [lookup.get(v, lookup.get(_as_int(v), v)) for v in index]
+
+
+def _as_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def plot_balance(report, *, sample_weight=None, bins=30, figsize=None, max_strata=30,
+                 class_names=None):
     """Draw a balance report: shares per stratum before/after, and weights.
 
     Three panels: the share of each group (each class when the report has no
-    groups) inside each stratum before weighting and after, as stacked bars,
-    and a histogram of the weights.
+    groups) inside each stratum before weighting and after, as stacked
+    horizontal bars, one per stratum with the most unbalanced (before
+    weighting) on top, and a histogram of the weights.
 
     Parameters
     ----------
@@ -54,8 +71,15 @@ def plot_balance(report, *, sample_weight=None, bins=30, figsize=None):
     bins : int, default=30
         Number of histogram bins.
     figsize : tuple of float, default=None
-        Figure size in inches; None: a width that grows with the number of
-        strata.
+        Figure size in inches; None: 12 inches wide, and a height that grows
+        with the number of strata shown.
+    max_strata : int or None, default=30
+        Show at most this many strata, the most unbalanced before weighting
+        (the title says how many there are). None: all of them.
+    class_names : sequence or dict, default=None
+        Names of the classes, for a report whose classes are numbers (e.g.
+        of a multi-label indicator matrix, or encoded labels): a sequence
+        indexed by class number, or a mapping from class to name.
 
     Returns
     -------
@@ -73,6 +97,8 @@ def plot_balance(report, *, sample_weight=None, bins=30, figsize=None):
     >>> figure = plot_balance(weighter_report(weighter))
     >>> [ax.get_title() for ax in figure.axes[:3]]
     ['Before weighting', 'After weighting', 'Weights']
+    >>> [t.get_text() for t in figure.axes[0].get_yticklabels()]  # most unbalanced first
+    ['a', 'b']
     """
     attrs = getattr(report, "attrs", {})
     if not isinstance(report, pd.DataFrame) or "strata" not in attrs:
@@ -80,31 +106,60 @@ def plot_balance(report, *, sample_weight=None, bins=30, figsize=None):
             "report must be a DataFrame from balance_report or weighter_report, "
             "with its attrs (the column roles) intact."
         )
+    if max_strata is not None and (isinstance(max_strata, bool)
+                                   or not isinstance(max_strata, int) or max_strata < 1):
+        raise ValueError(f"max_strata must be an int >= 1 or None; got {max_strata!r}.")
     Figure = _import_figure()
-    strata = list(attrs["strata"])
-    parts = list(attrs["groups"]) or ([attrs["label"]] if attrs["label"] else [])
-    what = "group" if attrs["groups"] else "class"
-    before = _shares(report, strata, parts, "share_before")
-    after = _shares(report, strata, parts, "share_after")
+    from matplotlib.ticker import MaxNLocator
 
-    n_strata = len(before)
+    strata = list(attrs["strata"])
+    groups = list(attrs["groups"])
+    parts = groups or ([attrs["label"]] if attrs["label"] else [])
+    what = "group" if groups else "class"
+    multilabel = "class" in strata and not groups and bool(attrs["label"])
+    report = report.copy()
+    if class_names is not None:
+        column = "class" if multilabel else attrs["label"]
+        if column in report:
+            report[column] = _renamed(report[column].tolist(), class_names)
+    if multilabel:  # the parts are a class's absence and presence
+        report[attrs["label"]] = report[attrs["label"]].map(
+            lambda v: {0: "absent", 1: "present"}.get(_as_int(v), v))
+    before = _shares(report, strata, parts, "share_before")
+    after = _shares(report, strata, parts, "share_after").reindex(
+        index=before.index, columns=before.columns, fill_value=0.0)
+
+    # The most unbalanced strata first: the largest distance from equal shares.
+    spread = (before - 1.0 / max(before.shape[1], 1)).abs().max(axis=1)
+    order = spread.sort_values(ascending=False, kind="stable").index
+    total = len(order)
+    if max_strata is not None:
+        order = order[:max_strata]
+    before, after = before.loc[order], after.loc[order]
+    n_shown = len(order)
     if figsize is None:
-        figsize = (min(4 + 1.2 * n_strata, 24), 4.5)
+        figsize = (12, min(max(3.5, 1.5 + 0.28 * n_shown), 30))
     figure = Figure(figsize=figsize, layout="constrained")
-    axes = figure.subplots(1, 3, width_ratios=[max(n_strata, 2), max(n_strata, 2), 3])
+    axes = figure.subplots(1, 3, width_ratios=[4, 4, 3])
     colors = [f"C{i % 10}" for i in range(before.shape[1])]
+    y = np.arange(n_shown)[::-1]  # the first stratum on top
     for ax, shares, title in ((axes[0], before, "Before weighting"),
                               (axes[1], after, "After weighting")):
-        bottom = np.zeros(len(shares))
-        x = np.arange(len(shares))
+        left = np.zeros(n_shown)
         for color, part in zip(colors, shares.columns):
-            ax.bar(x, shares[part].to_numpy(), bottom=bottom, color=color,
-                   label=str(part), width=0.8)
-            bottom += shares[part].to_numpy()
-        ax.set_xticks(x, [str(s) for s in shares.index], rotation=45, ha="right")
-        ax.set_ylim(0, 1)
+            ax.barh(y, shares[part].to_numpy(), left=left, color=color,
+                    label=str(part), height=0.8)
+            left += shares[part].to_numpy()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.6, n_shown - 0.4)
         ax.set_title(title)
-        ax.set_ylabel(f"{what} share within stratum")
+        ax.set_xlabel(f"{what} share within stratum")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    axes[0].set_yticks(y, [str(s) for s in before.index])
+    axes[1].set_yticks(y, [""] * n_shown)
+    if total > n_shown:
+        figure.suptitle(f"{n_shown} of {total} strata: the most unbalanced before "
+                        "weighting", fontsize="medium")
     axes[1].legend(title=" / ".join(map(str, parts)), fontsize="small",
                    loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
@@ -120,4 +175,5 @@ def plot_balance(report, *, sample_weight=None, bins=30, figsize=None):
     axes[2].set_title("Weights")
     axes[2].set_xlabel("weight")
     axes[2].set_ylabel("rows")
+    axes[2].xaxis.set_major_locator(MaxNLocator(nbins=5))
     return figure

@@ -76,6 +76,10 @@ class WeightedDataset(Dataset):
     def __len__(self):
         return len(self.dataset)
 
+    def __repr__(self):
+        shape = "x".join(map(str, self.weights.shape))
+        return f"{type(self).__name__}({self.dataset!r}, weights: {shape} float32)"
+
     def __getitem__(self, index):
         item = self.dataset[index]
         weight = self.weights[index]
@@ -127,6 +131,8 @@ class EpochSampler(Sampler):
     >>> y = np.array([0] * 6 + [1] * 2)
     >>> rs = EpochResampler("under", random_state=0).fit(None, y)
     >>> sampler = EpochSampler(rs)
+    >>> sampler
+    EpochSampler(EpochResampler(random_state=0), num_replicas=1, rank=0, drop_last=False; epoch=0, 4 indices per replica)
     >>> len(sampler)
     4
     >>> sampler.set_epoch(1)
@@ -206,6 +212,11 @@ class EpochSampler(Sampler):
 
     def __len__(self):
         return self.num_samples
+
+    def __repr__(self):
+        return (f"{type(self).__name__}({self.resampler!r}, num_replicas="
+                f"{self.num_replicas}, rank={self.rank}, drop_last={self.drop_last}; "
+                f"epoch={self.epoch}, {self.num_samples} indices per replica)")
 
 
 def class_weight_tensor(weighter, classes=None, *, dtype=None, device=None):

@@ -225,14 +225,53 @@ def test_plot_balance():
     figure = plot_balance(report, sample_weight=w)
     assert isinstance(figure, Figure)
     before, after, hist = figure.axes[:3]
-    assert [t.get_text() for t in after.get_xticklabels()] == ["a", "b"]
-    # Stacked bars: one per stratum and group; heights are the group shares.
-    heights = [p.get_height() for p in after.patches]
-    assert_allclose(heights, [.5, .25, .5, .75])
+    # The most unbalanced stratum before weighting on top.
+    labels = [t.get_text() for t in before.get_yticklabels()]
+    spread = {s: abs(report[report.category == s].groupby("gender")["share_before"]
+                     .sum() - 0.5).max() for s in ("a", "b")}
+    assert labels == sorted(spread, key=spread.get, reverse=True)
+    # Stacked bars: one per stratum and group; widths are the group shares.
+    widths = {(p.get_y(), round(p.get_x(), 6)): p.get_width() for p in after.patches}
+    assert_allclose(sorted(widths.values()), sorted([.5, .25, .5, .75]))
     assert sum(p.get_height() for p in hist.patches) == pytest.approx(6)
     # Without weights: each cell's rows at their mean weight.
     figure = plot_balance(balance_report(X, y, strata="category"))
     assert sum(p.get_height() for p in figure.axes[2].patches) == pytest.approx(6)
+
+
+def test_plot_balance_at_many_strata_is_capped_sorted_and_readable():
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(0)
+    n = 6000
+    stratum = rng.integers(0, 60, n)
+    female = rng.random(n) < 0.05 + 0.9 * stratum / 59
+    X60 = pd.DataFrame({"s": [f"s{k:02d}" for k in stratum],
+                        "g": np.where(female, "f", "m")})
+    report = balance_report(X60, None, groups="g", strata="s")
+    figure = plot_balance(report, max_strata=20)
+    before = figure.axes[0]
+    labels = [t.get_text() for t in before.get_yticklabels()]
+    assert len(labels) == 20 and "20 of 60 strata" in figure.get_suptitle()
+    shares = report.groupby(["s", "g"])["share_before"].sum().unstack()
+    spread = (shares - 0.5).abs().max(axis=1).sort_values(ascending=False)
+    assert set(labels) == set(spread.index[:20])
+    width, height = figure.get_size_inches()
+    assert width == 12 and height < 10  # not a 2400-px-wide strip
+    assert len(figure.axes[2].get_xticks()) <= 7
+    assert len(plot_balance(report, max_strata=None).axes[0].get_yticks()) == 60
+    with pytest.raises(ValueError, match="max_strata"):
+        plot_balance(report, max_strata=0)
+
+
+def test_plot_balance_names_multilabel_classes():
+    pytest.importorskip("matplotlib")
+    Y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    report = balance_report(None, Y)
+    figure = plot_balance(report, class_names=["toxic", "spam"])
+    labels = {t.get_text() for t in figure.axes[0].get_yticklabels()}
+    assert labels == {"toxic", "spam"}
+    legend = [t.get_text() for t in figure.axes[1].get_legend().get_texts()]
+    assert legend == ["absent", "present"]
 
 
 def test_plot_balance_needs_a_report_and_matplotlib(monkeypatch):

@@ -285,3 +285,15 @@ def test_import_error_says_what_to_install():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONPATH": ":".join(sys.path)}).stdout
     assert "pip install skweight[torch]" in out
+
+
+def test_reprs_say_what_they_hold():
+    y = np.array([0] * 6 + [1] * 2)
+    rs = EpochResampler("over", random_state=1).fit(None, y)
+    sampler = EpochSampler(rs, num_replicas=2, rank=1)
+    sampler.set_epoch(3)
+    assert repr(sampler) == (
+        "EpochSampler(EpochResampler(random_state=1, strategy='over'), num_replicas=2, "
+        "rank=1, drop_last=False; epoch=3, 6 indices per replica)")
+    data = torch.utils.data.TensorDataset(torch.zeros(2, 1))
+    assert repr(WeightedDataset(data, [1.0, 2.0])).endswith("weights: 2 float32)")
