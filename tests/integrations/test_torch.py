@@ -279,7 +279,8 @@ def test_pos_weight_tensor():
 
 def test_import_error_says_what_to_install():
     # skweight (and scikit-learn) first, then make torch unimportable.
-    code = ("import sys, skweight; sys.modules['torch'] = None\n"
+    code = ("import sys, skweight, sklearn.utils.validation; skweight.EpochResampler\n"
+            "sys.modules['torch'] = None\n"
             "try:\n    import skweight.torch\n"
             "except ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
