@@ -207,8 +207,17 @@ def _diagnostics_figure():
     return plot_balance(report, sample_weight=w)
 
 
+def _demo_figure():
+    """The plot ``skweight demo`` saves, from the demo itself."""
+    from skweight.cli.demo import run_demo
+    from skweight.diagnostics import plot_balance
+
+    results = run_demo(print_fn=lambda *args: None)
+    return plot_balance(results["report"], sample_weight=results["weights"])
+
+
 # Figures drawn at build time (into docs/_generated/figures/, not kept in git).
-FIGURES = {"diagnostics_balance": _diagnostics_figure}
+FIGURES = {"diagnostics_balance": _diagnostics_figure, "demo_balance": _demo_figure}
 
 
 def _figure(name):

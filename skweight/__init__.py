@@ -31,7 +31,14 @@ _LAZY = {
     "WeightedEstimator": ".compose.weighted_estimator",
 }
 
-__all__ = [*sorted(_LAZY), "__version__"]
+__all__ = [
+    "BaseWeighter",
+    "EffectiveNumberWeighter",
+    "EpochResampler",
+    "GroupBalancedWeighter",
+    "WeightedEstimator",
+    "__version__",
+]
 
 if typing.TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .compose.weighted_estimator import WeightedEstimator

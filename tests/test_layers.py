@@ -75,3 +75,21 @@ def test_the_core_names_no_backend(path):
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_module_is_over_600_lines(path):
     assert len(path.read_text().splitlines()) <= 600
+
+
+def test_the_top_level_names_load_on_first_use():
+    import subprocess
+    import sys
+
+    import skweight
+
+    assert set(skweight.__all__) - {"__version__"} == set(skweight._LAZY)
+    for name in skweight._LAZY:
+        assert getattr(skweight, name).__name__ == name
+        assert name in dir(skweight)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        skweight.Nope  # noqa: B018
+    code = "import sys, skweight; print('sklearn' in sys.modules, 'pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]
