@@ -20,19 +20,6 @@ pq = pytest.importorskip("pyarrow.parquet")
 KEYS = ["--label", "rating", "--groups", "gender", "--strata", "category"]
 
 
-@pytest.fixture(scope="module")
-def reviews():
-    return make_product_reviews(1500, random_state=3)
-
-
-@pytest.fixture
-def files(tmp_path, reviews):
-    """The same reviews as CSV and as Parquet with small row groups."""
-    reviews.to_csv(tmp_path / "reviews.csv", index=False)
-    reviews.to_parquet(tmp_path / "reviews.parquet", row_group_size=200)
-    return tmp_path
-
-
 def run(capsys, *argv):
     """Run the command in-process; return ``(status, stdout, stderr)``."""
     try:

@@ -22,17 +22,6 @@ from test_cli import KEYS, in_memory, read, run
 pq = pytest.importorskip("pyarrow.parquet")
 
 
-@pytest.fixture(scope="module")
-def reviews():
-    return make_product_reviews(1500, random_state=3)
-
-
-@pytest.fixture
-def files(tmp_path, reviews):
-    reviews.to_csv(tmp_path / "reviews.csv", index=False)
-    return tmp_path
-
-
 def _listing(folder):
     return sorted(p.name for p in folder.rglob("*"))
 
