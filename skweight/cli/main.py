@@ -245,12 +245,16 @@ def _rows(source, columns, args, desc, *, types=None):
     """Yield ``(where, X, y, frame, batch)`` per chunk, with a progress bar.
 
     ``where`` is a context manager that names the chunk's rows in errors.
-    ``X`` holds the group and stratum columns (None when there are none).
+    ``frame`` holds the key columns (and ``--weight``) in pandas, ``X`` the
+    group and stratum columns (None when there are none); ``batch`` is the
+    chunk as read, every column, in arrow.
     """
     groups, strata = args.groups or [], args.strata or []
+    wanted = set(strata + groups + [args.label] + [getattr(args, "weight", None)])
     with _progress(args, desc, source.n_rows) as bar:
         for start, batch in source.batches(columns, types):
-            frame = batch.to_pandas()
+            names = [n for n in batch.schema.names if n in wanted]
+            frame = batch.select(names).to_pandas()
             X = frame[strata + groups] if strata + groups else None
             y = frame[args.label] if args.label else None
             yield _located(source, start, len(frame)), X, y, frame, batch
@@ -462,7 +466,10 @@ def _save_demo(args, out):
     from ..datasets import make_product_reviews
 
     reviews = make_product_reviews(args.n_samples, random_state=args.random_state)
-    with TableSink(args.save, force=args.force) as sink:
+    stdout = sys.stdout.buffer if args.save == STDOUT else None
+    if stdout is not None:
+        out = sys.stderr  # the data own stdout
+    with TableSink(args.save, force=args.force, stdout=stdout) as sink:
         sink.write(pa.Table.from_pandas(reviews, preserve_index=False))
     print(f"wrote {len(reviews):,} generated reviews ({', '.join(reviews.columns)}) "
           f"to {args.save}; try:\n  skweight weigh {args.save} --label rating "

@@ -262,3 +262,12 @@ def test_demo_save_writes_the_data_the_readme_uses(capsys, tmp_path, name):
     weights = GroupBalancedWeighter(groups="gender", strata="category").fit_weight(
         expected, expected["rating"])
     assert np.allclose(read(tmp_path / "w.parquet")["weight"], weights, rtol=1e-12)
+
+
+def test_demo_save_to_stdout(capfdbinary):
+    from skweight.cli.main import main
+
+    assert main(["demo", "--save", "-", "--n-samples", "200"]) == 0
+    out, err = capfdbinary.readouterr()
+    saved = pd.read_csv(io.BytesIO(out))
+    assert len(saved) == 200 and b"skweight weigh" in err
