@@ -1,8 +1,10 @@
 """Shared helpers of the benchmark scripts: repeat, time, measure peak memory."""
 
 import gc
+import subprocess
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 
@@ -37,3 +39,22 @@ def table(rows, columns):
     for row in rows:
         lines.append("| " + " | ".join(str(row.get(c, "")) for c in columns) + " |")
     return "\n".join(lines)
+
+
+def git_revision():
+    """The commit benchmarked: ``<short hash>``, with "-dirty" for changed files.
+
+    The tables and figures that benchmarks write (docs/benchmarks/) do not
+    count as changes: a run rewrites them.
+    """
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+             ":(exclude)docs/benchmarks"], cwd=root, capture_output=True, text=True,
+            check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("-dirty" if changed else "")

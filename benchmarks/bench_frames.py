@@ -35,6 +35,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _timing import git_revision
 
 import skweight
 from skweight import GroupBalancedWeighter
@@ -163,18 +164,6 @@ def cases(n):
     return out
 
 
-def _commit():
-    """The commit benchmarked, marked "-dirty" when the tree has changes."""
-    import subprocess
-
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"],
-                              capture_output=True, text=True, check=True,
-                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=float, nargs="+", default=[1e5, 1e6],
@@ -208,7 +197,7 @@ def main(argv=None):
     command = " ".join(["python", "benchmarks/bench_frames.py",
                         *(argv if argv is not None else sys.argv[1:])])
     report = "\n".join([
-        f"`{command}` at commit {_commit()} on {platform.platform()}, "
+        f"`{command}` at commit {git_revision()} on {platform.platform()}, "
         f"{os.cpu_count()} CPUs "
         f"({versions}). Label of {N_CLASSES} classes, {N_CATEGORIES}-level category, "
         f"{N_GENDERS}-level gender, balance='joint' within category; ratio = "

@@ -22,6 +22,8 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from _timing import git_revision
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks"
@@ -141,16 +143,7 @@ def _load():
         return "unknown"
 
 
-def _git_revision():
-    try:
-        proc = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
-                              capture_output=True, text=True, check=True)
-        return proc.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def write_index(out, command, results, started, load_before, note):
+def write_index(out, command, results, started, load_before, note, revision):
     lines = [
         "# Benchmark results",
         "",
@@ -159,7 +152,7 @@ def write_index(out, command, results, started, load_before, note):
         "",
         f"    {command}",
         "",
-        f"- Run: {started:%Y-%m-%d %H:%M} UTC, git {_git_revision()}, total "
+        f"- Run: {started:%Y-%m-%d %H:%M} UTC, git {revision}, total "
         f"{sum(r[4] for r in results):.0f} s.",
         f"- Versions: {_versions_line()}.",
         f"- Machine: {_machine_line()}; load average (1/5/15 min) "
@@ -207,13 +200,14 @@ def main(argv=None):
     given = sys.argv[1:] if argv is None else list(argv)
     command = shlex.join(["python", "benchmarks/run_all.py", *given])
     started = datetime.datetime.now(datetime.timezone.utc)
+    revision = git_revision()  # before any table is rewritten
     load_before = _load()
     results = []
     for name, measures, script, script_args, writes_report in plan:
         status, seconds = run_step(name, script, script_args, writes_report, out)
         results.append((name, measures, command_line(script, script_args, out), status,
                         seconds))
-    write_index(out, command, results, started, load_before, args.note)
+    write_index(out, command, results, started, load_before, args.note, revision)
     print(f"Wrote {out / 'README.md'}")
     return 0 if all(r[3] == "ok" for r in results) else 1
 
