@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "skweight"
 # Lowest first: a layer may import any layer before it in this list.
-LAYERS = ["_compat", "engine", "weighting", "resampling", "compose", "evaluation",
+LAYERS = ["_compat", "exceptions", "engine", "weighting", "resampling", "compose", "evaluation",
           "datasets", "integrations", "cli"]
 # Faces at the top: the package root and its public facades.
 FACADES = {"__init__", "__main__", "torch", "dask", "pipeline", "metrics", "diagnostics"}

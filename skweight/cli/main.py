@@ -158,6 +158,9 @@ def _parser():
                        help="name of the weight column (default: weight)")
     weigh.add_argument("--report", action="store_true",
                        help="print the full balance report, one line per cell")
+    weigh.add_argument("--strict", action="store_true",
+                       help="fail (write nothing, exit 1) when the weights are warned "
+                            "about: few effective rows, or few rows carrying much")
     _add_keys(weigh)
     scheme = weigh.add_argument_group("weighting")
     scheme.add_argument("--scheme", choices=_SCHEMES,
@@ -334,6 +337,13 @@ def _run_weigh(args, out):
                 seen += len(frame)
         if seen == 0:
             raise CommandError(f"{args.input} has no rows")
+        from ..weighting.health import weight_warnings
+
+        health = weight_warnings(weighter)
+        if health and args.strict:
+            raise CommandError(
+                f"{len(health)} warning(s) about the weights and --strict, so nothing "
+                f"was written; the first: {health[0]}")
 
         totals = _CellTotals(groups=groups or None, strata=strata or None,
                              label=args.label is not None, handle_missing=args.missing)
@@ -354,7 +364,7 @@ def _run_weigh(args, out):
                     table = pa.table({args.weight_column: w})
                 sink.write(table)
     report = totals.report(args.balance)
-    messages = [str(w.message) for w in caught]
+    messages = health + [str(w.message) for w in caught]
     _print_result(report, args, out, weights=(low, high), warned=messages)
     where = "standard output" if args.output == STDOUT else args.output
     print(f"skweight: wrote {seen} weights to {where}", file=sys.stderr)

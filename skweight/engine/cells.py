@@ -26,12 +26,19 @@ import pandas as pd
 
 from .encode import MISSING, UNKNOWN, LevelEncoder
 
-__all__ = ["CellCounter", "CellSpec", "MAX_CELLS", "TABLE_COLUMNS"]
+__all__ = ["CellCounter", "CellSpec", "MAX_CELLS", "STAT_COLUMNS", "TABLE_COLUMNS"]
 
 # A dense table larger than this is refused (it would cost 512 MiB per array).
 MAX_CELLS = 1 << 26
 # The value columns of a cell table, after its key columns.
 TABLE_COLUMNS = ("count", "weighted_count")
+
+
+# Columns of the tables built from cells (weight_table_, balance reports,
+# resampling tables): no key column may have one of these names.
+STAT_COLUMNS = (*TABLE_COLUMNS, "factor", "target", "weight_sum",
+                "share_before", "share_after", "deviation", "max_deviation",
+                "stratum_ess")
 
 
 class CellSpec(NamedTuple):
@@ -306,10 +313,15 @@ def _check_negative(encoder, values, codes, handle_unknown):
     unknown = codes == UNKNOWN
     if handle_unknown == "error":
         raw = values.codes if hasattr(values, "uniques") else None
-        if raw is not None and values.uniques is not None:
-            seen = pd.unique(np.asarray(values.uniques.take(raw[unknown]), dtype=object))
-        elif raw is not None:
-            seen = pd.unique(raw[unknown])
+        if raw is not None:
+            bad = raw[unknown]
+            missing_too = bool((bad < 0).any())  # missing, a level fit never saw
+            bad = bad[bad >= 0]
+            if values.uniques is not None:
+                seen = pd.unique(np.asarray(values.uniques.take(bad), dtype=object))
+            else:
+                seen = pd.unique(bad)
+            seen = [*seen, *([None] if missing_too else [])]
         else:
             seen = pd.unique(np.asarray(pd.Series(values).to_numpy()[unknown],
                                         dtype=object))

@@ -161,8 +161,8 @@ class LevelEncoder:
         if not is_missing.any():
             return codes, bool((codes < 0).any())
         if self.missing_code is None:
-            if not learn:
-                return codes, True
+            if not learn:  # a level of its own, but one fit never saw: unknown
+                return np.where(is_missing, UNKNOWN, codes), True
             if isinstance(self.levels, pd.RangeIndex) or self.levels is None:
                 self.levels = pd.Index(np.arange(self.n_levels), dtype=object)
             self.levels = self.levels.append(pd.Index([np.nan], dtype=object))

@@ -83,6 +83,7 @@ def read_label(y, frame, n_samples):
     if len(values) != n_samples:
         raise ValueError(f"y has {len(values)} rows but X has {n_samples}.")
     raw = native_codes(values)
+    _check_not_continuous(raw)
     if raw.has_missing:
         missing = np.flatnonzero(raw.codes < 0)
         raise ValueError(
@@ -90,6 +91,25 @@ def read_label(y, frame, n_samples):
             "every row needs a label."
         )
     return Label(raw, name if isinstance(name, str) else None, None)
+
+
+def _check_not_continuous(raw):
+    """Refuse float labels with fractional values: classes are expected."""
+    uniques = raw.uniques
+    if uniques is None:
+        return
+    values = np.asarray(uniques)
+    if values.dtype.kind != "f":
+        return
+    fractional = values[np.isfinite(values) & (np.mod(values, 1) != 0)]
+    if fractional.size:
+        raise ValueError(
+            "Unknown label type: continuous. y looks continuous: "
+            f"{values.size} distinct float values, some not whole numbers (e.g. "
+            f"{fractional[0].item()!r}); skweight weights and resamples classes. "
+            "Bin it first, e.g. pandas.cut(y, bins=5) or "
+            "sklearn.preprocessing.KBinsDiscretizer, or pass the class labels."
+        )
 
 
 def _indicator(values, n_samples, names):

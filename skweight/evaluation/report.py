@@ -93,7 +93,10 @@ def balance_report(X, y=None, sample_weight=None, *, groups=None, strata=None,
 
         ``report.attrs`` holds ``balance``, the column roles (``strata``,
         ``groups``, ``label``) and the overall ``n_samples``, ``weight_sum``,
-        ``ess`` and ``max_deviation``.
+        ``ess`` and ``max_deviation``, and a summary of the weights:
+        ``ess_share`` (``ess / n_samples``), ``design_effect`` (Kish's,
+        ``n_samples / ess``), ``largest_cell_share`` (of the total weight,
+        carried by one cell), ``weight_min`` and ``weight_max``.
 
     See Also
     --------
@@ -146,6 +149,7 @@ class _CellTotals:
         self.groups, self.strata, self.label = groups, strata, label
         self.handle_missing = handle_missing
         self._sums = self._squares = self._zeros = None
+        self._low, self._high = np.inf, -np.inf  # the weights' range
 
     def _new(self, has_groups):
         if has_groups and self.label:
@@ -176,8 +180,12 @@ class _CellTotals:
                     "one column at a time."
                 )
             squares = sample_weight ** 2
+            if sample_weight.size:
+                self._low = min(self._low, float(sample_weight.min()))
+                self._high = max(self._high, float(sample_weight.max()))
         else:
             squares = None
+            self._low, self._high = min(self._low, 1.0), max(self._high, 1.0)
         if sample_weight is not None and not np.any(sample_weight):
             # All-zero weights: rows count, weights add nothing.
             self._zeros = self._zeros or self._new(has_groups)
@@ -219,4 +227,4 @@ class _CellTotals:
         return report_from_cells(frame[keys], frame["count"].to_numpy(), None, weights,
                        frame["squares"].to_numpy(dtype=np.float64),
                        strata=strata, groups=list(group_names), label=label,
-                       balance=balance)
+                       balance=balance, weight_range=(self._low, self._high))

@@ -189,7 +189,7 @@ class EpochSampler(Sampler):
 
         Parameters
         ----------
-        epoch : int >= 0
+        epoch : int in [0, 2**63 - 1]
         """
         if isinstance(epoch, bool) or not isinstance(epoch, Integral) or epoch < 0:
             raise ValueError(f"epoch must be an int >= 0; got {epoch!r}.")

@@ -266,7 +266,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
 
         Parameters
         ----------
-        epoch : int >= 0
+        epoch : int in [0, 2**63 - 1]
             The epoch number. Any epoch can be drawn at any time; the same
             epoch always gives the same indices.
 
@@ -478,12 +478,16 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         return sampler_tags(tags)
 
 
+# Epochs are numbered by 64-bit integers (as numpy's seeds and keys are).
+MAX_EPOCH = 2**63 - 1
+
+
 def check_epoch(epoch):
-    """An epoch number as a Python int >= 0."""
+    """An epoch number as a Python int in ``[0, MAX_EPOCH]``."""
     if isinstance(epoch, bool) or not isinstance(epoch, Integral):
         raise TypeError(f"epoch must be an int; got {type(epoch).__name__}.")
-    if epoch < 0:
-        raise ValueError(f"epoch must be >= 0; got {epoch}.")
+    if not 0 <= epoch <= MAX_EPOCH:
+        raise ValueError(f"epoch must be in [0, 2**63 - 1]; got {epoch}.")
     return int(epoch)
 
 

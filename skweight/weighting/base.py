@@ -18,11 +18,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions, check_sample_weight, validate_params
 from ..engine.backends import Inputs, KeyRoles, backend_for
-from ..engine.cells import CellCounter, CellSpec
+from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec
 from ..engine.frames import FrameView, as_key_list, n_rows_of, resolve_keys
 from ..engine.labels import read_label
-from ..engine.modes import MODES, resolve_mode
+from ..engine.modes import GROUP_AXIS, MODES, resolve_mode
 from .factors import balanced_factors
+from .health import warn_issues, weight_issues
 from .report import weighter_report
 
 __all__ = ["BaseWeighter", "FittedCells"]
@@ -117,6 +118,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         """
         self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
                   reset=True)
+        warn_issues(self._health_messages(), stacklevel=3)
         return self
 
     def partial_fit(self, X, y=None, *, sample_weight=None,
@@ -124,7 +126,12 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         """Add the cell counts of one chunk of rows to the weight table.
 
         Counts from successive chunks add up exactly, so the factors after the
-        last chunk equal those of :meth:`fit` on all rows at once.
+        last chunk equal those of :meth:`fit` on all rows at once; with
+        fractional ``sample_weight`` the weighted counts are float sums taken
+        in another order, equal to :meth:`fit`'s to about 1e-15 relative.
+        Unlike :meth:`fit`, it does not warn about degraded weights (the
+        table is not complete yet): call
+        :func:`skweight.diagnostics.weight_warnings` after the last chunk.
 
         Parameters
         ----------
@@ -163,8 +170,10 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         backend = backend_for(*inputs)
         if backend is not None:
             self._fit(inputs, reset=True, backend=backend)
+            warn_issues(self._health_messages(), stacklevel=3)
             return backend.weigh(inputs, self, fitted_rows=True)
         ids, keys = self._fit(inputs, reset=True, backend=False)
+        warn_issues(self._health_messages(), stacklevel=3)
         return self._gather(ids, None, keys.sample_weight)
 
     def weight(self, X, y=None, *, sample_weight=None, sensitive_features=None,
@@ -410,12 +419,21 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             sample_weight = check_sample_weight(sample_weight,
                                                 np.empty((n_samples, 0)))
         names = {n for n, _ in strata} | {n for n, _ in groups}
+        taken = sorted(names & set(STAT_COLUMNS))
+        if taken:
+            raise ValueError(
+                f"The key column {taken[0]!r} has the name of a column of "
+                f"{name}'s tables ({', '.join(STAT_COLUMNS)}); rename it, e.g. "
+                f"X.rename(columns={{{taken[0]!r}: {taken[0] + '_'!r}}})."
+            )
         label_name = None
         if label is not None:
             label_name = "label"
             if (label.name is not None and label.name not in names
-                    and not label.multilabel):
+                    and label.name not in STAT_COLUMNS and not label.multilabel):
                 label_name = label.name
+            while label_name in names:
+                label_name += "_"
         spec = CellSpec(tuple(n for n, _ in strata), tuple(n for n, _ in groups),
                         label_name, label.classes if label is not None else None)
         return _Keys([v for _, v in strata], [v for _, v in groups], label,
@@ -494,6 +512,22 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             else:
                 factors *= sample_weight
         return factors
+
+    def _health_messages(self):
+        """What degrades the data in the fitted weights (:mod:`.health`)."""
+        counter = self._counter
+        if counter.multilabel:
+            return []
+        mode = self._mode
+        return weight_issues(counter.rows, counter.weighted, self._factors,
+                             self._describe_cells,
+                             groups=GROUP_AXIS in mode.unit_axes or mode.independence)
+
+    def _describe_cells(self, cells):
+        """``"name=value, ..."`` for each flat cell id."""
+        keys = self._counter.cell_keys(np.asarray(cells))
+        return [", ".join(f"{name}={_plain(values[i])!r}" for name, values in keys.items())
+                for i in range(len(cells))]
 
     def _neutral(self):
         """The factor of a row whose cell is unknown: the mean factor of a row."""

@@ -11,10 +11,6 @@ from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 
 __all__ = ["balanced_factors"]
 
-# Clip-then-renormalise rounds used by ``max_weight``.
-_CLIP_ROUNDS = 20
-
-
 def _stratum_sum(a):
     """Sum over the group and label axes, keeping dims."""
     return a.sum(axis=(GROUP_AXIS, LABEL_AXIS), keepdims=True)
@@ -33,7 +29,7 @@ def _expected(counts, totals):
     group_n = counts.sum(axis=LABEL_AXIS, keepdims=True)
     label_n = counts.sum(axis=GROUP_AXIS, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return group_n * label_n / totals
+        return group_n * (label_n / totals)  # the ratio first: no overflow
 
 
 def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
@@ -64,6 +60,13 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
     """
     counts = np.asarray(counts, dtype=np.float64)
     totals = _stratum_sum(counts)
+    if not np.all(np.isfinite(totals)):
+        raise ValueError(
+            "The weighted counts overflow: the sample_weight of a stratum sums to "
+            f"more than the largest float ({np.finfo(np.float64).max:.3g}). Scale "
+            "sample_weight down (e.g. sample_weight / sample_weight.max()); the "
+            "weights of normalize='mean' or 'cells' do not depend on its scale."
+        )
     units = counts.sum(axis=mode.summed_axes, keepdims=True) if mode.summed_axes \
         else counts
     present = units > 0
@@ -127,11 +130,39 @@ def _apply(func, units, totals, present):
 
 
 def _clip_factors(units, factors, totals, max_weight):
-    """Clip factors at ``max_weight`` times the mean, keeping strata totals."""
+    """Cap factors at ``max_weight`` times the mean, keeping strata totals, exactly.
+
+    Within a stratum the capped factors are ``min(s * f, cap)`` for the one
+    scale ``s`` that keeps the stratum's total: the limit of clipping and
+    rescaling again and again, found at once. With the units of a stratum
+    sorted by factor, the first ``j`` capped, ``s = (T - cap * C_j) / R_j``
+    (``C_j``: their rows, ``R_j``: the weight of the others); the right
+    ``j`` is the first whose largest uncapped factor stays under the cap.
+    """
     mean = float((units * factors).sum() / units.sum())
     cap = max_weight * mean
-    for _ in range(_CLIP_ROUNDS):
-        if factors.max() <= cap * (1 + 1e-12):
-            break
-        factors = _rescale_to_totals(units, np.minimum(factors, cap), totals)
-    return factors
+    if not factors.max() > cap:
+        return factors
+    shape = np.broadcast_shapes(units.shape, factors.shape)
+    n = np.broadcast_to(units, shape).reshape(shape[0], -1)
+    f = np.broadcast_to(factors, shape).reshape(shape[0], -1)
+    t = np.broadcast_to(totals, (shape[0],) + (1,) * (len(shape) - 1)).reshape(-1, 1)
+    order = np.argsort(-f, axis=1, kind="stable")
+    fs, ns = np.take_along_axis(f, order, 1), np.take_along_axis(n, order, 1)
+    zero = np.zeros((shape[0], 1))
+    capped_rows = np.concatenate([zero, np.cumsum(ns, axis=1)], axis=1)[:, :-1]
+    weight = ns * fs
+    rest = weight.sum(axis=1, keepdims=True) - np.concatenate(
+        [zero, np.cumsum(weight, axis=1)], axis=1)[:, :-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(rest > 0, (t - cap * capped_rows) / rest, np.inf)
+    fits = scale * fs <= cap * (1 + 1e-12)
+    first = np.argmax(fits, axis=1)
+    s = scale[np.arange(shape[0]), first][:, None]
+    s = np.where(fits.any(axis=1, keepdims=True) & np.isfinite(s), s, 1.0)
+    out = np.minimum(f * s, cap)
+    out[n == 0] = f[n == 0]
+    # units broadcast over summed axes: back to the factors' own shape
+    out = out.reshape(shape)
+    index = tuple(slice(None) if d > 1 else slice(0, 1) for d in factors.shape)
+    return out[index] if out.shape != factors.shape else out

@@ -55,8 +55,13 @@ def effective_sample_size(sample_weight):
         )
     if np.any(w < 0) or not np.all(np.isfinite(w)):
         raise ValueError("sample_weight must be finite and non-negative.")
-    squares = float(np.dot(w, w))
-    return float(w.sum()) ** 2 / squares if squares > 0 else 0.0
+    top = float(w.max()) if w.size else 0.0
+    if top <= 0:
+        return 0.0
+    # Scale by a power of two (exact) near the largest weight: no overflow
+    # at 1e200, no underflow at 1e-200, the same result otherwise.
+    w = np.ldexp(w, -int(np.frexp(top)[1]))
+    return float(w.sum()) ** 2 / float(np.dot(w, w))
 
 
 def weighter_report(weighter, *, balance=None):
@@ -163,7 +168,7 @@ def check_balance(balance, where):
 
 
 def report_from_cells(keys, count, before, after, squares, *, strata, groups, label,
-                      balance):
+                      balance, weight_range=None):
     """Build the report from per-cell ``count``, weight sums and squares."""
     labels = [label] if label is not None else []
     if balance in ("label", "joint", "independence") and not labels:
@@ -205,4 +210,12 @@ def report_from_cells(keys, count, before, after, squares, *, strata, groups, la
         "ess": float(after.sum() ** 2 / squares.sum()) if squares.sum() > 0 else 0.0,
         "max_deviation": float(np.nanmax(largest)) if len(largest) else 0.0,
     })
+    attrs = frame.attrs
+    n = attrs["n_samples"]
+    attrs["ess_share"] = attrs["ess"] / n if n else 0.0
+    attrs["design_effect"] = n / attrs["ess"] if attrs["ess"] > 0 else float("inf")
+    total = float(after.sum())
+    attrs["largest_cell_share"] = float(after.max()) / total if total > 0 else 0.0
+    if weight_range is not None:
+        attrs["weight_min"], attrs["weight_max"] = map(float, weight_range)
     return frame

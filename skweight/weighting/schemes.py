@@ -100,6 +100,11 @@ def _user_scheme(func):
                 f"The callable scheme {func!r} must return finite, non-negative "
                 f"factors; got {out[~(np.isfinite(out) & (out >= 0))][:5]}."
             )
+        if out.size and not np.any(out > 0):
+            raise ValueError(
+                f"The callable scheme {func!r} returned only zeros: every weight "
+                "would be 0. Return a positive factor for at least one count."
+            )
         return out
 
     return scheme

@@ -49,9 +49,11 @@ _COMMON_PARAMETERS = """
         values in between blend the factors linearly (``1 + strength * (f -
         1)``), keeping strata totals.
     max_weight : float >= 1, default=None
-        Clip factors at this multiple of the mean factor, then renormalise
-        each stratum (clip and renormalise are repeated until the cap holds,
-        up to 20 rounds). None: no clipping.
+        Cap factors at this multiple of the mean factor, each stratum
+        keeping its total: within a stratum the factors become
+        ``min(s * f, cap)`` for the one scale ``s`` that keeps the total (the
+        limit of clipping and rescaling repeatedly, computed exactly), so no
+        weight exceeds the cap. None: no cap.
     handle_unknown : {"error", "ignore"}, default="error"
         What :meth:`weight` does with rows whose cell had no rows during fit
         (an unseen group, label or combination): raise a ``ValueError``

@@ -271,3 +271,16 @@ def test_demo_save_to_stdout(capfdbinary):
     out, err = capfdbinary.readouterr()
     saved = pd.read_csv(io.BytesIO(out))
     assert len(saved) == 200 and b"skweight weigh" in err
+
+
+def test_warnings_in_the_summary_and_strict(capsys, tmp_path):
+    frame = make_product_reviews(2000, random_state=0).astype({"gender": object})
+    frame.loc[:2, "gender"] = None  # three blank cells carrying much weight
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    argv = ["weigh", tmp_path / "in.csv", "--groups", "gender", "--missing", "category"]
+    status, out, err = run(capsys, *argv, "-o", tmp_path / "w.csv")
+    assert status == 0, err
+    assert "warning: 1 cell(s) carry a large share of the total weight" in out
+    status, out, err = run(capsys, *argv, "-o", tmp_path / "strict.csv", "--strict")
+    assert status == 1 and "--strict, so nothing was written" in err
+    assert not (tmp_path / "strict.csv").exists()

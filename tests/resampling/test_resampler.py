@@ -384,7 +384,7 @@ def test_bad_inputs(params, args, kwargs, error, match):
 
 
 @pytest.mark.parametrize("epoch, error, match", [
-    (-1, ValueError, "epoch must be >= 0"), (1.5, TypeError, "epoch must be an int"),
+    (-1, ValueError, r"epoch must be in \[0, 2\*\*63 - 1\]"), (1.5, TypeError, "epoch must be an int"),
     (True, TypeError, "epoch must be an int"),
 ])
 def test_bad_epochs(epoch, error, match):

@@ -157,7 +157,7 @@ n_samples_fit_, n_features_in_, feature_names_in_
             partitions).
         y : dask Series, Series or array-like, default=None
             The labels of the fit, returned resampled alike.
-        epoch : int >= 0
+        epoch : int in [0, 2**63 - 1]
             The epoch number; the same epoch always gives the same rows.
         sensitive_features, strata_features : default=None
             The key arrays passed to :meth:`fit`, if any (needed on dask to
@@ -212,7 +212,7 @@ n_samples_fit_, n_features_in_, feature_names_in_
 
         Parameters
         ----------
-        epoch : int >= 0
+        epoch : int in [0, 2**63 - 1]
 
         Returns
         -------

@@ -1,0 +1,139 @@
+"""Checks that fitted weights do not degrade the data, and what they warn.
+
+A weighter checks its own cell table after :meth:`~BaseWeighter.fit` and
+:meth:`~BaseWeighter.fit_weight` (one row per cell: cheap, whatever the
+number of rows) and warns with :class:`~skweight.exceptions.WeightingWarning`
+when:
+
+- the Kish effective sample size of the weights falls below
+  ``THRESHOLDS["ess_share"]`` of the rows;
+- a cell's rows carry more than ``THRESHOLDS["cell_share"]`` of the total
+  weight and more than ``THRESHOLDS["cell_ratio"]`` times their share of the
+  rows;
+- a cell of fewer than ``THRESHOLDS["min_count"]`` rows is up-weighted to
+  more than ``THRESHOLDS["tiny_ratio"]`` times the mean weight.
+
+The effective sample size is computed from the table, assuming equal
+incoming weights within a cell (exact without ``sample_weight``).
+:func:`weight_issues` returns the messages; :func:`warn_issues` warns them.
+"""
+
+import warnings
+
+import numpy as np
+
+from ..exceptions import WeightingWarning
+
+__all__ = ["THRESHOLDS", "warn_issues", "weight_issues", "weight_warnings"]
+
+THRESHOLDS = {"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
+              "min_count": 5, "tiny_ratio": 3.0}
+_ADVICE = ("cap the weights (max_weight=), use coarser cells (fewer or merged groups "
+           "and strata), or soften the correction (strength < 1)")
+_SHOWN = 3
+
+
+def weight_issues(rows, weighted, factors, describe, *, groups=True):
+    """The messages of the checks that fail, for one weighter's cells.
+
+    Parameters
+    ----------
+    rows, weighted, factors : ndarray of shape (n_cells,)
+        Rows, weighted rows and factor of every cell (empty cells included).
+    describe : callable
+        ``describe(cells)`` names the cells (flat ids) for a message.
+    groups : bool, default=True
+        Whether the weighting balances groups. Class weights alone (label
+        balance) are expected to concentrate weight on rare classes, as
+        scikit-learn's "balanced" weights do: only the tiny-cell check
+        applies to them.
+
+    Returns
+    -------
+    messages : list of str
+    """
+    rows = np.asarray(rows, dtype=np.float64).ravel()
+    weighted = np.asarray(weighted, dtype=np.float64).ravel()
+    factors = np.asarray(factors, dtype=np.float64).ravel()
+    cells = np.flatnonzero((rows > 0) & np.isfinite(factors))
+    if cells.size == 0:
+        return []
+    n, mass = rows[cells], weighted[cells] * factors[cells]
+    n_rows, total = n.sum(), mass.sum()
+    if not total > 0 or not np.isfinite(total):
+        return []
+    scale = mass.max()  # scale-free sums: no overflow, no underflow
+    m = mass / scale
+    ess = float(m.sum() ** 2 / np.sum(m * m / n))
+    messages = []
+    if groups and ess < THRESHOLDS["ess_share"] * n_rows:
+        messages.append(
+            f"The weights leave an effective sample size (Kish) of {ess:,.1f} of "
+            f"{n_rows:,.0f} rows ({ess / n_rows:.1%}): estimates would rest on few "
+            f"rows. To keep more of the data, {_ADVICE}.")
+    share, row_share = mass / total, n / n_rows
+    heavy = np.flatnonzero((share > THRESHOLDS["cell_share"])
+                           & (share > THRESHOLDS["cell_ratio"] * row_share) & groups)
+    if heavy.size:
+        heavy = heavy[np.argsort(-share[heavy], kind="stable")]
+        shown = "; ".join(
+            f"{name} ({n[i]:,.0f} rows, {row_share[i]:.2%} of the rows, carry "
+            f"{share[i]:.1%} of the weight)"
+            for i, name in zip(heavy[:_SHOWN], describe(cells[heavy[:_SHOWN]])))
+        more = f" and {heavy.size - _SHOWN} more" if heavy.size > _SHOWN else ""
+        messages.append(
+            f"{heavy.size} cell(s) carry a large share of the total weight on few "
+            f"rows: {shown}{more}. To spread the weight, {_ADVICE}.")
+    mean = total / n_rows
+    per_row = mass / n
+    tiny = np.flatnonzero((n < THRESHOLDS["min_count"])
+                          & (per_row > THRESHOLDS["tiny_ratio"] * mean))
+    if tiny.size:
+        tiny = tiny[np.argsort(-per_row[tiny], kind="stable")]
+        shown = "; ".join(
+            f"{name} ({n[i]:,.0f} row(s), weight {per_row[i] / mean:.3g} times the "
+            "mean)" for i, name in zip(tiny[:_SHOWN], describe(cells[tiny[:_SHOWN]])))
+        more = f" and {tiny.size - _SHOWN} more" if tiny.size > _SHOWN else ""
+        messages.append(
+            f"{tiny.size} cell(s) of fewer than {THRESHOLDS['min_count']} rows are "
+            f"up-weighted: {shown}{more}. Each of their rows stands for many; merge "
+            "them into coarser cells, drop them, or cap the weights (max_weight=).")
+    return messages
+
+
+def warn_issues(messages, stacklevel=3):
+    """Warn each message as a :class:`~skweight.exceptions.WeightingWarning`."""
+    for message in messages:
+        warnings.warn(message, WeightingWarning, stacklevel=stacklevel)
+
+
+def weight_warnings(weighter):
+    """The warnings a fitted weighter's weights deserve, as messages.
+
+    The checks that ``fit`` and ``fit_weight`` run (and warn, as
+    :class:`~skweight.exceptions.WeightingWarning`); useful after
+    ``partial_fit`` on chunks, which does not warn, and on the command line.
+
+    Parameters
+    ----------
+    weighter : BaseWeighter
+        A fitted weighter.
+
+    Returns
+    -------
+    messages : list of str
+        Empty when the weights pass every check.
+
+    Examples
+    --------
+    >>> from skweight import GroupBalancedWeighter
+    >>> from skweight.diagnostics import weight_warnings
+    >>> weighter = GroupBalancedWeighter()
+    >>> weighter = weighter.partial_fit(None, [0] * 50).partial_fit(None, [0] * 48 + [1] * 2)
+    >>> [m.split(":")[0] for m in weight_warnings(weighter)]
+    ['1 cell(s) of fewer than 5 rows are up-weighted']
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(weighter, "_counter")
+    return weighter._health_messages()
