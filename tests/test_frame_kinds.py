@@ -121,6 +121,9 @@ def test_lazy_frame_unseen_cells():
     w.set_params(handle_unknown="ignore")
     weights = w.weight(new, "stars").collect()["weight"].to_numpy()
     assert np.isfinite(weights).all()
+    w.set_params(handle_unknown="zero")
+    zero = w.weight(new, "stars").collect()["weight"].to_numpy()
+    assert zero[1] == 0 and zero[0] == weights[0]
 
 
 @pytest.mark.parametrize("make", params(EAGER))
@@ -133,7 +136,7 @@ def test_epochs_are_the_same_rows_for_every_eager_kind(make, strategy, kwargs):
     frame = make(DF)
     reference = EpochResampler(strategy, random_state=3, **kwargs).fit(DF, DF["stars"])
     rs = EpochResampler(strategy, random_state=3, **kwargs).fit(frame, "stars")
-    assert rs.sampling_strategy_ == reference.sampling_strategy_
+    assert rs.targets_ == reference.targets_
     for epoch in (0, 1, 7):
         assert_array_equal(rs.epoch_indices(epoch), reference.epoch_indices(epoch))
     X_res, y_res = EpochResampler(strategy, random_state=3, **kwargs).fit_resample(

@@ -153,7 +153,8 @@ class LazyBackend:
                     "factor."
                 )
         weighted = table["weighted_count"].to_numpy()
-        neutral = float((weighted * table["factor"]).sum() / weighted.sum())
+        neutral = 0.0 if weighter.handle_unknown == "zero" else float(
+            (weighted * table["factor"]).sum() / weighted.sum())
         weight = nw.when(unknown | factor.is_null()).then(nw.lit(neutral)) \
             .otherwise(factor)
         if sw is not None:

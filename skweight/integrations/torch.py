@@ -113,7 +113,8 @@ class EpochSampler(Sampler):
     drop_last : bool, default=False
         When the epoch's size is not a multiple of ``num_replicas``: drop
         its tail so that every shard has ``floor(size / num_replicas)``
-        indices (True), or pad the epoch by repeating its first indices
+        indices (True; shards are empty when there are fewer indices than
+        replicas, as with ``DistributedSampler``), or pad the epoch by repeating its first indices
         (wrapping around, as ``DistributedSampler`` does) up to
         ``ceil(size / num_replicas)`` per shard (False; the padded indices
         are drawn twice in that epoch).
@@ -177,11 +178,6 @@ class EpochSampler(Sampler):
             self.num_samples = size // self.num_replicas
         else:
             self.num_samples = math.ceil(size / self.num_replicas)
-        if self.num_samples == 0:
-            raise ValueError(
-                f"An epoch of {size} indices gives no index to each of "
-                f"{self.num_replicas} replicas with drop_last=True."
-            )
         self.total_size = self.num_samples * self.num_replicas
 
     def set_epoch(self, epoch):

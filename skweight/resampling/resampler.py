@@ -6,7 +6,7 @@ build the one :class:`~.plan.DrawingPlan`, and draw epochs from it. Inputs
 that are not in memory go to their registered backend.
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from ..weighting.weighters import GroupBalancedWeighter
 from .plan import DrawingPlan, group_rows, order_epoch, systematic_rows
 from .protocol import as_labels, check_labels, draw_seed, sampler_tags, target_required
 from .strategies import STRATEGIES
-from .targets import Units
+from .targets import SELECTIONS, Units
 
 __all__ = ["EpochResampler", "check_epoch"]
 
@@ -91,19 +91,36 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         None: ``GroupBalancedWeighter(groups=groups, strata=strata,
         balance=balance)``. When given, set ``groups``, ``strata`` and
         ``balance`` on the weighter, not here.
-    sampling_strategy : dict, callable or int, default=None
-        Rows per unit per epoch for ``"under"`` and ``"over"``:
+    sampling_strategy : dict, callable, str or float, default=None
+        Rows per unit per epoch for ``"under"`` and ``"over"``, with
+        imbalanced-learn's meanings (applied inside each stratum):
 
         - dict: ``{unit key: target}``; units not named keep their size (all
-          rows, once per epoch), as in imbalanced-learn. A unit key is the
-          class label for ``balance="label"`` without strata, else a tuple of
-          its stratum, group and label values, as in ``cell_table_``;
-        - callable: ``f(counts) -> dict``, given ``{unit key: rows}``;
-        - int: the same target for every unit;
+          rows, once per epoch). A unit key is the class label for
+          ``balance="label"`` without strata, else a tuple of its stratum,
+          group and label values, as in ``cell_table_``;
+        - callable: ``f(y) -> dict`` when the units are the classes (as
+          imbalanced-learn calls it); otherwise ``f(counts) -> dict``, given
+          ``{unit key: rows}``;
+        - str: which units are resampled, each to the size of its stratum's
+          smallest unit (``"under"``) or largest (``"over"``); the others
+          keep their size: ``"majority"`` (``"under"`` only),
+          ``"minority"`` (``"over"`` only), ``"not minority"``,
+          ``"not majority"``, ``"all"``, and ``"auto"`` (``"not minority"``
+          for ``"under"``, ``"not majority"`` for ``"over"``: the same as
+          None);
+        - float in (0, 1]: the ratio of the smallest to the largest unit
+          after resampling: ``"under"`` cuts every unit but the smallest to
+          ``int(n_min / ratio)`` rows, ``"over"`` grows every unit but the
+          largest to ``int(ratio * n_max)``; a ratio that would need the
+          other direction is an error. (imbalanced-learn accepts a float for
+          two classes only; here it applies to any number of units.) For a
+          number of rows, use a dict or ``n_samples``;
         - None: the defaults described under ``strategy`` and ``balance``.
 
         ``"under"`` rejects a target above a unit's rows, ``"over"`` one
-        below.
+        below. With ``balance="independence"`` only None, ``"auto"``,
+        ``"all"``, a dict or a callable apply.
     n_samples : int, default=None
         Rows per epoch. For ``"under"``/``"over"`` the per-unit targets are
         scaled to this total (largest remainders); for ``"weights"`` it is the
@@ -123,10 +140,14 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         The seed of every epoch's draws.
     epoch_size_ : int
         Number of indices per epoch (equal for all epochs).
-    sampling_strategy_ : dict
+    targets_ : dict
         Rows per unit per epoch, keyed like ``sampling_strategy``; for
         ``"weights"``, the expected rows per cell of the weighter (floats;
         empty for a weighter without ``weight_table_``).
+    sampling_strategy_ : dict
+        As imbalanced-learn defines it: the units that are resampled, with
+        the number of rows kept (``"under"``) or added (``"over"``) per
+        epoch. Empty for ``"weights"``.
     cell_table_ : pandas.DataFrame
         One row per unit (``"weights"``: per cell of the weighter): its key
         values, ``count`` (rows), ``target`` (rows per epoch; expected rows
@@ -163,7 +184,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
     >>> from skweight import EpochResampler
     >>> y = np.array([0] * 6 + [1] * 2)
     >>> rs = EpochResampler("under", random_state=0).fit(None, y)
-    >>> rs.sampling_strategy_
+    >>> rs.targets_
     {0: 2, 1: 2}
     >>> rs.cell_table_
        label  count  target  cycle
@@ -192,7 +213,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
     expected count under the weighter's weights:
 
     >>> rs = EpochResampler("weights", random_state=0).fit(None, y)
-    >>> rs.sampling_strategy_
+    >>> rs.targets_
     {0: 4.0, 1: 4.0}
     >>> np.bincount(rs.epoch_indices(0), minlength=8).tolist()[6:]
     [2, 2]
@@ -207,8 +228,8 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         "strata": KEY_SPEC,
         "balance": [StrOptions({"auto", *MODES})],
         "weighter": [HasMethods(["fit_weight"]), None],
-        "sampling_strategy": [dict, callable, Interval(Integral, 0, None, closed="left"),
-                              None],
+        "sampling_strategy": [dict, callable, StrOptions(set(SELECTIONS)),
+                              Interval(Real, 0, 1, closed="right"), None],
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
@@ -334,6 +355,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         X_checked, n_rows = self._check_X(X, labels, sensitive_features,
                                           strata_features)
         weighter, mode = self._unit_weighter(labels, sensitive_features)
+        self._fit_labels = labels  # for a callable sampling_strategy, during fit
         X_keys = _keys_view(X_checked, n_rows, weighter)
         kwargs = dict(sensitive_features=sensitive_features,
                       strata_features=strata_features)
@@ -352,6 +374,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
             self._order = group_rows(unit_of_row, len(units))
             self._starts = np.cumsum(units.counts) - units.counts
         self._fitted(weighter, n_rows)
+        del self._fit_labels
         return X_checked, y
 
     def _reset(self, sample_weight):
@@ -397,7 +420,8 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         self._plan = DrawingPlan(units.counts, targets, fresh=strategy.fresh)
         base = table.iloc[units.table_rows][key_columns].reset_index(drop=True)
         self.cell_table_ = strategy.table(units, targets, base)
-        self.sampling_strategy_ = units.as_dict(targets)
+        self.targets_ = units.as_dict(targets)
+        self.sampling_strategy_ = units.imblearn_strategy(targets, strategy.name)
         self.epoch_size_ = self._plan.size
         self._units = units
         return units
@@ -455,9 +479,10 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
                                * weighter.weight_table_["weighted_count"])
             values = [table[c].tolist() for c in keys]
             names = values[0] if len(values) == 1 else list(zip(*values))
-            self.sampling_strategy_ = dict(zip(names, table["target"].tolist()))
+            self.targets_ = dict(zip(names, table["target"].tolist()))
         else:
-            self.sampling_strategy_ = {}
+            self.targets_ = {}
+        self.sampling_strategy_ = {}
         self.cell_table_ = table
 
     # ------------------------------------------------------------------ #

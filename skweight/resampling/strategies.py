@@ -44,7 +44,10 @@ class Strategy:
         """Rows per unit per epoch."""
         targets = units.default_targets(self.name)
         if resampler.sampling_strategy is not None:
-            targets = units.user_targets(resampler.sampling_strategy, units.counts)
+            # A callable is given y when the units are the classes, as in
+            # imbalanced-learn (and the per-unit counts otherwise).
+            y = getattr(resampler, "_fit_labels", None) if units.label_units else None
+            targets = units.user_targets(resampler.sampling_strategy, self.name, y)
         if resampler.n_samples is not None:
             targets = scale_targets(targets, resampler.n_samples)
         check_targets(units, targets, self.name, resampler.n_samples is not None)

@@ -19,11 +19,14 @@ Default targets (rows per unit per epoch), inside each stratum:
   (``"over"``).
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["Units", "check_targets", "scale_targets"]
+__all__ = ["SELECTIONS", "Units", "check_targets", "scale_targets"]
+
+# imbalanced-learn's names of which units to resample.
+SELECTIONS = ("auto", "all", "majority", "minority", "not majority", "not minority")
 
 
 def _plain(value):
@@ -85,6 +88,9 @@ class Units:
         self.keys = columns[0] if len(columns) == 1 else list(zip(*columns))
         self._table = table
         self._key_columns = list(key_columns)
+        # The units are the classes (keyed by class label alone).
+        self.label_units = (fitted.spec.label is not None
+                            and self._key_columns == [fitted.spec.label])
         self._spec = fitted.spec
         self._rows = fitted.rows
 
@@ -163,21 +169,30 @@ class Units:
         return "the cell " + ", ".join(parts)
 
     # ------------------------------------------------------------------ #
-    def user_targets(self, spec, counts_default):
-        """Targets from ``sampling_strategy``: an int, a dict or a callable."""
-        if isinstance(spec, Integral):
-            return np.full(len(self), int(spec), dtype=np.int64)
+    def user_targets(self, spec, strategy, y=None):
+        """Targets from ``sampling_strategy``, with imbalanced-learn's meanings.
+
+        ``spec`` is a dict, a callable (given ``y`` when the units are the
+        classes, else the per-unit counts), a ratio in (0, 1] or one of
+        :data:`SELECTIONS`. ``strategy`` is ``"under"`` or ``"over"``.
+        """
+        if isinstance(spec, str):
+            return self._selected_targets(spec, strategy)
+        if isinstance(spec, Real) and not isinstance(spec, bool):
+            return self._ratio_targets(float(spec), strategy)
         if callable(spec):
-            result = spec(self.as_dict(self.counts))
+            result = spec(y if y is not None else self.as_dict(self.counts))
             if not isinstance(result, dict):
                 raise TypeError(
                     "A callable sampling_strategy must return a dict mapping unit "
                     f"keys to targets; got {type(result).__name__}."
                 )
             spec = result
-        targets = np.array(counts_default, dtype=np.int64)
+        targets = np.array(self.counts, dtype=np.int64)
+        self.selected = np.zeros(len(self), dtype=bool)
         index = {key: i for i, key in enumerate(self.keys)}
         for key, value in spec.items():
+            key = _plain(key)
             if key not in index:
                 shown = ", ".join(map(repr, self.keys[:10]))
                 raise ValueError(
@@ -191,7 +206,112 @@ class Units:
                     f"{value!r}."
                 )
             targets[index[key]] = int(value)
+            self.selected[index[key]] = True
         return targets
+
+    def _extreme(self, largest):
+        """Per unit: whether it is its stratum's largest (smallest) unit.
+
+        Ties go to the first unit in canonical order, as imbalanced-learn
+        picks the first class in sorted order.
+        """
+        n_strata = int(self.stratum.max()) + 1
+        key = -self.counts if largest else self.counts
+        order = np.lexsort((np.arange(len(self)), key, self.stratum))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = self.stratum[order][1:] != self.stratum[order][:-1]
+        chosen = np.zeros(len(self), dtype=bool)
+        chosen[order[first]] = True
+        pick = np.zeros(n_strata, dtype=np.int64)
+        pick[self.stratum[order[first]]] = self.counts[order[first]]
+        return chosen, pick[self.stratum]
+
+    def _selected_targets(self, name, strategy):
+        """imbalanced-learn's strings: which units of a stratum are resampled."""
+        if self.mode.independence and name not in ("auto", "all"):
+            raise ValueError(
+                f"sampling_strategy={name!r} picks units by size, but with "
+                "balance='independence' the targets are the counts independence "
+                "expects; use 'auto', a dict or a callable."
+            )
+        if name == ("minority" if strategy == "under" else "majority"):
+            raise ValueError(
+                f"sampling_strategy={name!r} cannot be used with strategy="
+                f"{strategy!r}: it would {'grow' if strategy == 'under' else 'cut'} "
+                "that unit."
+            )
+        if name in ("auto", "all") and self.mode.independence:
+            targets = self.default_targets(strategy)
+            self.selected = targets != self.counts
+            return targets
+        majority, n_max = self._extreme(largest=True)
+        minority, n_min = self._extreme(largest=False)
+        if name == "auto":
+            name = "not minority" if strategy == "under" else "not majority"
+        chosen = {"majority": majority, "minority": minority,
+                  "not minority": ~minority, "not majority": ~majority,
+                  "all": np.ones(len(self), dtype=bool)}[name]
+        goal = n_min if strategy == "under" else n_max
+        self.selected = chosen
+        return np.where(chosen, goal, self.counts).astype(np.int64)
+
+    def _ratio_targets(self, ratio, strategy):
+        """imbalanced-learn's float: the minority-to-majority ratio after resampling.
+
+        Inside each stratum, ``"under"`` cuts every unit but the smallest to
+        ``int(n_min / ratio)`` rows and ``"over"`` grows every unit but the
+        largest to ``int(ratio * n_max)``; as in imbalanced-learn, a ratio
+        that would need the other direction is an error.
+        """
+        if not 0 < ratio <= 1:
+            raise ValueError(
+                "A number as sampling_strategy is imbalanced-learn's ratio of the "
+                f"minority to the majority after resampling, in (0, 1]; got {ratio!r}. "
+                "For rows per unit, pass a dict, or set n_samples."
+            )
+        if self.mode.independence:
+            raise ValueError(
+                "A ratio as sampling_strategy does not apply to balance="
+                "'independence' (the targets are the counts independence expects)."
+            )
+        if strategy == "under":
+            minority, n_min = self._extreme(largest=False)
+            targets = np.where(minority, self.counts, (n_min / ratio).astype(np.int64))
+            self.selected = ~minority
+            bad = targets > self.counts
+            direction = "generate rows in a larger unit while under-sampling"
+        else:
+            majority, n_max = self._extreme(largest=True)
+            targets = np.where(majority, self.counts, (ratio * n_max).astype(np.int64))
+            self.selected = ~majority
+            bad = targets < self.counts
+            direction = "remove rows from a smaller unit while over-sampling"
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"sampling_strategy={ratio!r} would {direction}: unit "
+                f"{_plain(self.keys[i])!r} has {self.counts[i]} rows and would get "
+                f"{targets[i]}. Choose another ratio, or a dict of targets."
+            )
+        return targets.astype(np.int64)
+
+    def imblearn_strategy(self, targets, strategy):
+        """``sampling_strategy_`` as imbalanced-learn defines it.
+
+        The units ``sampling_strategy`` selects (by name, by ratio, in its
+        dict; ``"auto"`` when None), with the rows kept (``"under"``) or the
+        rows added (``"over"``).
+        """
+        selected = getattr(self, "selected", None)
+        if selected is None:  # the defaults: "auto" (or, for independence, changed)
+            if self.mode.independence:
+                selected = targets != self.counts
+            else:
+                extreme, _ = self._extreme(largest=strategy == "over")
+                selected = ~extreme
+        values = targets if strategy == "under" else targets - self.counts
+        return {key: int(v) for key, v, c in zip(self.keys, values.tolist(),
+                                                    selected.tolist()) if c}
 
 
 def scale_targets(targets, total):

@@ -81,7 +81,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         "normalize": [StrOptions({"mean", "cells"}), None],
         "strength": [Interval(Real, 0, 1, closed="both")],
         "max_weight": [Interval(Real, 1, None, closed="left"), None],
-        "handle_unknown": [StrOptions({"error", "ignore"})],
+        "handle_unknown": [StrOptions({"error", "ignore", "zero"})],
         "handle_missing": [StrOptions({"error", "category"})],
     }
 
@@ -505,7 +505,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             if unseen.any():
                 if self.handle_unknown == "error":
                     raise ValueError(self._unseen_message(ids, unseen))
-                factors[unseen] = self._neutral()
+                factors[unseen] = 0.0 if self.handle_unknown == "zero" else self._neutral()
         if sample_weight is not None:
             if factors.ndim == 2:
                 factors *= sample_weight[:, None]

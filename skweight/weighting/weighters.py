@@ -54,10 +54,13 @@ _COMMON_PARAMETERS = """
         ``min(s * f, cap)`` for the one scale ``s`` that keeps the total (the
         limit of clipping and rescaling repeatedly, computed exactly), so no
         weight exceeds the cap. None: no cap.
-    handle_unknown : {"error", "ignore"}, default="error"
+    handle_unknown : {"error", "ignore", "zero"}, default="error"
         What :meth:`weight` does with rows whose cell had no rows during fit
         (an unseen group, label or combination): raise a ``ValueError``
-        naming the cell, or give them the mean factor of a fitted row.
+        naming the cell (``"error"``), give them the mean factor of a fitted
+        row (``"ignore"``), or weight 0 (``"zero"``, as scikit-learn's
+        ``compute_sample_weight(..., indices=...)`` weighs the classes a
+        subsample lacks).
     handle_missing : {"error", "category"}, default="error"
         What to do with missing values (NaN, None, ``pd.NA``) in a group or
         stratum column: raise a ``ValueError`` naming the column, or treat

@@ -266,7 +266,7 @@ def _unit_counts(frame, columns):
 def test_epochs_meet_the_in_memory_targets(strategy, params):
     rs = DaskEpochResampler(strategy, random_state=0, **params).fit(DDF, DDF["y"])
     memory = EpochResampler(strategy, random_state=0, **params).fit(DF, DF["y"])
-    assert rs.sampling_strategy_ == memory.sampling_strategy_
+    assert rs.targets_ == memory.targets_
     assert_frame_equal(rs.cell_table_, memory.cell_table_)
     assert rs.epoch_size_ == memory.epoch_size_
     assert rs.n_samples_fit_ == len(DF)

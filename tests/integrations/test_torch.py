@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.utils.class_weight import compute_class_weight
 
 torch = pytest.importorskip("torch")
-from torch.utils.data import DataLoader, Dataset, TensorDataset  # noqa: E402
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, TensorDataset  # noqa: E402
 
 from skweight import EpochResampler, GroupBalancedWeighter  # noqa: E402
 from skweight.torch import (  # noqa: E402
@@ -85,12 +85,16 @@ def test_shard_property(size, replicas, drop_last):
     labels = np.arange(size) % 2 if size > 1 else np.array([0])
     rs = EpochResampler("weights", balance="groups", random_state=0)
     rs.fit(None, None, sensitive_features=labels)
+    samplers = [EpochSampler(rs, num_replicas=replicas, rank=r, drop_last=drop_last)
+                for r in range(replicas)]
+    # The shard length of DistributedSampler (empty shards included).
+    peer = DistributedSampler(range(size), num_replicas=replicas, rank=0,
+                              drop_last=drop_last)
+    assert all(len(s) == len(peer) for s in samplers)
+    shards = [s.shard() for s in samplers]
     if drop_last and size < replicas:
-        with pytest.raises(ValueError, match="gives no index"):
-            EpochSampler(rs, num_replicas=replicas, rank=0, drop_last=True)
+        assert all(s.size == 0 for s in shards) and list(samplers[0]) == []
         return
-    shards = [EpochSampler(rs, num_replicas=replicas, rank=r, drop_last=drop_last).shard()
-              for r in range(replicas)]
     lengths = {s.size for s in shards}
     assert len(lengths) == 1
     covered = np.bincount(np.concatenate(shards), minlength=size)

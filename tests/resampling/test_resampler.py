@@ -53,7 +53,7 @@ def test_cell_sizes_per_strategy(mode, strategy, pick):
     for stratum in ("a", "b"):
         inside = {k: v for k, v in counts.items() if k[0] == stratum}
         expected.update({k: pick(inside.values()) for k in inside})
-    assert rs.sampling_strategy_ == expected
+    assert rs.targets_ == expected
     for epoch in range(4):
         idx = rs.epoch_indices(epoch)
         assert idx.dtype == np.intp and idx.size == rs.epoch_size_
@@ -96,16 +96,17 @@ def test_independence_with_an_empty_cell_is_an_error():
                        balance="independence").fit(X2, y)
 
 
-def test_sampling_strategy_dict_callable_int_and_n_samples():
+def test_sampling_strategy_dict_callable_ratio_and_n_samples():
     rs = EpochResampler(sampling_strategy={0: 5}, random_state=0).fit(None, y)
-    assert rs.sampling_strategy_ == {0: 5, 1: 12}  # unnamed units keep their size
-    rs = EpochResampler("over", sampling_strategy=lambda c: {k: 2 * v for k, v in
-                                                             c.items()}).fit(None, y)
-    assert rs.sampling_strategy_ == {0: 56, 1: 24}
-    rs = EpochResampler(sampling_strategy=3).fit(None, y)
-    assert rs.sampling_strategy_ == {0: 3, 1: 3}
+    assert rs.targets_ == {0: 5, 1: 12}  # unnamed units keep their size
+    # A callable gets y, as in imbalanced-learn, when the units are the classes.
+    rs = EpochResampler("over", sampling_strategy=lambda labels: {
+        k: 2 * int(np.sum(labels == k)) for k in (0, 1)}).fit(None, y)
+    assert rs.targets_ == {0: 56, 1: 24}
+    rs = EpochResampler(sampling_strategy=1.0).fit(None, y)  # a ratio, not 1 row
+    assert rs.targets_ == {0: 12, 1: 12}
     rs = EpochResampler("over", n_samples=101).fit(None, y)
-    assert rs.sampling_strategy_ == {0: 50, 1: 51} or rs.sampling_strategy_ == {
+    assert rs.targets_ == {0: 50, 1: 51} or rs.targets_ == {
         0: 51, 1: 50}
     assert rs.epoch_indices(0).size == 101
 
@@ -140,7 +141,7 @@ def test_over_keeps_every_row_floor_or_ceil_times():
     rs = EpochResampler("over", groups="gender", strata="category", balance="joint",
                         random_state=0).fit(X, y)
     units = pd.Series(list(zip(*_keys(X, "joint"))))
-    k = units.map(rs.sampling_strategy_).to_numpy() / units.map(units.value_counts())
+    k = units.map(rs.targets_).to_numpy() / units.map(units.value_counts())
     for epoch in range(5):
         c = np.bincount(rs.epoch_indices(epoch), minlength=40)
         assert (c >= 1).all()
@@ -168,7 +169,7 @@ def test_weights_bincount_mean_converges_to_weight_shares(weighter, sample_weigh
 
 def test_weights_table_and_strategy_report_expected_counts():
     rs = EpochResampler("weights", groups="gender", random_state=0).fit(X, y)
-    assert rs.sampling_strategy_ == pytest.approx({"f": 20.0, "m": 20.0})
+    assert rs.targets_ == pytest.approx({"f": 20.0, "m": 20.0})
     assert rs.epoch_size_ == 40
 
 
@@ -362,11 +363,18 @@ if _imb_checks is not None:
         ({"sampling_strategy": {0: 99}}, (X, y), {}, ValueError,
          "strategy='under' draws without replacement.*Unit 0 has 28 rows and a "
          "target of 99"),
-        ({"strategy": "over", "sampling_strategy": 3}, (X, y), {}, ValueError,
+        ({"strategy": "over", "sampling_strategy": {0: 3}}, (X, y), {}, ValueError,
          "strategy='over' keeps every row.*has 28 rows and a target of 3"),
+        ({"sampling_strategy": 3}, (X, y), {}, ValueError,
+         r"must be .*a float in the range \(0.0, 1.0\]"),
+        ({"sampling_strategy": "minority"}, (X, y), {}, ValueError,
+         "'minority' cannot be used with strategy='under'"),
+        ({"strategy": "over", "sampling_strategy": "majority"}, (X, y), {}, ValueError,
+         "'majority' cannot be used with strategy='over'"),
         ({"n_samples": 1000}, (X, y), {}, ValueError,
          "target of 500 after scaling to n_samples"),
-        ({"sampling_strategy": 0}, (X, y), {}, ValueError, "epochs would be empty"),
+        ({"sampling_strategy": {0: 0, 1: 0}}, (X, y), {}, ValueError,
+         "epochs would be empty"),
         ({}, (X, None), {}, ValueError, "requires y to be passed"),
         ({}, (X, y[:5]), {}, ValueError, "y has 5 rows but X has 40"),
         ({}, (X, np.linspace(0, 1, 40)), {}, ValueError, "Unknown label type"),

@@ -224,3 +224,14 @@ def test_continuous_y_is_refused_with_a_hint(y):
         GroupBalancedWeighter().fit(None, y)
     assert_allclose(GroupBalancedWeighter().fit_weight(None, np.array([0.0, 1.0, 1.0])),
                     [1.5, 0.75, 0.75])
+
+
+def test_unseen_classes_can_weigh_zero_as_in_scikit_learn():
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    y = np.repeat([0, 1, 2], [30, 10, 5])
+    indices = np.r_[0:30, 30:40]  # a subsample without class 2
+    expected = compute_sample_weight("balanced", y, indices=indices)
+    weighter = GroupBalancedWeighter(handle_unknown="zero").fit(None, y[indices])
+    assert_allclose(weighter.weight(None, y), expected, rtol=1e-12)
+    assert np.all(expected[y == 2] == 0)

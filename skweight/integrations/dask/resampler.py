@@ -83,7 +83,7 @@ n_samples, shuffle, random_state
 
     Attributes
     ----------
-    seed_, epoch_size_, sampling_strategy_, cell_table_, weighter_, \
+    seed_, epoch_size_, targets_, cell_table_, weighter_, \
 n_samples_fit_, n_features_in_, feature_names_in_
         As in :class:`~skweight.EpochResampler`; the same values in memory
         and on dask.
@@ -103,7 +103,7 @@ n_samples_fit_, n_features_in_, feature_names_in_
     >>> df = pd.DataFrame({"x": range(8), "y": [0, 0, 0, 0, 0, 0, 1, 1]})
     >>> ddf = dd.from_pandas(df, npartitions=3)
     >>> rs = DaskEpochResampler("under", random_state=0).fit(ddf, ddf["y"])
-    >>> rs.sampling_strategy_
+    >>> rs.targets_
     {0: 2, 1: 2}
     >>> X_e, y_e = rs.resample(ddf, ddf["y"], epoch=0)
     >>> y_e.compute().value_counts().sort_index().tolist()
