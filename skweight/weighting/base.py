@@ -22,8 +22,9 @@ from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec
 from ..engine.frames import FrameView, as_key_list, n_rows_of, resolve_keys
 from ..engine.labels import read_label
 from ..engine.modes import GROUP_AXIS, MODES, resolve_mode
-from .factors import balanced_factors
-from .health import warn_issues, weight_issues
+from .class_weight import class_factors
+from .factors import apply_class_weights, balanced_factors
+from .health import describe_cells, warn_issues, weight_issues
 from .report import weighter_report
 
 __all__ = ["BaseWeighter", "FittedCells"]
@@ -83,6 +84,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         "max_weight": [Interval(Real, 1, None, closed="left"), None],
         "handle_unknown": [StrOptions({"error", "ignore", "zero"})],
         "handle_missing": [StrOptions({"error", "category"})],
+        "class_weight": [dict, None],
     }
 
     # ------------------------------------------------------------------ #
@@ -143,8 +145,12 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         self : object
             The weighter, with counts accumulated.
         """
-        self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
-                  reset=not hasattr(self, "_counter"))
+        self._partial = True  # class_weight may name classes of later chunks
+        try:
+            self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
+                      reset=not hasattr(self, "_counter"))
+        finally:
+            del self._partial
         return self
 
     def fit_weight(self, X, y=None, *, sample_weight=None,
@@ -479,7 +485,13 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             counter.weighted.reshape(counter.shape3), mode=self._mode,
             scheme=self._scheme(), strength=self.strength,
             max_weight=self.max_weight, normalize=self.normalize,
-        ).reshape(counter.shape)
+        )
+        if getattr(self, "class_weight", None) is not None:
+            per_class = class_factors(counter, self.class_weight, self._mode.name,
+                                      strict=not getattr(self, "_partial", False))
+            factors = apply_class_weights(counter.weighted.reshape(counter.shape3),
+                                          factors, per_class, normalize=self.normalize)
+        factors = factors.reshape(counter.shape)
         factors[counter.rows == 0] = np.nan
         self._factors = factors.ravel()
         self._weight_table = None  # built on first access of weight_table_
@@ -520,14 +532,8 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             return []
         mode = self._mode
         return weight_issues(counter.rows, counter.weighted, self._factors,
-                             self._describe_cells,
+                             lambda cells: describe_cells(counter, cells),
                              groups=GROUP_AXIS in mode.unit_axes or mode.independence)
-
-    def _describe_cells(self, cells):
-        """``"name=value, ..."`` for each flat cell id."""
-        keys = self._counter.cell_keys(np.asarray(cells))
-        return [", ".join(f"{name}={_plain(values[i])!r}" for name, values in keys.items())
-                for i in range(len(cells))]
 
     def _neutral(self):
         """The factor of a row whose cell is unknown: the mean factor of a row."""
@@ -589,3 +595,4 @@ def _names_keys_only(weighter):
     """Whether the weighter names every key column it reads by name."""
     keys = as_key_list(weighter.groups) + as_key_list(weighter.strata)
     return all(isinstance(k, str) for k in keys)
+

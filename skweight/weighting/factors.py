@@ -9,7 +9,7 @@ import numpy as np
 
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 
-__all__ = ["balanced_factors"]
+__all__ = ["apply_class_weights", "balanced_factors"]
 
 def _stratum_sum(a):
     """Sum over the group and label axes, keeping dims."""
@@ -166,3 +166,26 @@ def _clip_factors(units, factors, totals, max_weight):
     out = out.reshape(shape)
     index = tuple(slice(None) if d > 1 else slice(0, 1) for d in factors.shape)
     return out[index] if out.shape != factors.shape else out
+
+
+def apply_class_weights(counts, factors, class_factors, *, normalize):
+    """Multiply ``factors`` by user class weights along the label axis, renormalised.
+
+    ``class_factors`` has one value per label level. ``normalize="mean"``
+    restores the incoming total (mean weight 1 without ``sample_weight``);
+    ``"cells"`` makes the factors of the non-empty cells sum to their
+    number; None keeps the products as they are.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    shape = (1,) * (counts.ndim - 1) + (-1,)
+    out = np.broadcast_to(factors, counts.shape) * np.asarray(class_factors).reshape(shape)
+    present = counts > 0
+    if normalize == "mean":
+        total = float((counts * out).sum())
+        if total > 0:
+            out = out * (float(counts.sum()) / total)
+    elif normalize == "cells":
+        total = float(out[present].sum())
+        if total > 0:
+            out = out * (present.sum() / total)
+    return out

@@ -24,7 +24,8 @@ import numpy as np
 
 from ..exceptions import WeightingWarning
 
-__all__ = ["THRESHOLDS", "warn_issues", "weight_issues", "weight_warnings"]
+__all__ = ["THRESHOLDS", "describe_cells", "warn_issues", "weight_issues",
+           "weight_warnings"]
 
 THRESHOLDS = {"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
               "min_count": 5, "tiny_ratio": 3.0}
@@ -99,6 +100,15 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
             f"up-weighted: {shown}{more}. Each of their rows stands for many; merge "
             "them into coarser cells, drop them, or cap the weights (max_weight=).")
     return messages
+
+
+def describe_cells(counter, cells):
+    """``"name=value, ..."`` for each flat cell id of a cell counter."""
+    keys = counter.cell_keys(np.asarray(cells))
+    plain = [[v.item() if isinstance(v, np.generic) else v for v in values]
+             for values in keys.values()]
+    return [", ".join(f"{name}={values[i]!r}" for name, values in zip(keys, plain))
+            for i in range(len(cells))]
 
 
 def warn_issues(messages, stacklevel=3):

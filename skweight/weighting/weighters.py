@@ -64,7 +64,15 @@ _COMMON_PARAMETERS = """
     handle_missing : {"error", "category"}, default="error"
         What to do with missing values (NaN, None, ``pd.NA``) in a group or
         stratum column: raise a ``ValueError`` naming the column, or treat
-        missing as one more level. Missing labels are always an error."""
+        missing as one more level. Missing labels are always an error.
+    class_weight : dict, default=None
+        Weights of classes given by the user, as scikit-learn's
+        ``class_weight``: ``{class: weight}``, classes not named weigh 1 (a
+        partial dict); a class that ``y`` does not have is an error unless
+        every class of ``y`` is named. They multiply the balanced factors
+        before the final ``normalize`` (so they combine with any scheme);
+        ``scheme="power", power=0, normalize=None`` gives scikit-learn's
+        ``compute_sample_weight(class_weight, y)`` exactly. 1-D labels only."""
 
 _COMMON_ATTRIBUTES = """
     classes_ : ndarray of shape (n_classes,)
@@ -156,7 +164,8 @@ class GroupBalancedWeighter(BaseWeighter):
 
     def __init__(self, *, groups=None, strata=None, balance="auto",
                  scheme="inverse", power=1.0, normalize="mean", strength=1.0,
-                 max_weight=None, handle_unknown="error", handle_missing="error"):
+                 max_weight=None, handle_unknown="error", handle_missing="error",
+                 class_weight=None):
         self.groups = groups
         self.strata = strata
         self.balance = balance
@@ -167,6 +176,7 @@ class GroupBalancedWeighter(BaseWeighter):
         self.max_weight = max_weight
         self.handle_unknown = handle_unknown
         self.handle_missing = handle_missing
+        self.class_weight = class_weight
 
     def _scheme(self):
         return make_scheme(self.scheme, power=self.power)
@@ -222,7 +232,7 @@ class EffectiveNumberWeighter(BaseWeighter):
 
     def __init__(self, *, beta=0.999, groups=None, strata=None, balance="auto",
                  normalize="mean", strength=1.0, max_weight=None,
-                 handle_unknown="error", handle_missing="error"):
+                 handle_unknown="error", handle_missing="error", class_weight=None):
         self.beta = beta
         self.groups = groups
         self.strata = strata
@@ -232,6 +242,7 @@ class EffectiveNumberWeighter(BaseWeighter):
         self.max_weight = max_weight
         self.handle_unknown = handle_unknown
         self.handle_missing = handle_missing
+        self.class_weight = class_weight
 
     def _scheme(self):
         return make_scheme(None, beta=self.beta)

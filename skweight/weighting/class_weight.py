@@ -1,0 +1,69 @@
+"""User class weights (``class_weight=``) as one factor per label level.
+
+scikit-learn's meaning: ``{class: weight}``, classes not named weigh 1; a
+named class that ``y`` does not have is an error unless every class of
+``y`` is named. :func:`~skweight.weighting.factors.apply_class_weights`
+multiplies them into the balanced factors.
+"""
+
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["class_factors"]
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def class_factors(counter, class_weight, mode_name, *, strict=True):
+    """``class_weight`` as one factor per learned label level (1 if not named).
+
+    Parameters
+    ----------
+    counter : CellCounter
+    class_weight : dict
+    mode_name : str
+        The balance mode, for the message when the label is not used.
+    strict : bool, default=True
+        Raise for a named class ``y`` does not have (scikit-learn's rule).
+        False for a chunk of ``partial_fit``: later chunks may have it.
+
+    Returns
+    -------
+    factors : ndarray of float of shape (n_levels,)
+    """
+    if counter.multilabel or counter.label is None:
+        raise ValueError(
+            "class_weight weighs the classes of 1-D labels; this weighter "
+            + ("has a multi-label target." if counter.multilabel else
+               f"does not use the label (balance={mode_name!r}).")
+        )
+    levels = counter.label.levels
+    rows = counter.rows.sum(axis=tuple(range(counter.rows.ndim - 1)))
+    factors = np.ones(len(levels))
+    named = np.zeros(len(levels), dtype=bool)
+    unknown = []
+    for key, value in class_weight.items():
+        if isinstance(value, bool) or not isinstance(value, Real) or not (
+                np.isfinite(value) and value >= 0):
+            raise ValueError(
+                f"class_weight[{key!r}] must be a finite number >= 0; got {value!r}.")
+        lookup = [key] if isinstance(levels, pd.RangeIndex) else pd.Index(
+            [_plain(key)], dtype=object)
+        position = levels.get_indexer(lookup)[0]
+        if position < 0 or rows[position] == 0:
+            unknown.append(key)
+            continue
+        factors[position] = float(value)
+        named[position] = True
+    present = rows > 0
+    if strict and unknown and not named[present].all():
+        order = counter.label.canonical_order()
+        classes = [_plain(v) for v in levels[order[present[order]]]]
+        raise ValueError(
+            f"class_weight names {unknown!r}, which y does not have (its classes: "
+            f"{classes}).")
+    return factors
