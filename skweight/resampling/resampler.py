@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import HasMethods, Interval, StrOptions, validate_params
+from .._compat import HasMethods, Interval, StrOptions, check_sample_weight, validate_params
 from ..engine.backends import Inputs, backend_for
 from ..engine.frames import FrameView, n_rows_of, take_rows
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES, resolve_mode
@@ -267,8 +267,12 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
             of the label's column in ``X``. Needed unless the units are groups
             only.
         sample_weight : array-like of shape (n_samples,), default=None
-            Only for ``strategy="weights"``: incoming weights, multiplied into
-            the weighter's (see :meth:`GroupBalancedWeighter.fit`).
+            For ``strategy="weights"``: incoming weights, multiplied into the
+            weighter's (see :meth:`GroupBalancedWeighter.fit`). For
+            ``"under"`` and ``"over"``: frequency weights, whole numbers: a
+            row of weight ``k`` counts as ``k`` rows (in the unit sizes, the
+            targets and the draws; 0: never drawn), exactly as if it were
+            repeated ``k`` times (in memory; dask refuses them).
         sensitive_features : array-like or DataFrame, default=None
             Group columns as arrays, instead of naming them with ``groups``.
         strata_features : array-like or DataFrame, default=None
@@ -348,7 +352,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         if backend is not None:
             return backend.fit_resampler(self, inputs)
         X, y, sample_weight, sensitive_features, strata_features = inputs
-        strategy = self._reset(sample_weight)
+        strategy = self._reset(sample_weight, in_memory=True)
         if isinstance(y, str):
             y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
         labels = as_labels(y)
@@ -367,21 +371,31 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
             check_labels(weighter, labels)
             self._fit_row_weights(weighter, weights, n_rows)
         else:
+            copies = None
+            if sample_weight is not None:  # frequency weights: a row of weight k is k rows
+                copies = _frequencies(sample_weight, n_rows, self.strategy)
+                X_keys, labels, kwargs = _repeat_rows(copies, X_keys, labels, kwargs)
             fitted = weighter._fit_cells(X_keys, labels, **kwargs)
             check_labels(weighter, labels)
             units = self._fit_units(weighter, fitted, mode, strategy)
             unit_of_row = units.unit_of_rows(fitted.ids)
             self._order = group_rows(unit_of_row, len(units))
+            if copies is not None:  # positions among the copies -> the rows
+                self._order = copies[self._order]
             self._starts = np.cumsum(units.counts) - units.counts
         self._fitted(weighter, n_rows)
         del self._fit_labels
         return X_checked, y
 
-    def _reset(self, sample_weight):
-        """Validate the parameters, forget an earlier fit; return the strategy."""
+    def _reset(self, sample_weight, in_memory=False):
+        """Validate the parameters, forget an earlier fit; return the strategy.
+
+        In memory, "under" and "over" take ``sample_weight`` as frequency
+        weights; other backends do not.
+        """
         validate_params(self)
         strategy = STRATEGIES[self.strategy]
-        strategy.check_params(self, sample_weight)
+        strategy.check_params(self, None if in_memory else sample_weight)
         for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
             if hasattr(self, attr):
                 delattr(self, attr)
@@ -514,6 +528,29 @@ def check_epoch(epoch):
     if not 0 <= epoch <= MAX_EPOCH:
         raise ValueError(f"epoch must be in [0, 2**63 - 1]; got {epoch}.")
     return int(epoch)
+
+
+def _frequencies(sample_weight, n_rows, strategy):
+    """``sample_weight`` of "under"/"over" as whole numbers of copies per row."""
+    weights = check_sample_weight(sample_weight, np.empty((n_rows, 0)))
+    if not np.array_equal(weights, np.floor(weights)) or weights.max() > 2**31:
+        bad = weights[weights != np.floor(weights)]
+        raise ValueError(
+            f"strategy={strategy!r} takes sample_weight as frequency weights, whole "
+            "numbers: a row of weight k counts as k rows (0: never drawn); got "
+            f"{(bad[0] if bad.size else weights.max()).item()!r}. For real-valued "
+            "weights, use strategy='weights'."
+        )
+    return np.repeat(np.arange(n_rows), weights.astype(np.int64))
+
+
+def _repeat_rows(copies, X_keys, labels, kwargs):
+    """The key columns (and labels, key arrays) of the copies of the rows."""
+    X_keys = take_rows(X_keys, copies) if X_keys is not None else None
+    labels = take_rows(labels, copies) if labels is not None else None
+    kwargs = {k: (take_rows(v, copies) if v is not None else None)
+              for k, v in kwargs.items()}
+    return X_keys, labels, kwargs
 
 
 def _keys_view(X_checked, n_rows, weighter):

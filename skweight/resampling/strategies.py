@@ -36,8 +36,9 @@ class Strategy:
             )
         if sample_weight is not None:
             raise ValueError(
-                f"sample_weight is only used by strategy='weights' (it multiplies "
-                f"the weighter's weights); strategy={self.name!r} counts rows."
+                f"strategy={self.name!r} takes sample_weight as frequency weights "
+                "in memory only; on this backend, use strategy='weights' (its "
+                "sample_weight multiplies the weighter's weights)."
             )
 
     def targets(self, resampler, units, weighter):

@@ -298,19 +298,6 @@ def test_works_in_imblearn_pipeline():
     assert pipe.fit(Xn, y).score(Xn, y) > 0.9
 
 
-def _sample_weight_not_used(estimator):
-    if estimator.strategy == "weights":
-        return {}
-    reason = ("sample_weight is only meaningful for strategy='weights'; 'under' "
-              "and 'over' count rows and reject it")
-    names = ["check_sample_weights_pandas_series", "check_sample_weights_not_an_array",
-             "check_sample_weights_list", "check_all_zero_sample_weights_error",
-             "check_sample_weights_shape", "check_sample_weights_not_overwritten",
-             "check_sample_weight_equivalence_on_dense_data",
-             "check_sample_weight_equivalence_on_sparse_data"]
-    return dict.fromkeys(names, reason)
-
-
 INSTANCES = [
     EpochResampler(random_state=0),
     EpochResampler("over", random_state=0),
@@ -320,7 +307,7 @@ INSTANCES = [
 ]
 
 
-@parametrize_with_checks(INSTANCES, expected_failed_checks=_sample_weight_not_used)
+@parametrize_with_checks(INSTANCES)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -352,8 +339,10 @@ if _imb_checks is not None:
          "set groups, strata and balance on the weighter"),
         ({"strategy": "weights", "sampling_strategy": {0: 3}}, (X, y), {},
          ValueError, "sampling_strategy sets per-unit targets"),
-        ({}, (X, y), {"sample_weight": np.ones(40)}, ValueError,
-         "sample_weight is only used by strategy='weights'"),
+        ({}, (X, y), {"sample_weight": np.full(40, 0.5)}, ValueError,
+         "takes sample_weight as frequency weights, whole numbers.*got 0.5"),
+        ({"strategy": "over"}, (X, y), {"sample_weight": np.zeros(40)}, ValueError,
+         "at least one non-zero"),
         ({"sampling_strategy": {7: 3}}, (X, y), {}, ValueError,
          "sampling_strategy names the unit 7, which has no rows"),
         ({"sampling_strategy": {0: -1}}, (X, y), {}, ValueError,
@@ -450,3 +439,21 @@ def test_over_property_floor_or_ceil(data, epoch):
     k = counts.max() / counts[labels]
     assert ((c == np.floor(k)) | (c == np.ceil(k))).all()
     assert (np.bincount(labels, weights=c) == counts.max()).all()
+
+
+@pytest.mark.parametrize("strategy", ["under", "over"])
+def test_frequency_weights_are_repeated_rows(strategy):
+    """A row of weight k is k rows: the same epochs as the repeated data."""
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 4, 40)
+    labels = np.asarray(y)
+    copies = np.repeat(np.arange(40), counts)
+    weighted = EpochResampler(strategy, random_state=5).fit(
+        X, labels, sample_weight=counts)
+    repeated = EpochResampler(strategy, random_state=5).fit(
+        X.iloc[copies], labels[copies])
+    assert weighted.targets_ == repeated.targets_
+    for epoch in (0, 3):
+        assert np.array_equal(weighted.epoch_indices(epoch),
+                              copies[repeated.epoch_indices(epoch)])
+    assert not np.isin(np.flatnonzero(counts == 0), weighted.epoch_indices(0)).any()
