@@ -28,7 +28,8 @@ import numpy as np
 
 from .permutation import UnitPermutations, cycle_keys
 
-__all__ = ["DrawingPlan", "group_rows", "order_epoch", "shuffle", "systematic_rows"]
+__all__ = ["DrawingPlan", "group_rows", "independent_rows", "order_epoch", "shuffle",
+           "systematic_rows", "weighted_distinct_rows"]
 
 # Units of at least this many rows are drawn one by one.
 _LARGE_UNIT = 1 << 16
@@ -256,6 +257,59 @@ def systematic_rows(weights, size, seed, epoch):
     np.floor(edges, out=edges)
     counts = np.diff(edges.astype(np.int64), prepend=0)
     return np.repeat(perm, counts)
+
+
+def weighted_distinct_rows(weights, size, seed, epoch):
+    """Draw ``size`` distinct rows, one after the other in proportion to ``weights``.
+
+    Sequential weighted sampling without replacement (what
+    ``torch.multinomial(..., replacement=False)`` draws), at once: each row
+    gets an exponential key of rate ``w`` and the ``size`` smallest keys win
+    (Efraimidis and Spirakis, 2006). Rows of weight 0 are never drawn.
+
+    Returns
+    -------
+    rows : ndarray of intp of shape (size,)
+        In increasing key order (the order of the sequential draws).
+    """
+    positive = np.flatnonzero(weights > 0)
+    if size > positive.size:
+        raise ValueError(
+            f"Cannot draw {size} distinct rows: only {positive.size} have a positive "
+            "weight. Lower n_samples, or draw with replacement."
+        )
+    rng = np.random.default_rng([seed, epoch, STREAM_SELECT])
+    keys = rng.standard_exponential(positive.size) / weights[positive]
+    if size < positive.size:
+        chosen = np.argpartition(keys, size - 1)[:size]
+    else:
+        chosen = np.arange(positive.size)
+    chosen = chosen[np.argsort(keys[chosen], kind="stable")]
+    return positive[chosen].astype(np.intp)
+
+
+def independent_rows(plan, seed, epoch, order, starts, *, keep_all):
+    """Every unit's rows drawn independently with replacement, per epoch.
+
+    ``keep_all=False`` ("under"): each unit's target rows, uniformly with
+    replacement. ``keep_all=True`` ("over"): every row once, plus the rows
+    above each unit's size uniformly with replacement.
+
+    Returns
+    -------
+    rows : ndarray of intp (grouped by unit, not shuffled)
+    """
+    n = plan.n
+    targets = plan.copies * n + plan.extra.astype(np.int64)
+    extra = targets - n if keep_all else targets
+    extra = np.maximum(extra, 0)
+    units = np.repeat(np.arange(n.size), extra)
+    rng = np.random.default_rng([seed, epoch, STREAM_SELECT])
+    ranks = rng.integers(0, np.maximum(n[units], 1))
+    drawn = np.take(order, starts[units] + ranks)
+    if not keep_all:
+        return drawn.astype(np.intp)
+    return np.concatenate([order, drawn]).astype(np.intp)
 
 
 def group_rows(labels, n_labels):

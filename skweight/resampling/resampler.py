@@ -19,7 +19,8 @@ from ..engine.frames import FrameView, n_rows_of, take_rows
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES, resolve_mode
 from ..weighting.base import KEY_SPEC
 from ..weighting.weighters import GroupBalancedWeighter
-from .plan import DrawingPlan, group_rows, order_epoch, systematic_rows
+from .plan import (DrawingPlan, group_rows, independent_rows, order_epoch,
+                   systematic_rows, weighted_distinct_rows)
 from .protocol import as_labels, check_labels, draw_seed, sampler_tags, target_required
 from .strategies import STRATEGIES
 from .targets import SELECTIONS, Units
@@ -129,6 +130,19 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         Return each epoch's indices in random order. If False they come in
         increasing row order (sequential reads of on-disk data); which rows
         are drawn does not depend on ``shuffle``.
+    replacement : bool or None, default=None
+        How rows are drawn, as the peers name it. None: each strategy's own
+        way (``"under"``/``"over"`` rotate, ``"weights"`` draws
+        systematically with replacement). ``True`` for ``"under"``: each
+        epoch draws every unit's target independently with replacement
+        (``RandomUnderSampler(replacement=True)``); for ``"over"``: all rows
+        once plus the extra rows independently with replacement
+        (``RandomOverSampler``'s draw); for ``"weights"``: the systematic
+        draw (the default). ``False`` for ``"weights"``: ``n_samples``
+        distinct rows with probabilities in proportion to the weights,
+        drawn one after the other (``WeightedRandomSampler(replacement=
+        False)``, by exponential keys); for ``"under"``/``"over"``: the
+        rotation (the default). In memory only.
     random_state : int, RandomState instance or None, default=None
         Seeds the draws. An int makes every epoch reproducible across runs
         and processes. Otherwise a seed is drawn once at fit (from the global
@@ -228,6 +242,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         "strata": KEY_SPEC,
         "balance": [StrOptions({"auto", *MODES})],
         "weighter": [HasMethods(["fit_weight"]), None],
+        "replacement": ["boolean", None],
         "sampling_strategy": [dict, callable, StrOptions(set(SELECTIONS)),
                               Interval(Real, 0, 1, closed="right"), None],
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],
@@ -237,7 +252,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
 
     def __init__(self, strategy="under", *, groups=None, strata=None, balance="auto",
                  weighter=None, sampling_strategy=None, n_samples=None, shuffle=True,
-                 random_state=None):
+                 random_state=None, replacement=None):
         self.strategy = strategy
         self.groups = groups
         self.strata = strata
@@ -247,6 +262,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         self.n_samples = n_samples
         self.shuffle = shuffle
         self.random_state = random_state
+        self.replacement = replacement
 
     # ------------------------------------------------------------------ #
     # Public API
@@ -302,8 +318,14 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         """
         check_is_fitted(self, "seed_")
         epoch = check_epoch(epoch)
-        if self._weights is not None:
+        if self._weights is not None and self.replacement is False:
+            rows = weighted_distinct_rows(self._weights, self.epoch_size_, self.seed_,
+                                          epoch)
+        elif self._weights is not None:
             rows = systematic_rows(self._weights, self.epoch_size_, self.seed_, epoch)
+        elif self.replacement and self.strategy != "weights":
+            rows = independent_rows(self._plan, self.seed_, epoch, self._order,
+                                    self._starts, keep_all=self.strategy == "over")
         else:
             rows = self._plan.draw(self.seed_, epoch, self._order, self._starts)
         return order_epoch(rows, self.seed_, epoch, self._shuffle)
@@ -363,7 +385,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         X_keys = _keys_view(X_checked, n_rows, weighter)
         kwargs = dict(sensitive_features=sensitive_features,
                       strata_features=strata_features)
-        if strategy.fresh and (sample_weight is not None
+        if strategy.fresh and (sample_weight is not None or self.replacement is False
                                or not hasattr(weighter, "_fit_cells")):
             # Weights that vary within cells: systematic sampling over rows.
             weights = weighter.fit_weight(X_keys, labels, sample_weight=sample_weight,

@@ -1,0 +1,71 @@
+"""replacement=: the peers' draws with and without replacement, every epoch anew."""
+
+import numpy as np
+import pytest
+
+from skweight import EpochResampler
+from skweight.resampling.plan import weighted_distinct_rows
+
+Y = np.repeat([0, 1, 2], [60, 25, 8])
+
+
+def test_under_with_replacement_draws_like_random_under_sampler():
+    pytest.importorskip("imblearn")
+    from imblearn.under_sampling import RandomUnderSampler
+
+    X = np.arange(len(Y)).reshape(-1, 1).astype(float)
+    _, y_peer = RandomUnderSampler(replacement=True, random_state=0).fit_resample(X, Y)
+    rs = EpochResampler("under", replacement=True, random_state=0).fit(X, Y)
+    epochs = [rs.epoch_indices(e) for e in range(300)]
+    for rows in epochs[:3]:
+        assert np.array_equal(np.bincount(Y[rows]), np.bincount(y_peer))
+    assert any(len(np.unique(rows)) < len(rows) for rows in epochs)  # repeats happen
+    assert not np.array_equal(epochs[0], epochs[1])
+    assert np.array_equal(rs.epoch_indices(7), epochs[7])  # reproducible
+    # Uniform within a unit: every row of class 0 drawn about 300 * 8 / 60 = 40 times.
+    hits = np.bincount(np.concatenate(epochs), minlength=len(Y))[Y == 0]
+    assert hits.min() > 15 and hits.max() < 70
+
+
+def test_over_with_replacement_keeps_every_row_and_adds_draws():
+    pytest.importorskip("imblearn")
+    from imblearn.over_sampling import RandomOverSampler
+
+    X = np.zeros((len(Y), 1))
+    _, y_peer = RandomOverSampler(random_state=0).fit_resample(X, Y)
+    rs = EpochResampler("over", replacement=True, random_state=0).fit(X, Y)
+    rows = rs.epoch_indices(2)
+    assert np.array_equal(np.bincount(Y[rows]), np.bincount(y_peer))
+    assert np.all(np.bincount(rows, minlength=len(Y)) >= 1)
+
+
+def test_weights_without_replacement_draws_distinct_rows_in_proportion():
+    sample_weight = np.where(Y == 2, 0.0, 1.0)  # class 2 is never drawn
+    rs = EpochResampler("weights", replacement=False, n_samples=20, shuffle=False,
+                        random_state=0).fit(None, Y, sample_weight=sample_weight)
+    weights = rs._weights  # the weighter's weights: classes 0 and 1 balanced
+    firsts = []
+    for epoch in range(2000):
+        rows = rs.epoch_indices(epoch)
+        assert len(np.unique(rows)) == 20 and not np.any(Y[rows] == 2)
+        # The draws in their sequential order (epochs come shuffled or sorted).
+        firsts.append(Y[weighted_distinct_rows(weights, 20, rs.seed_, epoch)[0]])
+        assert np.array_equal(np.sort(weighted_distinct_rows(weights, 20, rs.seed_,
+                                                             epoch)), rows)
+    # The first draw is in proportion to the weights.
+    expected = weights[Y == 1].sum() / weights.sum()
+    assert np.mean(np.asarray(firsts) == 1) == pytest.approx(expected, abs=0.04)
+    with pytest.raises(ValueError, match="only 85 have a positive weight"):
+        EpochResampler("weights", replacement=False, n_samples=90).fit(
+            None, Y, sample_weight=sample_weight).epoch_indices(0)
+
+
+def test_dask_refuses_the_in_memory_draws():
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    from skweight.dask import DaskEpochResampler
+
+    ddf = dd.from_pandas(pd.DataFrame({"y": Y}), npartitions=2)
+    with pytest.raises(ValueError, match="in memory only"):
+        DaskEpochResampler("under", replacement=True).fit(ddf, ddf["y"])
