@@ -177,6 +177,9 @@ def _parser():
                         help="0: no correction, 1: full (default: 1)")
     scheme.add_argument("--max-weight", type=_number(1), metavar="M",
                         help="clip weights at M times the mean")
+    scheme.add_argument("--trim-quantile", type=_number(0, 1, low_open=True,
+                                                        high_open=True),
+                        metavar="Q", help="clip weights at their Q quantile")
 
     report = sub.add_parser(
         "report", help="print the balance report of a file",
@@ -218,7 +221,8 @@ def _weighter(args, groups, strata):
     common = dict(groups=groups if use_groups else None, strata=strata or None,
                   balance=args.balance, strength=args.strength,
                   normalize=None if args.normalize == "none" else args.normalize,
-                  max_weight=args.max_weight, handle_missing=args.missing)
+                  max_weight=args.max_weight, trim_quantile=args.trim_quantile,
+                  handle_missing=args.missing)
     if scheme == "effective_number":
         beta = 0.999 if args.beta is None else args.beta
         return EffectiveNumberWeighter(beta=beta, **common)

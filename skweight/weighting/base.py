@@ -21,10 +21,10 @@ from ..engine.backends import Inputs, KeyRoles, backend_for
 from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec
 from ..engine.frames import FrameView, as_key_list, n_rows_of, resolve_keys
 from ..engine.labels import read_label
-from ..engine.modes import GROUP_AXIS, MODES, resolve_mode
+from ..engine.modes import MODES, resolve_mode
 from .class_weight import class_factors
 from .factors import apply_class_weights, balanced_factors
-from .health import describe_cells, warn_issues, weight_issues
+from .health import warn_issues, weighter_issues
 from .report import weighter_report
 
 __all__ = ["BaseWeighter", "FittedCells"]
@@ -82,6 +82,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         "normalize": [StrOptions({"mean", "cells"}), None],
         "strength": [Interval(Real, 0, 1, closed="both")],
         "max_weight": [Interval(Real, 1, None, closed="left"), None],
+        "trim_quantile": [Interval(Real, 0, 1, closed="neither"), None],
         "handle_unknown": [StrOptions({"error", "ignore", "zero"})],
         "handle_missing": [StrOptions({"error", "category"})],
         "class_weight": [dict, None],
@@ -120,7 +121,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         """
         self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
                   reset=True)
-        warn_issues(self._health_messages(), stacklevel=3)
+        warn_issues(weighter_issues(self), stacklevel=3)
         return self
 
     def partial_fit(self, X, y=None, *, sample_weight=None,
@@ -176,10 +177,10 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         backend = backend_for(*inputs)
         if backend is not None:
             self._fit(inputs, reset=True, backend=backend)
-            warn_issues(self._health_messages(), stacklevel=3)
+            warn_issues(weighter_issues(self), stacklevel=3)
             return backend.weigh(inputs, self, fitted_rows=True)
         ids, keys = self._fit(inputs, reset=True, backend=False)
-        warn_issues(self._health_messages(), stacklevel=3)
+        warn_issues(weighter_issues(self), stacklevel=3)
         return self._gather(ids, None, keys.sample_weight)
 
     def weight(self, X, y=None, *, sample_weight=None, sensitive_features=None,
@@ -317,13 +318,14 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
 
     def _reset(self):
         self._validate()
-        if self.normalize is None and (self.strength != 1 or self.max_weight is not None):
+        trim = getattr(self, "trim_quantile", None)
+        if self.normalize is None and (self.strength != 1 or self.max_weight is not None
+                                       or trim is not None):
             raise ValueError(
-                "normalize=None returns the scheme's raw factors, which strength "
-                "and max_weight cannot act on; got strength="
-                f"{self.strength!r}, max_weight={self.max_weight!r}. Use "
-                "normalize='mean' or 'cells' with them."
-            )
+                "normalize=None returns the scheme's raw factors, which strength, "
+                f"max_weight and trim_quantile cannot act on; got strength={self.strength!r}"
+                f", max_weight={self.max_weight!r}, trim_quantile={trim!r}. Use "
+                "normalize='mean' or 'cells' with them.")
         for attr in ("_counter", "_mode", "_weight_table", "classes_", "pos_weight_",
                      "n_cells_", "n_features_in_", "feature_names_in_"):
             if attr in vars(self):
@@ -485,6 +487,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             counter.weighted.reshape(counter.shape3), mode=self._mode,
             scheme=self._scheme(), strength=self.strength,
             max_weight=self.max_weight, normalize=self.normalize,
+            trim_quantile=getattr(self, "trim_quantile", None),
         )
         if getattr(self, "class_weight", None) is not None:
             per_class = class_factors(counter, self.class_weight, self._mode.name,
@@ -524,16 +527,6 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             else:
                 factors *= sample_weight
         return factors
-
-    def _health_messages(self):
-        """What degrades the data in the fitted weights (:mod:`.health`)."""
-        counter = self._counter
-        if counter.multilabel:
-            return []
-        mode = self._mode
-        return weight_issues(counter.rows, counter.weighted, self._factors,
-                             lambda cells: describe_cells(counter, cells),
-                             groups=GROUP_AXIS in mode.unit_axes or mode.independence)
 
     def _neutral(self):
         """The factor of a row whose cell is unknown: the mean factor of a row."""

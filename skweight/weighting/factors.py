@@ -33,7 +33,7 @@ def _expected(counts, totals):
 
 
 def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
-                     normalize="mean"):
+                     normalize="mean", trim_quantile=None):
     """Return per-cell factors for a count table.
 
     Parameters
@@ -48,6 +48,8 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
         Blend between no correction (0) and the full correction (1).
     max_weight : float or None, default=None
         Cap on a factor, as a multiple of the mean factor.
+    trim_quantile : float in (0, 1) or None, default=None
+        Cap on a factor: its quantile over the rows (weighted counts).
     normalize : {"mean", "cells"} or None, default="mean"
         Final scaling: factors of weighted mean 1 (the weights keep the
         incoming total), unit factors summing to the number of units, or
@@ -97,6 +99,11 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
     if strength != 1.0:
         factors = np.where(present, 1.0 + strength * (factors - 1.0), 0.0)
 
+    if trim_quantile is not None:
+        mean = float((units * factors).sum() / units.sum())
+        # Below the mean no cap can keep the totals: it then makes the weights equal.
+        quantile = max(_row_quantile(units, factors, trim_quantile) / mean, 1.0)
+        max_weight = quantile if max_weight is None else min(max_weight, quantile)
     if max_weight is not None:
         factors = _clip_factors(units, factors, totals, max_weight)
 
@@ -114,6 +121,19 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
                 factors = factors * scale
 
     return np.broadcast_to(factors, counts.shape).copy()
+
+
+def _row_quantile(units, factors, q):
+    """The ``q`` quantile of the factors over the rows (the weighted counts)."""
+    shape = np.broadcast_shapes(units.shape, factors.shape)
+    n = np.broadcast_to(units, shape).ravel()
+    f = np.broadcast_to(factors, shape).ravel()
+    present = n > 0
+    n, f = n[present], f[present]
+    order = np.argsort(f, kind="stable")
+    cumulative = np.cumsum(n[order])
+    index = int(np.searchsorted(cumulative, q * cumulative[-1], side="left"))
+    return float(f[order][min(index, f.size - 1)])
 
 
 def _where_present(numerator, denominator, present):

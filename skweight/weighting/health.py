@@ -22,10 +22,11 @@ import warnings
 
 import numpy as np
 
+from ..engine.modes import GROUP_AXIS
 from ..exceptions import WeightingWarning
 
 __all__ = ["THRESHOLDS", "describe_cells", "warn_issues", "weight_issues",
-           "weight_warnings"]
+           "weight_warnings", "weighter_issues"]
 
 THRESHOLDS = {"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
               "min_count": 5, "tiny_ratio": 3.0}
@@ -111,6 +112,17 @@ def describe_cells(counter, cells):
             for i in range(len(cells))]
 
 
+def weighter_issues(weighter):
+    """:func:`weight_issues` of a fitted weighter's own cells (none for multi-label)."""
+    counter = weighter._counter
+    if counter.multilabel:
+        return []
+    mode = weighter._mode
+    return weight_issues(counter.rows, counter.weighted, weighter._factors,
+                         lambda cells: describe_cells(counter, cells),
+                         groups=GROUP_AXIS in mode.unit_axes or mode.independence)
+
+
 def warn_issues(messages, stacklevel=3):
     """Warn each message as a :class:`~skweight.exceptions.WeightingWarning`."""
     for message in messages:
@@ -146,4 +158,4 @@ def weight_warnings(weighter):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(weighter, "_counter")
-    return weighter._health_messages()
+    return weighter_issues(weighter)

@@ -54,6 +54,15 @@ _COMMON_PARAMETERS = """
         ``min(s * f, cap)`` for the one scale ``s`` that keeps the total (the
         limit of clipping and rescaling repeatedly, computed exactly), so no
         weight exceeds the cap. None: no cap.
+    trim_quantile : float in (0, 1), default=None
+        Cap factors at their ``trim_quantile`` quantile over the fitted rows
+        (e.g. 0.99: no row weighs more than 99% of the rows did before the
+        cap), in the same way as ``max_weight`` (each stratum keeps its
+        total, so the uncapped factors rise a little); a quantile below the
+        mean weight caps at the mean, which makes the weights equal. With
+        both, the lower cap applies. Capping trades balance for variance: the capped cells
+        end up below their balanced share (``balance_report`` shows by how
+        much).
     handle_unknown : {"error", "ignore", "zero"}, default="error"
         What :meth:`weight` does with rows whose cell had no rows during fit
         (an unseen group, label or combination): raise a ``ValueError``
@@ -165,7 +174,7 @@ class GroupBalancedWeighter(BaseWeighter):
     def __init__(self, *, groups=None, strata=None, balance="auto",
                  scheme="inverse", power=1.0, normalize="mean", strength=1.0,
                  max_weight=None, handle_unknown="error", handle_missing="error",
-                 class_weight=None):
+                 class_weight=None, trim_quantile=None):
         self.groups = groups
         self.strata = strata
         self.balance = balance
@@ -177,6 +186,7 @@ class GroupBalancedWeighter(BaseWeighter):
         self.handle_unknown = handle_unknown
         self.handle_missing = handle_missing
         self.class_weight = class_weight
+        self.trim_quantile = trim_quantile
 
     def _scheme(self):
         return make_scheme(self.scheme, power=self.power)
@@ -232,7 +242,8 @@ class EffectiveNumberWeighter(BaseWeighter):
 
     def __init__(self, *, beta=0.999, groups=None, strata=None, balance="auto",
                  normalize="mean", strength=1.0, max_weight=None,
-                 handle_unknown="error", handle_missing="error", class_weight=None):
+                 handle_unknown="error", handle_missing="error", class_weight=None,
+                 trim_quantile=None):
         self.beta = beta
         self.groups = groups
         self.strata = strata
@@ -243,6 +254,7 @@ class EffectiveNumberWeighter(BaseWeighter):
         self.handle_unknown = handle_unknown
         self.handle_missing = handle_missing
         self.class_weight = class_weight
+        self.trim_quantile = trim_quantile
 
     def _scheme(self):
         return make_scheme(None, beta=self.beta)

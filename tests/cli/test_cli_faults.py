@@ -78,18 +78,21 @@ def test_a_signal_mid_write_leaves_nothing(tmp_path, signame):
     before = _listing(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "skweight", "weigh", str(tmp_path / "big.csv"), *KEYS,
-         "--append-input", "-o", str(tmp_path / "out.csv"), "--chunk-size", "100"],
+         "--append-input", "-o", str(tmp_path / "out.csv"), "--chunk-size", "25"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".out.csv.*")) and process.poll() is None:
+    def writing():
+        return any(p.stat().st_size > 0 for p in tmp_path.glob(".out.csv.*"))
+
+    while not writing() and process.poll() is None:
         assert time.monotonic() < deadline, "the output was never started"
-        time.sleep(0.01)
+        time.sleep(0.005)
     assert process.poll() is None, "the run ended before it could be stopped"
     process.send_signal(signum)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 128 + signum, err
-    assert err.strip().endswith(f"stopped by {signame}; nothing was written")
-    assert _listing(tmp_path) == before
+    assert err.strip().endswith(f"stopped by {signame}; nothing was written"), err
+    assert _listing(tmp_path) == before, err
 
 
 # ---------------------------------------------------------------------- #
