@@ -14,6 +14,9 @@ from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
+from .._compat import check_sample_weight
+from ..engine.frames import take_rows
+
 
 def as_labels(y):
     """Return y for the engine (pandas kept, else an array): one-hot -> argmax."""
@@ -104,3 +107,26 @@ def sampler_tags(tags):
     return Tags(**{name: getattr(tags, name) for name in fields},
                 input_tags=InputTags(**inputs),
                 sampler_tags=SamplerTags(sample_indices=True))
+
+
+def frequencies(sample_weight, n_rows, strategy):
+    """``sample_weight`` of "under"/"over" as whole numbers of copies per row."""
+    weights = check_sample_weight(sample_weight, np.empty((n_rows, 0)))
+    if not np.array_equal(weights, np.floor(weights)) or weights.max() > 2**31:
+        bad = weights[weights != np.floor(weights)]
+        raise ValueError(
+            f"strategy={strategy!r} takes sample_weight as frequency weights, whole "
+            "numbers: a row of weight k counts as k rows (0: never drawn); got "
+            f"{(bad[0] if bad.size else weights.max()).item()!r}. For real-valued "
+            "weights, use strategy='weights'."
+        )
+    return np.repeat(np.arange(n_rows), weights.astype(np.int64))
+
+
+def repeat_rows(copies, X_keys, labels, kwargs):
+    """The key columns (and labels, key arrays) of the copies of the rows."""
+    X_keys = take_rows(X_keys, copies) if X_keys is not None else None
+    labels = take_rows(labels, copies) if labels is not None else None
+    kwargs = {k: (take_rows(v, copies) if v is not None else None)
+              for k, v in kwargs.items()}
+    return X_keys, labels, kwargs

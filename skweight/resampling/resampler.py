@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import HasMethods, Interval, StrOptions, check_sample_weight, validate_params
+from .._compat import HasMethods, Interval, StrOptions, validate_params
 from ..engine.backends import Inputs, backend_for
 from ..engine.frames import FrameView, n_rows_of, take_rows
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES, resolve_mode
@@ -21,7 +21,9 @@ from ..weighting.base import KEY_SPEC
 from ..weighting.weighters import GroupBalancedWeighter
 from .plan import (DrawingPlan, group_rows, independent_rows, order_epoch,
                    systematic_rows, weighted_distinct_rows)
-from .protocol import as_labels, check_labels, draw_seed, sampler_tags, target_required
+from .protocol import (as_labels, check_labels, draw_seed, frequencies, repeat_rows,
+                       sampler_tags, target_required)
+from .smoothing import check_shrinkage, smoothed
 from .strategies import STRATEGIES
 from .targets import SELECTIONS, Units
 
@@ -143,6 +145,14 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         drawn one after the other (``WeightedRandomSampler(replacement=
         False)``, by exponential keys); for ``"under"``/``"over"``: the
         rotation (the default). In memory only.
+    shrinkage : float >= 0 or dict, default=None
+        Only for ``"over"``, in :meth:`fit_resample`: a smoothed bootstrap,
+        as ``RandomOverSampler(shrinkage=...)``. Every repeated row but one
+        occurrence gets Gaussian noise on its numeric columns, of standard
+        deviation ``shrinkage * h * std`` (``std`` of the column in the row's
+        unit, ``h`` imbalanced-learn's bandwidth); a dict gives a factor per
+        over-sampled unit key. The one place new rows are made; the indices
+        of :meth:`epoch_indices` stay those of the rows drawn.
     random_state : int, RandomState instance or None, default=None
         Seeds the draws. An int makes every epoch reproducible across runs
         and processes. Otherwise a seed is drawn once at fit (from the global
@@ -243,6 +253,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         "balance": [StrOptions({"auto", *MODES})],
         "weighter": [HasMethods(["fit_weight"]), None],
         "replacement": ["boolean", None],
+        "shrinkage": [Interval(Real, 0, None, closed="left"), dict, None],
         "sampling_strategy": [dict, callable, StrOptions(set(SELECTIONS)),
                               Interval(Real, 0, 1, closed="right"), None],
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],
@@ -252,7 +263,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
 
     def __init__(self, strategy="under", *, groups=None, strata=None, balance="auto",
                  weighter=None, sampling_strategy=None, n_samples=None, shuffle=True,
-                 random_state=None, replacement=None):
+                 random_state=None, replacement=None, shrinkage=None):
         self.strategy = strategy
         self.groups = groups
         self.strata = strata
@@ -263,6 +274,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
         self.replacement = replacement
+        self.shrinkage = shrinkage
 
     # ------------------------------------------------------------------ #
     # Public API
@@ -362,8 +374,14 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
                                         strata_features))
         self.sample_indices_ = self.epoch_indices(0)
         array = X_checked if isinstance(X, list) else None
-        return (take_rows(X, self.sample_indices_, array=array),
-                take_rows(y, self.sample_indices_))
+        X_rows = take_rows(X, self.sample_indices_, array=array)
+        if self.shrinkage is not None:
+            factors = check_shrinkage(self.shrinkage, list(self.sampling_strategy_))
+            per_unit = np.array([factors.get(key, 0.0) for key in self._units.keys])
+            X_rows = smoothed(X_checked if X_checked is not None else X, X_rows,
+                              self.sample_indices_, self._unit_of_row, per_unit,
+                              self.seed_)
+        return X_rows, take_rows(y, self.sample_indices_)
 
     # ------------------------------------------------------------------ #
     # Fitting
@@ -395,8 +413,8 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         else:
             copies = None
             if sample_weight is not None:  # frequency weights: a row of weight k is k rows
-                copies = _frequencies(sample_weight, n_rows, self.strategy)
-                X_keys, labels, kwargs = _repeat_rows(copies, X_keys, labels, kwargs)
+                copies = frequencies(sample_weight, n_rows, self.strategy)
+                X_keys, labels, kwargs = repeat_rows(copies, X_keys, labels, kwargs)
             fitted = weighter._fit_cells(X_keys, labels, **kwargs)
             check_labels(weighter, labels)
             units = self._fit_units(weighter, fitted, mode, strategy)
@@ -404,6 +422,10 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
             self._order = group_rows(unit_of_row, len(units))
             if copies is not None:  # positions among the copies -> the rows
                 self._order = copies[self._order]
+            if self.shrinkage is not None:
+                if copies is not None:
+                    raise ValueError("shrinkage and sample_weight cannot be combined.")
+                self._unit_of_row = unit_of_row
             self._starts = np.cumsum(units.counts) - units.counts
         self._fitted(weighter, n_rows)
         del self._fit_labels
@@ -417,6 +439,10 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         """
         validate_params(self)
         strategy = STRATEGIES[self.strategy]
+        if self.shrinkage is not None and self.strategy != "over":
+            raise ValueError(
+                f"shrinkage smooths the repeated rows of strategy='over'; got "
+                f"strategy={self.strategy!r}.")
         strategy.check_params(self, None if in_memory else sample_weight)
         for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
             if hasattr(self, attr):
@@ -550,29 +576,6 @@ def check_epoch(epoch):
     if not 0 <= epoch <= MAX_EPOCH:
         raise ValueError(f"epoch must be in [0, 2**63 - 1]; got {epoch}.")
     return int(epoch)
-
-
-def _frequencies(sample_weight, n_rows, strategy):
-    """``sample_weight`` of "under"/"over" as whole numbers of copies per row."""
-    weights = check_sample_weight(sample_weight, np.empty((n_rows, 0)))
-    if not np.array_equal(weights, np.floor(weights)) or weights.max() > 2**31:
-        bad = weights[weights != np.floor(weights)]
-        raise ValueError(
-            f"strategy={strategy!r} takes sample_weight as frequency weights, whole "
-            "numbers: a row of weight k counts as k rows (0: never drawn); got "
-            f"{(bad[0] if bad.size else weights.max()).item()!r}. For real-valued "
-            "weights, use strategy='weights'."
-        )
-    return np.repeat(np.arange(n_rows), weights.astype(np.int64))
-
-
-def _repeat_rows(copies, X_keys, labels, kwargs):
-    """The key columns (and labels, key arrays) of the copies of the rows."""
-    X_keys = take_rows(X_keys, copies) if X_keys is not None else None
-    labels = take_rows(labels, copies) if labels is not None else None
-    kwargs = {k: (take_rows(v, copies) if v is not None else None)
-              for k, v in kwargs.items()}
-    return X_keys, labels, kwargs
 
 
 def _keys_view(X_checked, n_rows, weighter):
