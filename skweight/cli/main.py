@@ -256,12 +256,14 @@ def _rows(source, columns, args, desc, *, types=None):
     group and stratum columns (None when there are none); ``batch`` is the
     chunk as read, every column, in arrow.
     """
+    import pyarrow as pa
+
     groups, strata = args.groups or [], args.strata or []
     wanted = set(strata + groups + [args.label] + [getattr(args, "weight", None)])
     with _progress(args, desc, source.n_rows) as bar:
         for start, batch in source.batches(columns, types):
             names = [n for n in batch.schema.names if n in wanted]
-            frame = batch.select(names).to_pandas()
+            frame = pa.Table.from_batches([batch]).select(names).to_pandas()
             X = frame[strata + groups] if strata + groups else None
             y = frame[args.label] if args.label else None
             yield _located(source, start, len(frame)), X, y, frame, batch
@@ -337,7 +339,7 @@ def _run_weigh(args, out):
                 with where:
                     weighter.partial_fit(X, y)
                 if finder is not None:
-                    finder.add(batch.drop_columns(keys))
+                    finder.add(pa.Table.from_batches([batch]).drop_columns(keys))
                 seen += len(frame)
         if seen == 0:
             raise CommandError(f"{args.input} has no rows")

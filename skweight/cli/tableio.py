@@ -202,6 +202,7 @@ class TypeFinder:
         self.kinds = {}
 
     def add(self, batch):
+        """Widen the kinds with one chunk (an arrow Table or RecordBatch)."""
         pa, pc, _, _ = _arrow()
         for name, column in zip(batch.schema.names, batch.columns):
             kind = self.kinds.get(name, "empty")

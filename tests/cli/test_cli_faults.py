@@ -287,3 +287,16 @@ def test_warnings_in_the_summary_and_strict(capsys, tmp_path):
     status, out, err = run(capsys, *argv, "-o", tmp_path / "strict.csv", "--strict")
     assert status == 1 and "--strict, so nothing was written" in err
     assert not (tmp_path / "strict.csv").exists()
+
+
+def test_parquet_and_tsv_to_stdout(capfdbinary, files, reviews):
+    from skweight.cli.main import main
+
+    for fmt in ("parquet", "tsv"):
+        argv = ["weigh", str(files / "reviews.csv"), *KEYS, "-o", "-", "--output-format",
+                fmt]
+        assert main(argv) == 0
+        out, _ = capfdbinary.readouterr()
+        written = (pd.read_parquet(io.BytesIO(out)) if fmt == "parquet"
+                   else pd.read_csv(io.BytesIO(out), sep="\t"))
+        assert_array_equal(written["weight"], in_memory(reviews))
