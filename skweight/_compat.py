@@ -33,13 +33,41 @@ fit_context = _fit_context
 print_elapsed_time = _print_elapsed_time
 
 
+# Parameter sets already found valid, per class: only plain values (str,
+# numbers, None and tuples of them), compared with their types.
+_VALID = {}
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain_key(value):
+    if isinstance(value, list):
+        value = tuple(value)
+    if isinstance(value, tuple):
+        parts = tuple(_plain_key(v) for v in value)
+        return None if None in parts else ("tuple", parts)
+    if type(value) in _PLAIN and value == value:  # not NaN
+        return (type(value), value)
+    return None
+
+
 def validate_params(estimator):
     """Check ``estimator``'s parameters against its ``_parameter_constraints``.
 
     Raises ``InvalidParameterError`` (a ``ValueError``) whose message names the
-    parameter, the accepted values and the value given.
+    parameter, the accepted values and the value given. A set of plain values
+    found valid once for a class is not checked again (the checks cost more
+    than a small fit).
     """
+    parts = tuple(_plain_key(vars(estimator).get(name, None))
+                  for name in estimator._parameter_constraints)
+    key = None if None in parts else (type(estimator), parts)
+    if key is not None and key in _VALID:
+        return
     estimator._validate_params()
+    if key is not None:
+        if len(_VALID) > 4096:
+            _VALID.clear()
+        _VALID[key] = True
 
 
 def check_sample_weight(sample_weight, X):

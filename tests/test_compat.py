@@ -49,3 +49,25 @@ def test_fit_context_validates():
 
     with pytest.raises(ValueError, match="'C' parameter"):
         Model(C="high").fit([[0], [1]], [0, 1])
+
+
+def test_valid_parameter_sets_are_checked_once_per_class(monkeypatch):
+    from skweight import GroupBalancedWeighter
+    from skweight._compat import _VALID, validate_params
+
+    calls = []
+    original = GroupBalancedWeighter._validate_params
+    monkeypatch.setattr(GroupBalancedWeighter, "_validate_params",
+                        lambda self: calls.append(1) or original(self))
+    _VALID.clear()
+    validate_params(GroupBalancedWeighter(groups=["a"], strength=0.5))
+    validate_params(GroupBalancedWeighter(groups=["a"], strength=0.5))
+    assert len(calls) == 1
+    validate_params(GroupBalancedWeighter(groups=["a"], strength=1))  # another type
+    validate_params(GroupBalancedWeighter(class_weight={0: 1.0}))     # not plain: checked
+    validate_params(GroupBalancedWeighter(class_weight={0: 1.0}))
+    assert len(calls) == 4
+    with pytest.raises(ValueError, match="strength"):  # invalid sets are never cached
+        validate_params(GroupBalancedWeighter(strength=2.0))
+    with pytest.raises(ValueError, match="strength"):
+        validate_params(GroupBalancedWeighter(strength=2.0))
