@@ -55,6 +55,9 @@ html_theme_options = {
     # Wide tables get the whole width: no "on this page" column on these pages.
     "secondary_sidebar_items": {"benchmark_results/*": [], "api/*": []},
 }
+# Top-level pages without sub-pages: no (empty) section navigation.
+html_sidebars = {page: [] for page in ("index", "getting_started", "command_line",
+                                       "architecture", "formulas")}
 html_static_path = ["_static"]
 html_css_files = ["skweight.css"]
 autosummary_generate = False  # the stubs are written below, for what imports
