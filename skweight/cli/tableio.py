@@ -196,39 +196,39 @@ class TypeFinder:
     numbers, ``float64``; as ``true``/``false``, ``bool``; else text.
     """
 
-    _ORDER = ("int64", "float64", "bool")
+    # The kinds a column of each kind can still widen to, narrowest first.
+    _WIDER = {"empty": ("int64", "float64", "bool"), "int64": ("int64", "float64"),
+              "float64": ("float64",), "bool": ("bool",)}
 
     def __init__(self):
         self.kinds = {}
 
     def add(self, batch):
         """Widen the kinds with one chunk (an arrow Table or RecordBatch)."""
-        pa, pc, _, _ = _arrow()
+        pa, _, _, _ = _arrow()
         for name, column in zip(batch.schema.names, batch.columns):
             kind = self.kinds.get(name, "empty")
             if kind == "string" or not pa.types.is_string(column.type):
                 continue
             values = column.drop_null()
-            if len(values) == 0:
-                continue
-            candidates = self._ORDER if kind == "empty" else self._ORDER[
-                self._ORDER.index(kind):]
-            found = "string"
-            for candidate in candidates:
-                if candidate == "bool" and kind in ("int64", "float64"):
-                    break
-                try:
-                    pc.cast(values, candidate)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    continue
-                found = candidate
-                break
-            self.kinds[name] = found
+            if len(values):
+                self.kinds[name] = next(
+                    (k for k in self._WIDER[kind] if _reads_as(values, k)), "string")
 
     def types(self):
         pa, _, _, _ = _arrow()
         return {name: pa.type_for_alias(kind) for name, kind in self.kinds.items()
                 if kind not in ("empty", "string")}
+
+
+def _reads_as(values, kind):
+    """Whether every value of a text column reads as arrow type ``kind``."""
+    pa, pc, _, _ = _arrow()
+    try:
+        pc.cast(values, kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
 
 
 def same_file(a, b):

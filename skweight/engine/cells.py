@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .encode import MISSING, UNKNOWN, LevelEncoder
+from .encode import MISSING, UNKNOWN, LevelEncoder, as_python
 
 __all__ = ["CellCounter", "CellSpec", "MAX_CELLS", "STAT_COLUMNS", "TABLE_COLUMNS"]
 
@@ -325,7 +325,7 @@ def _check_negative(encoder, values, codes, handle_unknown):
         else:
             seen = pd.unique(np.asarray(pd.Series(values).to_numpy()[unknown],
                                         dtype=object))
-        shown = [v.item() if isinstance(v, np.generic) else v for v in seen[:10]]
+        shown = [as_python(v) for v in seen[:10]]
         raise ValueError(
             f"Column {encoder.name!r} has value(s) not seen during fit: "
             f"{shown}{' ...' if len(seen) > 10 else ''}. Pass "

@@ -17,10 +17,15 @@ import pandas as pd
 
 from .codes import native_codes
 
-__all__ = ["LevelEncoder", "MISSING", "UNKNOWN"]
+__all__ = ["LevelEncoder", "MISSING", "UNKNOWN", "as_python"]
 
 MISSING = -1
 UNKNOWN = -2
+
+
+def as_python(value):
+    """A numpy scalar as the Python value it holds (for messages and dict keys)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 class LevelEncoder:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.backends import CountTable, Inputs
+from ..engine.encode import as_python
 from ..engine.frames import FrameView, resolve_keys
 
 __all__ = ["LazyBackend"]
@@ -176,11 +177,11 @@ def _level_codes(nw, column, dtype, values):
     values = pd.Series(values).reset_index(drop=True)
     missing = pd.isna(values).to_numpy()
     levels = pd.unique(values[~missing])
-    levels = [v.item() if isinstance(v, np.generic) else v for v in levels]
+    levels = [as_python(v) for v in levels]
     code_of = {v: i for i, v in enumerate(levels)}
     missing_code = len(levels) if missing.any() else -1
-    table_codes = np.array([missing_code if m else code_of[v.item() if isinstance(
-        v, np.generic) else v] for v, m in zip(values, missing)], dtype=np.int64)
+    table_codes = np.array([missing_code if m else code_of[as_python(v)]
+                            for v, m in zip(values, missing)], dtype=np.int64)
     expr = nw.col(column)
     if dtype in (nw.Categorical, nw.Enum) or isinstance(dtype, (nw.Categorical, nw.Enum)):
         expr = expr.cast(nw.String)

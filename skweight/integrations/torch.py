@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import import_optional
+from ..engine.encode import as_python
 
 torch = import_optional("torch", extra="torch", needed_by="skweight.torch")
 from torch.utils.data import Dataset, Sampler  # noqa: E402 - torch is installed
@@ -263,7 +264,7 @@ def class_weight_tensor(weighter, classes=None, *, dtype=None, device=None):
     if varies.any():
         name = per_class.index[np.flatnonzero(varies)[0]]
         low, high = per_class.loc[name, ["min", "max"]]
-        name = name.item() if isinstance(name, np.generic) else name
+        name = as_python(name)
         raise ValueError(
             f"The weighter's factor of class {name!r} varies from {low:.4g} to "
             f"{high:.4g} across groups or strata, so no single class weight "

@@ -399,7 +399,6 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         X_checked, n_rows = self._check_X(X, labels, sensitive_features,
                                           strata_features)
         weighter, mode = self._unit_weighter(labels, sensitive_features)
-        self._fit_labels = labels  # for a callable sampling_strategy, during fit
         X_keys = _keys_view(X_checked, n_rows, weighter)
         kwargs = dict(sensitive_features=sensitive_features,
                       strata_features=strata_features)
@@ -417,7 +416,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
                 X_keys, labels, kwargs = repeat_rows(copies, X_keys, labels, kwargs)
             fitted = weighter._fit_cells(X_keys, labels, **kwargs)
             check_labels(weighter, labels)
-            units = self._fit_units(weighter, fitted, mode, strategy)
+            units = self._fit_units(weighter, fitted, mode, strategy, labels=labels)
             unit_of_row = units.unit_of_rows(fitted.ids)
             self._order = group_rows(unit_of_row, len(units))
             if copies is not None:  # positions among the copies -> the rows
@@ -428,7 +427,6 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
                 self._unit_of_row = unit_of_row
             self._starts = np.cumsum(units.counts) - units.counts
         self._fitted(weighter, n_rows)
-        del self._fit_labels
         return X_checked, y
 
     def _reset(self, sample_weight, in_memory=False):
@@ -473,12 +471,12 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         return GroupBalancedWeighter(groups=self.groups, strata=self.strata,
                                      balance=mode.name), mode
 
-    def _fit_units(self, weighter, fitted, mode, strategy):
+    def _fit_units(self, weighter, fitted, mode, strategy, labels=None):
         """Units, targets, plan and tables from fitted cells (every backend)."""
         table = weighter.weight_table_
         key_columns = _unit_columns(fitted.spec, mode)
         units = Units(fitted, mode, table, key_columns)
-        targets = strategy.targets(self, units, weighter)
+        targets = strategy.targets(self, units, weighter, labels)
         self._plan = DrawingPlan(units.counts, targets, fresh=strategy.fresh)
         base = table.iloc[units.table_rows][key_columns].reset_index(drop=True)
         self.cell_table_ = strategy.table(units, targets, base)

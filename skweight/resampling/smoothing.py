@@ -87,12 +87,12 @@ def smoothed(X, X_rows, indices, unit_of_row, factors_by_unit, seed):
     bandwidth = (4 / ((p + 2) * n)) ** (1 / (p + 4))
     n_units = factors_by_unit.size
     if sparse.issparse(values):
-        mean = np.zeros((n_units, p))
-        square = np.zeros((n_units, p))
-        for u in np.unique(units[repeated]):  # the over-sampled units (few)
-            part = values[unit_of_row == u]
-            mean[u] = np.asarray(part.mean(axis=0)).ravel()
-            square[u] = np.asarray(part.multiply(part).mean(axis=0)).ravel()
+        # Per-unit means of x and x**2 as products with the unit indicator.
+        member = sparse.csr_matrix((np.ones(n), (unit_of_row, np.arange(n))),
+                                   shape=(n_units, n))
+        counts = np.maximum(np.bincount(unit_of_row, minlength=n_units), 1)[:, None]
+        mean = np.asarray((member @ values).todense()) / counts
+        square = np.asarray((member @ values.multiply(values)).todense()) / counts
         std = np.sqrt(np.maximum(square - mean ** 2, 0))
     else:
         counts = np.maximum(np.bincount(unit_of_row, minlength=n_units), 1)

@@ -41,13 +41,13 @@ class Strategy:
                 "sample_weight multiplies the weighter's weights)."
             )
 
-    def targets(self, resampler, units, weighter):
-        """Rows per unit per epoch."""
+    def targets(self, resampler, units, weighter, labels=None):
+        """Rows per unit per epoch (``labels``: the fitted labels, in memory)."""
         targets = units.default_targets(self.name)
         if resampler.sampling_strategy is not None:
             # A callable is given y when the units are the classes, as in
             # imbalanced-learn (and the per-unit counts otherwise).
-            y = getattr(resampler, "_fit_labels", None) if units.label_units else None
+            y = labels if units.label_units else None
             targets = units.user_targets(resampler.sampling_strategy, self.name, y)
         if resampler.n_samples is not None:
             targets = scale_targets(targets, resampler.n_samples)
@@ -98,7 +98,7 @@ class Weights(Strategy):
                 "strata and balance on the weighter."
             )
 
-    def targets(self, resampler, units, weighter):
+    def targets(self, resampler, units, weighter, labels=None):
         """Expected rows per cell: epoch size times the cell's share of weight."""
         table = weighter.weight_table_
         mass = table["factor"].to_numpy() * table["weighted_count"].to_numpy()

@@ -23,15 +23,12 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..engine.encode import as_python as _plain
+
 __all__ = ["SELECTIONS", "Units", "check_targets", "scale_targets"]
 
 # imbalanced-learn's names of which units to resample.
 SELECTIONS = ("auto", "all", "majority", "minority", "not majority", "not minority")
-
-
-def _plain(value):
-    """A numpy scalar as the Python value it holds (for readable messages)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 class Units:

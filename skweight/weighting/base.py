@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._compat import Interval, StrOptions, check_sample_weight, validate_params
 from ..engine.backends import Inputs, KeyRoles, backend_for
 from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec
+from ..engine.encode import as_python as _plain
 from ..engine.frames import FrameView, as_key_list, n_rows_of, resolve_keys
 from ..engine.labels import read_label
 from ..engine.modes import MODES, resolve_mode
@@ -307,14 +308,8 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         """Return the :class:`~skweight.weighting.schemes.Scheme` to apply."""
 
     def _validate(self):
-        """Validate the parameters, once for as long as they do not change."""
-        current = tuple(_snapshot(self.__dict__.get(name))
-                        for name in self._parameter_constraints)
-        cached = self.__dict__.get("_validated")
-        if cached is None or len(cached) != len(current) or not all(
-                _same(a, b) for a, b in zip(cached, current)):
-            validate_params(self)
-            self._validated = current
+        """Validate the parameters (a valid set of plain values is checked once)."""
+        validate_params(self)
 
     def _reset(self):
         self._validate()
@@ -559,29 +554,6 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             self.balance if self.balance in MODES else "auto",
             self.groups is not None).needs_label
         return tags
-
-
-def _snapshot(value):
-    """A parameter's value as compared by :meth:`BaseWeighter._validate`."""
-    return ("list", tuple(value)) if isinstance(value, list) else value
-
-
-def _same(a, b):
-    if a is b:
-        return True
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, (str, int, float, tuple)):
-        try:
-            return bool(a == b)
-        except (TypeError, ValueError):
-            return False
-    return False
-
-
-def _plain(value):
-    """A numpy scalar as the Python value it holds (for readable messages)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _names_keys_only(weighter):

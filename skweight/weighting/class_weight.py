@@ -11,11 +11,9 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from ..engine.encode import as_python as _plain
+
 __all__ = ["class_factors"]
-
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def class_factors(counter, class_weight, mode_name, *, strict=True):

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from ..engine.encode import as_python
 from ..engine.modes import GROUP_AXIS
 from ..exceptions import WeightingWarning
 
@@ -106,8 +107,7 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
 def describe_cells(counter, cells):
     """``"name=value, ..."`` for each flat cell id of a cell counter."""
     keys = counter.cell_keys(np.asarray(cells))
-    plain = [[v.item() if isinstance(v, np.generic) else v for v in values]
-             for values in keys.values()]
+    plain = [[as_python(v) for v in values] for values in keys.values()]
     return [", ".join(f"{name}={values[i]!r}" for name, values in zip(keys, plain))
             for i in range(len(cells))]
 

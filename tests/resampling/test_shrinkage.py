@@ -61,6 +61,8 @@ def test_frames_keep_their_other_columns_and_sparse_works():
     out, _ = EpochResampler("over", shrinkage=0.5, random_state=0).fit_resample(
         sparse.csr_matrix(X), Y)
     assert sparse.issparse(out) and out.shape == (1800, 3)
+    dense, _ = EpochResampler("over", shrinkage=0.5, random_state=0).fit_resample(X, Y)
+    assert_allclose(out.toarray(), dense)  # the same noise, sparse or dense
 
 
 def test_shrinkage_is_for_over_and_numbers():
