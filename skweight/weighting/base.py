@@ -26,6 +26,7 @@ from ..engine.modes import MODES, resolve_mode
 from .class_weight import class_factors
 from .factors import apply_class_weights, balanced_factors
 from .health import warn_issues, weighter_issues
+from .multioutput import fit_outputs, output_table, outputs_of, weigh_outputs
 from .report import weighter_report
 
 __all__ = ["BaseWeighter", "FittedCells"]
@@ -86,7 +87,8 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         "trim_quantile": [Interval(Real, 0, 1, closed="neither"), None],
         "handle_unknown": [StrOptions({"error", "ignore", "zero"})],
         "handle_missing": [StrOptions({"error", "category"})],
-        "class_weight": [dict, None],
+        "class_weight": [dict, list, None],
+        "target_type": [StrOptions({"auto", "multilabel", "multioutput"})],
     }
 
     # ------------------------------------------------------------------ #
@@ -150,7 +152,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         self._partial = True  # class_weight may name classes of later chunks
         try:
             self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
-                      reset=not hasattr(self, "_counter"))
+                      reset=not (hasattr(self, "_counter") or hasattr(self, "estimators_")))
         finally:
             del self._partial
         return self
@@ -182,6 +184,8 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             return backend.weigh(inputs, self, fitted_rows=True)
         ids, keys = self._fit(inputs, reset=True, backend=False)
         warn_issues(weighter_issues(self), stacklevel=3)
+        if keys is None:  # a multi-output target
+            return weigh_outputs(self, inputs)
         return self._gather(ids, None, keys.sample_weight)
 
     def weight(self, X, y=None, *, sample_weight=None, sensitive_features=None,
@@ -204,6 +208,8 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         backend = backend_for(*inputs)
         if backend is not None:
             return backend.weigh(inputs, self, fitted_rows=False)
+        if hasattr(self, "estimators_"):
+            return weigh_outputs(self, inputs)
         keys = self._read_keys(inputs, reset=False)
         ids, unknown = self._counter.encode(
             keys.strata, keys.groups, keys.label.codes if keys.label else None,
@@ -237,6 +243,8 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
     def weight_table_(self):
         """One row per non-empty cell: keys, counts and factor (see class doc)."""
         check_is_fitted(self, "n_cells_")
+        if self._weight_table is None and hasattr(self, "estimators_"):
+            self._weight_table = output_table(self)
         if self._weight_table is None:
             counter = self._counter
             self._weight_table = counter.cell_frame(self._factors.reshape(counter.shape))
@@ -249,12 +257,18 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
     def cell_spec_(self):
         """The fitted :class:`~skweight.engine.cells.CellSpec` (key columns)."""
         check_is_fitted(self, "n_cells_")
+        if hasattr(self, "estimators_"):
+            raise ValueError(
+                "This weighter was fit on a multi-output y: each output has its own "
+                "cells, in estimators_[k] (e.g. estimators_[0].balance_report()).")
         return self._counter.spec
 
     @property
     def balance_mode_(self):
         """The fitted balance mode, ``"auto"`` resolved."""
         check_is_fitted(self, "n_cells_")
+        if hasattr(self, "estimators_"):
+            return self.estimators_[0].balance_mode_
         return self._mode.name
 
     def _fit_cells(self, X, y=None, *, sample_weight=None, sensitive_features=None,
@@ -290,6 +304,10 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         return ids
 
     def _fitted_cells(self, ids):
+        if hasattr(self, "estimators_"):
+            raise ValueError(
+                "Resampling needs 1-D class labels; got a multi-output y. Resample "
+                "on one output, or use a weighter's product weights instead.")
         counter = self._counter
         if counter.multilabel:
             raise ValueError(
@@ -322,7 +340,8 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
                 f", max_weight={self.max_weight!r}, trim_quantile={trim!r}. Use "
                 "normalize='mean' or 'cells' with them.")
         for attr in ("_counter", "_mode", "_weight_table", "classes_", "pos_weight_",
-                     "n_cells_", "n_features_in_", "feature_names_in_"):
+                     "n_cells_", "n_features_in_", "feature_names_in_", "estimators_",
+                     "n_outputs_"):
             if attr in vars(self):
                 delattr(self, attr)
 
@@ -330,6 +349,17 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         """Count the rows of ``inputs``; return ``(ids, keys)`` (in memory)."""
         if backend is None:
             backend = backend_for(*inputs)
+        if not backend:
+            if reset:
+                self._validate()
+            outputs = outputs_of(self, inputs)
+            if outputs is not None or (not reset and hasattr(self, "estimators_")):
+                if outputs is None or (not reset and hasattr(self, "_counter")):
+                    raise ValueError(
+                        "These rows' y does not match the fit: a multi-output y "
+                        "and a single target cannot be mixed in partial_fit.")
+                fit_outputs(self, inputs, outputs, reset=reset)
+                return None, None
         if backend:
             if reset:
                 self._validate()  # before anything runs on the engine

@@ -22,7 +22,7 @@ def class_factors(counter, class_weight, mode_name, *, strict=True):
     Parameters
     ----------
     counter : CellCounter
-    class_weight : dict
+    class_weight : dict or list of one dict
     mode_name : str
         The balance mode, for the message when the label is not used.
     strict : bool, default=True
@@ -40,6 +40,12 @@ def class_factors(counter, class_weight, mode_name, *, strict=True):
                f"does not use the label (balance={mode_name!r}).")
         )
     levels = counter.label.levels
+    if isinstance(class_weight, list):  # one dict per output; y has one
+        if len(class_weight) != 1:
+            raise ValueError(
+                f"class_weight is a list of {len(class_weight)} dicts (one per "
+                "output) but y has one output; pass one dict, or a 2-D y.")
+        class_weight = class_weight[0] if class_weight[0] is not None else {}
     rows = counter.rows.sum(axis=tuple(range(counter.rows.ndim - 1)))
     factors = np.ones(len(levels))
     named = np.zeros(len(levels), dtype=bool)

@@ -113,7 +113,15 @@ def describe_cells(counter, cells):
 
 
 def weighter_issues(weighter):
-    """:func:`weight_issues` of a fitted weighter's own cells (none for multi-label)."""
+    """:func:`weight_issues` of a fitted weighter's own cells (none for multi-label).
+
+    For a multi-output target, the issues of each output's weighter, each
+    message naming its output.
+    """
+    if hasattr(weighter, "estimators_"):
+        return [f"Output {k}: {message}"
+                for k, estimator in enumerate(weighter.estimators_)
+                for message in weighter_issues(estimator)]
     counter = weighter._counter
     if counter.multilabel:
         return []
@@ -157,5 +165,5 @@ def weight_warnings(weighter):
     """
     from sklearn.utils.validation import check_is_fitted
 
-    check_is_fitted(weighter, "_counter")
+    check_is_fitted(weighter, "n_cells_")
     return weighter_issues(weighter)

@@ -74,14 +74,27 @@ _COMMON_PARAMETERS = """
         What to do with missing values (NaN, None, ``pd.NA``) in a group or
         stratum column: raise a ``ValueError`` naming the column, or treat
         missing as one more level. Missing labels are always an error.
-    class_weight : dict, default=None
+    class_weight : dict or list of dict, default=None
         Weights of classes given by the user, as scikit-learn's
         ``class_weight``: ``{class: weight}``, classes not named weigh 1 (a
         partial dict); a class that ``y`` does not have is an error unless
         every class of ``y`` is named. They multiply the balanced factors
         before the final ``normalize`` (so they combine with any scheme);
         ``scheme="power", power=0, normalize=None`` gives scikit-learn's
-        ``compute_sample_weight(class_weight, y)`` exactly. 1-D labels only."""
+        ``compute_sample_weight(class_weight, y)`` exactly. For a
+        multi-output ``y``, a list of one dict (or None) per output. Not for
+        a multi-label target.
+    target_type : {"auto", "multilabel", "multioutput"}, default="auto"
+        How a 2-D ``y`` is read. ``"multilabel"``: a 0/1 indicator matrix,
+        one weight per row and class. ``"multioutput"``: each column is an
+        output of class labels; the weight of a row is the product of its
+        weights for each output (scikit-learn's ``compute_sample_weight``
+        on a 2-D ``y``), each output balanced as this weighter balances one
+        label (same groups, strata and options; its own ``class_weight``
+        dict), and ``sample_weight`` multiplies the product once. The
+        fitted per-output weighters are ``estimators_``. ``"auto"``: a 0/1
+        matrix is multi-label unless ``class_weight`` is a list, any other
+        2-D ``y`` is multi-output."""
 
 _COMMON_ATTRIBUTES = """
     classes_ : ndarray of shape (n_classes,)
@@ -98,6 +111,12 @@ _COMMON_ATTRIBUTES = """
         For a multi-label target only: negatives over positives per class
         (weighted counts), for ``torch.nn.BCEWithLogitsLoss(pos_weight=...)``.
         ``inf`` for a class without positives.
+    estimators_ : list of weighters
+        For a multi-output target only: one fitted weighter per output
+        (``weight_table_`` stacks their tables, with an ``output`` column;
+        ``classes_`` is then a list of one array per output).
+    n_outputs_ : int
+        For a multi-output target only: the number of outputs.
     n_features_in_ : int
         Number of columns of ``X`` during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -174,7 +193,7 @@ class GroupBalancedWeighter(BaseWeighter):
     def __init__(self, *, groups=None, strata=None, balance="auto",
                  scheme="inverse", power=1.0, normalize="mean", strength=1.0,
                  max_weight=None, handle_unknown="error", handle_missing="error",
-                 class_weight=None, trim_quantile=None):
+                 class_weight=None, trim_quantile=None, target_type="auto"):
         self.groups = groups
         self.strata = strata
         self.balance = balance
@@ -187,6 +206,7 @@ class GroupBalancedWeighter(BaseWeighter):
         self.handle_missing = handle_missing
         self.class_weight = class_weight
         self.trim_quantile = trim_quantile
+        self.target_type = target_type
 
     def _scheme(self):
         return make_scheme(self.scheme, power=self.power)
@@ -243,7 +263,7 @@ class EffectiveNumberWeighter(BaseWeighter):
     def __init__(self, *, beta=0.999, groups=None, strata=None, balance="auto",
                  normalize="mean", strength=1.0, max_weight=None,
                  handle_unknown="error", handle_missing="error", class_weight=None,
-                 trim_quantile=None):
+                 trim_quantile=None, target_type="auto"):
         self.beta = beta
         self.groups = groups
         self.strata = strata
@@ -255,6 +275,7 @@ class EffectiveNumberWeighter(BaseWeighter):
         self.handle_missing = handle_missing
         self.class_weight = class_weight
         self.trim_quantile = trim_quantile
+        self.target_type = target_type
 
     def _scheme(self):
         return make_scheme(None, beta=self.beta)

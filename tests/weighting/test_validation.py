@@ -49,8 +49,8 @@ y = np.array([0, 1, 1, 0])
         (lambda: GroupBalancedWeighter(), (np.empty((0, 2)), y[:0]), {},
          ValueError, "0 sample\\(s\\)"),
         # targets
-        (lambda: GroupBalancedWeighter(), (X, np.array([[0, 2], [1, 0], [3, 1],
-                                                         [0, 0]])), {},
+        (lambda: GroupBalancedWeighter(target_type="multilabel"),
+         (X, np.array([[0, 2], [1, 0], [3, 1], [0, 0]])), {},
          ValueError, "not a binary indicator matrix"),
         (lambda: GroupBalancedWeighter(), (X, None), {}, ValueError,
          "requires y to be passed"),
@@ -127,6 +127,6 @@ def test_too_many_cells():
 def test_multilabel_values_and_class_without_positives():
     Y = np.array([[1, 0], [0, 0], [1, 0], [0, 0]])
     with pytest.raises(ValueError, match="not a binary indicator"):
-        GroupBalancedWeighter().fit(X, Y * 2)
+        GroupBalancedWeighter(target_type="multilabel").fit(X, Y * 2)
     est = GroupBalancedWeighter().fit(X, Y)
     assert np.isinf(est.pos_weight_[1])
