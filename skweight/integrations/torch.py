@@ -125,6 +125,20 @@ class EpochSampler(Sampler):
     epoch : int
         The epoch the next iteration draws.
 
+    Notes
+    -----
+    **Resuming.** :meth:`state_dict` records the epoch and how many of this
+    rank's indices the current iteration has yielded; after
+    :meth:`load_state_dict` the next iteration yields exactly the indices that
+    were still to come (the epoch is drawn again from the seed, so nothing
+    but two integers is stored). As the sampler of torchdata's
+    ``StatefulDataLoader`` its state travels inside the loader's own
+    ``state_dict``, with or without workers. The count is read from the
+    live iterator, so iterating costs nothing extra; a plain ``DataLoader``
+    with workers draws indices ahead of the batches it has returned, so save
+    the state of a ``StatefulDataLoader`` there instead (it accounts for
+    prefetching).
+
     Examples
     --------
     >>> import numpy as np
@@ -174,6 +188,9 @@ class EpochSampler(Sampler):
         self.rank = int(rank)
         self.drop_last = bool(drop_last)
         self.epoch = 0
+        self._resume = 0      # indices of the epoch to skip at the next iteration
+        self._offset = 0      # indices skipped by the live iteration
+        self._iterator = None
         size = resampler.epoch_size_
         if self.drop_last:
             self.num_samples = size // self.num_replicas
@@ -190,7 +207,89 @@ class EpochSampler(Sampler):
         """
         if isinstance(epoch, bool) or not isinstance(epoch, Integral) or epoch < 0:
             raise ValueError(f"epoch must be an int >= 0; got {epoch!r}.")
+        if int(epoch) != self.epoch:
+            self._resume = 0  # a loaded position belongs to its own epoch
         self.epoch = int(epoch)
+
+    def state_dict(self):
+        """The position of this rank in the current epoch, to resume from.
+
+        Returns
+        -------
+        state : dict
+            ``{"epoch", "yielded", "num_samples", "num_replicas", "seed"}``:
+            the epoch, how many of this rank's indices the current (or last)
+            iteration has yielded, and what identifies the epochs (the shard
+            length, the number of replicas and the resampler's seed), which
+            :meth:`load_state_dict` checks.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skweight import EpochResampler
+        >>> from skweight.torch import EpochSampler
+        >>> rs = EpochResampler("over", random_state=0).fit(None, [0] * 6 + [1] * 2)
+        >>> sampler = EpochSampler(rs)
+        >>> sampler.set_epoch(3)
+        >>> it = iter(sampler)
+        >>> first = [next(it) for _ in range(5)]
+        >>> state = sampler.state_dict()
+        >>> state["epoch"], state["yielded"]
+        (3, 5)
+        >>> resumed = EpochSampler(rs)
+        >>> resumed.load_state_dict(state)
+        >>> first + list(resumed) == rs.epoch_indices(3).tolist()
+        True
+        """
+        return {"epoch": self.epoch, "yielded": self._yielded(),
+                "num_samples": self.num_samples, "num_replicas": self.num_replicas,
+                "seed": int(self.resampler.seed_)}
+
+    def load_state_dict(self, state_dict):
+        """Resume from a :meth:`state_dict`: the next iteration yields the rest.
+
+        The next iteration of the saved epoch starts after the indices already
+        yielded; :meth:`set_epoch` to another epoch starts that one afresh.
+
+        Parameters
+        ----------
+        state_dict : dict
+            As returned by :meth:`state_dict`, from a sampler over a resampler
+            with the same seed and epochs and the same number of replicas.
+        """
+        missing = {"epoch", "yielded"} - set(state_dict)
+        if missing:
+            raise ValueError(
+                f"state_dict lacks {sorted(missing)}; pass what "
+                "EpochSampler.state_dict() returned.")
+        for key, mine in (("num_replicas", self.num_replicas),
+                          ("num_samples", self.num_samples),
+                          ("seed", int(self.resampler.seed_))):
+            if key in state_dict and state_dict[key] != mine:
+                raise ValueError(
+                    f"The state was saved by a sampler with {key}={state_dict[key]!r}; "
+                    f"this one has {key}={mine!r}, so its epochs hold other indices. "
+                    "Resume with the same resampler (same seed and fitted rows) and "
+                    "the same number of replicas.")
+        epoch, yielded = state_dict["epoch"], state_dict["yielded"]
+        self.set_epoch(epoch)
+        if isinstance(yielded, bool) or not isinstance(yielded, Integral) \
+                or not 0 <= yielded <= self.num_samples:
+            raise ValueError(
+                f"state_dict['yielded'] must be an int in [0, {self.num_samples}]; "
+                f"got {yielded!r}.")
+        self._resume = int(yielded)
+        self._offset, self._iterator = int(yielded), None
+
+    def _yielded(self):
+        """Indices of this rank the live (or last) iteration has yielded."""
+        if self._iterator is None:
+            return self._offset
+        reduced = self._iterator.__reduce__()  # (iter, (array,), position)
+        position = reduced[2] if len(reduced) > 2 else None
+        if position is None:  # exhausted: CPython drops the array
+            return self.num_samples
+        return self._offset + int(position)
 
     def shard(self):
         """This rank's indices of the current epoch, as an array."""
@@ -202,10 +301,12 @@ class EpochSampler(Sampler):
     def __iter__(self):
         # An array of C integers yields Python ints one at a time: no list of
         # int objects is held (a 2**24-row epoch would take hundreds of MB).
-        shard = np.ascontiguousarray(self.shard(), dtype=np.int64)
+        start, self._resume = self._resume, 0
+        shard = np.ascontiguousarray(self.shard()[start:], dtype=np.int64)
         indices = array.array("q")
         indices.frombytes(shard.data.cast("B"))
-        return iter(indices)
+        self._offset, self._iterator = start, iter(indices)
+        return self._iterator
 
     def __len__(self):
         return self.num_samples

@@ -6,8 +6,9 @@ from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
 from skweight.resampling.permutation import SMALL, UnitPermutations, cycle_keys
+from tests.conftest import examples
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=examples(40), deadline=None)
 
 
 @SETTINGS

@@ -69,3 +69,27 @@ def test_dask_refuses_the_in_memory_draws():
     ddf = dd.from_pandas(pd.DataFrame({"y": Y}), npartitions=2)
     with pytest.raises(ValueError, match="in memory only"):
         DaskEpochResampler("under", replacement=True).fit(ddf, ddf["y"])
+
+
+@pytest.mark.parametrize("size", [0, 1, 5, 9, 10])
+def test_weighted_distinct_rows_are_the_smallest_exponential_keys(size):
+    # The reference: every positive row's key, fully sorted (no partition).
+    weights = np.array([0.0, 1.0, 2.0, 0.5, 0.0, 3.0, 1.0, 1.0, 4.0, 0.2, 2.5, 1.5])
+    positive = np.flatnonzero(weights > 0)
+    from skweight.resampling.plan import STREAM_SELECT
+
+    rng = np.random.default_rng([11, 4, STREAM_SELECT])
+    keys = rng.standard_exponential(positive.size) / weights[positive]
+    expected = positive[np.argsort(keys, kind="stable")[:size]]
+    rows = weighted_distinct_rows(weights, size, 11, 4)
+    assert rows.dtype == np.intp
+    assert rows.tolist() == expected.tolist()
+
+
+def test_weighted_distinct_rows_can_take_every_positive_row_but_no_more():
+    weights = np.array([1.0, 0.0, 2.0, 3.0])
+    rows = weighted_distinct_rows(weights, 3, 0, 0)
+    assert sorted(rows.tolist()) == [0, 2, 3]
+    with pytest.raises(ValueError, match=r"^Cannot draw 4 distinct rows: only 3 have a "
+                       r"positive weight\. Lower n_samples, or draw with replacement\.$"):
+        weighted_distinct_rows(weights, 4, 0, 0)

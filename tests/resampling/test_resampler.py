@@ -1,5 +1,6 @@
 """EpochResampler: cell sizes, rotation, determinism, imbalanced-learn protocol."""
 
+import os
 import pickle
 import subprocess
 import sys
@@ -15,8 +16,9 @@ from scipy import sparse
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skweight import EffectiveNumberWeighter, EpochResampler, GroupBalancedWeighter
+from tests.conftest import examples
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=examples(40), deadline=None)
 
 # 40 rows: category a (24 rows) and b (16 rows); gender f/m with a different
 # share per category; an imbalanced label.
@@ -204,8 +206,12 @@ for strategy in ('under', 'over', 'weights'):
 @pytest.fixture(scope="module")
 def other_process():
     """Lines printed by a fresh interpreter running _OTHER_PROCESS."""
+    if "MUTANT_UNDER_TEST" in os.environ:
+        pytest.skip("mutation testing: a fresh interpreter cannot load mutmut's "
+                    "trampolines")
     result = subprocess.run([sys.executable, "-c", _OTHER_PROCESS], capture_output=True,
-                            text=True, check=True, env={"PYTHONPATH": ":".join(sys.path)})
+                            text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": ":".join(sys.path)})
     return result.stdout.splitlines()
 
 
@@ -317,7 +323,9 @@ try:
 except ImportError:  # pragma: no cover - imblearn is a test dependency
     _imb_checks = None
 
-if _imb_checks is not None:
+# imbalanced-learn's decorator holds generators, which a second collection in
+# the same process (mutation testing runs pytest many times) finds exhausted.
+if _imb_checks is not None and "MUTANT_UNDER_TEST" not in os.environ:
     @_imb_checks(INSTANCES)
     def test_imblearn_sampler_checks(estimator, check):
         """imbalanced-learn's sampler checks (chosen by the sampler's tags)."""

@@ -8,8 +8,9 @@ from numpy.testing import assert_allclose
 from sklearn.utils.class_weight import compute_sample_weight
 
 from skweight import EffectiveNumberWeighter, GroupBalancedWeighter
+from tests.conftest import examples
 
-SETTINGS = settings(max_examples=60, deadline=None)
+SETTINGS = settings(max_examples=examples(60), deadline=None)
 
 
 @st.composite

@@ -1,0 +1,189 @@
+"""Resuming an interrupted epoch: EpochSampler.state_dict / load_state_dict.
+
+A resumed sampler (alone, inside torchdata's StatefulDataLoader with and
+without workers, and on two gloo ranks) yields exactly the indices of the
+interrupted epoch that were still to come.
+"""
+
+import copy
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch.utils.data import Dataset  # noqa: E402
+
+from skweight import EpochResampler  # noqa: E402
+from skweight.torch import EpochSampler  # noqa: E402
+
+Y = np.repeat([0, 1, 2], [300, 60, 17])
+
+
+class _Indices(Dataset):
+    """Item i is i: batches show which rows were drawn."""
+
+    def __len__(self):
+        return len(Y)
+
+    def __getitem__(self, i):
+        return i
+
+
+def _resampler(strategy="under"):
+    return EpochResampler(strategy, random_state=3).fit(None, Y)
+
+
+@pytest.mark.parametrize("strategy", ["under", "over", "weights"])
+@pytest.mark.parametrize("stop", [0, 1, 17, 50])
+def test_a_resumed_sampler_yields_the_rest_of_the_epoch(strategy, stop):
+    rs = _resampler(strategy)
+    sampler = EpochSampler(rs)
+    sampler.set_epoch(4)
+    it = iter(sampler)
+    seen = [next(it) for _ in range(stop)]
+    state = pickle.loads(pickle.dumps(sampler.state_dict()))
+    assert state["epoch"] == 4 and state["yielded"] == stop
+
+    resumed = EpochSampler(_resampler(strategy))  # a fresh process, same fit
+    resumed.load_state_dict(state)
+    rest = list(resumed)
+    assert seen + rest == rs.epoch_indices(4).tolist()
+    assert resumed.state_dict()["yielded"] == len(resumed)
+    # the next iteration of the same epoch is whole again, as for any sampler
+    assert list(resumed) == rs.epoch_indices(4).tolist()
+
+
+def test_state_of_a_finished_or_fresh_epoch():
+    sampler = EpochSampler(_resampler())
+    assert sampler.state_dict()["yielded"] == 0
+    list(sampler)
+    state = sampler.state_dict()
+    assert state["yielded"] == len(sampler)
+    resumed = EpochSampler(_resampler())
+    resumed.load_state_dict(state)
+    assert list(resumed) == []          # the epoch was done
+    resumed.set_epoch(1)
+    assert list(resumed) == _resampler().epoch_indices(1).tolist()
+
+
+def test_set_epoch_to_another_epoch_starts_it_afresh():
+    sampler = EpochSampler(_resampler())
+    sampler.load_state_dict({"epoch": 2, "yielded": 10})
+    sampler.set_epoch(2)                # the loop's own call: the position is kept
+    assert list(sampler) == _resampler().epoch_indices(2).tolist()[10:]
+    sampler.load_state_dict({"epoch": 2, "yielded": 10})
+    sampler.set_epoch(3)
+    assert list(sampler) == _resampler().epoch_indices(3).tolist()
+
+
+def test_shards_resume_per_rank():
+    rs = _resampler("over")
+    states, seen = [], []
+    for rank in range(3):
+        sampler = EpochSampler(rs, num_replicas=3, rank=rank)
+        sampler.set_epoch(5)
+        it = iter(sampler)
+        seen.append([next(it) for _ in range(7)])
+        states.append(sampler.state_dict())
+    for rank in range(3):
+        resumed = EpochSampler(rs, num_replicas=3, rank=rank)
+        resumed.load_state_dict(states[rank])
+        whole = EpochSampler(rs, num_replicas=3, rank=rank)
+        whole.set_epoch(5)
+        assert seen[rank] + list(resumed) == list(whole)
+
+
+@pytest.mark.parametrize("state, match", [
+    ({"epoch": 0}, r"lacks \['yielded'\]"),
+    ({"epoch": 0, "yielded": -1}, r"must be an int in \[0, "),
+    ({"epoch": 0, "yielded": 10**6}, r"must be an int in \[0, "),
+    ({"epoch": -1, "yielded": 0}, "epoch must be an int >= 0"),
+    ({"epoch": 0, "yielded": 0, "num_replicas": 2}, "num_replicas=2"),
+    ({"epoch": 0, "yielded": 0, "seed": 4}, "seed=4"),
+    ({"epoch": 0, "yielded": 0, "num_samples": 9}, "num_samples=9"),
+])
+def test_bad_states_are_refused(state, match):
+    with pytest.raises(ValueError, match=match):
+        EpochSampler(_resampler()).load_state_dict(state)
+
+
+def _loader(num_workers, sampler):
+    from torchdata.stateful_dataloader import StatefulDataLoader
+
+    return StatefulDataLoader(_Indices(), batch_size=8, sampler=sampler,
+                              num_workers=num_workers)
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_stateful_dataloader_round_trips_the_sampler(num_workers):
+    pytest.importorskip("torchdata")
+    rs = _resampler("weights")
+    sampler = EpochSampler(rs)
+    sampler.set_epoch(6)
+    whole = [b.tolist() for b in _loader(num_workers, sampler)]
+
+    sampler = EpochSampler(rs)
+    sampler.set_epoch(6)
+    loader = _loader(num_workers, sampler)
+    batches = iter(loader)
+    first = [next(batches).tolist() for _ in range(5)]
+    state = copy.deepcopy(loader.state_dict())
+    del batches, loader
+
+    resumed_sampler = EpochSampler(_resampler("weights"))
+    resumed_sampler.set_epoch(6)
+    resumed = _loader(num_workers, resumed_sampler)
+    resumed.load_state_dict(state)
+    rest = [b.tolist() for b in resumed]
+    assert first + rest == whole
+    assert len(rest) == len(whole) - 5
+
+
+_DDP = """
+import os, sys, numpy as np, torch, torch.distributed as dist
+from skweight import EpochResampler
+from skweight.torch import EpochSampler
+rank = int(sys.argv[1])
+dist.init_process_group("gloo", init_method="file://" + sys.argv[2], rank=rank, world_size=2)
+y = np.repeat([0, 1, 2], [300, 60, 17])
+rs = EpochResampler("over", random_state=3).fit(None, y)
+sampler = EpochSampler(rs)                          # world size and rank from dist
+sampler.set_epoch(2)
+it = iter(sampler)
+first = [next(it) for _ in range(11)]
+state = sampler.state_dict()
+dist.barrier()
+resumed = EpochSampler(rs)
+resumed.load_state_dict(state)
+rest = list(resumed)
+whole = EpochSampler(rs)
+whole.set_epoch(2)
+assert first + rest == list(whole), rank
+gathered = [None, None]
+dist.all_gather_object(gathered, first + rest)
+if rank == 0:
+    covered = sorted(gathered[0] + gathered[1])
+    print(covered == sorted(rs.epoch_indices(2).tolist()))
+dist.destroy_process_group()
+"""
+
+
+def test_two_gloo_ranks_resume_their_own_shards(tmp_path):
+    import subprocess
+    import sys
+
+    if not torch.distributed.is_available():
+        pytest.skip("torch.distributed is not available")
+    script = tmp_path / "ddp.py"
+    script.write_text(_DDP)
+    store = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [subprocess.Popen([sys.executable, str(script), str(rank), str(store)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env) for rank in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    assert outs[0][0].strip() == "True"
