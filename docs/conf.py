@@ -74,6 +74,7 @@ API = [
     ("Pipelines", "skweight.pipeline", ["Pipeline", "make_pipeline"], None),
     ("Scoring and fairness metrics", "skweight.metrics", None, None),
     ("Diagnostics", "skweight.diagnostics", None, None),
+    ("Class priors and logit adjustment", "skweight.priors", None, None),
     ("Warnings", "skweight.exceptions", None, None),
     ("Data sets", "skweight.datasets", None, None),
     ("PyTorch", "skweight.torch", None, "PyTorch (`pip install skweight[torch]`)"),

@@ -2,7 +2,8 @@
 
 Needs PyTorch (``pip install skweight[torch]``); importing :mod:`skweight`
 itself never imports torch. The code lives in
-:mod:`skweight.integrations.torch`.
+:mod:`skweight.integrations.torch` and :mod:`skweight.integrations.torch_losses`
+(the long-tail losses built from a weighter's class counts).
 """
 
 from .integrations.torch import (
@@ -12,9 +13,13 @@ from .integrations.torch import (
     pos_weight_tensor,
     weighted_mean,
 )
+from .integrations.torch_losses import BalancedSoftmaxLoss, LDAMLoss, LogitAdjustedLoss
 
 __all__ = [
+    "BalancedSoftmaxLoss",
     "EpochSampler",
+    "LDAMLoss",
+    "LogitAdjustedLoss",
     "WeightedDataset",
     "class_weight_tensor",
     "pos_weight_tensor",

@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "skweight"
 LAYERS = ["_compat", "exceptions", "engine", "weighting", "resampling", "compose", "evaluation",
           "datasets", "integrations", "cli"]
 # Faces at the top: the package root and its public facades.
-FACADES = {"__init__", "__main__", "torch", "dask", "pipeline", "metrics", "diagnostics"}
+FACADES = {"__init__", "__main__", "torch", "dask", "pipeline", "metrics", "diagnostics",
+           "priors"}
 BACKENDS = ("dask", "distributed", "duckdb", "pyspark", "sqlframe", "torch", "keras")
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 
