@@ -75,6 +75,7 @@ API = [
     ("Scoring and fairness metrics", "skweight.metrics", None, None),
     ("Diagnostics", "skweight.diagnostics", None, None),
     ("Class priors and logit adjustment", "skweight.priors", None, None),
+    ("Schedules", "skweight.schedules", None, None),
     ("Warnings", "skweight.exceptions", None, None),
     ("Data sets", "skweight.datasets", None, None),
     ("PyTorch", "skweight.torch", None, "PyTorch (`pip install skweight[torch]`)"),

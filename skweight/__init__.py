@@ -11,7 +11,8 @@ The package is layered; each layer imports only the ones below it:
 :mod:`skweight.integrations` (torch, dask, lazy frames), which register
 themselves with the engine. The public import paths below and
 ``skweight.torch``, ``skweight.dask``, ``skweight.pipeline``,
-``skweight.metrics``, ``skweight.diagnostics`` and ``skweight.priors`` are thin
+``skweight.metrics``, ``skweight.diagnostics``, ``skweight.priors`` and
+``skweight.schedules`` are thin
 facades.
 """
 

@@ -74,6 +74,82 @@ class WeightedDataset(Dataset):
         self.dataset = dataset
         self.weights = torch.from_numpy(values)
 
+    @classmethod
+    def from_weighter(cls, dataset, weighter, X=None, y=None, *, schedule=None,
+                      sample_weight=None, sensitive_features=None,
+                      strata_features=None):
+        """The weights of a fitted weighter for the dataset's rows, per epoch.
+
+        With a ``schedule``, :meth:`set_epoch` recomputes the weights as the
+        schedule makes the weighter at that epoch (from its cell table and
+        each row's cell, found once here). Call it before iterating the
+        ``DataLoader`` of that epoch; with ``persistent_workers=True`` the
+        workers keep the dataset they were given, so use the default.
+
+        Parameters
+        ----------
+        dataset : torch.utils.data.Dataset
+        weighter : GroupBalancedWeighter or EffectiveNumberWeighter
+            Fitted; ``X, y, ...`` are the dataset's rows in order.
+        X, y, sample_weight, sensitive_features, strata_features
+            As in the weighter's ``weight``.
+        schedule : Schedule, default=None
+            None: the weighter's weights at every epoch.
+
+        Returns
+        -------
+        dataset : WeightedDataset
+            At epoch 0.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from torch.utils.data import TensorDataset
+        >>> from skweight import GroupBalancedWeighter
+        >>> from skweight.schedules import Schedule
+        >>> from skweight.torch import WeightedDataset
+        >>> y = [0, 0, 0, 1]
+        >>> data = TensorDataset(torch.zeros(4, 1), torch.tensor(y))
+        >>> weighter = GroupBalancedWeighter().fit(None, y)
+        >>> ds = WeightedDataset.from_weighter(data, weighter, None, y,
+        ...                                    schedule=Schedule.step(at=2))
+        >>> ds.weights
+        tensor([1., 1., 1., 1.])
+        >>> ds.set_epoch(2)
+        >>> ds.weights
+        tensor([0.6667, 0.6667, 0.6667, 2.0000])
+        """
+        from ..engine.backends import Inputs
+        from ..weighting.schedules import at_epoch
+
+        if hasattr(weighter, "estimators_"):
+            raise ValueError(
+                "from_weighter needs a weighter of one target; for a multi-output y "
+                "pass the product weights: WeightedDataset(dataset, weighter.weight(...)).")
+        inputs = Inputs(X, y, sample_weight, sensitive_features, strata_features)
+        ids = weighter._cell_ids(inputs)
+        incoming = None
+        if sample_weight is not None:
+            incoming = np.asarray(weighter._read_keys(inputs, reset=False).sample_weight)
+        first = at_epoch(weighter, schedule, 0)._gather(ids, None, incoming)
+        self = cls(dataset, first)
+        self._schedule = (weighter, schedule, ids, incoming)
+        return self
+
+    def set_epoch(self, epoch):
+        """Recompute the weights for ``epoch`` (datasets made by :meth:`from_weighter`)."""
+        from ..weighting.schedules import at_epoch
+
+        state = getattr(self, "_schedule", None)
+        if state is None:
+            raise ValueError(
+                "This dataset holds fixed weights; make it with "
+                "WeightedDataset.from_weighter(..., schedule=...) to change them per "
+                "epoch.")
+        weighter, schedule, ids, incoming = state
+        values = at_epoch(weighter, schedule, epoch)._gather(ids, None, incoming)
+        self.weights = torch.from_numpy(np.asarray(values, dtype=np.float32))
+
     def __len__(self):
         return len(self.dataset)
 
@@ -191,7 +267,14 @@ class EpochSampler(Sampler):
         self._resume = 0      # indices of the epoch to skip at the next iteration
         self._offset = 0      # indices skipped by the live iteration
         self._iterator = None
-        size = resampler.epoch_size_
+        self._resize()
+
+    def _resize(self):
+        """Shard sizes of the current epoch (a scheduled resampler's vary)."""
+        if getattr(self.resampler, "schedule", None) is not None:
+            size = self.resampler.epoch_size(self.epoch)
+        else:
+            size = self.resampler.epoch_size_
         if self.drop_last:
             self.num_samples = size // self.num_replicas
         else:
@@ -210,6 +293,7 @@ class EpochSampler(Sampler):
         if int(epoch) != self.epoch:
             self._resume = 0  # a loaded position belongs to its own epoch
         self.epoch = int(epoch)
+        self._resize()
 
     def state_dict(self):
         """The position of this rank in the current epoch, to resume from.
@@ -262,6 +346,24 @@ class EpochSampler(Sampler):
             raise ValueError(
                 f"state_dict lacks {sorted(missing)}; pass what "
                 "EpochSampler.state_dict() returned.")
+        epoch, yielded = state_dict["epoch"], state_dict["yielded"]
+        previous = self.epoch
+        self.set_epoch(epoch)  # the shard length may depend on the epoch
+        try:
+            self._check_state(state_dict)
+        except ValueError:
+            self.set_epoch(previous)
+            raise
+        if isinstance(yielded, bool) or not isinstance(yielded, Integral) \
+                or not 0 <= yielded <= self.num_samples:
+            raise ValueError(
+                f"state_dict['yielded'] must be an int in [0, {self.num_samples}]; "
+                f"got {yielded!r}.")
+        self._resume = int(yielded)
+        self._offset, self._iterator = int(yielded), None
+
+    def _check_state(self, state_dict):
+        """Raise if the state was saved from other epochs."""
         for key, mine in (("num_replicas", self.num_replicas),
                           ("num_samples", self.num_samples),
                           ("seed", int(self.resampler.seed_))):
@@ -271,15 +373,6 @@ class EpochSampler(Sampler):
                     f"this one has {key}={mine!r}, so its epochs hold other indices. "
                     "Resume with the same resampler (same seed and fitted rows) and "
                     "the same number of replicas.")
-        epoch, yielded = state_dict["epoch"], state_dict["yielded"]
-        self.set_epoch(epoch)
-        if isinstance(yielded, bool) or not isinstance(yielded, Integral) \
-                or not 0 <= yielded <= self.num_samples:
-            raise ValueError(
-                f"state_dict['yielded'] must be an int in [0, {self.num_samples}]; "
-                f"got {yielded!r}.")
-        self._resume = int(yielded)
-        self._offset, self._iterator = int(yielded), None
 
     def _yielded(self):
         """Indices of this rank the live (or last) iteration has yielded."""
@@ -317,7 +410,8 @@ class EpochSampler(Sampler):
                 f"epoch={self.epoch}, {self.num_samples} indices per replica)")
 
 
-def class_weight_tensor(weighter, classes=None, *, dtype=None, device=None):
+def class_weight_tensor(weighter, classes=None, *, schedule=None, epoch=None,
+                        dtype=None, device=None):
     """Per-class weights of a fitted weighter, for ``CrossEntropyLoss(weight=)``.
 
     Parameters
@@ -329,6 +423,12 @@ def class_weight_tensor(weighter, classes=None, *, dtype=None, device=None):
         The classes in the order of the model's outputs. None: the
         weighter's ``classes_`` (sorted, as ``LabelEncoder`` numbers them).
         A class the weighter did not see raises an error.
+    schedule : Schedule, default=None
+        The weights as the schedule makes the weighter at ``epoch`` (e.g.
+        ``Schedule.step(at=160)`` for deferred re-weighting: all ones before
+        epoch 160).
+    epoch : int, default=None
+        Needed with ``schedule``.
     dtype : torch.dtype, default=None
         None: ``torch.get_default_dtype()``.
     device : torch.device or str, default=None
@@ -346,6 +446,7 @@ def class_weight_tensor(weighter, classes=None, *, dtype=None, device=None):
     >>> class_weight_tensor(w)
     tensor([0.6667, 2.0000])
     """
+    weighter = _scheduled(weighter, schedule, epoch)
     check_is_fitted(weighter, "weight_table_")
     if getattr(weighter, "pos_weight_", None) is not None:
         raise ValueError(
@@ -384,7 +485,7 @@ def class_weight_tensor(weighter, classes=None, *, dtype=None, device=None):
     return torch.tensor(values, dtype=dtype or torch.get_default_dtype(), device=device)
 
 
-def pos_weight_tensor(weighter, *, dtype=None, device=None):
+def pos_weight_tensor(weighter, *, schedule=None, epoch=None, dtype=None, device=None):
     """Per-class ``pos_weight`` for ``BCEWithLogitsLoss`` from a weighter.
 
     Parameters
@@ -392,6 +493,11 @@ def pos_weight_tensor(weighter, *, dtype=None, device=None):
     weighter : GroupBalancedWeighter or EffectiveNumberWeighter
         Fitted on a multi-label 0/1 indicator target: its ``pos_weight_``
         (negatives over positives per class) is used.
+    schedule : Schedule, default=None
+        A ``strength`` schedule: at ``epoch`` the pos_weight is
+        ``1 + strength * (pos_weight_ - 1)`` (1: no correction).
+    epoch : int, default=None
+        Needed with ``schedule``.
     dtype : torch.dtype, default=None
         None: ``torch.get_default_dtype()``.
     device : torch.device or str, default=None
@@ -417,6 +523,14 @@ def pos_weight_tensor(weighter, *, dtype=None, device=None):
             "indicator matrix y of shape (n_samples, n_classes)."
         )
     pos_weight = np.asarray(pos_weight, dtype=np.float64)
+    if schedule is not None:
+        if getattr(schedule, "param", None) != "strength":
+            raise ValueError(
+                "pos_weight follows a strength schedule only; got a schedule of "
+                f"{getattr(schedule, 'param', schedule)!r}.")
+        if epoch is None:
+            raise ValueError("schedule= needs epoch=, the epoch to weigh for.")
+        pos_weight = 1 + schedule(epoch) * (pos_weight - 1)
     bad = np.flatnonzero(~np.isfinite(pos_weight))
     if bad.size:
         names = np.asarray(weighter.classes_)[bad].tolist()
@@ -461,3 +575,14 @@ def weighted_mean(loss, weight):
         weight.shape + (1,) * (loss.dim() - weight.dim())).expand_as(loss)
     total = weight.sum()
     return (loss * weight).sum() / total.clamp_min(torch.finfo(loss.dtype).tiny)
+
+
+def _scheduled(weighter, schedule, epoch):
+    """The weighter at ``epoch`` of ``schedule`` (itself without one)."""
+    if schedule is None:
+        return weighter
+    if epoch is None:
+        raise ValueError("schedule= needs epoch=, the epoch to weigh for.")
+    from ..weighting.schedules import at_epoch
+
+    return at_epoch(weighter, schedule, epoch)

@@ -14,8 +14,11 @@ from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
+from sklearn.utils.validation import validate_data
+
 from .._compat import check_sample_weight
-from ..engine.frames import take_rows
+from ..engine.frames import FrameView, n_rows_of, take_rows
+from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 
 
 def as_labels(y):
@@ -130,3 +133,52 @@ def repeat_rows(copies, X_keys, labels, kwargs):
     kwargs = {k: (take_rows(v, copies) if v is not None else None)
               for k, v in kwargs.items()}
     return X_keys, labels, kwargs
+
+
+def check_rows(estimator, X, y, sensitive_features, strata_features):
+    """Validate X (sets ``n_features_in_``); return it and the number of rows."""
+    if X is None:
+        for values in (y, sensitive_features, strata_features):
+            if values is not None:
+                n_rows = n_rows_of(values)
+                break
+        else:
+            raise ValueError(
+                f"{type(estimator).__name__} got X=None and nothing else to count: "
+                "pass X, y, or sensitive_features."
+            )
+        X_checked = None
+    elif FrameView(X).kind in ("pandas", "polars", "pyarrow", "narwhals"):
+        X_checked = validate_data(estimator, X, skip_check_array=True)
+        n_rows = FrameView(X).n_rows
+    else:
+        X_checked = validate_data(estimator, X, accept_sparse=["csr", "csc"], dtype=None,
+                                  ensure_all_finite=False)
+        n_rows = X_checked.shape[0]
+    if n_rows == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape=({n_rows}, ...)) while a "
+            f"minimum of 1 is required by {type(estimator).__name__}."
+        )
+    if y is not None and n_rows_of(y) != n_rows:
+        raise ValueError(f"y has {n_rows_of(y)} rows but X has {n_rows}.")
+    return X_checked, n_rows
+
+
+def keys_view(X_checked, n_rows, weighter):
+    """What the weighter reads: X when it names columns, else a row-count frame."""
+    names_columns = (getattr(weighter, "groups", None) is not None
+                     or getattr(weighter, "strata", None) is not None)
+    if names_columns and X_checked is not None:
+        return X_checked
+    return pd.DataFrame(index=pd.RangeIndex(n_rows)) if X_checked is not None else None
+
+
+def unit_columns(spec, mode):
+    """The cell-table columns that name a unit of ``mode``."""
+    columns = list(spec.strata)
+    if GROUP_AXIS in mode.unit_axes:
+        columns += spec.groups
+    if LABEL_AXIS in mode.unit_axes and spec.label is not None:
+        columns.append(spec.label)
+    return columns

@@ -9,20 +9,22 @@ that are not in memory go to their registered backend.
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, StrOptions, validate_params
 from ..engine.backends import Inputs, backend_for
-from ..engine.frames import FrameView, n_rows_of, take_rows
-from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES, resolve_mode
+from ..engine.frames import FrameView, take_rows
+from ..engine.modes import MODES, resolve_mode
 from ..weighting.base import KEY_SPEC
 from ..weighting.weighters import GroupBalancedWeighter
 from .plan import (DrawingPlan, group_rows, independent_rows, order_epoch,
                    systematic_rows, weighted_distinct_rows)
-from .protocol import (as_labels, check_labels, draw_seed, frequencies, repeat_rows,
-                       sampler_tags, target_required)
+from ..weighting.schedules import Schedule
+from .protocol import (as_labels, check_labels, check_rows, draw_seed, frequencies,
+                       keys_view, repeat_rows, sampler_tags, target_required,
+                       unit_columns)
+from .scheduling import ScheduledDraws, check_schedule
 from .smoothing import check_shrinkage, smoothed
 from .strategies import STRATEGIES
 from .targets import SELECTIONS, Units
@@ -153,6 +155,14 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         unit, ``h`` imbalanced-learn's bandwidth); a dict gives a factor per
         over-sampled unit key. The one place new rows are made; the indices
         of :meth:`epoch_indices` stay those of the rows drawn.
+    schedule : Schedule, default=None
+        Epochs that change with the epoch (:mod:`skweight.schedules`): for
+        ``"under"``/``"over"``, a ``strength`` schedule moves each unit's
+        target from its size (0: every row once) to the fitted target (1);
+        for ``"weights"``, the weighter as the schedule makes it at each
+        epoch gives the draw weights (a strength ramp: progressive
+        balancing). The epoch size may then vary: see :meth:`epoch_size`.
+        In memory only.
     random_state : int, RandomState instance or None, default=None
         Seeds the draws. An int makes every epoch reproducible across runs
         and processes. Otherwise a seed is drawn once at fit (from the global
@@ -163,7 +173,8 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
     seed_ : int
         The seed of every epoch's draws.
     epoch_size_ : int
-        Number of indices per epoch (equal for all epochs).
+        Number of indices per epoch (equal for all epochs unless a
+        ``schedule`` changes the targets: then that of the fitted targets).
     targets_ : dict
         Rows per unit per epoch, keyed like ``sampling_strategy``; for
         ``"weights"``, the expected rows per cell of the weighter (floats;
@@ -259,11 +270,12 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
+        "schedule": [Schedule, None],
     }
 
     def __init__(self, strategy="under", *, groups=None, strata=None, balance="auto",
                  weighter=None, sampling_strategy=None, n_samples=None, shuffle=True,
-                 random_state=None, replacement=None, shrinkage=None):
+                 random_state=None, replacement=None, shrinkage=None, schedule=None):
         self.strategy = strategy
         self.groups = groups
         self.strata = strata
@@ -275,6 +287,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         self.random_state = random_state
         self.replacement = replacement
         self.shrinkage = shrinkage
+        self.schedule = schedule
 
     # ------------------------------------------------------------------ #
     # Public API
@@ -330,17 +343,37 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         """
         check_is_fitted(self, "seed_")
         epoch = check_epoch(epoch)
-        if self._weights is not None and self.replacement is False:
-            rows = weighted_distinct_rows(self._weights, self.epoch_size_, self.seed_,
-                                          epoch)
-        elif self._weights is not None:
-            rows = systematic_rows(self._weights, self.epoch_size_, self.seed_, epoch)
+        plan, weights, size = self._draws_at(epoch)
+        if weights is not None and self.replacement is False:
+            rows = weighted_distinct_rows(weights, size, self.seed_, epoch)
+        elif weights is not None:
+            rows = systematic_rows(weights, size, self.seed_, epoch)
         elif self.replacement and self.strategy != "weights":
-            rows = independent_rows(self._plan, self.seed_, epoch, self._order,
+            rows = independent_rows(plan, self.seed_, epoch, self._order,
                                     self._starts, keep_all=self.strategy == "over")
         else:
-            rows = self._plan.draw(self.seed_, epoch, self._order, self._starts)
+            rows = plan.draw(self.seed_, epoch, self._order, self._starts)
         return order_epoch(rows, self.seed_, epoch, self._shuffle)
+
+    def epoch_size(self, epoch):
+        """Number of indices of one epoch (``epoch_size_`` without a schedule).
+
+        Parameters
+        ----------
+        epoch : int in [0, 2**63 - 1]
+
+        Returns
+        -------
+        size : int
+        """
+        check_is_fitted(self, "seed_")
+        return int(self._draws_at(check_epoch(epoch))[2])
+
+    def _draws_at(self, epoch):
+        """``(plan, row weights, size)`` of ``epoch``."""
+        if self._scheduled is not None:
+            return self._scheduled.at(self, epoch)
+        return self._plan, self._weights, self.epoch_size_
 
     def fit_resample(self, X, y, *, sample_weight=None, sensitive_features=None,
                      strata_features=None):
@@ -390,16 +423,19 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         """Fit on in-memory rows; return ``(X checked, y)``."""
         backend = backend_for(*inputs)
         if backend is not None:
+            if self.schedule is not None:
+                raise ValueError("schedule= is for rows in memory; this backend "
+                                 "draws fixed epochs.")
             return backend.fit_resampler(self, inputs)
         X, y, sample_weight, sensitive_features, strata_features = inputs
         strategy = self._reset(sample_weight, in_memory=True)
         if isinstance(y, str):
             y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
         labels = as_labels(y)
-        X_checked, n_rows = self._check_X(X, labels, sensitive_features,
-                                          strata_features)
+        X_checked, n_rows = check_rows(self, X, labels, sensitive_features,
+                                    strata_features)
         weighter, mode = self._unit_weighter(labels, sensitive_features)
-        X_keys = _keys_view(X_checked, n_rows, weighter)
+        X_keys = keys_view(X_checked, n_rows, weighter)
         kwargs = dict(sensitive_features=sensitive_features,
                       strata_features=strata_features)
         if strategy.fresh and (sample_weight is not None or self.replacement is False
@@ -409,6 +445,14 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
                                           **kwargs)
             check_labels(weighter, labels)
             self._fit_row_weights(weighter, weights, n_rows)
+            if self.schedule is not None:
+                check_schedule(self, weighter)
+                ids = weighter._cell_ids(Inputs(X_keys, labels, sample_weight,
+                                                **kwargs))
+                self._scheduled = ScheduledDraws(
+                    self.schedule, strategy, weighter=weighter, ids=ids,
+                    sample_weight=None if sample_weight is None else
+                    np.asarray(sample_weight, dtype=np.float64))
         else:
             copies = None
             if sample_weight is not None:  # frequency weights: a row of weight k is k rows
@@ -446,6 +490,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
             if hasattr(self, attr):
                 delattr(self, attr)
         self._weights = None
+        self._scheduled = None
         return strategy
 
     def _fitted(self, weighter, n_rows):
@@ -474,7 +519,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
     def _fit_units(self, weighter, fitted, mode, strategy, labels=None):
         """Units, targets, plan and tables from fitted cells (every backend)."""
         table = weighter.weight_table_
-        key_columns = _unit_columns(fitted.spec, mode)
+        key_columns = unit_columns(fitted.spec, mode)
         units = Units(fitted, mode, table, key_columns)
         targets = strategy.targets(self, units, weighter, labels)
         self._plan = DrawingPlan(units.counts, targets, fresh=strategy.fresh)
@@ -484,36 +529,12 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         self.sampling_strategy_ = units.imblearn_strategy(targets, strategy.name)
         self.epoch_size_ = self._plan.size
         self._units = units
+        if self.schedule is not None:
+            check_schedule(self, weighter)
+            self._scheduled = ScheduledDraws(self.schedule, strategy, units=units,
+                                             targets=np.asarray(targets),
+                                             weighter=weighter, labels=labels)
         return units
-
-    def _check_X(self, X, y, sensitive_features, strata_features):
-        """Validate X (sets n_features_in_); return it and the number of rows."""
-        if X is None:
-            for values in (y, sensitive_features, strata_features):
-                if values is not None:
-                    n_rows = n_rows_of(values)
-                    break
-            else:
-                raise ValueError(
-                    f"{type(self).__name__} got X=None and nothing else to count: "
-                    "pass X, y, or sensitive_features."
-                )
-            X_checked = None
-        elif FrameView(X).kind in ("pandas", "polars", "pyarrow", "narwhals"):
-            X_checked = validate_data(self, X, skip_check_array=True)
-            n_rows = FrameView(X).n_rows
-        else:
-            X_checked = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=None,
-                                      ensure_all_finite=False)
-            n_rows = X_checked.shape[0]
-        if n_rows == 0:
-            raise ValueError(
-                f"Found array with 0 sample(s) (shape=({n_rows}, ...)) while a "
-                f"minimum of 1 is required by {type(self).__name__}."
-            )
-        if y is not None and n_rows_of(y) != n_rows:
-            raise ValueError(f"y has {n_rows_of(y)} rows but X has {n_rows}.")
-        return X_checked, n_rows
 
     def _fit_row_weights(self, weighter, weights, n_rows):
         weights = np.asarray(weights, dtype=np.float64)
@@ -574,22 +595,3 @@ def check_epoch(epoch):
     if not 0 <= epoch <= MAX_EPOCH:
         raise ValueError(f"epoch must be in [0, 2**63 - 1]; got {epoch}.")
     return int(epoch)
-
-
-def _keys_view(X_checked, n_rows, weighter):
-    """What the weighter reads: X when it names columns, else a row-count frame."""
-    names_columns = (getattr(weighter, "groups", None) is not None
-                     or getattr(weighter, "strata", None) is not None)
-    if names_columns and X_checked is not None:
-        return X_checked
-    return pd.DataFrame(index=pd.RangeIndex(n_rows)) if X_checked is not None else None
-
-
-def _unit_columns(spec, mode):
-    """The cell-table columns that name a unit of ``mode``."""
-    columns = list(spec.strata)
-    if GROUP_AXIS in mode.unit_axes:
-        columns += spec.groups
-    if LABEL_AXIS in mode.unit_axes and spec.label is not None:
-        columns.append(spec.label)
-    return columns
