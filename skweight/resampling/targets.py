@@ -260,12 +260,7 @@ class Units:
         largest to ``int(ratio * n_max)``; as in imbalanced-learn, a ratio
         that would need the other direction is an error.
         """
-        if not 0 < ratio <= 1:
-            raise ValueError(
-                "A number as sampling_strategy is imbalanced-learn's ratio of the "
-                f"minority to the majority after resampling, in (0, 1]; got {ratio!r}. "
-                "For rows per unit, pass a dict, or set n_samples."
-            )
+        # The parameter's constraint has checked 0 < ratio <= 1.
         if self.mode.independence:
             raise ValueError(
                 "A ratio as sampling_strategy does not apply to balance="

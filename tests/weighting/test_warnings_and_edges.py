@@ -235,3 +235,27 @@ def test_unseen_classes_can_weigh_zero_as_in_scikit_learn():
     weighter = GroupBalancedWeighter(handle_unknown="zero").fit(None, y[indices])
     assert_allclose(weighter.weight(None, y), expected, rtol=1e-12)
     assert np.all(expected[y == 2] == 0)
+
+
+def test_a_callable_scheme_may_return_any_numbers_and_bad_ones_are_named():
+    from fractions import Fraction
+
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    y = np.repeat([0, 1], [3, 1])
+    w = GroupBalancedWeighter(scheme=lambda n: [Fraction(1, int(c)) for c in n]).fit_weight(
+        None, y)
+    assert np.allclose(w, compute_sample_weight("balanced", y))
+    many = np.repeat(np.arange(7), 2)
+    with pytest.raises(ValueError, match=r"must return finite, non-negative factors; "
+                       r"got \[-1\. -1\. -1\. -1\. -1\.\]\.$"):
+        GroupBalancedWeighter(scheme=lambda n: -np.ones_like(n, dtype=float)).fit(None, many)
+    with pytest.raises(ValueError, match=r"got \[nan\]\.$"):
+        GroupBalancedWeighter(scheme=lambda n: np.r_[np.nan, np.ones(len(n) - 1)]).fit(
+            None, many)
+    with pytest.raises(ValueError, match=r"returned only zeros: every weight would be 0\. "
+                       r"Return a positive factor for at least one count\.$"):
+        GroupBalancedWeighter(scheme=lambda n: np.zeros(len(n))).fit(None, many)
+    zero_and_one = GroupBalancedWeighter(scheme=lambda n: (n > 2).astype(float))
+    assert zero_and_one.fit_weight(None, np.repeat([0, 1], [3, 2])).tolist() == [
+        5 / 3, 5 / 3, 5 / 3, 0, 0]

@@ -1,0 +1,93 @@
+"""Per-unit targets: scaling to n_samples by largest remainders (hand-computed)."""
+
+import numpy as np
+import pytest
+
+from skweight import EpochResampler
+from skweight.resampling.targets import scale_targets
+
+
+@pytest.mark.parametrize("targets, total, expected", [
+    ([3, 2, 1], 10, [5, 3, 2]),        # exact 5, 3.33, 1.67: the largest remainder wins
+    ([1, 1, 1], 5, [2, 2, 1]),         # ties: the first units, in order
+    ([1, 0], 3, [3, 0]),               # one unit carries everything
+    ([2, 2], 4, [2, 2]),               # nothing to round
+    ([5, 3], 4, [3, 1]),               # scaling down: 2.5, 1.5 -> 3, 1
+])
+def test_scale_targets_by_largest_remainders(targets, total, expected):
+    scaled = scale_targets(np.array(targets, dtype=np.int64), total)
+    assert scaled.tolist() == expected
+    assert scaled.sum() == total and scaled.dtype == np.int64
+
+
+def test_all_zero_targets_cannot_be_scaled():
+    with pytest.raises(ValueError, match=r"^Cannot scale the per-unit targets to "
+                       r"n_samples=4: they are all zero\.$"):
+        scale_targets(np.zeros(3, dtype=np.int64), 4)
+
+
+def test_n_samples_scales_the_epoch_by_largest_remainders():
+    y = np.repeat([0, 1, 2], [30, 20, 10])
+    rs = EpochResampler("over", sampling_strategy={0: 30, 1: 20, 2: 10}, n_samples=100,
+                        random_state=0).fit(None, y)
+    assert rs.targets_ == {0: 50, 1: 33, 2: 17}
+    assert np.bincount(y[rs.epoch_indices(0)]).tolist() == [50, 33, 17]
+
+
+def _independence_rows():
+    import pandas as pd
+
+    # stratum 0: (a,0)=6 (a,1)=2 (b,0)=2 (b,1)=2; stratum 1: (a,0)=1 (a,1)=3 (b,0)=3
+    # (b,1)=1; stratum 2 has group a only, so (2,b,*) is empty and expected empty.
+    cells = [(0, "a", 0, 6), (0, "a", 1, 2), (0, "b", 0, 2), (0, "b", 1, 2),
+             (1, "a", 0, 1), (1, "a", 1, 3), (1, "b", 0, 3), (1, "b", 1, 1),
+             (2, "a", 0, 2), (2, "a", 1, 1)]
+    rows = [(s, g, lab) for s, g, lab, k in cells for _ in range(k)]
+    X = pd.DataFrame(rows, columns=["s", "g", "y"])
+    return X
+
+
+@pytest.mark.parametrize("strategy, expected", [
+    # stratum 0: expected counts under independence e = [16/3, 8/3, 8/3, 4/3], the
+    # count / e ratios [1.125, .75, .75, 1.5]: "under" scales e by the smallest ratio,
+    # "over" by the largest; stratum 1: e = 2 each, ratios [.5, 1.5, 1.5, .5].
+    ("under", {(0, "a", 0): 4, (0, "a", 1): 2, (0, "b", 0): 2, (0, "b", 1): 1,
+               (1, "a", 0): 1, (1, "a", 1): 1, (1, "b", 0): 1, (1, "b", 1): 1,
+               (2, "a", 0): 2, (2, "a", 1): 1}),
+    ("over", {(0, "a", 0): 8, (0, "a", 1): 4, (0, "b", 0): 4, (0, "b", 1): 2,
+              (1, "a", 0): 3, (1, "a", 1): 3, (1, "b", 0): 3, (1, "b", 1): 3,
+              (2, "a", 0): 2, (2, "a", 1): 1}),
+])
+def test_independence_targets_hand_computed(strategy, expected):
+    X = _independence_rows()
+    rs = EpochResampler(strategy, groups="g", strata="s", balance="independence",
+                        random_state=0).fit(X, "y")
+    assert rs.targets_ == expected
+    drawn = X.iloc[rs.epoch_indices(3)].value_counts(["s", "g", "y"]).to_dict()
+    assert drawn == expected
+
+
+def test_independence_needs_rows_where_it_expects_them():
+    X = _independence_rows()
+    X = X[~((X["s"] == 1) & (X["g"] == "b") & (X["y"] == 1))]
+    with pytest.raises(ValueError, match=r"^balance='independence' needs every group x "
+                       r"label combination that independence expects to have rows, but "
+                       r"the cell s=1, g='b', y=1 has none \(expected 1\.29 rows\)\. "
+                       r"Resampling cannot create rows of an empty cell: use "
+                       r"strategy='weights', or balance='joint'\.$"):
+        EpochResampler("over", groups="g", strata="s", balance="independence").fit(X, "y")
+
+
+@pytest.mark.parametrize("ratio", [0, 1.5, -0.5])
+def test_a_ratio_outside_zero_one_is_refused_by_the_parameter_check(ratio):
+    with pytest.raises(ValueError, match="'sampling_strategy' parameter of EpochResampler"):
+        EpochResampler("under", sampling_strategy=ratio).fit(None, [0, 0, 1])
+
+
+def test_a_ratio_does_not_apply_to_independence():
+    X = _independence_rows()
+    with pytest.raises(ValueError, match=r"^A ratio as sampling_strategy does not apply "
+                       r"to balance='independence' \(the targets are the counts "
+                       r"independence expects\)\.$"):
+        EpochResampler("under", groups="g", strata="s", balance="independence",
+                       sampling_strategy=0.5).fit(X, "y")
