@@ -79,6 +79,7 @@ API = [
     ("Warnings", "skweight.exceptions", None, None),
     ("Data sets", "skweight.datasets", None, None),
     ("PyTorch", "skweight.torch", None, "PyTorch (`pip install skweight[torch]`)"),
+    ("Keras", "skweight.keras", None, "Keras 3 (`pip install skweight[keras]`)"),
     ("Dask", "skweight.dask", None, "dask (`pip install skweight[dask]`)"),
 ]
 

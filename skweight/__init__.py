@@ -10,7 +10,7 @@ The package is layered; each layer imports only the ones below it:
 :mod:`skweight.compose` and :mod:`skweight.evaluation` (the faces), and
 :mod:`skweight.integrations` (torch, dask, lazy frames), which register
 themselves with the engine. The public import paths below and
-``skweight.torch``, ``skweight.dask``, ``skweight.pipeline``,
+``skweight.torch``, ``skweight.keras``, ``skweight.dask``, ``skweight.pipeline``,
 ``skweight.metrics``, ``skweight.diagnostics``, ``skweight.priors`` and
 ``skweight.schedules`` are thin
 facades.

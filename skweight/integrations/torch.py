@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import import_optional
-from ..engine.encode import as_python
+from ..weighting.class_weight import per_class_factors
 
 torch = import_optional("torch", extra="torch", needed_by="skweight.torch")
 from torch.utils.data import Dataset, Sampler  # noqa: E402 - torch is installed
@@ -446,42 +446,7 @@ def class_weight_tensor(weighter, classes=None, *, schedule=None, epoch=None,
     >>> class_weight_tensor(w)
     tensor([0.6667, 2.0000])
     """
-    weighter = _scheduled(weighter, schedule, epoch)
-    check_is_fitted(weighter, "weight_table_")
-    if getattr(weighter, "pos_weight_", None) is not None:
-        raise ValueError(
-            "The weighter was fitted on a multi-label indicator target; use "
-            "pos_weight_tensor for BCEWithLogitsLoss."
-        )
-    if not hasattr(weighter, "classes_"):
-        raise ValueError(
-            "The weighter does not use the label (balance='groups'): it has no "
-            "class weights. Use per-row weights (WeightedDataset) instead."
-        )
-    table = weighter.weight_table_
-    label = weighter.cell_spec_.label
-    per_class = table.groupby(label, sort=False, observed=True)["factor"]
-    per_class = per_class.agg(["min", "max"])
-    varies = ~np.isclose(per_class["min"], per_class["max"], rtol=1e-9, atol=0)
-    if varies.any():
-        name = per_class.index[np.flatnonzero(varies)[0]]
-        low, high = per_class.loc[name, ["min", "max"]]
-        name = as_python(name)
-        raise ValueError(
-            f"The weighter's factor of class {name!r} varies from {low:.4g} to "
-            f"{high:.4g} across groups or strata, so no single class weight "
-            "represents it. Use per-row weights with WeightedDataset and "
-            "weighted_mean instead."
-        )
-    wanted = weighter.classes_ if classes is None else np.asarray(classes)
-    factors = per_class["min"]
-    missing = [c for c in wanted.tolist() if c not in factors.index]
-    if missing:
-        raise ValueError(
-            f"Class(es) {missing} were not seen by the weighter; it knows "
-            f"{np.asarray(weighter.classes_).tolist()}."
-        )
-    values = factors.loc[list(wanted)].to_numpy(dtype=np.float64)
+    values = per_class_factors(_scheduled(weighter, schedule, epoch), classes)
     return torch.tensor(values, dtype=dtype or torch.get_default_dtype(), device=device)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..engine.encode import as_python as _plain
 
-__all__ = ["class_factors"]
+__all__ = ["class_factors", "per_class_factors"]
 
 
 def class_factors(counter, class_weight, mode_name, *, strict=True):
@@ -71,3 +71,60 @@ def class_factors(counter, class_weight, mode_name, *, strict=True):
             f"class_weight names {unknown!r}, which y does not have (its classes: "
             f"{classes}).")
     return factors
+
+
+def per_class_factors(weighter, classes=None):
+    """The factor of each class of a fitted weighter, for per-class loss weights.
+
+    The factor of a class must be the same in every group and stratum of the
+    weighter's table (a label-only weighter, or one whose groups/strata do not
+    change the class factors).
+
+    Parameters
+    ----------
+    weighter : GroupBalancedWeighter or EffectiveNumberWeighter
+        Fitted on 1-D class labels.
+    classes : array-like, default=None
+        The classes in the order wanted; None: ``weighter.classes_``.
+
+    Returns
+    -------
+    factors : ndarray of float64 of shape (n_classes,)
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(weighter, "weight_table_")
+    if getattr(weighter, "pos_weight_", None) is not None:
+        raise ValueError(
+            "The weighter was fitted on a multi-label indicator target; use "
+            "its pos_weight_ (skweight.torch.pos_weight_tensor for BCEWithLogitsLoss)."
+        )
+    if not hasattr(weighter, "classes_"):
+        raise ValueError(
+            "The weighter does not use the label (balance='groups'): it has no "
+            "class weights. Use per-row weights (WeightedDataset) instead."
+        )
+    table = weighter.weight_table_
+    label = weighter.cell_spec_.label
+    per_class = table.groupby(label, sort=False, observed=True)["factor"]
+    per_class = per_class.agg(["min", "max"])
+    varies = ~np.isclose(per_class["min"], per_class["max"], rtol=1e-9, atol=0)
+    if varies.any():
+        name = per_class.index[np.flatnonzero(varies)[0]]
+        low, high = per_class.loc[name, ["min", "max"]]
+        name = _plain(name)
+        raise ValueError(
+            f"The weighter's factor of class {name!r} varies from {low:.4g} to "
+            f"{high:.4g} across groups or strata, so no single class weight "
+            "represents it. Use per-row weights with WeightedDataset and "
+            "weighted_mean instead."
+        )
+    wanted = weighter.classes_ if classes is None else np.asarray(classes)
+    factors = per_class["min"]
+    missing = [c for c in wanted.tolist() if c not in factors.index]
+    if missing:
+        raise ValueError(
+            f"Class(es) {missing} were not seen by the weighter; it knows "
+            f"{np.asarray(weighter.classes_).tolist()}."
+        )
+    return factors.loc[list(wanted)].to_numpy(dtype=np.float64)

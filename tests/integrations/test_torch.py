@@ -266,7 +266,7 @@ def test_class_weight_tensor_errors():
         class_weight_tensor(GroupBalancedWeighter(groups="g").fit(frame, labels))
     with pytest.raises(ValueError, match=r"Class\(es\) \[5\] were not seen"):
         class_weight_tensor(GroupBalancedWeighter().fit(None, labels), [0, 5])
-    with pytest.raises(ValueError, match="use pos_weight_tensor"):
+    with pytest.raises(ValueError, match="pos_weight_tensor for BCEWithLogitsLoss"):
         class_weight_tensor(GroupBalancedWeighter().fit(None, np.eye(2)[labels]))
 
 
