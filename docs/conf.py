@@ -76,6 +76,7 @@ API = [
     ("Diagnostics", "skweight.diagnostics", None, None),
     ("Class priors and logit adjustment", "skweight.priors", None, None),
     ("Schedules", "skweight.schedules", None, None),
+    ("Streams", "skweight.streams", None, None),
     ("Warnings", "skweight.exceptions", None, None),
     ("Data sets", "skweight.datasets", None, None),
     ("PyTorch", "skweight.torch", None, "PyTorch (`pip install skweight[torch]`)"),

@@ -3,7 +3,8 @@
 Needs PyTorch (``pip install skweight[torch]``); importing :mod:`skweight`
 itself never imports torch. The code lives in
 :mod:`skweight.integrations.torch` and :mod:`skweight.integrations.torch_losses`
-(the long-tail losses built from a weighter's class counts).
+(the long-tail losses built from a weighter's class counts) and
+:mod:`skweight.integrations.torch_stream` (a balanced ``IterableDataset``).
 """
 
 from .integrations.torch import (
@@ -14,8 +15,10 @@ from .integrations.torch import (
     weighted_mean,
 )
 from .integrations.torch_losses import BalancedSoftmaxLoss, LDAMLoss, LogitAdjustedLoss
+from .integrations.torch_stream import BalancedIterableDataset
 
 __all__ = [
+    "BalancedIterableDataset",
     "BalancedSoftmaxLoss",
     "EpochSampler",
     "LDAMLoss",

@@ -16,7 +16,7 @@ LAYERS = ["_compat", "exceptions", "engine", "weighting", "resampling", "compose
           "datasets", "integrations", "cli"]
 # Faces at the top: the package root and its public facades.
 FACADES = {"__init__", "__main__", "torch", "dask", "pipeline", "metrics", "diagnostics",
-           "priors", "schedules", "keras"}
+           "priors", "schedules", "keras", "streams"}
 BACKENDS = ("dask", "distributed", "duckdb", "pyspark", "sqlframe", "torch", "keras")
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 
