@@ -1,7 +1,8 @@
 """Print the mutation score from ``mutmut results --all true`` output.
 
 Usage: ``python tools/mutation/score.py tools/mutation/all.txt``. Mutants no
-test reaches ("no tests") count as survivors; timeouts count as killed.
+test reaches ("no tests") count as survivors; timeouts count as killed;
+mutants not run (a partial run) are left out.
 """
 
 import collections
@@ -16,8 +17,10 @@ def main(path):
             name, sep, result = line.strip().rpartition(": ")
             if not sep:
                 continue
+            if result == "not checked":
+                continue
             status[result] += 1
-            by_module[name.split(".x")[0].rsplit(".", 1)[0]][result] += 1
+            by_module[name.split(".x")[0]][result] += 1
     killed = status["killed"] + status["timeout"]
     total = sum(status.values())
     print(f"{killed} of {total} mutants killed ({killed / max(total, 1):.1%}); "
