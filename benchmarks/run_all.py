@@ -51,6 +51,8 @@ def steps(full, out):
          "quality_classes.py", ["--seeds", seeds, "--output", str(out)], True),
         ("quality_fairness", "group balancing on Adult: accuracy and fairness",
          "quality_fairness.py", ["--seeds", seeds, "--output", str(out)], True),
+        ("quality_long_tail", "training-loop methods on long-tailed digits (torch MLP)",
+         "quality_long_tail.py", ["--seeds", seeds, "--output", str(out)], True),
         ("startup", "imports and wall time of skweight --help", "bench_startup.py",
          ["--output", str(out / "startup.md")], True),
         ("dask", "weights on a two-worker dask LocalCluster against pandas in one "

@@ -185,7 +185,7 @@ _BENCHMARK_TOPICS = {
     "weights": ["weights", "weights_10m", "frames", "frames_10m"],
     "resampling": ["resample", "resample_10m"],
     "scaling": ["scaling"],
-    "quality": ["quality_classes", "quality_fairness"],
+    "quality": ["quality_classes", "quality_fairness", "quality_long_tail"],
     "dask": ["dask", "dask_50m"],
     "startup": ["startup"],
 }
