@@ -198,8 +198,9 @@ def plot(results, factors, path):
         ax.set_xlim(0, 1)
         ax.set_title(f"imbalance factor {factor}")
         ax.set_xlabel("mean recall on the balanced test split")
-    np.atleast_1d(axes)[0].legend(loc="lower right")
-    fig.tight_layout()
+    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=100)
 
 
