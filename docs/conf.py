@@ -14,10 +14,15 @@ the ``docs/benchmarks/*.md`` tables that exist.
 """
 
 import importlib
+import os
 import re
 from pathlib import Path
 
 import skweight
+
+# Keras 3 defaults to TensorFlow; document skweight.keras on the PyTorch backend
+# where Keras is installed (a KERAS_BACKEND already set is kept).
+os.environ.setdefault("KERAS_BACKEND", "torch")
 
 HERE = Path(__file__).resolve().parent
 
