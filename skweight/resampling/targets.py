@@ -238,9 +238,7 @@ class Units:
                 "that unit."
             )
         if name in ("auto", "all") and self.mode.independence:
-            targets = self.default_targets(strategy)
-            self.selected = targets != self.counts
-            return targets
+            return self.default_targets(strategy)  # selected: the units it changes
         majority, n_max = self._extreme(largest=True)
         minority, n_min = self._extreme(largest=False)
         if name == "auto":
@@ -268,14 +266,13 @@ class Units:
             )
         if strategy == "under":
             minority, n_min = self._extreme(largest=False)
+            # selected: every unit but the minority (imblearn_strategy's default)
             targets = np.where(minority, self.counts, (n_min / ratio).astype(np.int64))
-            self.selected = ~minority
             bad = targets > self.counts
             direction = "generate rows in a larger unit while under-sampling"
         else:
             majority, n_max = self._extreme(largest=True)
             targets = np.where(majority, self.counts, (ratio * n_max).astype(np.int64))
-            self.selected = ~majority
             bad = targets < self.counts
             direction = "remove rows from a smaller unit while over-sampling"
         if bad.any():

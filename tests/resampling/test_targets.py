@@ -91,3 +91,48 @@ def test_a_ratio_does_not_apply_to_independence():
                        r"independence expects\)\.$"):
         EpochResampler("under", groups="g", strata="s", balance="independence",
                        sampling_strategy=0.5).fit(X, "y")
+
+
+@pytest.mark.parametrize("name", ["auto", "all"])
+def test_independence_takes_auto_and_all_as_its_own_targets(name):
+    X = _independence_rows()
+    rs = EpochResampler("under", groups="g", strata="s", balance="independence",
+                        sampling_strategy=name, random_state=0).fit(X, "y")
+    plain = EpochResampler("under", groups="g", strata="s", balance="independence",
+                           random_state=0).fit(X, "y")
+    assert rs.targets_ == plain.targets_
+    # imbalanced-learn's sampling_strategy_: the units that change, with their rows
+    assert rs.sampling_strategy_ == {(0, "a", 0): 4, (0, "b", 1): 1, (1, "a", 1): 1,
+                                     (1, "b", 0): 1}
+
+
+@pytest.mark.parametrize("name", ["majority", "not minority", "not majority"])
+def test_independence_refuses_the_strings_that_pick_units_by_size(name):
+    X = _independence_rows()
+    with pytest.raises(ValueError, match=rf"^sampling_strategy='{name}' picks units by "
+                       r"size, but with balance='independence' the targets are the "
+                       r"counts independence expects; use 'auto', a dict or a "
+                       r"callable\.$"):
+        EpochResampler("over", groups="g", strata="s", balance="independence",
+                       sampling_strategy=name).fit(X, "y")
+
+
+@pytest.mark.parametrize("strategy, name, verb", [("under", "minority", "grow"),
+                                                  ("over", "majority", "cut")])
+def test_strings_that_would_move_the_other_way_are_refused(strategy, name, verb):
+    with pytest.raises(ValueError, match=rf"^sampling_strategy='{name}' cannot be used "
+                       rf"with strategy='{strategy}': it would {verb} that unit\.$"):
+        EpochResampler(strategy, sampling_strategy=name).fit(None, [0, 0, 0, 1])
+
+
+@pytest.mark.parametrize("strategy, ratio, message", [
+    ("under", 0.2, r"^sampling_strategy=0\.2 would generate rows in a larger unit while "
+     r"under-sampling: unit 0 has 6 rows and would get 10\. Choose another ratio, or "
+     r"a dict of targets\.$"),
+    ("over", 0.2, r"^sampling_strategy=0\.2 would remove rows from a smaller unit "
+     r"while over-sampling: unit 1 has 2 rows and would get 1\. Choose another ratio, "
+     r"or a dict of targets\.$"),
+])
+def test_a_ratio_in_the_wrong_direction_names_the_unit(strategy, ratio, message):
+    with pytest.raises(ValueError, match=message):
+        EpochResampler(strategy, sampling_strategy=ratio).fit(None, [0] * 6 + [1] * 2)

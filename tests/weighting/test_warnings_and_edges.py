@@ -259,3 +259,9 @@ def test_a_callable_scheme_may_return_any_numbers_and_bad_ones_are_named():
     zero_and_one = GroupBalancedWeighter(scheme=lambda n: (n > 2).astype(float))
     assert zero_and_one.fit_weight(None, np.repeat([0, 1], [3, 2])).tolist() == [
         5 / 3, 5 / 3, 5 / 3, 0, 0]
+
+
+def test_only_the_bad_factors_are_shown():
+    many = np.repeat(np.arange(3), 2)
+    with pytest.raises(ValueError, match=r"got \[-2\.\]\.$"):
+        GroupBalancedWeighter(scheme=lambda n: np.array([0.0, -2.0, 0.5])).fit(None, many)
