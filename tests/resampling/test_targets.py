@@ -136,3 +136,44 @@ def test_strings_that_would_move_the_other_way_are_refused(strategy, name, verb)
 def test_a_ratio_in_the_wrong_direction_names_the_unit(strategy, ratio, message):
     with pytest.raises(ValueError, match=message):
         EpochResampler(strategy, sampling_strategy=ratio).fit(None, [0] * 6 + [1] * 2)
+
+
+@pytest.mark.parametrize("strategy, y_counts, spec, expected", [
+    # cycle: epochs until every row of the unit was drawn (0: never drawn)
+    ("under", [6, 4, 2], None, {"count": [6, 4, 2], "target": [2, 2, 2],
+                                 "cycle": [3, 2, 1]}),
+    ("under", [6, 4, 2], {0: 2, 1: 4, 2: 0}, {"count": [6, 4, 2], "target": [2, 4, 0],
+                                               "cycle": [3, 1, 0]}),
+    ("over", [6, 4, 1], None, {"count": [6, 4, 1], "target": [6, 6, 6],
+                                "cycle": [1, 2, 1]}),
+])
+def test_cell_table_hand_computed(strategy, y_counts, spec, expected):
+    y = np.repeat([0, 1, 2], y_counts)
+    rs = EpochResampler(strategy, sampling_strategy=spec, random_state=0).fit(None, y)
+    table = rs.cell_table_
+    assert list(table.columns) == ["label", "count", "target", "cycle"]
+    assert {k: table[k].tolist() for k in expected} == expected
+
+
+def test_weights_cell_table_holds_expected_rows_per_cell():
+    y = np.repeat([0, 1, 2], [6, 3, 1])
+    rs = EpochResampler("weights", n_samples=30, random_state=0).fit(None, y)
+    table = rs.cell_table_
+    assert list(table.columns) == ["label", "count", "target"]
+    assert table["count"].tolist() == [6, 3, 1]
+    assert np.allclose(table["target"], [10, 10, 10])
+
+
+def test_weights_strategy_parameter_errors_in_full():
+    y = np.repeat([0, 1], [6, 2])
+    with pytest.raises(ValueError, match=r"^sampling_strategy sets per-unit targets for "
+                       r"strategy='under' or 'over'; EpochResampler\(strategy='weights'\) "
+                       r"draws in proportion to the weights\. Set n_samples for the "
+                       r"epoch size instead\.$"):
+        EpochResampler("weights", sampling_strategy="auto").fit(None, y)
+    from skweight import GroupBalancedWeighter
+
+    with pytest.raises(ValueError, match=r"^Both weighter and groups/strata/balance were "
+                       r"given; set groups, strata and balance on the weighter\.$"):
+        EpochResampler("weights", weighter=GroupBalancedWeighter(),
+                       balance="label").fit(None, y)
