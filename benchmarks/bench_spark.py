@@ -1,0 +1,112 @@
+"""fit_weight on PySpark against the query a Spark user would write by hand.
+
+Rows are generated on the engine (``spark.range`` plus hashed columns: a stratum of
+20 values, a group of 2 with a skew that depends on the stratum, a label of 5
+values). Both sides balance the groups inside each stratum and write the frame with
+its weight column to Spark's ``noop`` sink, so that every row is computed:
+
+- hand-written: ``groupBy(stratum, group).count()`` joined back to the rows, and
+  ``w = n_s / (G_s * n_sg)`` as a column;
+- skweight: ``GroupBalancedWeighter(groups=..., strata=...).fit_weight(frame)``
+  (one aggregation collected as the cell table, then a column expression).
+
+    python benchmarks/bench_spark.py --n 2e7            # local[2]
+    python benchmarks/bench_spark.py --n 2e7 --output docs/benchmarks/spark.md
+
+Needs pyspark and a Java runtime. Prints the times and their ratio (target: at
+most 1.2).
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+from _timing import git_revision, table
+
+import skweight
+from skweight import GroupBalancedWeighter
+
+
+def frame(spark, n):
+    from pyspark.sql import functions as F
+
+    rows = spark.range(int(n))
+    stratum = (F.abs(F.xxhash64("id", F.lit(1))) % 20).cast("int")
+    skew = (F.abs(F.xxhash64("id", F.lit(2))) % 100).cast("int")
+    return rows.select(
+        "id", stratum.alias("stratum"),
+        F.when(skew < 20 + stratum * 3, "f").otherwise("m").alias("group"),
+        (F.abs(F.xxhash64("id", F.lit(3))) % 5).cast("int").alias("label"))
+
+
+def hand_written(data):
+    from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
+
+    cells = data.groupBy("stratum", "group").count()
+    by_stratum = Window.partitionBy("stratum")
+    cells = cells.withColumn(
+        "w", F.sum("count").over(by_stratum)
+        / (F.count("*").over(by_stratum) * F.col("count")))
+    return data.join(F.broadcast(cells.select("stratum", "group", "w")),
+                     ["stratum", "group"])
+
+
+def with_skweight(data):
+    return GroupBalancedWeighter(groups="group", strata="stratum").fit_weight(data)
+
+
+def run(data, make, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        make(data).write.format("noop").mode("overwrite").save()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=float, nargs="+", default=[2e6])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--output", default=None)
+    args = parser.parse_args(argv)
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+             .config("spark.driver.memory", "3g")
+             .config("spark.sql.shuffle.partitions", "8").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    rows = []
+    for n in args.n:
+        data = frame(spark, n).cache()
+        data.count()
+        hand = run(data, hand_written, args.repeat)
+        ours = run(data, with_skweight, args.repeat)
+        rows.append({"rows": f"{int(n):,}", "hand-written query (s)": f"{hand:.2f}",
+                     "skweight fit_weight (s)": f"{ours:.2f}",
+                     "ratio": f"{ours / hand:.2f}"})
+        print(rows[-1], flush=True)
+        data.unpersist()
+    import pyspark
+
+    text = "\n".join([
+        "Groups balanced within strata on PySpark (`local[2]`), the frame with its weight "
+        "column written to the `noop` sink; best of "
+        f"{args.repeat}. Ratio: skweight over the hand-written query (target: at most "
+        "1.2).", "", table(rows, list(rows[0])), "",
+        f"skweight {skweight.__version__} ({git_revision()}), pyspark "
+        f"{pyspark.__version__}, Python {platform.python_version()}, {os.cpu_count()} "
+        "CPUs.", ""])
+    print(text)
+    if args.output:
+        with open(args.output, "w") as out:
+            out.write(text)
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
