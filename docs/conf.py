@@ -192,6 +192,7 @@ _BENCHMARK_TOPICS = {
     "scaling": ["scaling"],
     "quality": ["quality_classes", "quality_fairness", "quality_long_tail"],
     "dask": ["dask", "dask_50m"],
+    "spark": ["spark"],
     "startup": ["startup"],
 }
 

@@ -168,11 +168,7 @@ def ldam_margins(weighter, *, max_margin=0.5):
 def _label_table(weighter):
     """The weight table and cell spec of a weighter fit on 1-D labels."""
     check_is_fitted(weighter, "n_cells_")
-    if hasattr(weighter, "estimators_"):
-        raise ValueError(
-            "The weighter was fit on a multi-output y; take the priors of one "
-            "output: weighter.estimators_[k].")
-    spec = getattr(weighter, "cell_spec_", None)
+    spec = getattr(weighter, "cell_spec_", None)  # multi-output: an error naming estimators_
     if spec is None:
         raise TypeError(f"Expected a skweight weighter; got {type(weighter).__name__}.")
     if spec.multilabel:

@@ -6,7 +6,6 @@ interrupted epoch that were still to come.
 """
 
 import copy
-import os
 import pickle
 
 import numpy as np
@@ -17,6 +16,7 @@ from torch.utils.data import Dataset  # noqa: E402
 
 from skweight import EpochResampler  # noqa: E402
 from skweight.torch import EpochSampler  # noqa: E402
+from tests.integrations.gloo import run_two_ranks  # noqa: E402
 
 Y = np.repeat([0, 1, 2], [300, 60, 17])
 
@@ -171,19 +171,7 @@ dist.destroy_process_group()
 
 
 def test_two_gloo_ranks_resume_their_own_shards(tmp_path):
-    import subprocess
-    import sys
-
     if not torch.distributed.is_available():
         pytest.skip("torch.distributed is not available")
-    script = tmp_path / "ddp.py"
-    script.write_text(_DDP)
-    store = tmp_path / "store"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    procs = [subprocess.Popen([sys.executable, str(script), str(rank), str(store)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=env) for rank in range(2)]
-    outs = [p.communicate(timeout=120) for p in procs]
-    for p, (out, err) in zip(procs, outs):
-        assert p.returncode == 0, err
-    assert outs[0][0].strip() == "True"
+    outs = run_two_ranks(_DDP, tmp_path, timeout=120)
+    assert outs[0].strip() == "True"

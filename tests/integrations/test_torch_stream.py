@@ -1,9 +1,5 @@
 """BalancedIterableDataset: a balanced stream sharded over workers and ranks."""
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -12,6 +8,7 @@ from torch.utils.data import DataLoader, IterableDataset  # noqa: E402
 
 from skweight import EpochResampler, GroupBalancedWeighter  # noqa: E402
 from skweight.torch import BalancedIterableDataset  # noqa: E402
+from tests.integrations.gloo import run_two_ranks  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::skweight.exceptions.WeightingWarning")
 
@@ -88,14 +85,5 @@ dist.destroy_process_group()
 def test_two_gloo_ranks_with_two_workers_each_share_no_item(tmp_path):
     if not torch.distributed.is_available():
         pytest.skip("torch.distributed is not available")
-    script = tmp_path / "ddp.py"
-    script.write_text(_DDP)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    procs = [subprocess.Popen([sys.executable, str(script), str(rank),
-                               str(tmp_path / "store")], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env)
-             for rank in range(2)]
-    outs = [p.communicate(timeout=180) for p in procs]
-    for p, (_, err) in zip(procs, outs):
-        assert p.returncode == 0, err
-    assert outs[0][0].split() == ["True", "True"]
+    outs = run_two_ranks(_DDP, tmp_path)
+    assert outs[0].split() == ["True", "True"]
