@@ -139,13 +139,19 @@ class LazyBackend:
             table_codes.append(code)
         sizes = [int(c.max()) + 1 for c in table_codes]
         stride = np.cumprod([1] + sizes[:0:-1])[::-1]
+        # Each key's code once, as a temporary column: engines that do not share
+        # common subexpressions (Spark) would otherwise map every key several
+        # times per row.
+        temp = [f"__skweight_code_{i}__" for i in range(len(codes))]
+        lf_codes = lf.with_columns(*[c.alias(t) for c, t in zip(codes, temp)])
+        codes = [nw.col(t) for t in temp]
         cell = sum((c * int(s) for c, s in zip(codes, stride)), nw.lit(0))
         table_cell = sum(c * int(s) for c, s in zip(table_codes, stride))
         unknown = nw.any_horizontal(*[c < 0 for c in codes], ignore_nulls=True)
         factor = cell.replace_strict(table_cell.tolist(), table["factor"].tolist(),
                                      default=None, return_dtype=nw.Float64)
         if weighter.handle_unknown == "error" and not fitted_rows:
-            n_unknown = lf.select(unknown.cast(nw.Int64).sum().alias("n")) \
+            n_unknown = lf_codes.select(unknown.cast(nw.Int64).sum().alias("n")) \
                 .collect().to_pandas()["n"].iloc[0]
             if n_unknown:
                 raise ValueError(
@@ -160,7 +166,7 @@ class LazyBackend:
             .otherwise(factor)
         if sw is not None:
             weight = weight * nw.col(sw)
-        return lf.with_columns(weight.alias(WEIGHT_COLUMN)).to_native()
+        return lf_codes.with_columns(weight.alias(WEIGHT_COLUMN)).drop(temp).to_native()
 
     def fit_resampler(self, resampler, inputs):
         raise TypeError(
