@@ -106,6 +106,7 @@ class EpochDataset(keras.utils.PyDataset):
         self.sample_weight = None if sample_weight is None else np.asarray(
             sample_weight, dtype="float32")
         self.batch_size = int(batch_size)
+        self._synced = False  # True once callback() drives the epochs
         self.set_epoch(epoch)
 
     def set_epoch(self, epoch):
@@ -113,7 +114,6 @@ class EpochDataset(keras.utils.PyDataset):
         self.epoch = check_epoch(epoch)
         self.indices = self.resampler.epoch_indices(self.epoch)
         self._fetched = 0
-        self._synced = getattr(self, "_synced", False)
 
     def __len__(self):
         return math.ceil(len(self.indices) / self.batch_size)
@@ -201,11 +201,7 @@ def class_weight_dict(weighter, classes=None, *, schedule=None, epoch=None):
     >>> class_weight_dict(GroupBalancedWeighter().fit(None, [0, 0, 0, 1]))
     {0: 0.6666666666666666, 1: 2.0}
     """
-    if schedule is not None:
-        if epoch is None:
-            raise ValueError("schedule= needs epoch=, the epoch to weigh for.")
-        weighter = at_epoch(weighter, schedule, epoch)
-    factors = per_class_factors(weighter, classes)
+    factors = per_class_factors(at_epoch(weighter, schedule, epoch), classes)
     return {k: float(v) for k, v in enumerate(factors)}
 
 

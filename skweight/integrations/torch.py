@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import import_optional
 from ..weighting.class_weight import per_class_factors
+from ..weighting.schedules import at_epoch
 
 torch = import_optional("torch", extra="torch", needed_by="skweight.torch")
 from torch.utils.data import Dataset, Sampler  # noqa: E402 - torch is installed
@@ -120,7 +121,6 @@ class WeightedDataset(Dataset):
         tensor([0.6667, 0.6667, 0.6667, 2.0000])
         """
         from ..engine.backends import Inputs
-        from ..weighting.schedules import at_epoch
 
         if hasattr(weighter, "estimators_"):
             raise ValueError(
@@ -138,7 +138,6 @@ class WeightedDataset(Dataset):
 
     def set_epoch(self, epoch):
         """Recompute the weights for ``epoch`` (datasets made by :meth:`from_weighter`)."""
-        from ..weighting.schedules import at_epoch
 
         state = getattr(self, "_schedule", None)
         if state is None:
@@ -446,7 +445,7 @@ def class_weight_tensor(weighter, classes=None, *, schedule=None, epoch=None,
     >>> class_weight_tensor(w)
     tensor([0.6667, 2.0000])
     """
-    values = per_class_factors(_scheduled(weighter, schedule, epoch), classes)
+    values = per_class_factors(at_epoch(weighter, schedule, epoch), classes)
     return torch.tensor(values, dtype=dtype or torch.get_default_dtype(), device=device)
 
 
@@ -540,14 +539,3 @@ def weighted_mean(loss, weight):
         weight.shape + (1,) * (loss.dim() - weight.dim())).expand_as(loss)
     total = weight.sum()
     return (loss * weight).sum() / total.clamp_min(torch.finfo(loss.dtype).tiny)
-
-
-def _scheduled(weighter, schedule, epoch):
-    """The weighter at ``epoch`` of ``schedule`` (itself without one)."""
-    if schedule is None:
-        return weighter
-    if epoch is None:
-        raise ValueError("schedule= needs epoch=, the epoch to weigh for.")
-    from ..weighting.schedules import at_epoch
-
-    return at_epoch(weighter, schedule, epoch)

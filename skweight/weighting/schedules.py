@@ -170,6 +170,8 @@ def at_epoch(weighter, schedule, epoch):
         return weighter
     if not isinstance(schedule, Schedule):
         raise TypeError(f"schedule must be a Schedule; got {type(schedule).__name__}.")
+    if epoch is None:
+        raise ValueError("schedule= needs epoch=, the epoch to weigh for.")
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(weighter, "n_cells_")
