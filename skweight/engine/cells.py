@@ -19,6 +19,7 @@ lists the non-empty cells in the canonical order of
 order of every table shown to users and the numbering of resampling units.
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -115,8 +116,8 @@ class CellCounter:
     @property
     def shape3(self):
         """Table shape seen as ``(n_strata, n_groups, n_labels)``."""
-        s = int(np.prod(self._dims(self.strata)))
-        g = int(np.prod(self._dims(self.groups)))
+        s = math.prod(self._dims(self.strata))
+        g = math.prod(self._dims(self.groups))
         if self.multilabel:
             return (s * self.n_classes, g, 2)
         y = self.label.n_levels if self.label is not None else 1
@@ -169,7 +170,7 @@ class CellCounter:
         n_s = len(self.strata)
         s_id = np.ravel_multi_index(codes[:n_s], s_dims) if n_s else 0
         g_id = np.ravel_multi_index(codes[n_s:], g_dims) if self.groups else 0
-        n_groups = int(np.prod(g_dims))
+        n_groups = math.prod(g_dims)
         classes = np.arange(self.n_classes)
         base = np.asarray(s_id * self.n_classes).reshape(-1, 1) + classes
         base = (base * n_groups + np.asarray(g_id).reshape(-1, 1)) * 2

@@ -16,7 +16,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-__all__ = ["FrameView", "as_key_list", "is_per_row", "key_arrays", "n_rows_of",
+__all__ = ["FrameView", "as_key_list", "is_per_row", "key_arrays", "n_rows_of", "plain_2d",
            "resolve_keys", "take_rows"]
 
 
@@ -29,12 +29,20 @@ def as_key_list(spec):
     return list(spec)
 
 
+def plain_2d(X):
+    """A non-empty 2-D numpy array of real or object values (nothing to check)."""
+    return (type(X) is np.ndarray and X.ndim == 2 and X.shape[0] > 0
+            and X.shape[1] > 0 and X.dtype.kind in "biufO")
+
+
 def _kind(X):
     """A short name of the container kind of ``X``."""
     import narwhals as nw
 
     if X is None:
         return "none"
+    if isinstance(X, np.ndarray):
+        return "array"
     if isinstance(X, pd.DataFrame):
         return "pandas"
     deps = nw.dependencies

@@ -20,7 +20,7 @@ from .._compat import Interval, StrOptions, check_sample_weight, validate_params
 from ..engine.backends import Inputs, KeyRoles, backend_for
 from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec
 from ..engine.encode import as_python as _plain
-from ..engine.frames import FrameView, as_key_list, n_rows_of, resolve_keys
+from ..engine.frames import FrameView, as_key_list, n_rows_of, plain_2d, resolve_keys
 from ..engine.labels import read_label
 from ..engine.modes import MODES, resolve_mode
 from .class_weight import class_factors
@@ -329,8 +329,9 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         """Validate the parameters (a valid set of plain values is checked once)."""
         validate_params(self)
 
-    def _reset(self):
-        self._validate()
+    def _reset(self, validated=False):
+        if not validated:
+            self._validate()
         trim = getattr(self, "trim_quantile", None)
         if self.normalize is None and (self.strength != 1 or self.max_weight is not None
                                        or trim is not None):
@@ -368,7 +369,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             self._fit_table(backend.count(inputs, roles), reset=reset)
             return None, None
         if reset:
-            self._reset()
+            self._reset(validated=True)
         return self._count(inputs, reset=reset)
 
     def _count(self, inputs, *, reset, rows=None, weighted=None):
@@ -475,6 +476,12 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
     def _check_X(self, X, frame, reset):
         """Check ``X`` and its feature names (n_features_in_ at fit)."""
         if frame.kind in ("array", "sparse"):
+            if plain_2d(X) and (reset or (X.shape[1] == getattr(
+                    self, "n_features_in_", None) and not hasattr(self, "feature_names_in_"))):
+                if reset:  # what validate_data would find, without its cost
+                    self.n_features_in_ = X.shape[1]
+                    vars(self).pop("feature_names_in_", None)
+                return X
             return validate_data(self, X, reset=reset, dtype=None,
                                  ensure_all_finite=False)
         if reset:

@@ -155,6 +155,8 @@ def _columns(y):
     """The columns of a 2-D ``y`` of several columns, else None (1-D)."""
     import narwhals as nw
 
+    if type(y) is np.ndarray and y.ndim == 1:
+        return None
     deps = nw.dependencies
     if isinstance(y, pd.DataFrame):
         return [y.iloc[:, k] for k in range(y.shape[1])] if y.shape[1] > 1 else None
