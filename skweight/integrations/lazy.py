@@ -23,14 +23,15 @@ from ..engine.backends import CountTable, Inputs
 from ..engine.encode import as_python
 from ..engine.frames import FrameView, resolve_keys
 
-__all__ = ["LazyBackend"]
+__all__ = ["LazyBackend", "cell_codes", "column_name"]
 
 WEIGHT_COLUMN = "weight"
 _ROWS, _WEIGHTED = "__skweight_rows__", "__skweight_weighted__"
 _MIN, _NULLS = "__skweight_min__", "__skweight_nulls__"
+_DISTINCT, _ID_NULLS = "__skweight_distinct__", "__skweight_id_nulls__"
 
 
-def _column_name(value, what, names):
+def column_name(value, what, names):
     if value is None:
         return None
     if not isinstance(value, str):
@@ -66,14 +67,20 @@ class LazyBackend:
 
     name = "lazy"
 
-    def count(self, inputs, roles):
+    def count(self, inputs, roles, *, row_id=None):
+        """The rows (and weighted rows) of every key combination, collected.
+
+        With ``row_id``, also checks that the column has no missing value
+        and no value twice within a key combination (resamplers rank rows
+        by it).
+        """
         import narwhals as nw
 
         lf = nw.from_native(inputs.X)
         names = lf.collect_schema().names()
         keys = _key_columns(inputs, roles, names)
-        y = _column_name(inputs.y, "y", names)
-        sw = _column_name(inputs.sample_weight, "sample_weight", names)
+        y = column_name(inputs.y, "y", names)
+        sw = column_name(inputs.sample_weight, "sample_weight", names)
         by = list(dict.fromkeys(keys + ([y] if y is not None else [])))
         if not by:  # no key column: fake rows let the weighter say what is missing
             X = pd.DataFrame({name: [0] for name in names})
@@ -83,7 +90,13 @@ class LazyBackend:
         if sw is not None:
             aggs += [nw.col(sw).sum().alias(_WEIGHTED), nw.col(sw).min().alias(_MIN),
                      nw.col(sw).null_count().alias(_NULLS)]
+        if row_id is not None:
+            column_name(row_id, "row_id", names)
+            aggs += [nw.col(row_id).n_unique().alias(_DISTINCT),
+                     nw.col(row_id).null_count().alias(_ID_NULLS)]
         table = lf.group_by(by, drop_null_keys=False).agg(*aggs).collect().to_pandas()
+        if row_id is not None:
+            _check_row_ids(table, row_id)
         if sw is not None:
             weighted = table[_WEIGHTED].to_numpy(dtype=np.float64)
             if table[_NULLS].sum() or (table[_MIN] < 0).any() or \
@@ -118,35 +131,9 @@ class LazyBackend:
                 f"X already has a column {WEIGHT_COLUMN!r}, where the weights would "
                 "go; rename it first."
             )
-        spec = weighter.cell_spec_
-        if spec.multilabel:
-            raise TypeError("Multi-label weights of a lazy frame are not supported.")
-        y = _column_name(inputs.y, "y", names)
-        sw = _column_name(inputs.sample_weight, "sample_weight", names)
+        lf_codes, codes, cell, table_cell, temp = cell_codes(lf, weighter, inputs.y)
+        sw = column_name(inputs.sample_weight, "sample_weight", names)
         table = weighter.weight_table_
-        sources = list(spec.strata) + list(spec.groups)
-        columns = list(sources)
-        if spec.label is not None:
-            if y is None:
-                raise ValueError(f"{type(weighter).__name__} uses the label: pass y.")
-            sources.append(spec.label)
-            columns.append(y)
-        schema = lf.collect_schema()
-        codes, table_codes = [], []
-        for source, column in zip(sources, columns):
-            expr, code = _level_codes(nw, column, schema[column], table[source])
-            codes.append(expr)
-            table_codes.append(code)
-        sizes = [int(c.max()) + 1 for c in table_codes]
-        stride = np.cumprod([1] + sizes[:0:-1])[::-1]
-        # Each key's code once, as a temporary column: engines that do not share
-        # common subexpressions (Spark) would otherwise map every key several
-        # times per row.
-        temp = [f"__skweight_code_{i}__" for i in range(len(codes))]
-        lf_codes = lf.with_columns(*[c.alias(t) for c, t in zip(codes, temp)])
-        codes = [nw.col(t) for t in temp]
-        cell = sum((c * int(s) for c, s in zip(codes, stride)), nw.lit(0))
-        table_cell = sum(c * int(s) for c, s in zip(table_codes, stride))
         unknown = nw.any_horizontal(*[c < 0 for c in codes], ignore_nulls=True)
         factor = cell.replace_strict(table_cell.tolist(), table["factor"].tolist(),
                                      default=None, return_dtype=nw.Float64)
@@ -169,12 +156,68 @@ class LazyBackend:
         return lf_codes.with_columns(weight.alias(WEIGHT_COLUMN)).drop(temp).to_native()
 
     def fit_resampler(self, resampler, inputs):
-        raise TypeError(
-            f"{type(resampler).__name__} draws epochs of rows in memory; a lazy frame "
-            f"({type(inputs.X).__name__}) has none yet. Collect the rows (e.g. "
-            "LazyFrame.collect()), or weigh them lazily with a weighter's "
-            "fit_weight, which returns the frame with a weight column."
-        )
+        """Fit ``resampler`` on a lazy frame: only the cell table is collected."""
+        from .lazy_epochs import fit_lazy_epochs
+
+        return fit_lazy_epochs(self, resampler, inputs)
+
+
+def _check_row_ids(table, row_id):
+    nulls = int(table[_ID_NULLS].sum())
+    if nulls:
+        raise ValueError(
+            f"row_id column {row_id!r} has {nulls} missing value(s); the rows of an "
+            "epoch are ranked by it: give every row a key.")
+    # Nulls are refused above: how an engine counts them as distinct is moot.
+    twice = int((table[_ROWS] - table[_DISTINCT]).sum())
+    if twice:
+        raise ValueError(
+            f"row_id column {row_id!r} repeats values: {twice} row(s) share their "
+            "key with another row of the same cell. Name a column that is unique "
+            "per row (e.g. an id), so that every run ranks the rows alike.")
+
+
+def cell_codes(lf, weighter, y):
+    """Each row's fitted cell as lazy expressions.
+
+    Returns ``(lf_codes, codes, cell, table_cell, temp)``: ``lf_codes`` is
+    ``lf`` with each key's level code as a temporary column (named in
+    ``temp``; ``codes`` reads them), ``cell`` the combined code of a row and
+    ``table_cell`` the same code of each row of ``weight_table_``. A row
+    whose cell the fit did not see has a negative level code.
+    """
+    import narwhals as nw
+
+    names = lf.collect_schema().names()
+    spec = weighter.cell_spec_
+    if spec.multilabel:
+        raise TypeError("Multi-label weights of a lazy frame are not supported.")
+    y = column_name(y, "y", names)
+    table = weighter.weight_table_
+    sources = list(spec.strata) + list(spec.groups)
+    columns = list(sources)
+    if spec.label is not None:
+        if y is None:
+            raise ValueError(f"{type(weighter).__name__} uses the label: pass y.")
+        sources.append(spec.label)
+        columns.append(y)
+    schema = lf.collect_schema()
+    codes, table_codes = [], []
+    for source, column in zip(sources, columns):
+        expr, code = _level_codes(nw, column, schema[column], table[source])
+        codes.append(expr)
+        table_codes.append(code)
+    sizes = [int(c.max()) + 1 for c in table_codes]
+    stride = np.cumprod([1] + sizes[:0:-1])[::-1]
+    # Each key's code once, as a temporary column: engines that do not share
+    # common subexpressions (Spark) would otherwise map every key several
+    # times per row.
+    temp = [f"__skweight_code_{i}__" for i in range(len(codes))]
+    lf_codes = lf.with_columns(*[c.alias(t) for c, t in zip(codes, temp)])
+    codes = [nw.col(t) for t in temp]
+    cell = sum((c * int(s) for c, s in zip(codes, stride)), nw.lit(0))
+    table_cell = sum(c * int(s) for c, s in zip(table_codes, stride))
+    return lf_codes, codes, cell, np.asarray(table_cell, dtype=np.int64), temp
 
 
 def _level_codes(nw, column, dtype, values):

@@ -21,6 +21,57 @@ from ..engine.frames import FrameView, n_rows_of, take_rows
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 
 
+_ROW_ID_REASONS = {
+    "systematic": "strategy='weights' then draws over rows by their weights (with "
+                  "sample_weight, replacement=False or a weighter that is not "
+                  "skweight's), in their order",
+    "frequencies": "frequency sample_weight repeats rows, and the repeats would share "
+                   "their key",
+}
+
+
+def check_row_id(resampler, why):
+    """Refuse ``row_id`` where the draws do not rank rows within units."""
+    if resampler.row_id is not None:
+        raise ValueError(
+            f"row_id ranks the rows of the drawing plan, but {_ROW_ID_REASONS[why]}. "
+            "Drop row_id (or sample_weight).")
+
+
+def key_order(resampler, X, unit_of_row, fitted):
+    """Rows grouped by unit, ordered by the ``row_id`` column (then by cell).
+
+    The key must be unique within each cell and never missing; its values
+    are ordered as the engines order them (numbers by value, strings by
+    code point).
+    """
+    name = type(resampler).__name__
+    if X is None:
+        raise ValueError("row_id names a column of X, but X is None.")
+    _, values = FrameView(X).column(resampler.row_id, param="row_id",
+                                    estimator_name=name)
+    try:
+        codes, _ = pd.factorize(np.asarray(values), sort=True, use_na_sentinel=True)
+    except TypeError as exc:
+        raise TypeError(f"row_id {resampler.row_id!r} mixes values that cannot be "
+                        f"ordered: {exc}") from None
+    missing = int(np.count_nonzero(codes < 0))
+    if missing:
+        raise ValueError(
+            f"row_id column {resampler.row_id!r} has {missing} missing value(s); the "
+            "rows of an epoch are ranked by it: give every row a key.")
+    row_of_cell = np.zeros(int(fitted.cells.max()) + 1, dtype=np.int64)
+    row_of_cell[fitted.cells] = np.arange(fitted.cells.size)
+    cell = row_of_cell[fitted.ids]
+    pairs = codes.astype(np.int64) * fitted.cells.size + cell
+    twice = pairs.size - np.unique(pairs).size
+    if twice:
+        raise ValueError(
+            f"row_id column {resampler.row_id!r} repeats values: {twice} row(s) share "
+            "their key with another row of the same cell. Name a column that is "
+            "unique per row (e.g. an id), so that every run ranks the rows alike.")
+    return np.lexsort((cell, codes, unit_of_row)).astype(np.intp)
+
 def as_labels(y):
     """Return y for the engine (pandas kept, else an array): one-hot -> argmax."""
     if y is None:

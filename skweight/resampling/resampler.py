@@ -21,18 +21,19 @@ from ..weighting.weighters import GroupBalancedWeighter
 from .plan import (DrawingPlan, group_rows, independent_rows, order_epoch,
                    systematic_rows, weighted_distinct_rows)
 from ..weighting.schedules import Schedule
-from .protocol import (as_labels, check_labels, check_rows, draw_seed, frequencies,
-                       keys_view, repeat_rows, sampler_tags, target_required,
-                       unit_columns)
+from .protocol import (as_labels, check_labels, check_row_id, check_rows, draw_seed,
+                       frequencies, key_order, keys_view, repeat_rows, sampler_tags,
+                       target_required, unit_columns)
 from .scheduling import ScheduledDraws, check_schedule
 from .smoothing import check_shrinkage, smoothed
-from .strategies import STRATEGIES
+from .output import EpochOutputMixin
+from .strategies import STRATEGIES, fit_row_weights
 from .targets import SELECTIONS, Units
 
 __all__ = ["EpochResampler", "check_epoch"]
 
 
-class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
+class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
     """Draw a new balanced subset, oversampled set or weighted sample each epoch.
 
     Fits on the same cells as :class:`GroupBalancedWeighter` (a label, group
@@ -163,6 +164,15 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         epoch gives the draw weights (a strength ramp: progressive
         balancing). The epoch size may then vary: see :meth:`epoch_size`.
         In memory only.
+    row_id : str or int, default=None
+        A column of ``X`` holding a stable, unique key of every row (e.g. an
+        id). The rows of each unit are then ranked by it (ties broken by the
+        cell) instead of by their position, so an epoch depends on the rows'
+        keys, not on their order: the same rows come from the data in any
+        order, and from a PySpark DataFrame or polars ``LazyFrame`` (where it
+        is required: see :meth:`resample`). For the drawing plan only:
+        not with ``sample_weight`` or, for ``"weights"``, a weighter that is
+        not skweight's or ``replacement=False``.
     random_state : int, RandomState instance or None, default=None
         Seeds the draws. An int makes every epoch reproducible across runs
         and processes. Otherwise a seed is drawn once at fit (from the global
@@ -271,11 +281,13 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "schedule": [Schedule, None],
+        "row_id": [str, Interval(Integral, 0, None, closed="left"), None],
     }
 
     def __init__(self, strategy="under", *, groups=None, strata=None, balance="auto",
                  weighter=None, sampling_strategy=None, n_samples=None, shuffle=True,
-                 random_state=None, replacement=None, shrinkage=None, schedule=None):
+                 random_state=None, replacement=None, shrinkage=None, schedule=None,
+                 row_id=None):
         self.strategy = strategy
         self.groups = groups
         self.strata = strata
@@ -288,6 +300,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         self.replacement = replacement
         self.shrinkage = shrinkage
         self.schedule = schedule
+        self.row_id = row_id
 
     # ------------------------------------------------------------------ #
     # Public API
@@ -343,6 +356,10 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         """
         check_is_fitted(self, "seed_")
         epoch = check_epoch(epoch)
+        if getattr(self, "_lazy", None) is not None:
+            raise TypeError(
+                f"This {type(self).__name__} was fit on a lazy frame: its epochs are "
+                "queries on the engine, not indices. Use resample(X, epoch=...).")
         plan, weights, size = self._draws_at(epoch)
         if weights is not None and self.replacement is False:
             rows = weighted_distinct_rows(weights, size, self.seed_, epoch)
@@ -403,8 +420,11 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
                 "fit_resample needs X. To draw row indices without data, use "
                 "fit(None, y) and epoch_indices(epoch)."
             )
-        X_checked, y = self._fit(Inputs(X, y, sample_weight, sensitive_features,
-                                        strata_features))
+        X_checked, y_checked = self._fit(Inputs(X, y, sample_weight, sensitive_features,
+                                                strata_features))
+        if self._lazy is not None:  # a query, not indices
+            return self.resample(X, epoch=0)
+        y = y_checked
         self.sample_indices_ = self.epoch_indices(0)
         array = X_checked if isinstance(X, list) else None
         X_rows = take_rows(X, self.sample_indices_, array=array)
@@ -441,10 +461,11 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         if strategy.fresh and (sample_weight is not None or self.replacement is False
                                or not hasattr(weighter, "_fit_cells")):
             # Weights that vary within cells: systematic sampling over rows.
+            check_row_id(self, "systematic")
             weights = weighter.fit_weight(X_keys, labels, sample_weight=sample_weight,
                                           **kwargs)
             check_labels(weighter, labels)
-            self._fit_row_weights(weighter, weights, n_rows)
+            fit_row_weights(self, weighter, weights, n_rows)
             if self.schedule is not None:
                 check_schedule(self, weighter)
                 ids = weighter._cell_ids(Inputs(X_keys, labels, sample_weight,
@@ -456,13 +477,15 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
         else:
             copies = None
             if sample_weight is not None:  # frequency weights: a row of weight k is k rows
+                check_row_id(self, "frequencies")
                 copies = frequencies(sample_weight, n_rows, self.strategy)
                 X_keys, labels, kwargs = repeat_rows(copies, X_keys, labels, kwargs)
             fitted = weighter._fit_cells(X_keys, labels, **kwargs)
             check_labels(weighter, labels)
             units = self._fit_units(weighter, fitted, mode, strategy, labels=labels)
             unit_of_row = units.unit_of_rows(fitted.ids)
-            self._order = group_rows(unit_of_row, len(units))
+            self._order = (group_rows(unit_of_row, len(units)) if self.row_id is None
+                           else key_order(self, X_checked, unit_of_row, fitted))
             if copies is not None:  # positions among the copies -> the rows
                 self._order = copies[self._order]
             if self.shrinkage is not None:
@@ -491,6 +514,7 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
                 delattr(self, attr)
         self._weights = None
         self._scheduled = None
+        self._lazy = None
         return strategy
 
     def _fitted(self, weighter, n_rows):
@@ -535,36 +559,6 @@ class EpochResampler(OneToOneFeatureMixin, BaseEstimator):
                                              targets=np.asarray(targets),
                                              weighter=weighter, labels=labels)
         return units
-
-    def _fit_row_weights(self, weighter, weights, n_rows):
-        weights = np.asarray(weights, dtype=np.float64)
-        if weights.shape != (n_rows,):
-            raise ValueError(
-                "strategy='weights' needs one weight per row; the weighter returned "
-                f"shape {weights.shape}. A multi-label target gives one weight per "
-                "row and class: resample on 1-D labels instead."
-            )
-        if not np.all(np.isfinite(weights)) or weights.min() < 0:
-            raise ValueError("The weighter returned negative or non-finite weights.")
-        total = weights.sum()
-        if total <= 0:
-            raise ValueError("The weighter's weights sum to 0: nothing to draw.")
-        self._weights = weights
-        self._plan = None
-        self.epoch_size_ = int(self.n_samples if self.n_samples is not None else n_rows)
-        table = getattr(weighter, "weight_table_", None)
-        if table is not None:
-            keys = list(weighter.cell_spec_.key_columns)
-            table = table[keys + ["count"]].copy()
-            table["target"] = (self.epoch_size_ / total * weighter.weight_table_["factor"]
-                               * weighter.weight_table_["weighted_count"])
-            values = [table[c].tolist() for c in keys]
-            names = values[0] if len(values) == 1 else list(zip(*values))
-            self.targets_ = dict(zip(names, table["target"].tolist()))
-        else:
-            self.targets_ = {}
-        self.sampling_strategy_ = {}
-        self.cell_table_ = table
 
     # ------------------------------------------------------------------ #
     def __sklearn_tags__(self):

@@ -11,7 +11,7 @@ import numpy as np
 
 from .targets import check_targets, scale_targets
 
-__all__ = ["STRATEGIES", "Strategy"]
+__all__ = ["STRATEGIES", "Strategy", "fit_row_weights"]
 
 
 class Strategy:
@@ -116,3 +116,41 @@ class Weights(Strategy):
 
 
 STRATEGIES = {cls.name: cls() for cls in (Under, Over, Weights)}
+
+
+def fit_row_weights(resampler, weighter, weights, n_rows):
+    """Fit ``strategy="weights"`` on per-row weights (systematic draws over rows).
+
+    For weights that vary within cells, or a weighter without cells: sets
+    the resampler's row weights, epoch size, targets and cell table.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (n_rows,):
+        raise ValueError(
+            "strategy='weights' needs one weight per row; the weighter returned "
+            f"shape {weights.shape}. A multi-label target gives one weight per "
+            "row and class: resample on 1-D labels instead."
+        )
+    if not np.all(np.isfinite(weights)) or weights.min() < 0:
+        raise ValueError("The weighter returned negative or non-finite weights.")
+    total = weights.sum()
+    if total <= 0:
+        raise ValueError("The weighter's weights sum to 0: nothing to draw.")
+    resampler._weights = weights
+    resampler._plan = None
+    n_samples = resampler.n_samples
+    resampler.epoch_size_ = int(n_samples if n_samples is not None else n_rows)
+    table = getattr(weighter, "weight_table_", None)
+    if table is not None:
+        keys = list(weighter.cell_spec_.key_columns)
+        table = table[keys + ["count"]].copy()
+        fitted = weighter.weight_table_
+        table["target"] = (resampler.epoch_size_ / total * fitted["factor"]
+                           * fitted["weighted_count"])
+        values = [table[c].tolist() for c in keys]
+        names = values[0] if len(values) == 1 else list(zip(*values))
+        resampler.targets_ = dict(zip(names, table["target"].tolist()))
+    else:
+        resampler.targets_ = {}
+    resampler.sampling_strategy_ = {}
+    resampler.cell_table_ = table

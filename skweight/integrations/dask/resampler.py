@@ -244,6 +244,10 @@ def _fit_plan(rs, inputs):
     """Count cells per partition, fit units and plan, return the dask plan."""
     X, y, sample_weight, sensitive_features, strata_features = inputs
     strategy = rs._reset(sample_weight)
+    if rs.row_id is not None:
+        raise ValueError(
+            "row_id is for rows in memory and lazy frames; on dask data a row's rank "
+            "is its position, partition by partition: leave row_id=None.")
     if not isinstance(X, dd.DataFrame):
         raise TypeError(
             f"{type(rs).__name__} on dask data needs X as a dask DataFrame; got "

@@ -1,0 +1,203 @@
+"""Epochs of a lazy frame (PySpark, polars ``LazyFrame``): one query per epoch.
+
+``EpochResampler(row_id=...).fit`` on a lazy frame runs the weighters' one
+aggregation (rows per key combination, collected: the cell table is small)
+and builds the resampler's one drawing plan
+(:class:`~skweight.resampling.plan.DrawingPlan`) from it, exactly as in
+memory. An epoch is then a query on the engine, and nothing is collected:
+
+1. each row's unit and cell, by the expressions that map key values to cells
+   for the weights (:func:`~skweight.integrations.lazy.cell_codes`);
+2. its *rank* among the rows of its unit, in the order of the row key
+   ``row_id`` (ties within a unit broken by the cell): a window;
+3. how often the plan draws it this epoch, by
+   :meth:`~skweight.resampling.plan.DrawingPlan.row_counts`, batch by batch
+   in a vectorised function (a pandas UDF on Spark, ``map_batches`` on
+   polars);
+4. every row kept that many times (0: dropped; 2: repeated), by an explode.
+
+The rank depends only on the row key, so an epoch depends only on the data,
+the seed and the epoch number: the same rows on every run and cluster, and
+the same rows as :class:`~skweight.EpochResampler` with the same ``row_id``
+draws in memory. The rows of an epoch come in no particular order; shuffle
+them where they are read (a data loader does).
+"""
+
+import copy
+
+import numpy as np
+
+from .._compat import validate_params
+from ..engine.backends import KeyRoles
+from ..resampling.protocol import check_labels
+from .lazy import cell_codes, column_name
+
+__all__ = ["LazyEpochs", "fit_lazy_epochs"]
+
+_UNIT, _CELL = "__skweight_unit__", "__skweight_cell__"
+_RANK, _DRAWS, _COPY = "__skweight_rank__", "__skweight_draws__", "__skweight_copy__"
+_HELPERS = [_UNIT, _CELL, _RANK, _DRAWS, _COPY]
+
+
+def _engine(X):
+    module = type(X).__module__
+    if module.startswith("pyspark"):
+        return "spark"
+    if module.startswith("polars"):
+        return "polars"
+    raise TypeError(
+        f"Epochs of a lazy frame are queries on PySpark DataFrames and polars "
+        f"LazyFrames; got a {type(X).__name__}. Collect the rows first, or weigh them "
+        "lazily with a weighter's fit_weight (a weight column)."
+    )
+
+
+def fit_lazy_epochs(backend, rs, inputs):
+    """Fit ``rs`` on a lazy frame; return ``(None, None)`` (nothing in memory)."""
+    import narwhals as nw
+
+    X, y, sample_weight, sensitive_features, strata_features = inputs
+    name = type(rs).__name__
+    strategy = rs._reset(sample_weight)
+    if sample_weight is not None:
+        raise ValueError(
+            f"{name} on a lazy frame draws rows by their cells; sample_weight "
+            "varies within cells, which only rows in memory support. Drop it, or "
+            "collect the rows first.")
+    for param in ("replacement", "shrinkage"):
+        if getattr(rs, param) is not None:
+            raise ValueError(
+                f"{param}={getattr(rs, param)!r} is for rows in memory; on a lazy "
+                f"frame leave it None (or collect the rows first).")
+    engine = _engine(X)
+    names = nw.from_native(X).collect_schema().names()
+    if rs.row_id is None:
+        raise ValueError(
+            f"The rows of a lazy frame have no order: name a stable row key with "
+            f"row_id= (e.g. {name}(..., row_id='id')), by which the rows of each "
+            "unit are ranked, the same way on every run.")
+    row_id = column_name(rs.row_id, "row_id", names)
+    y = column_name(y, "y", names)
+    weighter, mode = rs._unit_weighter(y, sensitive_features)
+    if strategy.fresh and not hasattr(weighter, "_fit_cells"):
+        raise TypeError(
+            "strategy='weights' on a lazy frame needs a skweight weighter (weights "
+            f"constant within cells); got {type(weighter).__name__}.")
+    validate_params(weighter)
+    roles = KeyRoles(weighter.groups, weighter.strata, type(weighter).__name__,
+                     weighter.handle_missing)
+    table = backend.count(inputs._replace(y=y), roles, row_id=row_id)
+    fitted = weighter._fitted_cells(weighter._fit_table(table))
+    check_labels(weighter, y)
+    units = rs._fit_units(weighter, fitted, mode, strategy)
+    rs._fitted(weighter, int(units.counts.sum()))
+    rs.n_features_in_ = len(names)
+    if all(isinstance(c, str) for c in names):
+        rs.feature_names_in_ = np.asarray(names, dtype=object)
+    rs._lazy = LazyEpochs(rs._plan, units.cell_unit, weighter, row_id, y, rs.seed_,
+                          engine)
+    return None, None
+
+
+class LazyEpochs:
+    """What an epoch query needs of a resampler fitted on a lazy frame.
+
+    Parameters
+    ----------
+    plan : DrawingPlan
+        The resampler's one drawing plan.
+    cell_unit : ndarray of int64
+        Unit of each row of the weighter's ``weight_table_``.
+    weighter : fitted weighter
+        Maps key values to cells (a frozen copy is kept).
+    row_id, y : str
+        The row key and label columns (``y`` may be None).
+    seed : int
+    engine : {"spark", "polars"}
+    """
+
+    def __init__(self, plan, cell_unit, weighter, row_id, y, seed, engine):
+        self.plan = plan
+        self.cell_unit = np.asarray(cell_unit, dtype=np.int64)
+        self.weighter = copy.deepcopy(weighter)
+        self.row_id, self.y, self.seed, self.engine = row_id, y, int(seed), engine
+
+    def ranked(self, X, y=None):
+        """``X`` with each row's unit, cell and rank (a narwhals lazy frame)."""
+        import narwhals as nw
+
+        if _engine(X) != self.engine:
+            raise TypeError(
+                f"The resampler was fit on a {self.engine} frame; got a "
+                f"{type(X).__name__}.")
+        lf = nw.from_native(X)
+        names = lf.collect_schema().names()
+        clash = [c for c in names if c in _HELPERS]
+        if clash:
+            raise ValueError(f"X has columns {clash}, which skweight uses; rename them.")
+        row_id = column_name(self.row_id, "row_id", names)
+        y = self.y if y is None else column_name(y, "y", names)
+        lf_codes, codes, cell, table_cell, temp = cell_codes(lf, self.weighter, y)
+        unknown = nw.any_horizontal(*[c < 0 for c in codes], ignore_nulls=True)
+        rows = table_cell.tolist()
+
+        def lookup(values):
+            mapped = cell.replace_strict(rows, values, default=-1, return_dtype=nw.Int64)
+            return nw.when(unknown).then(nw.lit(-1)).otherwise(mapped)
+
+        lf = lf_codes.with_columns(lookup(list(range(len(rows)))).alias(_CELL),
+                                   lookup(self.cell_unit.tolist()).alias(_UNIT)).drop(temp)
+        rank = nw.col(row_id).cum_count().over(_UNIT, order_by=[row_id, _CELL]) - 1
+        return lf.with_columns(rank.cast(nw.Int64).alias(_RANK))
+
+    def epoch(self, X, epoch, y=None):
+        """The rows of ``epoch``: the caller's kind of lazy frame, lazily."""
+        native = self.ranked(X, y).to_native()
+        draws = _row_draws(self.plan, self.seed, epoch)
+        if self.engine == "spark":
+            return _spark_epoch(native, draws)
+        return _polars_epoch(native, draws)
+
+
+def _row_draws(plan, seed, epoch):
+    """``f(unit, rank) -> draws`` on numpy arrays, for the engine's batches."""
+
+    def draws(unit, rank):
+        unit = np.asarray(unit, dtype=np.int64)
+        if unit.size and unit.min() < 0:
+            raise ValueError(
+                f"{int((unit < 0).sum())} row(s) of this batch fall in cells that had "
+                "no rows during fit: resample the rows the resampler was fit on.")
+        return plan.row_counts(seed, epoch, unit, np.asarray(rank, dtype=np.int64))
+
+    return draws
+
+
+def _spark_epoch(frame, draws):
+    import pandas as pd
+    from pyspark.sql import functions as F
+
+    @F.pandas_udf("long")
+    def draws_udf(unit: pd.Series, rank: pd.Series) -> pd.Series:
+        return pd.Series(draws(unit.to_numpy(), rank.to_numpy()))
+
+    counted = frame.withColumn(_DRAWS, draws_udf(F.col(_UNIT), F.col(_RANK)))
+    kept = counted.filter(F.col(_DRAWS) > 0)
+    repeated = kept.withColumn(
+        _COPY, F.explode(F.sequence(F.lit(1).cast("long"), F.col(_DRAWS))))
+    return repeated.drop(*_HELPERS)
+
+
+def _polars_epoch(frame, draws):
+    import polars as pl
+
+    def draws_batch(batch):
+        return pl.Series(draws(batch.struct.field(_UNIT).to_numpy(),
+                               batch.struct.field(_RANK).to_numpy()), dtype=pl.Int64)
+
+    counted = frame.with_columns(
+        pl.struct(_UNIT, _RANK).map_batches(draws_batch, return_dtype=pl.Int64,
+                                            is_elementwise=True).alias(_DRAWS))
+    kept = counted.filter(pl.col(_DRAWS) > 0)
+    repeated = kept.with_columns(pl.int_ranges(pl.col(_DRAWS)).alias(_COPY)).explode(_COPY)
+    return repeated.drop([c for c in _HELPERS if c in repeated.collect_schema().names()])

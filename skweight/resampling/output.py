@@ -1,0 +1,157 @@
+"""What an epoch becomes: the caller's rows, or files for a training job.
+
+:class:`EpochOutputMixin` gives :class:`~skweight.EpochResampler` its
+:meth:`~EpochOutputMixin.resample` (the rows of any epoch, of the caller's
+type; on a lazy frame, a query) and :meth:`~EpochOutputMixin.write_epochs`
+(one Parquet folder per epoch). Both read the epoch from the one drawing plan
+and only turn it into rows.
+"""
+
+import os
+from numbers import Integral
+
+from sklearn.utils.validation import check_is_fitted
+
+from ..engine.frames import FrameView, n_rows_of, take_rows
+
+__all__ = ["EpochOutputMixin", "epoch_folder"]
+
+
+def epoch_folder(path, epoch):
+    """The folder of one epoch under ``path``: ``path/epoch=<e>`` (Hive style,
+    so that Spark, polars and pyarrow read an ``epoch`` column from it)."""
+    return os.path.join(os.fspath(path), f"epoch={int(epoch)}")
+
+
+class EpochOutputMixin:
+    """``resample`` and ``write_epochs`` of a fitted epoch resampler."""
+
+    def resample(self, X, y=None, *, epoch):
+        """Return the rows of one epoch.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} or lazy frame
+            The rows of the fit, in the same order (in memory). For a
+            resampler fitted on a lazy frame (PySpark, polars ``LazyFrame``),
+            that frame: the rows are found by their ``row_id``, not by
+            position.
+        y : array-like or str, default=None
+            The labels of the fit (or the name of their column), returned
+            resampled alike. On a lazy frame the label is a column of ``X``
+            and comes with it; ``y`` may name it, and None is returned.
+        epoch : int in [0, 2**63 - 1]
+            The epoch number; the same epoch always gives the same rows.
+
+        Returns
+        -------
+        X_resampled : the type of ``X``
+            ``X`` indexed by ``epoch_indices(epoch)`` (pandas keeps its index
+            labels). On a lazy frame: a lazy frame of the same kind, one row
+            per draw (a row drawn twice appears twice), in no particular
+            order; nothing is computed until it is collected or written.
+        y_resampled : the type of ``y``, or None
+            None when ``y`` is None or ``X`` is a lazy frame.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skweight import EpochResampler
+        >>> df = pd.DataFrame({"x": range(6), "y": [0, 0, 0, 0, 1, 1]})
+        >>> rs = EpochResampler("under", random_state=0).fit(df, "y")
+        >>> X_e, y_e = rs.resample(df, "y", epoch=3)
+        >>> y_e.value_counts().sort_index().tolist()
+        [2, 2]
+        """
+        check_is_fitted(self, "seed_")
+        lazy = getattr(self, "_lazy", None)
+        if lazy is not None:
+            from .resampler import check_epoch
+
+            return lazy.epoch(X, check_epoch(epoch), y), None
+        if isinstance(y, str):
+            y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
+        rows = self.epoch_indices(epoch)
+        if X is not None and n_rows_of(X) != self.n_samples_fit_:
+            raise ValueError(
+                f"X has {n_rows_of(X)} rows but the resampler was fit on "
+                f"{self.n_samples_fit_}; resample the rows of the fit.")
+        return take_rows(X, rows), take_rows(y, rows)
+
+    def write_epochs(self, X, path, epochs, *, overwrite=False):
+        """Write the rows of several epochs, one Parquet folder per epoch.
+
+        Epoch ``e`` goes to ``path/epoch=<e>/`` (Hive-style folders: reading
+        ``path`` with Spark, polars or pyarrow gives an ``epoch`` column). A
+        Spark epoch is written by the cluster (``DataFrame.write.parquet``), a
+        polars ``LazyFrame`` epoch is streamed to ``part-0.parquet``; in-memory
+        frames (pandas, polars, pyarrow) are written by their library.
+
+        Parameters
+        ----------
+        X : DataFrame or lazy frame
+            The rows of the fit, as for :meth:`resample`.
+        path : str or os.PathLike
+            The folder that holds the epochs' folders (created if needed).
+        epochs : iterable of int
+            The epochs to write, e.g. ``range(10)``.
+        overwrite : bool, default=False
+            Replace an epoch's folder that exists already; False raises
+            instead, before anything is written.
+
+        Returns
+        -------
+        folders : list of str
+            The folder of each epoch written.
+
+        Examples
+        --------
+        >>> import tempfile, pandas as pd
+        >>> from skweight import EpochResampler
+        >>> df = pd.DataFrame({"x": range(6), "y": [0, 0, 0, 0, 1, 1]})
+        >>> rs = EpochResampler("under", random_state=0).fit(df, "y")
+        >>> folders = rs.write_epochs(df, tempfile.mkdtemp(), range(2))
+        >>> [f.rsplit("/", 1)[-1] for f in folders]
+        ['epoch=0', 'epoch=1']
+        >>> len(pd.read_parquet(folders[1]))
+        4
+        """
+        check_is_fitted(self, "seed_")
+        epochs = list(epochs)
+        for epoch in epochs:
+            if isinstance(epoch, bool) or not isinstance(epoch, Integral):
+                raise TypeError(f"epochs must hold ints; got {epoch!r}.")
+        folders = [epoch_folder(path, e) for e in epochs]
+        taken = [f for f in folders if os.path.exists(f)]
+        if taken and not overwrite:
+            raise FileExistsError(
+                f"{len(taken)} epoch folder(s) exist already (first: {taken[0]!r}); "
+                "pass overwrite=True to replace them, or choose another path.")
+        for epoch, folder in zip(epochs, folders):
+            _write_parquet(self.resample(X, epoch=epoch)[0], folder)
+        return folders
+
+
+def _write_parquet(rows, folder):
+    """Write one epoch's rows to ``folder`` (replacing it)."""
+    import shutil
+
+    module = type(rows).__module__
+    if module.startswith("pyspark"):
+        rows.write.mode("overwrite").parquet(folder)
+        return
+    if os.path.exists(folder):
+        shutil.rmtree(folder)
+    if module.startswith("polars") and hasattr(rows, "sink_parquet"):
+        os.makedirs(folder)
+        rows.sink_parquet(os.path.join(folder, "part-0.parquet"))
+        return
+    import narwhals as nw
+
+    if not nw.dependencies.is_into_dataframe(rows):
+        raise TypeError(
+            f"write_epochs writes dataframes; got X of type {type(rows).__name__}. "
+            "Wrap an array in a DataFrame (with column names) first.")
+    os.makedirs(folder)
+    nw.from_native(rows, eager_only=True).write_parquet(
+        os.path.join(folder, "part-0.parquet"))
