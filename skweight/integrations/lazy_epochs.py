@@ -126,9 +126,12 @@ class LazyEpochs:
         """``X`` with each row's unit, cell and rank (a narwhals lazy frame)."""
         import narwhals as nw
 
-        if _engine(X) != self.engine:
+        module = type(X).__module__
+        if not (module.startswith("pyspark" if self.engine == "spark" else "polars")
+                and hasattr(X, "collect") and not hasattr(X, "shape")):
+            kind = "PySpark DataFrame" if self.engine == "spark" else "polars LazyFrame"
             raise TypeError(
-                f"The resampler was fit on a {self.engine} frame; got a "
+                f"The resampler was fit on a {kind}: resample that frame; got a "
                 f"{type(X).__name__}.")
         lf = nw.from_native(X)
         names = lf.collect_schema().names()

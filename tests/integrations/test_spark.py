@@ -15,7 +15,7 @@ pyspark = pytest.importorskip("pyspark")
 if shutil.which("java") is None:  # pragma: no cover - CI installs a JRE
     pytest.skip("PySpark needs a Java runtime", allow_module_level=True)
 
-from skweight import EffectiveNumberWeighter, EpochResampler, GroupBalancedWeighter  # noqa: E402
+from skweight import EffectiveNumberWeighter, GroupBalancedWeighter  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings("ignore::FutureWarning"),
               pytest.mark.filterwarnings("ignore::skweight.exceptions.WeightingWarning")]
@@ -27,18 +27,6 @@ PDF = pd.DataFrame({"id": np.arange(N), "s": RNG.integers(0, 3, N),
                     "y": RNG.choice([0, 1, 2], N, p=[0.7, 0.2, 0.1]),
                     "w": RNG.integers(1, 4, N).astype(float),
                     "u": RNG.uniform(0.3, 2.0, N)})
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[2]").appName("skweight-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "4").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +131,3 @@ def test_nothing_but_the_cell_table_is_collected(sdf, monkeypatch):
     assert collected and max(collected) <= weighter.n_cells_ < N
     monkeypatch.undo()
     assert out.count() == N
-
-
-def test_resampling_a_spark_frame_says_what_to_do(sdf):
-    with pytest.raises(TypeError, match="draws epochs of rows in memory"):
-        EpochResampler("under").fit(sdf, "y")
