@@ -28,7 +28,7 @@ __all__ = ["LazyBackend", "cell_codes", "column_name"]
 WEIGHT_COLUMN = "weight"
 _ROWS, _WEIGHTED = "__skweight_rows__", "__skweight_weighted__"
 _MIN, _NULLS = "__skweight_min__", "__skweight_nulls__"
-_DISTINCT, _ID_NULLS = "__skweight_distinct__", "__skweight_id_nulls__"
+_ID_NULLS = "__skweight_id_nulls__"
 
 
 def column_name(value, what, names):
@@ -71,8 +71,8 @@ class LazyBackend:
         """The rows (and weighted rows) of every key combination, collected.
 
         With ``row_id``, also checks that the column has no missing value
-        and no value twice within a key combination (resamplers rank rows
-        by it).
+        (resamplers rank rows by it; repeated keys are found by the epoch
+        query itself, where the rows are sorted anyway).
         """
         import narwhals as nw
 
@@ -92,8 +92,7 @@ class LazyBackend:
                      nw.col(sw).null_count().alias(_NULLS)]
         if row_id is not None:
             column_name(row_id, "row_id", names)
-            aggs += [nw.col(row_id).n_unique().alias(_DISTINCT),
-                     nw.col(row_id).null_count().alias(_ID_NULLS)]
+            aggs.append(nw.col(row_id).null_count().alias(_ID_NULLS))
         table = lf.group_by(by, drop_null_keys=False).agg(*aggs).collect().to_pandas()
         if row_id is not None:
             _check_row_ids(table, row_id)
@@ -168,13 +167,6 @@ def _check_row_ids(table, row_id):
         raise ValueError(
             f"row_id column {row_id!r} has {nulls} missing value(s); the rows of an "
             "epoch are ranked by it: give every row a key.")
-    # Nulls are refused above: how an engine counts them as distinct is moot.
-    twice = int((table[_ROWS] - table[_DISTINCT]).sum())
-    if twice:
-        raise ValueError(
-            f"row_id column {row_id!r} repeats values: {twice} row(s) share their "
-            "key with another row of the same cell. Name a column that is unique "
-            "per row (e.g. an id), so that every run ranks the rows alike.")
 
 
 def cell_codes(lf, weighter, y):

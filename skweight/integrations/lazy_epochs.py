@@ -36,7 +36,8 @@ __all__ = ["LazyEpochs", "fit_lazy_epochs"]
 
 _UNIT, _CELL = "__skweight_unit__", "__skweight_cell__"
 _RANK, _DRAWS, _COPY = "__skweight_rank__", "__skweight_draws__", "__skweight_copy__"
-_HELPERS = [_UNIT, _CELL, _RANK, _DRAWS, _COPY]
+_TWICE = "__skweight_twice__"
+_HELPERS = [_UNIT, _CELL, _RANK, _TWICE, _DRAWS, _COPY]
 
 
 def _engine(X):
@@ -150,22 +151,53 @@ class LazyEpochs:
 
         lf = lf_codes.with_columns(lookup(list(range(len(rows)))).alias(_CELL),
                                    lookup(self.cell_unit.tolist()).alias(_UNIT)).drop(temp)
-        rank = nw.col(row_id).cum_count().over(_UNIT, order_by=[row_id, _CELL]) - 1
-        return lf.with_columns(rank.cast(nw.Int64).alias(_RANK))
+        order = [row_id, _CELL]
+        rank = nw.col(row_id).cum_count().over(_UNIT, order_by=order) - 1
+        # A key twice in one cell: the row after it in the same window has it too.
+        twice = ((nw.col(row_id).shift(1).over(_UNIT, order_by=order) == nw.col(row_id))
+                 & (nw.col(_CELL).shift(1).over(_UNIT, order_by=order) == nw.col(_CELL)))
+        return lf.with_columns(rank.cast(nw.Int64).alias(_RANK),
+                               twice.fill_null(False).alias(_TWICE))
 
     def epoch(self, X, epoch, y=None):
         """The rows of ``epoch``: the caller's kind of lazy frame, lazily."""
-        native = self.ranked(X, y).to_native()
-        draws = _row_draws(self.plan, self.seed, epoch)
+        return self.draw(self.ranked(X, y).to_native(), epoch)
+
+    def epochs(self, X, epochs):
+        """The rows of several epochs, ranked once: a generator of frames.
+
+        On Spark the ranked rows are persisted (memory and disk) while the
+        generator runs, so the window that ranks them runs once, not once
+        per epoch; each epoch is then a map over them.
+        """
+        ranked = self.ranked(X).to_native()
+        if self.engine == "spark":
+            ranked = ranked.persist()
+        try:
+            for epoch in epochs:
+                yield self.draw(ranked, epoch)
+        finally:
+            if self.engine == "spark":
+                ranked.unpersist()
+
+    def draw(self, native, epoch):
+        """The rows of ``epoch`` from a frame ranked by :meth:`ranked`."""
+        draws = _row_draws(self.plan, self.seed, epoch, self.row_id)
         if self.engine == "spark":
             return _spark_epoch(native, draws)
         return _polars_epoch(native, draws)
 
 
-def _row_draws(plan, seed, epoch):
-    """``f(unit, rank) -> draws`` on numpy arrays, for the engine's batches."""
+def _row_draws(plan, seed, epoch, row_id):
+    """``f(unit, rank, twice) -> draws`` on numpy arrays, for the engine's batches."""
 
-    def draws(unit, rank):
+    def draws(unit, rank, twice):
+        if np.any(twice):
+            raise ValueError(
+                f"row_id column {row_id!r} repeats values: {int(np.sum(twice))} row(s) "
+                "of this batch share their key with another row of the same cell. "
+                "Name a column that is unique per row (e.g. an id), so that every run "
+                "ranks the rows alike.")
         unit = np.asarray(unit, dtype=np.int64)
         if unit.size and unit.min() < 0:
             raise ValueError(
@@ -181,10 +213,11 @@ def _spark_epoch(frame, draws):
     from pyspark.sql import functions as F
 
     @F.pandas_udf("long")
-    def draws_udf(unit: pd.Series, rank: pd.Series) -> pd.Series:
-        return pd.Series(draws(unit.to_numpy(), rank.to_numpy()))
+    def draws_udf(unit: pd.Series, rank: pd.Series, twice: pd.Series) -> pd.Series:
+        return pd.Series(draws(unit.to_numpy(), rank.to_numpy(), twice.to_numpy()))
 
-    counted = frame.withColumn(_DRAWS, draws_udf(F.col(_UNIT), F.col(_RANK)))
+    counted = frame.withColumn(_DRAWS, draws_udf(F.col(_UNIT), F.col(_RANK),
+                                                 F.col(_TWICE)))
     kept = counted.filter(F.col(_DRAWS) > 0)
     repeated = kept.withColumn(
         _COPY, F.explode(F.sequence(F.lit(1).cast("long"), F.col(_DRAWS))))
@@ -195,11 +228,11 @@ def _polars_epoch(frame, draws):
     import polars as pl
 
     def draws_batch(batch):
-        return pl.Series(draws(batch.struct.field(_UNIT).to_numpy(),
-                               batch.struct.field(_RANK).to_numpy()), dtype=pl.Int64)
+        fields = [batch.struct.field(name).to_numpy() for name in (_UNIT, _RANK, _TWICE)]
+        return pl.Series(draws(*fields), dtype=pl.Int64)
 
     counted = frame.with_columns(
-        pl.struct(_UNIT, _RANK).map_batches(draws_batch, return_dtype=pl.Int64,
+        pl.struct(_UNIT, _RANK, _TWICE).map_batches(draws_batch, return_dtype=pl.Int64,
                                             is_elementwise=True).alias(_DRAWS))
     kept = counted.filter(pl.col(_DRAWS) > 0)
     repeated = kept.with_columns(pl.int_ranges(pl.col(_DRAWS)).alias(_COPY)).explode(_COPY)

@@ -127,8 +127,15 @@ class EpochOutputMixin:
             raise FileExistsError(
                 f"{len(taken)} epoch folder(s) exist already (first: {taken[0]!r}); "
                 "pass overwrite=True to replace them, or choose another path.")
-        for epoch, folder in zip(epochs, folders):
-            _write_parquet(self.resample(X, epoch=epoch)[0], folder)
+        lazy = getattr(self, "_lazy", None)
+        if lazy is not None:  # rank the rows once for all the epochs
+            from .resampler import check_epoch
+
+            frames = lazy.epochs(X, [check_epoch(e) for e in epochs])
+        else:
+            frames = (self.resample(X, epoch=e)[0] for e in epochs)
+        for rows, folder in zip(frames, folders):
+            _write_parquet(rows, folder)
         return folders
 
 

@@ -110,8 +110,13 @@ def test_what_a_spark_epoch_needs_is_said(spark, sdf):
         EpochResampler("under").fit(sdf, "y")
     with pytest.raises(ValueError, match="row_id='nope' is not a column"):
         EpochResampler("under", row_id="nope").fit(sdf, "y")
-    with pytest.raises(ValueError, match="repeats values"):
-        EpochResampler("under", row_id="s").fit(sdf, "y")
+    # A repeated key is found where the rows are sorted anyway: in the epoch query.
+    repeated = EpochResampler("under", row_id="s").fit(sdf, "y")
+    with pytest.raises(Exception, match="row_id column 's' repeats values"):
+        repeated.resample(sdf, epoch=0)[0].count()
+    with pytest.raises(ValueError, match="1 missing value"):
+        EpochResampler("under", row_id="id").fit(
+            spark.createDataFrame(PDF.assign(id=[None] + PDF["id"].tolist()[1:])), "y")
     with pytest.raises(ValueError, match="in memory"):
         EpochResampler("under", row_id="id", replacement=True).fit(sdf, "y")
     rs = EpochResampler("under", row_id="id", random_state=0).fit(sdf, "y")

@@ -163,6 +163,9 @@ def test_lazyframe_refusals_say_what_to_do():
         EpochResampler("under", row_id="id", replacement=True).fit(lf, "y")
     with pytest.raises(ValueError, match="schedule"):
         EpochResampler("under", row_id="id", schedule=Schedule.constant(1.0)).fit(lf, "y")
+    repeated = EpochResampler("under", row_id="s").fit(lf, "y")
+    with pytest.raises(Exception, match="row_id column 's' repeats values"):
+        repeated.resample(lf, epoch=0)[0].collect()
     rs = EpochResampler("under", row_id="id", random_state=0).fit(lf, "y")
     with pytest.raises(ValueError, match="skweight uses"):
         rs.resample(lf.with_columns(pl.lit(0).alias("__skweight_rank__")), epoch=0)
