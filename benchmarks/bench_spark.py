@@ -13,6 +13,14 @@ its weight column to Spark's ``noop`` sink, so that every row is computed:
     python benchmarks/bench_spark.py --n 2e7            # local[2]
     python benchmarks/bench_spark.py --n 2e7 --output docs/benchmarks/spark.md
 
+Epochs (``--epochs``, on by default): under-sampling the label alone, one epoch
+written to the ``noop`` sink, against ``DataFrame.sampleBy`` with each class's
+fraction ``n_min / n_class`` (a Bernoulli sample: about balanced, once). skweight's
+epoch is exact and rotates through every row over the epochs; it ranks the rows by
+``row_id`` (a window) and asks the drawing plan how often each is drawn (a pandas
+UDF). Measured: one epoch from the frame (ranking included), and the mean epoch of
+four from rows ranked once (what ``write_epochs`` does).
+
 Needs pyspark and a Java runtime. Prints the times and their ratio (target: at
 most 1.2), and the Python memory fit_weight allocates (bounded: the cell table).
 """
@@ -58,6 +66,39 @@ def with_skweight(data):
     return GroupBalancedWeighter(groups="group", strata="stratum").fit_weight(data)
 
 
+def epochs_section(data, repeat):
+    """One under-sampling epoch against sampleBy, on the label alone."""
+    from pyspark.sql import functions as F
+
+    from skweight import EpochResampler
+
+    counts = {row["label"]: row["count"] for row in data.groupBy("label").count().collect()}
+    smallest = min(counts.values())
+    fractions = {label: smallest / count for label, count in counts.items()}
+    sampled = run(data, lambda d: d.sampleBy("label", fractions, seed=0), repeat)
+    sizes = data.sampleBy("label", fractions, seed=0).groupBy("label").count()
+    spread = sizes.agg(F.min("count"), F.max("count")).collect()[0]
+    start = time.perf_counter()
+    resampler = EpochResampler("under", row_id="id", random_state=0).fit(data, "label")
+    fit_time = time.perf_counter() - start
+    epoch = iter(range(10**6))
+    one = run(data, lambda d: resampler.resample(d, epoch=next(epoch))[0], repeat)
+    start = time.perf_counter()
+    for rows in resampler._lazy.epochs(data, range(4)):
+        rows.write.format("noop").mode("overwrite").save()
+    ranked_once = (time.perf_counter() - start) / 4
+    peak = peak_memory(lambda: EpochResampler("under", row_id="id", random_state=0)
+                       .fit(data, "label").resample(data, epoch=0))
+    return {"sampleBy (s)": f"{sampled:.2f}",
+            "sampleBy rows per class": f"{spread[0]:,} to {spread[1]:,}",
+            "EpochResampler fit (s)": f"{fit_time:.2f}",
+            "one epoch (s)": f"{one:.2f}", "ratio": f"{one / sampled:.2f}",
+            "epoch of 4, ranked once (s)": f"{ranked_once:.2f}",
+            "ratio (ranked once)": f"{ranked_once / sampled:.2f}",
+            "rows per class": f"{smallest:,}",
+            "Python driver peak (KiB)": f"{peak / 1024:,.0f}"}
+
+
 def run(data, make, repeat):
     times = []
     for _ in range(repeat):
@@ -72,6 +113,8 @@ def main(argv=None):
     parser.add_argument("--n", type=float, nargs="+", default=[2e6])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", default=None)
+    parser.add_argument("--no-epochs", dest="epochs", action="store_false",
+                        help="skip the epoch section")
     args = parser.parse_args(argv)
     from pyspark.sql import SparkSession
 
@@ -79,7 +122,7 @@ def main(argv=None):
              .config("spark.driver.memory", "3g")
              .config("spark.sql.shuffle.partitions", "8").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
-    rows = []
+    rows, epoch_rows = [], []
     for n in args.n:
         data = frame(spark, n).cache()
         data.count()
@@ -92,6 +135,9 @@ def main(argv=None):
                      "ratio": f"{ours / hand:.2f}",
                      "Python driver peak (KiB)": f"{peak / 1024:,.0f}"})
         print(rows[-1], flush=True)
+        if args.epochs:
+            epoch_rows.append({"rows": f"{int(n):,}", **epochs_section(data, args.repeat)})
+            print(epoch_rows[-1], flush=True)
         data.unpersist()
     import pyspark
 
@@ -100,7 +146,19 @@ def main(argv=None):
         "column written to the `noop` sink; best of "
         f"{args.repeat}. Ratio: skweight over the hand-written query (target: at most "
         "1.2). Python driver peak: the memory `fit_weight` allocates in Python (traced), "
-        "which holds the collected cell table only, whatever the number of rows.", "", table(rows, list(rows[0])), "",
+        "which holds the collected cell table only, whatever the number of rows.", "",
+        table(rows, list(rows[0])), ""]
+        + ([] if not epoch_rows else [
+            "Epochs: under-sampling the label alone (5 classes), one epoch written to the "
+            "`noop` sink, against `sampleBy` with each class's fraction `n_min / n_class`; "
+            f"best of {args.repeat}. `sampleBy` draws each row independently (the classes "
+            "come out about, not exactly, balanced; a new seed is a new sample, with no "
+            "rotation); skweight's epoch has exactly `rows per class` rows of every class "
+            "and rotates through all rows over the epochs. 'Ranked once': the mean of four "
+            "epochs drawn from rows ranked and persisted once, as `write_epochs` does. "
+            "Python driver peak: traced allocations of fit plus one epoch query.", "",
+            table(epoch_rows, list(epoch_rows[0])), ""])
+        + [
         f"skweight {skweight.__version__} ({git_revision()}), pyspark "
         f"{pyspark.__version__}, Python {platform.python_version()}, {os.cpu_count()} "
         "CPUs.", ""])
