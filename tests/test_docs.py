@@ -19,7 +19,8 @@ PAGES = sorted(p for p in DOCS.rglob("*.md")
                if "_build" not in p.parts and FENCE.search(p.read_text()))
 NEEDS = {"pytorch.md": "torch", "multilabel.md": "torch",
          "larger_than_memory.md": "pyarrow", "diagnostics.md": "matplotlib",
-         "dask.md": "dask", "dataframes.md": "duckdb", "architecture.md": "polars"}
+         "dask.md": "dask", "dataframes.md": "duckdb", "architecture.md": "polars",
+         "spark.md": "pyspark"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])

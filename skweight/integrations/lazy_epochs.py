@@ -183,9 +183,12 @@ class LazyEpochs:
     def draw(self, native, epoch):
         """The rows of ``epoch`` from a frame ranked by :meth:`ranked`."""
         draws = _row_draws(self.plan, self.seed, epoch, self.row_id)
+        # No row drawn twice (under-sampling): a filter, no explode.
+        plan = self.plan
+        once = int(plan.copies.max(initial=0)) + (1 if plan.active.size else 0) <= 1
         if self.engine == "spark":
-            return _spark_epoch(native, draws)
-        return _polars_epoch(native, draws)
+            return _spark_epoch(native, draws, once)
+        return _polars_epoch(native, draws, once)
 
 
 def _row_draws(plan, seed, epoch, row_id):
@@ -208,23 +211,36 @@ def _row_draws(plan, seed, epoch, row_id):
     return draws
 
 
-def _spark_epoch(frame, draws):
-    import pandas as pd
+def _spark_epoch(frame, draws, once):
     from pyspark.sql import functions as F
 
-    @F.pandas_udf("long")
-    def draws_udf(unit: pd.Series, rank: pd.Series, twice: pd.Series) -> pd.Series:
-        return pd.Series(draws(unit.to_numpy(), rank.to_numpy(), twice.to_numpy()))
+    if hasattr(F, "arrow_udf"):  # pyspark >= 4.1: Arrow arrays, no pandas in between
+        import pyarrow as pa
 
-    counted = frame.withColumn(_DRAWS, draws_udf(F.col(_UNIT), F.col(_RANK),
-                                                 F.col(_TWICE)))
+        def batch(unit: pa.Array, rank: pa.Array, twice: pa.Array) -> pa.Array:
+            return pa.array(draws(unit.to_numpy(), rank.to_numpy(),
+                                  twice.to_numpy(zero_copy_only=False)))
+
+        udf = F.arrow_udf(batch, "long")
+    else:  # pragma: no cover - older pyspark
+        import pandas as pd
+
+        def batch(unit: pd.Series, rank: pd.Series, twice: pd.Series) -> pd.Series:
+            return pd.Series(draws(unit.to_numpy(), rank.to_numpy(), twice.to_numpy()))
+
+        udf = F.pandas_udf(batch, "long")
+    # Deterministic in fact; marked otherwise so that Spark evaluates it once
+    # instead of again inside the filter that reads its result.
+    udf = udf.asNondeterministic()
+    counted = frame.withColumn(_DRAWS, udf(F.col(_UNIT), F.col(_RANK), F.col(_TWICE)))
     kept = counted.filter(F.col(_DRAWS) > 0)
-    repeated = kept.withColumn(
-        _COPY, F.explode(F.sequence(F.lit(1).cast("long"), F.col(_DRAWS))))
-    return repeated.drop(*_HELPERS)
+    if not once:
+        kept = kept.withColumn(
+            _COPY, F.explode(F.sequence(F.lit(1).cast("long"), F.col(_DRAWS))))
+    return kept.drop(*[c for c in _HELPERS if c in kept.columns])
 
 
-def _polars_epoch(frame, draws):
+def _polars_epoch(frame, draws, once):
     import polars as pl
 
     def draws_batch(batch):
@@ -235,5 +251,6 @@ def _polars_epoch(frame, draws):
         pl.struct(_UNIT, _RANK, _TWICE).map_batches(draws_batch, return_dtype=pl.Int64,
                                             is_elementwise=True).alias(_DRAWS))
     kept = counted.filter(pl.col(_DRAWS) > 0)
-    repeated = kept.with_columns(pl.int_ranges(pl.col(_DRAWS)).alias(_COPY)).explode(_COPY)
-    return repeated.drop([c for c in _HELPERS if c in repeated.collect_schema().names()])
+    if not once:
+        kept = kept.with_columns(pl.int_ranges(pl.col(_DRAWS)).alias(_COPY)).explode(_COPY)
+    return kept.drop([c for c in _HELPERS if c in kept.collect_schema().names()])
