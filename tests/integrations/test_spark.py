@@ -4,21 +4,15 @@ Needs pyspark and a Java runtime; CI installs both (requirements-test.txt and a
 system JRE), so these tests run there.
 """
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-pyspark = pytest.importorskip("pyspark")
-if shutil.which("java") is None:  # pragma: no cover - CI installs a JRE
-    pytest.skip("PySpark needs a Java runtime", allow_module_level=True)
-
+from tests.integrations.spark_env import MARKS  # skips without pyspark or Java
 from skweight import EffectiveNumberWeighter, GroupBalancedWeighter  # noqa: E402
 
-pytestmark = [pytest.mark.filterwarnings("ignore::FutureWarning"),
-              pytest.mark.filterwarnings("ignore::skweight.exceptions.WeightingWarning")]
+pytestmark = MARKS
 
 RNG = np.random.default_rng(0)
 N = 400

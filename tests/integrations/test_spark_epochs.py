@@ -4,20 +4,15 @@ Needs pyspark and a Java runtime; CI installs both, so these tests run there.
 """
 
 import os
-import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 
-pyspark = pytest.importorskip("pyspark")
-if shutil.which("java") is None:  # pragma: no cover - CI installs a JRE
-    pytest.skip("PySpark needs a Java runtime", allow_module_level=True)
-
+from tests.integrations.spark_env import MARKS  # skips without pyspark or Java
 from skweight import EffectiveNumberWeighter, EpochResampler  # noqa: E402
 
-pytestmark = [pytest.mark.filterwarnings("ignore::FutureWarning"),
-              pytest.mark.filterwarnings("ignore::skweight.exceptions.WeightingWarning")]
+pytestmark = MARKS
 
 RNG = np.random.default_rng(1)
 N = 300
