@@ -169,10 +169,15 @@ def test_dask_epochs_are_the_in_memory_rows(strategy, kwargs):
                            np.sort(memory.epoch_indices(epoch)))
 
 
-def test_lazy_frames_are_refused_by_the_resampler_with_a_hint():
+def test_lazy_frames_are_resampled_as_queries_given_a_row_key():
     pl = pytest.importorskip("polars")
-    with pytest.raises(TypeError, match="collect"):
-        EpochResampler("under").fit(pl.from_pandas(DF).lazy(), "stars")
+    lf = pl.from_pandas(DF.assign(row=np.arange(len(DF)))).lazy()
+    with pytest.raises(ValueError, match="row_id="):
+        EpochResampler("under").fit(lf, "stars")
+    lazy = EpochResampler("under", row_id="row", random_state=0).fit(lf, "stars")
+    memory = EpochResampler("under", random_state=0).fit(DF, "stars")
+    got = lazy.resample(lf, epoch=1)[0].collect()["row"].to_numpy()
+    np.testing.assert_array_equal(np.sort(got), np.sort(memory.epoch_indices(1)))
 
 
 def test_balance_report_reads_polars():
