@@ -1,4 +1,4 @@
-"""Epochs of a lazy frame (PySpark, polars ``LazyFrame``): one query per epoch.
+"""Epochs of a lazy frame (PySpark, polars, DuckDB): one query per epoch.
 
 ``EpochResampler(row_id=...).fit`` on a lazy frame runs the weighters' one
 aggregation (rows per key combination, collected: the cell table is small)
@@ -12,8 +12,8 @@ memory. An epoch is then a query on the engine, and nothing is collected:
    ``row_id`` (ties within a unit broken by the cell): a window;
 3. how often the plan draws it this epoch, by
    :meth:`~skweight.resampling.plan.DrawingPlan.row_counts`, batch by batch
-   in a vectorised function (a pandas UDF on Spark, ``map_batches`` on
-   polars);
+   in a vectorised function (an Arrow UDF on Spark, ``map_batches`` on
+   polars, ``DuckDBPyRelation.map`` on DuckDB);
 4. every row kept that many times (0: dropped; 2: repeated), by an explode.
 
 The rank depends only on the row key, so an epoch depends only on the data,
@@ -46,9 +46,11 @@ def _engine(X):
         return "spark"
     if module.startswith("polars"):
         return "polars"
+    if module.startswith("duckdb"):
+        return "duckdb"
     raise TypeError(
-        f"Epochs of a lazy frame are queries on PySpark DataFrames and polars "
-        f"LazyFrames; got a {type(X).__name__}. Collect the rows first, or weigh them "
+        f"Epochs of a lazy frame are queries on PySpark DataFrames, polars "
+        f"LazyFrames and DuckDB relations; got a {type(X).__name__}. Collect the rows first, or weigh them "
         "lazily with a weighter's fit_weight (a weight column)."
     )
 
@@ -114,7 +116,7 @@ class LazyEpochs:
     row_id, y : str
         The row key and label columns (``y`` may be None).
     seed : int
-    engine : {"spark", "polars"}
+    engine : {"spark", "polars", "duckdb"}
     """
 
     def __init__(self, plan, cell_unit, weighter, row_id, y, seed, engine):
@@ -128,9 +130,10 @@ class LazyEpochs:
         import narwhals as nw
 
         module = type(X).__module__
-        if not (module.startswith("pyspark" if self.engine == "spark" else "polars")
-                and hasattr(X, "collect") and not hasattr(X, "shape")):
-            kind = "PySpark DataFrame" if self.engine == "spark" else "polars LazyFrame"
+        if not (module.startswith(self.engine.replace("spark", "pyspark")) and not (
+                self.engine == "polars" and hasattr(X, "shape"))):
+            kind = {"spark": "PySpark DataFrame", "polars": "polars LazyFrame",
+                    "duckdb": "DuckDB relation"}[self.engine]
             raise TypeError(
                 f"The resampler was fit on a {kind}: resample that frame; got a "
                 f"{type(X).__name__}.")
@@ -188,6 +191,8 @@ class LazyEpochs:
         once = int(plan.copies.max(initial=0)) + (1 if plan.active.size else 0) <= 1
         if self.engine == "spark":
             return _spark_epoch(native, draws, once)
+        if self.engine == "duckdb":
+            return _duckdb_epoch(native, draws)
         return _polars_epoch(native, draws, once)
 
 
@@ -238,6 +243,19 @@ def _spark_epoch(frame, draws, once):
         kept = kept.withColumn(
             _COPY, F.explode(F.sequence(F.lit(1).cast("long"), F.col(_DRAWS))))
     return kept.drop(*[c for c in _HELPERS if c in kept.columns])
+
+
+def _duckdb_epoch(relation, draws):
+    names = [c for c in relation.columns if c not in _HELPERS]
+    types = dict(zip(relation.columns, relation.types))
+
+    def chunk_draws(chunk):
+        copies = draws(chunk[_UNIT].to_numpy(), chunk[_RANK].to_numpy(),
+                       chunk[_TWICE].to_numpy())
+        return chunk[names].iloc[np.repeat(np.arange(len(chunk)), copies)] \
+            .reset_index(drop=True)
+
+    return relation.map(chunk_draws, schema={name: types[name] for name in names})
 
 
 def _polars_epoch(frame, draws, once):

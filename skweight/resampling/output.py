@@ -83,9 +83,10 @@ class EpochOutputMixin:
 
         Epoch ``e`` goes to ``path/epoch=<e>/`` (Hive-style folders: reading
         ``path`` with Spark, polars or pyarrow gives an ``epoch`` column). A
-        Spark epoch is written by the cluster (``DataFrame.write.parquet``), a
-        polars ``LazyFrame`` epoch is streamed to ``part-0.parquet``; in-memory
-        frames (pandas, polars, pyarrow) are written by their library.
+        Spark epoch is written by the cluster (``DataFrame.write.parquet``;
+        the rows are ranked once and persisted for all the epochs); a polars
+        ``LazyFrame`` or DuckDB epoch is streamed to ``part-0.parquet``; an
+        in-memory frame (pandas, polars, pyarrow) is written by its library.
 
         Parameters
         ----------
@@ -152,6 +153,10 @@ def _write_parquet(rows, folder):
     if module.startswith("polars") and hasattr(rows, "sink_parquet"):
         os.makedirs(folder)
         rows.sink_parquet(os.path.join(folder, "part-0.parquet"))
+        return
+    if module.startswith("duckdb"):
+        os.makedirs(folder)
+        rows.write_parquet(os.path.join(folder, "part-0.parquet"))
         return
     import narwhals as nw
 

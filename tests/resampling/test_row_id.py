@@ -176,8 +176,32 @@ def test_lazyframe_refusals_say_what_to_do():
         rs.resample(unseen, epoch=0)[0].collect()
 
 
-def test_other_lazy_engines_are_named():
+# ---------------------------------------------------------------------- #
+# DuckDB relations: an epoch is a query too
+# ---------------------------------------------------------------------- #
+@pytest.mark.parametrize("strategy, params", [CASES[1], CASES[2], CASES[4]],
+                         ids=[IDS[1], IDS[2], IDS[4]])
+def test_duckdb_epochs_are_the_rows_pandas_draws(strategy, params, tmp_path):
     duckdb = pytest.importorskip("duckdb")
     relation = duckdb.from_df(DF)
-    with pytest.raises(TypeError, match="PySpark DataFrames and polars LazyFrames"):
-        EpochResampler("under", row_id="id").fit(relation, "y")
+    lazy = EpochResampler(strategy, row_id="id", random_state=6, **params)
+    lazy.fit(relation, "y")
+    eager = EpochResampler(strategy, row_id="id", random_state=6, **params).fit(DF, "y")
+    assert lazy.targets_ == eager.targets_
+    rows, none = lazy.resample(relation, epoch=4)
+    assert isinstance(rows, type(relation)) and none is None
+    assert rows.columns == list(DF.columns)
+    np.testing.assert_array_equal(np.sort(rows.df()["id"].to_numpy()),
+                                  _drawn_ids(eager, DF, 4))
+    folder = lazy.write_epochs(relation, tmp_path, [4])[0]
+    written = pd.read_parquet(os.path.join(folder, "part-0.parquet"))
+    np.testing.assert_array_equal(np.sort(written["id"].to_numpy()),
+                                  _drawn_ids(eager, DF, 4))
+
+
+def test_other_lazy_engines_are_named():
+    from skweight.integrations.lazy_epochs import _engine
+
+    with pytest.raises(TypeError, match="PySpark DataFrames, polars LazyFrames and "
+                                        "DuckDB relations; got a object"):
+        _engine(object())
