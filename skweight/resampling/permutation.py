@@ -162,16 +162,16 @@ def _walk(x, n, key, radix, lo_bits, inverse):
     return out
 
 
-def _walk_scalar(x, n, key, radix, lo_bits, inverse):
-    """``_walk`` for the elements of one unit (scalar domain and key)."""
+def _walk_scalar(x, n, key, radix, lo_bits):
+    """``_walk`` forward, for the positions of one unit (scalar domain and key)."""
     out = np.empty_like(x)
     t = x.dtype.type
     n, key, radix = t(n), t(key), t(radix)
     for start in range(0, x.size, _CHUNK):
-        v = _feistel(x[start:start + _CHUNK], key, radix, lo_bits, inverse=inverse)
+        v = _feistel(x[start:start + _CHUNK], key, radix, lo_bits)
         bad = np.flatnonzero(v >= n)
         while bad.size:
-            w = _feistel(v[bad], key, radix, lo_bits, inverse=inverse)
+            w = _feistel(v[bad], key, radix, lo_bits)
             v[bad] = w
             bad = bad[w >= n]
         out[start:start + _CHUNK] = v
@@ -231,7 +231,7 @@ class UnitPermutations:
         values = _walk_scalar(np.asarray(positions).astype(word), int(self.n[unit]),
                               int(key) & (0xFFFFFFFF if word is _U32 else
                                           0xFFFFFFFFFFFFFFFF),
-                              int(self.radix[unit]), bits, False)
+                              int(self.radix[unit]), bits)
         return values.astype(np.int64)
 
     def inverse(self, units, elements, keys):

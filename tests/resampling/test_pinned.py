@@ -15,8 +15,9 @@ from skweight import EpochResampler
 from skweight.resampling.permutation import UnitPermutations, cycle_keys
 
 # Units of every path: exact small permutations (<= 64 rows), the 32-bit
-# Feistel network with cycle walking, and the 64-bit one (more than 2**32 rows).
-SIZES = [10, 64, 65, 1000, 70000, 2**33 + 3]
+# Feistel network with cycle walking (low digits of 5, 9, 12 and 16 bits, the
+# last the widest a 32-bit word holds), and the 64-bit one (more than 2**32 rows).
+SIZES = [10, 64, 65, 1000, 70000, 2**33 + 3, 5_000_000, 3 * 2**30]
 FORWARD = {
     10: [7, 4, 5, 1, 3, 8],
     64: [24, 5, 28, 63, 35, 12],
@@ -25,6 +26,9 @@ FORWARD = {
     70000: [7042, 44191, 25567, 30219, 13549, 41488],
     2**33 + 3: [3487818097, 2776473084, 3975757125, 6537340891, 4579427237,
                 7374757642],
+    5_000_000: [2304037, 3041785, 817744, 3168817, 1394028, 1453008],
+    3 * 2**30: [1919520318, 2928647131, 540893266, 1999856277, 2583789811,
+                2060327476],
 }
 
 
@@ -49,6 +53,16 @@ def test_permutations_are_pinned_both_ways(unit, n):
     assert elements.tolist() == FORWARD[n]
     assert permutations.forward_unit(unit, pos.copy(), key).tolist() == FORWARD[n]
     assert permutations.inverse(units, elements, keys).tolist() == pos.tolist()
+
+
+@pytest.mark.parametrize("n", [65, 100, 1000, 4097])
+def test_one_units_walk_stays_in_its_rows(n):
+    # Cycle walking must leave the Feistel domain's values >= n, n itself included.
+    permutations = UnitPermutations(np.array([n]))
+    for seed in range(5):
+        key = cycle_keys(seed, np.array([0]), np.array([0]))[0]
+        elements = permutations.forward_unit(0, np.arange(n), key)
+        assert np.array_equal(np.sort(elements), np.arange(n))
 
 
 Y = np.repeat([0, 1, 2], [50, 20, 5])
