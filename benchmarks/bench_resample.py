@@ -11,10 +11,7 @@ Measured in one run, best and median of ``--repeats``:
    ``fit_resample`` (target for "over": at most 0.6x), and of one epoch
    (indices plus the rows);
 3. one epoch of ``EpochSampler(strategy="weights")`` against
-   ``list(WeightedRandomSampler(...))`` (target: at least 5x faster), epoch
-   after epoch as a training loop asks for them (``set_epoch(e)``, then the
-   iteration): by default the sampler draws the next epoch in a background
-   thread while this one is iterated; ``prefetch=False`` is shown too.
+   ``list(WeightedRandomSampler(...))`` (target: at least 5x faster).
 
 Usage::
 
@@ -183,19 +180,9 @@ def main():
 
     ours = timed(sampler_epoch, repeats)
     row("list(EpochSampler('weights'))", *ours, ref=ref)
-    # The same without drawing the next epoch in a background thread.
-    plain = EpochSampler(sampler.resampler, prefetch=False)
-
-    def plain_epoch():
-        plain.set_epoch(next(epoch))
-        return list(plain)
-
-    alone = timed(plain_epoch, repeats)
-    row("  prefetch=False", *alone, ref=ref)
     if ref is not None:
         print(f"  EpochSampler is {ref[0] / ours[0]:.1f}x (best) / "
-              f"{ref[1] / ours[1]:.1f}x (median) faster; {ref[0] / alone[0]:.1f}x / "
-              f"{ref[1] / alone[1]:.1f}x without prefetch")
+              f"{ref[1] / ours[1]:.1f}x (median) faster")
     _size_limit(torch, WeightedRandomSampler, EpochSampler)
 
 

@@ -194,13 +194,6 @@ class EpochSampler(Sampler):
         (wrapping around, as ``DistributedSampler`` does) up to
         ``ceil(size / num_replicas)`` per shard (False; the padded indices
         are drawn twice in that epoch).
-    prefetch : bool, default=True
-        Draw the next epoch's indices in a background thread while this
-        epoch is iterated (numpy releases the GIL for the heavy steps), so
-        that the next :meth:`set_epoch` and iteration find them ready. The
-        indices are the same either way; False draws each epoch when its
-        iteration starts. The thread holds one epoch of indices (8 bytes a
-        row) ahead.
 
     Attributes
     ----------
@@ -241,8 +234,7 @@ class EpochSampler(Sampler):
     [2, 2, 2]
     """
 
-    def __init__(self, resampler, *, num_replicas=None, rank=None, drop_last=False,
-                 prefetch=True):
+    def __init__(self, resampler, *, num_replicas=None, rank=None, drop_last=False):
         check_is_fitted(resampler, "epoch_size_")
         dist = torch.distributed
         distributed = dist.is_available() and dist.is_initialized()
@@ -270,8 +262,6 @@ class EpochSampler(Sampler):
         self.num_replicas = int(num_replicas)
         self.rank = int(rank)
         self.drop_last = bool(drop_last)
-        self.prefetch = bool(prefetch)
-        self._ahead = None    # (key, future) of the epoch drawn ahead
         self.epoch = 0
         self._resume = 0      # indices of the epoch to skip at the next iteration
         self._offset = 0      # indices skipped by the live iteration
@@ -393,36 +383,9 @@ class EpochSampler(Sampler):
             return self.num_samples
         return self._offset + int(position)
 
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_ahead"] = None  # a thread's future does not travel
-        state["_iterator"] = None
-        return state
-
-    def _epoch_key(self, epoch):
-        """What an epoch's indices depend on: a refit makes new plan objects
-        (held here, so that their ids cannot be reused meanwhile)."""
-        rs = self.resampler
-        return (epoch, int(rs.seed_), getattr(rs, "_plan", None),
-                getattr(rs, "_weights", None), getattr(rs, "_order", None))
-
-    def _indices(self, epoch):
-        """The epoch's indices: the ones drawn ahead, if they are this epoch's."""
-        ahead, self._ahead = self._ahead, None
-        key = self._epoch_key(epoch)
-        if ahead is not None and ahead[0][:2] == key[:2] and all(
-                a is b for a, b in zip(ahead[0][2:], key[2:])):
-            indices = ahead[1].result()
-        else:
-            indices = self.resampler.epoch_indices(epoch)
-        if self.prefetch and epoch < MAX_EPOCH:
-            self._ahead = (self._epoch_key(epoch + 1), _prefetcher().submit(
-                self.resampler.epoch_indices, epoch + 1))
-        return indices
-
     def shard(self):
         """This rank's indices of the current epoch, as an array."""
-        indices = self._indices(self.epoch)
+        indices = self.resampler.epoch_indices(self.epoch)
         if self.total_size > indices.size:  # pad by wrapping around
             indices = np.resize(indices, self.total_size)
         return indices[self.rank:self.total_size:self.num_replicas]
@@ -444,19 +407,6 @@ class EpochSampler(Sampler):
         return (f"{type(self).__name__}({self.resampler!r}, num_replicas="
                 f"{self.num_replicas}, rank={self.rank}, drop_last={self.drop_last}; "
                 f"epoch={self.epoch}, {self.num_samples} indices per replica)")
-
-
-MAX_EPOCH = 2**63 - 1
-_PREFETCHER = []
-
-
-def _prefetcher():
-    """One background thread for every sampler's next epoch (made on first use)."""
-    if not _PREFETCHER:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _PREFETCHER.append(ThreadPoolExecutor(1, thread_name_prefix="skweight-epochs"))
-    return _PREFETCHER[0]
 
 
 def class_weight_tensor(weighter, classes=None, *, schedule=None, epoch=None,

@@ -126,23 +126,6 @@ def test_dataloader_with_workers_and_pickling():
     assert_array_equal(seen, rs.epoch_indices(2))
 
 
-@pytest.mark.parametrize("strategy", ["under", "over", "weights"])
-def test_the_epoch_drawn_ahead_is_the_epoch_asked_for(strategy):
-    rs = EpochResampler(strategy, random_state=0).fit(None, y)
-    ahead, plain = EpochSampler(rs), EpochSampler(rs, prefetch=False)
-    for epoch in (0, 1, 2, 7, 6, 7, 8):  # in order, jumps back and forth, repeats
-        ahead.set_epoch(epoch)
-        plain.set_epoch(epoch)
-        assert list(ahead) == list(plain) == rs.epoch_indices(epoch).tolist()
-    assert ahead._ahead is not None and plain._ahead is None
-    # A refit draws other epochs: what was drawn ahead for the old fit is dropped.
-    rs.set_params(random_state=1).fit(None, y)
-    ahead.set_epoch(9)
-    assert list(ahead) == rs.epoch_indices(9).tolist()
-    copied = pickle.loads(pickle.dumps(ahead))
-    assert copied._ahead is None and list(copied) == rs.epoch_indices(9).tolist()
-
-
 def test_sampling_at_2_to_the_24_plus_one_rows():
     # torch.multinomial (WeightedRandomSampler) refuses more than 2**24 categories.
     n = 2**24 + 1
