@@ -163,7 +163,9 @@ class CellCounter:
             return self._multilabel_ids(codes, label, n_rows), unknown
         if not codes:  # pragma: no cover - a weighter always has at least one key
             raise ValueError("No key column to count.")
-        return np.ravel_multi_index(codes, self.shape), unknown
+        # After learning, the count table has the full shape already.
+        shape = self.rows.shape if learn else self.shape
+        return np.ravel_multi_index(codes, shape), unknown
 
     def _multilabel_ids(self, codes, label, n_rows):
         s_dims, g_dims = self._dims(self.strata), self._dims(self.groups)

@@ -526,7 +526,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
                                       strict=not getattr(self, "_partial", False))
             factors = apply_class_weights(counter.weighted.reshape(counter.shape3),
                                           factors, per_class, normalize=self.normalize)
-        factors = factors.reshape(counter.shape)
+        factors = factors.reshape(counter.rows.shape)
         factors[counter.rows == 0] = np.nan
         self._factors = factors.ravel()
         self._weight_table = None  # built on first access of weight_table_
