@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from tests.integrations.spark_env import MARKS  # skips without pyspark or Java
+from tests.integrations.spark_env import MARKS, spy_on_collects  # skips without Spark
 from skweight import EffectiveNumberWeighter, GroupBalancedWeighter  # noqa: E402
 
 pytestmark = MARKS
@@ -104,22 +104,7 @@ def test_partial_fit_over_several_frames_adds_counts(spark):
 
 
 def test_nothing_but_the_cell_table_is_collected(sdf, monkeypatch):
-    DataFrame = type(sdf)  # pyspark's classic (or connect) DataFrame class
-    collected = []
-    for name in ("collect", "toPandas", "toArrow", "take", "tail", "toLocalIterator"):
-        original = getattr(DataFrame, name, None)
-        if original is None:
-            continue
-
-        def spy(self, *args, _original=original, **kwargs):
-            result = _original(self, *args, **kwargs)
-            try:
-                collected.append(len(result))
-            except TypeError:  # an iterator
-                collected.append(-1)
-            return result
-
-        monkeypatch.setattr(DataFrame, name, spy)
+    collected = spy_on_collects(sdf, monkeypatch)
     weighter = GroupBalancedWeighter(groups="g", strata="s", balance="joint")
     out = weighter.fit_weight(sdf, "y")           # lazy: the weights are a column
     assert collected and max(collected) <= weighter.n_cells_ < N

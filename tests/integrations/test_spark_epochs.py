@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.integrations.spark_env import MARKS  # skips without pyspark or Java
+from tests.integrations.spark_env import MARKS, spy_on_collects  # skips without Spark
 from skweight import EffectiveNumberWeighter, EpochResampler  # noqa: E402
 
 pytestmark = MARKS
@@ -60,19 +60,7 @@ def test_epochs_are_the_rows_pandas_draws(sdf, strategy, params, seed):
 
 
 def test_an_epoch_is_a_query_and_fit_collects_only_the_cells(sdf, monkeypatch):
-    DataFrame = type(sdf)
-    collected = []
-    for name in ("collect", "toPandas", "toArrow", "take", "tail", "toLocalIterator"):
-        original = getattr(DataFrame, name, None)
-        if original is None:
-            continue
-
-        def spy(self, *args, _original=original, **kwargs):
-            result = _original(self, *args, **kwargs)
-            collected.append(len(result) if hasattr(result, "__len__") else -1)
-            return result
-
-        monkeypatch.setattr(DataFrame, name, spy)
+    collected = spy_on_collects(sdf, monkeypatch)
     rs = EpochResampler("under", groups="g", strata="s", row_id="id", random_state=0)
     rs.fit(sdf, "y")
     combinations = len(PDF.groupby(["s", "g", "y"]))  # the key combinations of the fit
