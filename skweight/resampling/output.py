@@ -85,8 +85,9 @@ class EpochOutputMixin:
         ``path`` with Spark, polars or pyarrow gives an ``epoch`` column). A
         Spark epoch is written by the cluster (``DataFrame.write.parquet``;
         the rows are ranked once and persisted for all the epochs); a polars
-        ``LazyFrame`` or DuckDB epoch is streamed to ``part-0.parquet``; an
-        in-memory frame (pandas, polars, pyarrow) is written by its library.
+        ``LazyFrame`` or DuckDB epoch is streamed to ``part-0.parquet``; a
+        dask epoch is written partition by partition; an in-memory frame
+        (pandas, polars, pyarrow) is written by its library.
 
         Parameters
         ----------
@@ -157,6 +158,9 @@ def _write_parquet(rows, folder):
     if module.startswith("duckdb"):
         os.makedirs(folder)
         rows.write_parquet(os.path.join(folder, "part-0.parquet"))
+        return
+    if module.startswith(("dask", "dask_expr")):  # one file per partition
+        rows.to_parquet(folder)
         return
     import narwhals as nw
 

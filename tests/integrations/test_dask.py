@@ -342,6 +342,14 @@ def test_resample_checks_the_rows_and_same_code_in_memory():
     assert isinstance(X_0, dd.DataFrame) and len(X_0.compute()) == rs.epoch_size_
 
 
+def test_dask_epochs_are_written_one_parquet_folder_each(tmp_path):
+    rs = DaskEpochResampler("under", groups="gender", random_state=0).fit(DDF, DDF["y"])
+    folders = rs.write_epochs(DDF, tmp_path, [0, 2])
+    back = pd.read_parquet(folders[1]).rename_axis(None)  # dask names a nameless index
+    expected = rs.resample(DDF, epoch=2)[0].compute()
+    assert_frame_equal(back.sort_index(), expected.sort_index())
+
+
 def test_resampler_on_parquet_read_with_few_columns(tmp_path):
     """Reading only the key columns, dask merges Parquet partitions; the epochs
     must still refer to the partitions of the full rows."""
