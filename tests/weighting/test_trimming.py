@@ -58,3 +58,18 @@ def test_trim_quantile_needs_normalisation():
     for bad in (0.0, 1.0, 1.5):
         with pytest.raises(ValueError, match="trim_quantile"):
             GroupBalancedWeighter(trim_quantile=bad).fit(None, Y)
+
+
+@pytest.mark.parametrize("q, expected", [(0.5, 2 / 3), (0.75, 2 / 3), (0.76, 2.0),
+                                         (1.0, 2.0), (0.01, 2 / 3)])
+def test_row_quantile_by_hand(q, expected):
+    from skweight.weighting.factors import _row_quantile
+
+    # 3 rows with factor 2/3 and 1 row with factor 2 (an empty cell, factor 100,
+    # has no rows and does not count): the q quantile over the 4 rows.
+    units = np.array([[[0.0, 3.0, 1.0]]])
+    factors = np.array([[[100.0, 2 / 3, 2.0]]])
+    assert _row_quantile(units, factors, q) == pytest.approx(expected)
+    # In another cell order, and with factors broadcast over the label axis.
+    assert _row_quantile(np.array([[[1.0, 0.0], [3.0, 0.0]]]),
+                         np.array([[[2.0], [2 / 3]]]), q) == pytest.approx(expected)
