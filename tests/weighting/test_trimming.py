@@ -73,3 +73,28 @@ def test_row_quantile_by_hand(q, expected):
     # In another cell order, and with factors broadcast over the label axis.
     assert _row_quantile(np.array([[[1.0, 0.0], [3.0, 0.0]]]),
                          np.array([[[2.0], [2 / 3]]]), q) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("balance", ["label", "groups", "joint", "independence"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_max_weight_is_the_limit_of_clipping_in_every_mode(balance, weighted):
+    # The closed form against brute force: clip the row factors at the cap and
+    # rescale each stratum to its (weighted) total, again and again.
+    rng = np.random.default_rng(7)
+    n = 3000
+    s = rng.integers(0, 3, n)
+    g = (rng.random(n) < 0.05 + 0.2 * s).astype(int)
+    y = (rng.random(n) < 0.1 + 0.25 * g).astype(int)
+    sw = rng.uniform(0.5, 2.0, n) if weighted else np.ones(n)
+    X = pd.DataFrame({"s": s, "g": g})
+    params = dict(groups=None if balance == "label" else "g", strata="s", balance=balance)
+    cap = 1.8
+    w = GroupBalancedWeighter(max_weight=cap, **params).fit_weight(X, y, sample_weight=sw)
+    f = GroupBalancedWeighter(**params).fit_weight(X, y, sample_weight=sw) / sw
+    totals = np.bincount(s, sw)
+    for _ in range(3000):
+        f = np.minimum(f, cap)
+        f *= (totals / np.bincount(s, sw * f))[s]
+    assert_allclose(w / sw, f, rtol=1e-8)
+    assert (w / sw).max() <= cap * (1 + 1e-12)
+    assert_allclose(np.bincount(s, w), totals)
