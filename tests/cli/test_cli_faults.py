@@ -73,12 +73,14 @@ def test_a_signal_mid_write_leaves_nothing(tmp_path, signame):
     signum = getattr(signal, signame, None)
     if signum is None:
         pytest.skip(f"{signame} does not exist on this platform")
+    # Large enough, in small chunks, that the run is still writing when the
+    # signal comes (in chunks of 25 a fast machine could finish first).
     make_product_reviews(20_000, random_state=0).to_csv(tmp_path / "big.csv",
                                                         index=False)
     before = _listing(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "skweight", "weigh", str(tmp_path / "big.csv"), *KEYS,
-         "--append-input", "-o", str(tmp_path / "out.csv"), "--chunk-size", "25"],
+         "--append-input", "-o", str(tmp_path / "out.csv"), "--chunk-size", "10"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     def writing():
