@@ -13,14 +13,18 @@ from numbers import Integral
 from sklearn.utils.validation import check_is_fitted
 
 from ..engine.frames import FrameView, n_rows_of, take_rows
+from .protocol import check_epoch
 
 __all__ = ["EpochOutputMixin", "epoch_folder"]
 
 
 def epoch_folder(path, epoch):
     """The folder of one epoch under ``path``: ``path/epoch=<e>`` (Hive style,
-    so that Spark, polars and pyarrow read an ``epoch`` column from it)."""
-    return os.path.join(os.fspath(path), f"epoch={int(epoch)}")
+    so that Spark, polars and pyarrow read an ``epoch`` column from it).
+
+    Absolute: Spark resolves a relative path against its JVM's folder, which
+    does not follow the Python process's ``os.chdir``."""
+    return os.path.join(os.path.abspath(os.fspath(path)), f"epoch={int(epoch)}")
 
 
 class EpochOutputMixin:
@@ -66,8 +70,6 @@ class EpochOutputMixin:
         check_is_fitted(self, "seed_")
         lazy = getattr(self, "_lazy", None)
         if lazy is not None:
-            from .resampler import check_epoch
-
             return lazy.epoch(X, check_epoch(epoch), y), None
         if isinstance(y, str):
             y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
@@ -131,8 +133,6 @@ class EpochOutputMixin:
                 "pass overwrite=True to replace them, or choose another path.")
         lazy = getattr(self, "_lazy", None)
         if lazy is not None:  # rank the rows once for all the epochs
-            from .resampler import check_epoch
-
             frames = lazy.epochs(X, [check_epoch(e) for e in epochs])
         else:
             frames = (self.resample(X, epoch=e)[0] for e in epochs)

@@ -233,3 +233,16 @@ def unit_columns(spec, mode):
     if LABEL_AXIS in mode.unit_axes and spec.label is not None:
         columns.append(spec.label)
     return columns
+
+
+# Epochs are numbered by 64-bit integers (as numpy's seeds and keys are).
+MAX_EPOCH = 2**63 - 1
+
+
+def check_epoch(epoch):
+    """An epoch number as a Python int in ``[0, MAX_EPOCH]``."""
+    if isinstance(epoch, bool) or not isinstance(epoch, Integral):
+        raise TypeError(f"epoch must be an int; got {type(epoch).__name__}.")
+    if not 0 <= epoch <= MAX_EPOCH:
+        raise ValueError(f"epoch must be in [0, 2**63 - 1]; got {epoch}.")
+    return int(epoch)

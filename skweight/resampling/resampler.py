@@ -21,9 +21,9 @@ from ..weighting.weighters import GroupBalancedWeighter
 from .plan import (DrawingPlan, group_rows, independent_rows, order_epoch,
                    systematic_rows, weighted_distinct_rows)
 from ..weighting.schedules import Schedule
-from .protocol import (as_labels, check_labels, check_row_id, check_rows, draw_seed,
-                       frequencies, key_order, keys_view, repeat_rows, sampler_tags,
-                       target_required, unit_columns)
+from .protocol import (as_labels, check_epoch, check_labels, check_row_id, check_rows,
+                       draw_seed, frequencies, key_order, keys_view, repeat_rows,
+                       sampler_tags, target_required, unit_columns)
 from .scheduling import ScheduledDraws, check_schedule
 from .smoothing import check_shrinkage, smoothed
 from .output import EpochOutputMixin
@@ -576,16 +576,3 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
             tags.target_tags.required = resolve_mode(
                 balance, self.groups is not None).needs_label
         return sampler_tags(tags)
-
-
-# Epochs are numbered by 64-bit integers (as numpy's seeds and keys are).
-MAX_EPOCH = 2**63 - 1
-
-
-def check_epoch(epoch):
-    """An epoch number as a Python int in ``[0, MAX_EPOCH]``."""
-    if isinstance(epoch, bool) or not isinstance(epoch, Integral):
-        raise TypeError(f"epoch must be an int; got {type(epoch).__name__}.")
-    if not 0 <= epoch <= MAX_EPOCH:
-        raise ValueError(f"epoch must be in [0, 2**63 - 1]; got {epoch}.")
-    return int(epoch)
