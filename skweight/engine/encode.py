@@ -24,7 +24,15 @@ UNKNOWN = -2
 
 
 def as_python(value):
-    """A numpy scalar as the Python value it holds (for messages and dict keys)."""
+    """A numpy scalar as the Python value it holds (for messages and dict keys).
+
+    Dates and durations become pandas ``Timestamp`` and ``Timedelta`` (numpy
+    gives nanosecond ones as plain integers).
+    """
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -84,6 +92,22 @@ class LevelEncoder:
         codes = codes.view()
         codes.flags.writeable = False
         return codes, has_neg
+
+    def present_levels(self, present):
+        """The levels whose ``present`` entry is True, in canonical order.
+
+        Parameters
+        ----------
+        present : ndarray of bool of shape (n_levels,)
+
+        Returns
+        -------
+        levels : ndarray
+        """
+        if isinstance(self.levels, pd.RangeIndex):  # a level per integer, in order
+            return np.flatnonzero(present)
+        order = self.canonical_order()
+        return np.asarray(self.levels[order[present[order]]])
 
     def decode(self, codes):
         """Return the level values for ``codes`` (an index into ``levels``)."""

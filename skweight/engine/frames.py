@@ -111,8 +111,8 @@ class FrameView:
         return self._columns
 
     def _column_names(self):
-        if self.kind == "pandas":
-            return self.native.columns.tolist()
+        if self.kind == "pandas":  # Index.tolist is slow on arrow strings
+            return self.native.columns.to_numpy(dtype=object).tolist()
         if self.kind == "polars":
             return list(self.native.columns)
         if self.kind == "pyarrow":
@@ -162,6 +162,26 @@ class FrameView:
         if columns is not None:
             return str(columns[position]), self._get(columns[position], position)
         return f"x{position}", self._get(None, position)
+
+    def values(self, key, *, param, estimator_name):
+        """Return ``(name, values)`` like :meth:`column`, for counting only.
+
+        A pandas column comes as its array (numpy or extension array, e.g.
+        ``Categorical`` or arrow strings) instead of a Series: building a
+        Series costs more than counting a small frame. Other kinds are as
+        :meth:`column` gives them.
+        """
+        X = self.native
+        getter = getattr(X, "_get_column_array", None)  # pandas >= 1.4
+        if self.kind == "pandas" and isinstance(key, str) and getter is not None \
+                and X.columns.is_unique:
+            try:
+                position = X.columns.get_loc(key)
+            except KeyError:
+                position = None  # column() says what is wrong
+            if isinstance(position, Integral):  # not a MultiIndex level's slice
+                return key, getter(position)
+        return self.column(key, param=param, estimator_name=estimator_name)
 
     def _get(self, name, position):
         X = self.native
@@ -301,7 +321,8 @@ def key_arrays(values, kwarg, n_samples):
     return pairs
 
 
-def resolve_keys(frame, spec, fit_values, *, param, kwarg, estimator_name, n_samples):
+def resolve_keys(frame, spec, fit_values, *, param, kwarg, estimator_name, n_samples,
+                 arrays=False):
     """The ``(name, values)`` pairs of one role (groups or strata).
 
     Parameters
@@ -314,6 +335,9 @@ def resolve_keys(frame, spec, fit_values, *, param, kwarg, estimator_name, n_sam
         The same columns passed as arrays at fit time.
     param, kwarg : str
         The parameter's and the keyword's names, for messages.
+    arrays : bool, default=False
+        Give pandas columns as their arrays (:meth:`FrameView.values`), not
+        as Series: for callers that only count them.
     """
     if not isinstance(frame, FrameView):
         frame = FrameView(frame, n_samples)
@@ -329,7 +353,8 @@ def resolve_keys(frame, spec, fit_values, *, param, kwarg, estimator_name, n_sam
             f"The {param!r} parameter of {estimator_name} must name columns by str "
             f"or int, or be a list of them; got {spec!r}."
         )
-    pairs = [frame.column(key, param=param, estimator_name=estimator_name)
+    read = frame.values if arrays else frame.column
+    pairs = [read(key, param=param, estimator_name=estimator_name)
              for key in as_key_list(spec)]
     names = [n for n, _ in pairs]
     if len(set(names)) != len(names):

@@ -414,10 +414,10 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         n_samples = frame.n_rows
         groups = resolve_keys(frame, self.groups, sensitive_features, param="groups",
                               kwarg="sensitive_features", estimator_name=name,
-                              n_samples=n_samples)
+                              n_samples=n_samples, arrays=True)
         strata = resolve_keys(frame, self.strata, strata_features, param="strata",
                               kwarg="strata_features", estimator_name=name,
-                              n_samples=n_samples)
+                              n_samples=n_samples, arrays=True)
         mode = resolve_mode(self.balance, bool(groups))
         overlap = {n for n, _ in groups} & {n for n, _ in strata}
         if overlap:
@@ -538,9 +538,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
                 self.pos_weight_ = pos[:, 0] / pos[:, 1]
         elif counter.label is not None:
             present = counter.rows.sum(axis=tuple(range(counter.rows.ndim - 1))) > 0
-            order = counter.label.canonical_order()
-            levels = counter.label.levels[order[present[order]]]
-            self.classes_ = np.asarray(levels)
+            self.classes_ = counter.label.present_levels(present)
         self.n_cells_ = int(np.count_nonzero(counter.rows))
 
     def _gather(self, ids, unknown, sample_weight, check_unseen=False):

@@ -65,8 +65,7 @@ def class_factors(counter, class_weight, mode_name, *, strict=True):
         named[position] = True
     present = rows > 0
     if strict and unknown and not named[present].all():
-        order = counter.label.canonical_order()
-        classes = [_plain(v) for v in levels[order[present[order]]]]
+        classes = [_plain(v) for v in counter.label.present_levels(present)]
         raise ValueError(
             f"class_weight names {unknown!r}, which y does not have (its classes: "
             f"{classes}).")
