@@ -315,19 +315,15 @@ def _check_negative(encoder, values, codes, handle_unknown):
         )
     unknown = codes == UNKNOWN
     if handle_unknown == "error":
-        raw = values.codes if hasattr(values, "uniques") else None
-        if raw is not None:
-            bad = raw[unknown]
-            missing_too = bool((bad < 0).any())  # missing, a level fit never saw
-            bad = bad[bad >= 0]
+        if hasattr(values, "uniques"):  # pre-encoded: the label (never missing)
+            bad = values.codes[unknown]
             if values.uniques is not None:
                 seen = pd.unique(np.asarray(values.uniques.take(bad), dtype=object))
             else:
                 seen = pd.unique(bad)
-            seen = [*seen, *([None] if missing_too else [])]
         else:
-            seen = pd.unique(np.asarray(pd.Series(values).to_numpy()[unknown],
-                                        dtype=object))
+            # pandas' own unique keeps the values' type (a Timestamp, not ns).
+            seen = pd.unique(pd.Series(values, copy=False)[unknown])
         shown = [as_python(v) for v in seen[:10]]
         raise ValueError(
             f"Column {encoder.name!r} has value(s) not seen during fit: "

@@ -28,7 +28,7 @@ def _expected(counts, totals):
     """Counts expected if the label were independent of the group."""
     group_n = counts.sum(axis=LABEL_AXIS, keepdims=True)
     label_n = counts.sum(axis=GROUP_AXIS, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # 0 / 0 in a stratum without rows
         return group_n * (label_n / totals)  # the ratio first: no overflow
 
 
@@ -132,8 +132,8 @@ def _row_quantile(units, factors, q):
     n, f = n[present], f[present]
     order = np.argsort(f, kind="stable")
     cumulative = np.cumsum(n[order])
-    index = int(np.searchsorted(cumulative, q * cumulative[-1], side="left"))
-    return float(f[order][min(index, f.size - 1)])
+    index = int(np.searchsorted(cumulative, q * cumulative[-1]))  # < f.size: q <= 1
+    return float(f[order][index])
 
 
 def _where_present(numerator, denominator, present):
@@ -159,33 +159,31 @@ def _clip_factors(units, factors, totals, max_weight):
     (``C_j``: their rows, ``R_j``: the weight of the others); the right
     ``j`` is the first whose largest uncapped factor stays under the cap.
     """
+    # The mean factor is 1 unless a scheme gave a whole stratum factor 0.
     mean = float((units * factors).sum() / units.sum())
     cap = max_weight * mean
     if not factors.max() > cap:
         return factors
-    shape = np.broadcast_shapes(units.shape, factors.shape)
-    n = np.broadcast_to(units, shape).reshape(shape[0], -1)
-    f = np.broadcast_to(factors, shape).reshape(shape[0], -1)
-    t = np.broadcast_to(totals, (shape[0],) + (1,) * (len(shape) - 1)).reshape(-1, 1)
+    n = units.reshape(len(units), -1)  # a row per stratum (units: the factors' shape)
+    f = factors.reshape(n.shape)
+    t = totals.reshape(-1, 1)
     order = np.argsort(-f, axis=1, kind="stable")
     fs, ns = np.take_along_axis(f, order, 1), np.take_along_axis(n, order, 1)
-    zero = np.zeros((shape[0], 1))
+    zero = np.zeros((len(n), 1))
     capped_rows = np.concatenate([zero, np.cumsum(ns, axis=1)], axis=1)[:, :-1]
     weight = ns * fs
     rest = weight.sum(axis=1, keepdims=True) - np.concatenate(
         [zero, np.cumsum(weight, axis=1)], axis=1)[:, :-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf * 0 for empty units
         scale = np.where(rest > 0, (t - cap * capped_rows) / rest, np.inf)
-    fits = scale * fs <= cap * (1 + 1e-12)
+        fits = scale * fs <= cap * (1 + 1e-12)
     first = np.argmax(fits, axis=1)
-    s = scale[np.arange(shape[0]), first][:, None]
+    s = scale[np.arange(len(n)), first][:, None]
+    # A stratum whose factors are all 0 has nothing to scale.
     s = np.where(fits.any(axis=1, keepdims=True) & np.isfinite(s), s, 1.0)
     out = np.minimum(f * s, cap)
     out[n == 0] = f[n == 0]
-    # units broadcast over summed axes: back to the factors' own shape
-    out = out.reshape(shape)
-    index = tuple(slice(None) if d > 1 else slice(0, 1) for d in factors.shape)
-    return out[index] if out.shape != factors.shape else out
+    return out.reshape(factors.shape)
 
 
 def apply_class_weights(counts, factors, class_factors, *, normalize):
@@ -197,15 +195,15 @@ def apply_class_weights(counts, factors, class_factors, *, normalize):
     number; None keeps the products as they are.
     """
     counts = np.asarray(counts, dtype=np.float64)
-    shape = (1,) * (counts.ndim - 1) + (-1,)
-    out = np.broadcast_to(factors, counts.shape) * np.asarray(class_factors).reshape(shape)
+    # One factor per label level: it broadcasts along the last (label) axis.
+    out = np.broadcast_to(factors, counts.shape) * np.asarray(class_factors, dtype=np.float64)
     present = counts > 0
     if normalize == "mean":
         total = float((counts * out).sum())
         if total > 0:
             out = out * (float(counts.sum()) / total)
     elif normalize == "cells":
-        total = float(out[present].sum())
+        total = float(out.sum())  # empty cells have factor 0
         if total > 0:
             out = out * (present.sum() / total)
     return out

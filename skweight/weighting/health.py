@@ -11,7 +11,8 @@ when:
   weight and more than ``THRESHOLDS["cell_ratio"]`` times their share of the
   rows;
 - a cell of fewer than ``THRESHOLDS["min_count"]`` rows is up-weighted to
-  more than ``THRESHOLDS["tiny_ratio"]`` times the mean weight.
+  more than ``THRESHOLDS["tiny_ratio"]`` times the mean weight;
+- every weight is 0 (e.g. ``class_weight`` of 0 for every class present).
 
 The effective sample size is computed from the table, assuming equal
 incoming weights within a cell (exact without ``sample_weight``).
@@ -63,8 +64,12 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
         return []
     n, mass = rows[cells], weighted[cells] * factors[cells]
     n_rows, total = n.sum(), mass.sum()
-    if not total > 0 or not np.isfinite(total):
+    if not np.isfinite(total):
         return []
+    if not total > 0:
+        return [f"Every weight is 0 ({n_rows:,.0f} rows): a model fit with these weights "
+                "learns nothing. Give at least one class (class_weight) or row "
+                "(sample_weight) a positive weight."]
     scale = mass.max()  # scale-free sums: no overflow, no underflow
     m = mass / scale
     ess = float(m.sum() ** 2 / np.sum(m * m / n))
