@@ -83,8 +83,9 @@ class CellCounter:
         self.groups = [LevelEncoder(n) for n in spec.groups]
         self.label = (LevelEncoder(spec.label)
                       if spec.label is not None and not spec.multilabel else None)
-        self.rows = np.zeros(self.shape, dtype=np.int64)
-        self.weighted = np.zeros(self.shape, dtype=np.float64)
+        shape = self._full_shape()
+        self.rows = np.zeros(shape, dtype=np.int64)
+        self.weighted = np.zeros(shape, dtype=np.float64)
         self._counted = False  # nothing added yet: grow by allocating afresh
 
     # ------------------------------------------------------------------ #
@@ -105,23 +106,30 @@ class CellCounter:
     def _dims(encoders):
         return tuple(max(e.n_levels, 1) for e in encoders)
 
-    @property
-    def shape(self):
-        """Full table shape, ``(strata..., [class], groups..., label)``."""
+    def _full_shape(self):
+        """The table shape the learned levels need."""
         s, g = self._dims(self.strata), self._dims(self.groups)
         if self.multilabel:
             return s + (self.n_classes,) + g + (2,)
         return s + g + self._dims([self.label] if self.label else [])
 
     @property
+    def shape(self):
+        """Full table shape, ``(strata..., [class], groups..., label)``.
+
+        The count tables always have it: they grow with the levels.
+        """
+        return self.rows.shape
+
+    @property
     def shape3(self):
         """Table shape seen as ``(n_strata, n_groups, n_labels)``."""
-        s = math.prod(self._dims(self.strata))
-        g = math.prod(self._dims(self.groups))
-        if self.multilabel:
-            return (s * self.n_classes, g, 2)
-        y = self.label.n_levels if self.label is not None else 1
-        return (s, g, max(y, 1))
+        shape = self.rows.shape
+        n_s = len(self.strata) + (1 if self.multilabel else 0)
+        n_g = len(self.groups)
+        s = math.prod(shape[:n_s])
+        g = math.prod(shape[n_s:n_s + n_g])
+        return (s, g, shape[n_s + n_g] if len(shape) > n_s + n_g else 1)
 
     # ------------------------------------------------------------------ #
     def encode(self, strata, groups, label, *, learn, handle_missing, handle_unknown):
@@ -163,9 +171,8 @@ class CellCounter:
             return self._multilabel_ids(codes, label, n_rows), unknown
         if not codes:  # pragma: no cover - a weighter always has at least one key
             raise ValueError("No key column to count.")
-        # After learning, the count table has the full shape already.
-        shape = self.rows.shape if learn else self.shape
-        return np.ravel_multi_index(codes, shape), unknown
+        # After learning, the count table has grown to the levels' shape.
+        return np.ravel_multi_index(codes, self.rows.shape), unknown
 
     def _multilabel_ids(self, codes, label, n_rows):
         s_dims, g_dims = self._dims(self.strata), self._dims(self.groups)
@@ -180,7 +187,7 @@ class CellCounter:
 
     def _grow(self):
         """Pad the count tables when new levels appeared."""
-        shape = self.shape
+        shape = self._full_shape()
         n_cells = int(np.prod(shape, dtype=np.float64))
         if n_cells > MAX_CELLS:
             sizes = ", ".join(f"{e.name!r}: {e.n_levels}" for e in self.encoders)
@@ -285,7 +292,7 @@ class CellCounter:
                     values = np.asarray(self.spec.classes, dtype=object)[values]
                 keys[name] = values
             else:
-                keys[name] = encoder.decode(index[axis]).to_numpy()
+                keys[name] = encoder.decode(index[axis])
         return keys
 
     def cell_frame(self, factors=None):

@@ -96,6 +96,9 @@ def native_codes(values):
 # ---------------------------------------------------------------------- #
 # numpy and pandas
 # ---------------------------------------------------------------------- #
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def _range_codes(arr):
     """Small non-negative integers as their own codes, else None.
 
@@ -104,7 +107,7 @@ def _range_codes(arr):
     """
     if arr.dtype.kind not in "iu" or arr.size == 0:
         return None
-    unsigned = arr.view(arr.dtype.str.replace("i", "u")) if arr.dtype.kind == "i" else arr
+    unsigned = arr.view(_UNSIGNED[arr.dtype.itemsize]) if arr.dtype.kind == "i" else arr
     vmax = int(unsigned.max())
     if vmax >= RANGE_SLACK * arr.size + RANGE_MIN:
         return None
@@ -126,6 +129,8 @@ def _from_uniques(codes, uniques):
 def _numpy_codes(arr):
     if arr.ndim != 1:
         raise ValueError(f"A key column must be 1-D; got shape {arr.shape}.")
+    if not arr.dtype.isnative:  # e.g. big-endian data read from a file
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype.kind == "b":
         return RawCodes(arr.view(np.uint8), pd.Index([False, True]), 2, False)
     fast = _range_codes(arr)

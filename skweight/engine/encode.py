@@ -12,6 +12,8 @@ gives the order every output uses (sorted values, missing last), so that the
 same data gives the same tables from any library and any chunking.
 """
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -110,8 +112,10 @@ class LevelEncoder:
         return np.asarray(self.levels[order[present[order]]])
 
     def decode(self, codes):
-        """Return the level values for ``codes`` (an index into ``levels``)."""
-        return self.levels.take(codes)
+        """Return the level values for ``codes`` (an index into ``levels``), as numpy."""
+        if isinstance(self.levels, pd.RangeIndex):  # a level per integer
+            return np.asarray(codes, dtype=np.int64)
+        return self.levels.take(codes).to_numpy()
 
     def canonical_order(self):
         """Learned codes in output order: sorted values, the missing level last.
@@ -151,7 +155,7 @@ class LevelEncoder:
         codes = raw.codes
         if learn:
             if raw.size > self.n_levels:
-                self.levels = pd.RangeIndex(raw.size)
+                self.levels = _range_index(raw.size)
             return codes, False
         if raw.size > self.n_levels:
             codes = np.where(codes < self.n_levels, codes, UNKNOWN)
@@ -163,7 +167,8 @@ class LevelEncoder:
         if self.levels is None:
             if not learn:  # pragma: no cover - fit always learns first
                 return np.full(len(uniques), UNKNOWN, dtype=np.intp)
-            self.levels = pd.Index(uniques, tupleize_cols=False)
+            self.levels = uniques if isinstance(uniques, pd.Index) else pd.Index(
+                uniques, tupleize_cols=False)  # an Index is immutable: kept as is
             return np.arange(len(uniques), dtype=np.intp)
         if isinstance(self.levels, pd.RangeIndex) and not isinstance(
                 uniques, pd.RangeIndex):
@@ -198,6 +203,12 @@ class LevelEncoder:
             self.missing_code = len(self.levels) - 1
         codes = np.where(is_missing, self.missing_code, codes)
         return codes, bool((codes < 0).any())
+
+
+@functools.lru_cache(maxsize=64)
+def _range_index(size):
+    """``RangeIndex(size)``, made once per size (an Index is immutable)."""
+    return pd.RangeIndex(size)
 
 
 def _apply(raw, mapping):

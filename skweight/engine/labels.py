@@ -51,6 +51,8 @@ def read_label(y, frame, n_samples):
         The rows the label belongs to.
     n_samples : int
     """
+    if type(y) is np.ndarray and y.ndim == 1:  # the common case: nothing to probe
+        return _label_of(y, None, n_samples)
     import narwhals as nw
 
     name = None
@@ -80,6 +82,11 @@ def read_label(y, frame, n_samples):
             return _indicator(values, n_samples, None)
         if values.ndim != 1:
             raise ValueError(f"y must be 1-D or 2-D; got {values.ndim} dimensions.")
+    return _label_of(values, name, n_samples)
+
+
+def _label_of(values, name, n_samples):
+    """The :class:`Label` of 1-D label values."""
     if len(values) != n_samples:
         raise ValueError(f"y has {len(values)} rows but X has {n_samples}.")
     raw = native_codes(values)

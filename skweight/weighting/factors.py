@@ -83,16 +83,15 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
             factors = _where_present(factors, _apply(func, expected, totals, present),
                                      present)
         if normalize is None:
-            return np.broadcast_to(factors, counts.shape).copy()
+            return _spread(factors, counts.shape)
         # With empty group x label cells the formula no longer keeps the
         # stratum's total; restore it (a no-op, up to rounding, otherwise).
         factors = _rescale_to_totals(units, factors, totals)
     elif normalize is None:
-        return np.broadcast_to(_apply(func, units, totals, present), counts.shape).copy()
+        return _spread(_apply(func, units, totals, present), counts.shape)
     elif scheme.exact_inverse:
         n_units = present.sum(axis=(GROUP_AXIS, LABEL_AXIS), keepdims=True)
-        factors = _where_present(np.broadcast_to(totals, units.shape), n_units * units,
-                                 present)
+        factors = _where_present(totals, n_units * units, present)
     else:
         factors = _rescale_to_totals(units, _apply(func, units, totals, present), totals)
 
@@ -120,7 +119,14 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
             if abs(scale - 1.0) > 4 * np.finfo(np.float64).eps:
                 factors = factors * scale
 
-    return np.broadcast_to(factors, counts.shape).copy()
+    return _spread(factors, counts.shape)
+
+
+def _spread(factors, shape):
+    """A new array of ``shape`` holding ``factors`` broadcast over it."""
+    out = np.empty(shape)
+    out[...] = factors
+    return out
 
 
 def _row_quantile(units, factors, q):

@@ -56,13 +56,13 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
     -------
     messages : list of str
     """
-    rows = np.asarray(rows, dtype=np.float64).ravel()
-    weighted = np.asarray(weighted, dtype=np.float64).ravel()
+    rows = np.asarray(rows).ravel()
     factors = np.asarray(factors, dtype=np.float64).ravel()
     cells = np.flatnonzero((rows > 0) & np.isfinite(factors))
     if cells.size == 0:
         return []
-    n, mass = rows[cells], weighted[cells] * factors[cells]
+    n = rows[cells].astype(np.float64)
+    mass = np.asarray(weighted, dtype=np.float64).ravel()[cells] * factors[cells]
     n_rows, total = n.sum(), mass.sum()
     if not np.isfinite(total):
         return []
@@ -79,10 +79,12 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
             f"The weights leave an effective sample size (Kish) of {ess:,.1f} of "
             f"{n_rows:,.0f} rows ({ess / n_rows:.1%}): estimates would rest on few "
             f"rows. To keep more of the data, {_ADVICE}.")
-    share, row_share = mass / total, n / n_rows
-    heavy = np.flatnonzero((share > THRESHOLDS["cell_share"])
-                           & (share > THRESHOLDS["cell_ratio"] * row_share) & groups)
-    if heavy.size:
+    heavy = ()
+    if groups and scale > THRESHOLDS["cell_share"] * total:  # else no cell is heavy
+        share, row_share = mass / total, n / n_rows
+        heavy = np.flatnonzero((share > THRESHOLDS["cell_share"])
+                               & (share > THRESHOLDS["cell_ratio"] * row_share))
+    if len(heavy):
         heavy = heavy[np.argsort(-share[heavy], kind="stable")]
         shown = "; ".join(
             f"{name} ({n[i]:,.0f} rows, {row_share[i]:.2%} of the rows, carry "
@@ -93,10 +95,12 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
             f"{heavy.size} cell(s) carry a large share of the total weight on few "
             f"rows: {shown}{more}. To spread the weight, {_ADVICE}.")
     mean = total / n_rows
-    per_row = mass / n
-    tiny = np.flatnonzero((n < THRESHOLDS["min_count"])
-                          & (per_row > THRESHOLDS["tiny_ratio"] * mean))
-    if tiny.size:
+    tiny = ()
+    if n.min() < THRESHOLDS["min_count"]:  # else no cell is tiny
+        per_row = mass / n
+        tiny = np.flatnonzero((n < THRESHOLDS["min_count"])
+                              & (per_row > THRESHOLDS["tiny_ratio"] * mean))
+    if len(tiny):
         tiny = tiny[np.argsort(-per_row[tiny], kind="stable")]
         shown = "; ".join(
             f"{name} ({n[i]:,.0f} row(s), weight {per_row[i] / mean:.3g} times the "

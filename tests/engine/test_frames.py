@@ -71,3 +71,12 @@ def test_values_by_position_are_the_column(frame):
     key, values = FrameView(frame).values(2, param="groups", estimator_name="W")
     assert key == "category"
     pd.testing.assert_series_equal(values, frame["category"])
+
+
+@pytest.mark.parametrize("dtype", [">i8", ">i4", ">u2", ">f8"])
+def test_big_endian_columns_are_counted_as_native_ones(dtype):
+    # Arrays read from files may be big-endian; their codes are those of the values.
+    values = np.array([0, 2, 1, 2, 2**15 - 1], dtype=dtype)
+    got, expected = native_codes(values), native_codes(values.astype(dtype.replace(">", "=")))
+    np.testing.assert_array_equal(got.codes, expected.codes)
+    assert got.size == expected.size
