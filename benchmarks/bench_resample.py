@@ -11,7 +11,9 @@ Measured in one run, best and median of ``--repeats``:
    ``fit_resample`` (target for "over": at most 0.6x), and of one epoch
    (indices plus the rows);
 3. one epoch of ``EpochSampler(strategy="weights")`` against
-   ``list(WeightedRandomSampler(...))`` (target: at least 5x faster).
+   ``list(WeightedRandomSampler(...))`` (target: at least 5x faster), and
+   against the limit of any sampler: a list of the same number of Python ints
+   made from an epoch already drawn.
 
 Usage::
 
@@ -180,6 +182,13 @@ def main():
 
     ours = timed(sampler_epoch, repeats)
     row("list(EpochSampler('weights'))", *ours, ref=ref)
+    # The limit of any sampler: the consumer's list of n Python ints, made
+    # from an epoch already drawn (creating and freeing the ints).
+    drawn = sampler.shard()
+    limit = timed(lambda: list(drawn.tolist()), repeats)
+    row("the limit: list(epoch.tolist()), epoch drawn", *limit)
+    print(f"  of EpochSampler's best, {limit[0] / ours[0]:.0%} is the consumer's list "
+          "of ints; the rest draws the epoch")
     if ref is not None:
         print(f"  EpochSampler is {ref[0] / ours[0]:.1f}x (best) / "
               f"{ref[1] / ours[1]:.1f}x (median) faster")

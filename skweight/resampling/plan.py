@@ -254,8 +254,7 @@ def systematic_rows(weights, size, seed, epoch):
     np.minimum(edges, size, out=edges)  # rounding must not pass the end
     edges[-1] = size
     edges += rng.random()
-    np.floor(edges, out=edges)
-    counts = np.diff(edges.astype(np.int64), prepend=0)
+    counts = np.diff(edges.astype(np.int64), prepend=0)  # truncation: floor (edges >= 0)
     return np.repeat(perm, counts)
 
 

@@ -126,7 +126,7 @@ class Units:
         n_sg = n.sum(axis=2, keepdims=True)
         n_sl = n.sum(axis=1, keepdims=True)
         n_s = n.sum(axis=(1, 2), keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore"):  # 0 / 0 in a stratum without rows
             expected = np.where(n_s > 0, n_sg * n_sl / n_s, 0.0)
         missing = np.flatnonzero(((n == 0) & (expected > 0)).ravel())
         if missing.size:
