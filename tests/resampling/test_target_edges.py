@@ -92,3 +92,13 @@ def test_distinct_rows_from_many_are_the_smallest_keys(size):
     rng = np.random.default_rng([11, 5, STREAM_SELECT])
     keys = rng.standard_exponential(1000) / weights
     np.testing.assert_array_equal(rows, np.argsort(keys, kind="stable")[:size])
+
+
+def test_tied_remainders_among_others_go_to_the_first_units():
+    # 40 units of targets 1, 2, 3, 1, 2 (repeated), 72 rows scaled to 79: the
+    # eight units of 3 have the largest remainder (0.29) and seven extra rows to
+    # share, so the first seven of them get one each, in their order.
+    scaled = scale_targets(np.tile([1, 2, 3, 1, 2], 8), 79)
+    expected = np.tile([1, 2, 4, 1, 2], 8)
+    expected[37] = 3
+    assert scaled.tolist() == expected.tolist()
