@@ -27,6 +27,7 @@ backend draws the same rows.
 import numpy as np
 
 from .permutation import UnitPermutations, cycle_keys
+from .shuffling import shuffle
 
 __all__ = ["DrawingPlan", "group_rows", "independent_rows", "order_epoch", "shuffle",
            "systematic_rows", "weighted_distinct_rows"]
@@ -248,7 +249,7 @@ def systematic_rows(weights, size, seed, epoch):
         Grouped by row in a random order (not shuffled).
     """
     rng = np.random.default_rng([seed, epoch, STREAM_SELECT])
-    perm = rng.permutation(weights.size)
+    perm = shuffle(np.arange(weights.size, dtype=np.intp), rng)
     edges = np.cumsum(weights[perm])
     edges *= size / edges[-1]
     np.minimum(edges, size, out=edges)  # rounding must not pass the end
@@ -284,7 +285,7 @@ def weighted_distinct_rows(weights, size, seed, epoch):
     else:
         chosen = np.arange(positive.size)
     chosen = chosen[np.argsort(keys[chosen], kind="stable")]
-    return positive[chosen].astype(np.intp)
+    return positive[chosen].astype(np.intp, copy=False)
 
 
 def independent_rows(plan, seed, epoch, order, starts, *, keep_all):
@@ -307,8 +308,8 @@ def independent_rows(plan, seed, epoch, order, starts, *, keep_all):
     ranks = rng.integers(0, np.maximum(n[units], 1))
     drawn = np.take(order, starts[units] + ranks)
     if not keep_all:
-        return drawn.astype(np.intp)
-    return np.concatenate([order, drawn]).astype(np.intp)
+        return drawn.astype(np.intp, copy=False)
+    return np.concatenate([order, drawn], dtype=np.intp)
 
 
 def group_rows(labels, n_labels):
@@ -319,37 +320,6 @@ def group_rows(labels, n_labels):
     """
     dtype = np.min_scalar_type(max(n_labels - 1, 0))
     return np.argsort(labels.astype(dtype, copy=False), kind="stable")
-
-
-# Arrays longer than this are shuffled bucket by bucket, in 256 buckets
-# (numpy's own shuffle is faster while the array stays mostly in cache).
-_IN_CACHE = 1 << 21
-_N_BUCKETS = 256
-
-
-def shuffle(rows, rng):
-    """Return ``rows`` shuffled uniformly at random (in place when short).
-
-    A long array is shuffled by the Rao-Sandelius method: every element goes
-    to one of 256 uniformly random buckets (a stable counting sort of 8-bit
-    bucket numbers), and each bucket is shuffled on its own, recursively
-    until it is short enough to stay in cache. The result is a uniformly
-    random permutation, like Fisher-Yates over the whole array, with far
-    fewer cache misses.
-    """
-    if rows.size <= _IN_CACHE:
-        rng.shuffle(rows)
-        return rows
-    bucket = rng.integers(0, _N_BUCKETS, rows.size, dtype=np.uint8)
-    out = np.take(rows, np.argsort(bucket, kind="stable"))  # radix sort
-    start = 0
-    for end in np.cumsum(np.bincount(bucket, minlength=_N_BUCKETS)).tolist():
-        part = out[start:end]
-        shuffled = shuffle(part, rng)
-        if shuffled is not part:
-            part[...] = shuffled
-        start = end
-    return out
 
 
 def order_epoch(rows, seed, epoch, shuffle_rows):

@@ -92,22 +92,3 @@ def test_ranges():
     assert_array_equal(_ranges([2, 0, 3]), [0, 1, 0, 1, 2])
     assert _ranges([]).size == 0
     assert_array_equal(_ranges([0, 1]), [0])
-
-
-def test_bucket_shuffle_is_a_uniform_permutation(monkeypatch):
-    """Protects shuffle=True: the bucketed shuffle of long epochs permutes the
-    rows, and every position is equally likely for every element."""
-    from skweight.resampling import plan
-
-    monkeypatch.setattr(plan, "_IN_CACHE", 8)
-    rng = np.random.default_rng(0)
-    n, trials = 40, 4000
-    where = np.zeros((n, n))
-    for _ in range(trials):
-        out = plan.shuffle(np.arange(n), rng)
-        assert_array_equal(np.sort(out), np.arange(n))
-        where[out, np.arange(n)] += 1
-    expected = trials / n
-    chi2 = ((where - expected) ** 2 / expected).sum()
-    # (n - 1)**2 = 1521 degrees of freedom: mean 1521, sd 55.
-    assert chi2 < 1521 + 6 * 55

@@ -1,0 +1,100 @@
+"""The epoch shuffle: uniform, and the same on any number of threads."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from skweight.resampling import shuffling
+from skweight.resampling.shuffling import _bucket_shuffle, shuffle
+
+
+@pytest.fixture
+def small_levels(monkeypatch):
+    """The long method on short arrays: 4 buckets in 2 groups, pieces of 8,
+    on the caller's thread (threads are tested on their own)."""
+    monkeypatch.setattr(shuffling, "_n_threads", lambda: 1)
+    monkeypatch.setattr(shuffling, "_IN_CACHE", 8)
+    monkeypatch.setattr(shuffling, "_N_BUCKETS", 4)
+    monkeypatch.setattr(shuffling, "_N_GROUPS", 2)
+    monkeypatch.setattr(shuffling, "_PIECE", 8)
+
+
+def test_long_shuffle_is_a_uniform_permutation(small_levels):
+    """Protects shuffle=True: the bucketed shuffle of long epochs (several
+    pieces, buckets over the in-cache length: a second level) permutes the
+    rows, and every position is equally likely for every element."""
+    rng = np.random.default_rng(0)
+    n, trials = 40, 4000
+    where = np.zeros((n, n))
+    for _ in range(trials):
+        out = shuffle(np.arange(n), rng)
+        assert_array_equal(np.sort(out), np.arange(n))
+        where[out, np.arange(n)] += 1
+    expected = trials / n
+    chi2 = ((where - expected) ** 2 / expected).sum()
+    # (n - 1)**2 = 1521 degrees of freedom: mean 1521, sd 55.
+    assert chi2 < 1521 + 6 * 55
+
+
+def test_pairs_are_uniform(small_levels):
+    """Not only one element at a time: the ordered pair of elements at
+    positions 0 and 1 takes each of the n (n - 1) values equally often (a
+    bucket shuffle that kept the order within a piece would fail this)."""
+    rng = np.random.default_rng(1)
+    n, trials = 12, 13200
+    seen = np.zeros((n, n))
+    for _ in range(trials):
+        out = shuffle(np.arange(n), rng)
+        seen[out[0], out[1]] += 1
+    assert np.diag(seen).sum() == 0
+    expected = trials / (n * (n - 1))
+    off = seen[~np.eye(n, dtype=bool)]
+    chi2 = ((off - expected) ** 2 / expected).sum()
+    # 131 degrees of freedom: mean 131, sd 16.2.
+    assert chi2 < 131 + 6 * 16.2
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_threads_do_not_change_the_permutation(small_levels, threads):
+    """Protects distributed epochs: every rank, on any machine, computes the
+    same epoch, whatever number of CPUs it has."""
+    rows = np.arange(1000) * 3
+    one = _bucket_shuffle(rows, np.random.default_rng(5), 1)
+    many = _bucket_shuffle(rows, np.random.default_rng(5), threads)
+    assert_array_equal(one, many)
+    assert_array_equal(np.sort(one), rows)
+    assert not np.array_equal(one, rows)
+    assert_array_equal(rows, np.arange(1000) * 3)  # the input is not changed
+
+
+def test_short_arrays_keep_numpy_shuffle():
+    """Epochs of up to 2**21 rows are numpy's shuffle, in place."""
+    rows = np.arange(100)
+    expected = rows.copy()
+    np.random.default_rng(3).shuffle(expected)
+    out = shuffle(rows, np.random.default_rng(3))
+    assert out is rows
+    assert_array_equal(out, expected)
+
+
+def test_long_arrays_keep_their_dtype(small_levels):
+    out = shuffle(np.arange(50, dtype=np.int32), np.random.default_rng(0))
+    assert out.dtype == np.int32
+    assert_array_equal(np.sort(out), np.arange(50))
+
+
+def test_threads_follow_the_cpus(monkeypatch):
+    monkeypatch.setattr(shuffling.os, "sched_getaffinity", lambda pid: set(range(64)),
+                        raising=False)
+    assert shuffling._n_threads() == shuffling._MAX_THREADS
+    monkeypatch.setattr(shuffling.os, "sched_getaffinity", lambda pid: {0})
+    assert shuffling._n_threads() == 1
+
+
+def test_long_shuffle_at_full_size():
+    """The real levels: just over 2**21 rows, several pieces, two threads."""
+    rows = np.arange((1 << 21) + 5)
+    out = shuffle(rows, np.random.default_rng(0))
+    assert out is not rows
+    assert_array_equal(np.bincount(out, minlength=rows.size), 1)
+    assert_array_equal(out, _bucket_shuffle(rows, np.random.default_rng(0), 2))
