@@ -128,12 +128,12 @@ class DrawingPlan:
         -------
         rows : ndarray of intp of shape (size,)
         """
-        out = np.empty(self.size, dtype=np.intp)
         rows, reps = self._copied(order, starts)
         if reps is None:
+            out = np.empty(self.size, dtype=np.intp)
             out[:rows.size] = rows
-        else:
-            out[:self._n_copies] = np.repeat(rows, reps)
+        else:  # one pass: the extras' slots are the zeros after the rows
+            out = np.repeat(rows, reps)
         done = self._n_copies
         units, r, first, keys = self.blocks(seed, epoch)
         # Large units one by one (few: each holds many rows), with scalar
@@ -167,7 +167,9 @@ class DrawingPlan:
         """The rows drawn in full every epoch, and their copies (cached).
 
         Returns ``(rows, reps)``; ``reps`` is None when every row is drawn
-        once. The cache holds for the ``order`` of one fit.
+        once. Otherwise ``np.repeat(rows, reps)`` is a whole epoch: the
+        copies, then one slot (a zero) per extra row. The cache holds for the
+        ``order`` of one fit.
         """
         cache = getattr(self, "_copied_cache", None)
         if cache is not None and cache[0] is order:
@@ -182,6 +184,10 @@ class DrawingPlan:
         reps = None if reps.size == 0 or reps.max() == 1 else np.repeat(reps,
                                                                         self.n[copied])
         self._n_copies = int(rows.size if reps is None else reps.sum())
+        if reps is not None:  # room for the extras: zeros drawn once each
+            n_extra = self.size - self._n_copies
+            rows = np.concatenate([rows, np.zeros(n_extra, dtype=np.intp)], dtype=np.intp)
+            reps = np.concatenate([reps, np.ones(n_extra, dtype=reps.dtype)])
         self._copied_cache = (order, rows, reps)
         return rows, reps
 

@@ -68,7 +68,7 @@ def test_threads_do_not_change_the_permutation(small_levels, threads):
 
 
 def test_short_arrays_keep_numpy_shuffle():
-    """Epochs of up to 2**21 rows are numpy's shuffle, in place."""
+    """Epochs of up to 2**22 rows are numpy's shuffle, in place."""
     rows = np.arange(100)
     expected = rows.copy()
     np.random.default_rng(3).shuffle(expected)
@@ -92,8 +92,8 @@ def test_threads_follow_the_cpus(monkeypatch):
 
 
 def test_long_shuffle_at_full_size():
-    """The real levels: just over 2**21 rows, several pieces, two threads."""
-    rows = np.arange((1 << 21) + 5)
+    """The real levels: just over 2**22 rows, several pieces, two threads."""
+    rows = np.arange((1 << 22) + 5)
     out = shuffle(rows, np.random.default_rng(0))
     assert out is not rows
     assert_array_equal(np.bincount(out, minlength=rows.size), 1)
