@@ -27,7 +27,7 @@ backend draws the same rows.
 import numpy as np
 
 from .permutation import UnitPermutations, cycle_keys
-from .shuffling import shuffle
+from .shuffling import shuffle, shuffled_draw
 
 __all__ = ["DrawingPlan", "group_rows", "independent_rows", "order_epoch", "shuffle",
            "systematic_rows", "weighted_distinct_rows"]
@@ -132,7 +132,7 @@ class DrawingPlan:
         if reps is None:
             out = np.empty(self.size, dtype=np.intp)
             out[:rows.size] = rows
-        else:  # one pass: the extras' slots are the zeros after the rows
+        else:  # one pass, the extras' slots included
             out = np.repeat(rows, reps)
         done = self._n_copies
         units, r, first, keys = self.blocks(seed, epoch)
@@ -167,9 +167,9 @@ class DrawingPlan:
         """The rows drawn in full every epoch, and their copies (cached).
 
         Returns ``(rows, reps)``; ``reps`` is None when every row is drawn
-        once. Otherwise ``np.repeat(rows, reps)`` is a whole epoch: the
-        copies, then one slot (a zero) per extra row. The cache holds for the
-        ``order`` of one fit.
+        once. Otherwise ``np.repeat(rows, reps)`` is the length of an epoch:
+        the copies, then the last row once more per extra row (slots the
+        extras overwrite). The cache holds for the ``order`` of one fit.
         """
         cache = getattr(self, "_copied_cache", None)
         if cache is not None and cache[0] is order:
@@ -184,10 +184,8 @@ class DrawingPlan:
         reps = None if reps.size == 0 or reps.max() == 1 else np.repeat(reps,
                                                                         self.n[copied])
         self._n_copies = int(rows.size if reps is None else reps.sum())
-        if reps is not None:  # room for the extras: zeros drawn once each
-            n_extra = self.size - self._n_copies
-            rows = np.concatenate([rows, np.zeros(n_extra, dtype=np.intp)], dtype=np.intp)
-            reps = np.concatenate([reps, np.ones(n_extra, dtype=reps.dtype)])
+        if reps is not None:  # room for the extras: the last row, repeated
+            reps[-1] += self.size - self._n_copies
         self._copied_cache = (order, rows, reps)
         return rows, reps
 
@@ -328,9 +326,12 @@ def group_rows(labels, n_labels):
     return np.argsort(labels.astype(dtype, copy=False), kind="stable")
 
 
-def order_epoch(rows, seed, epoch, shuffle_rows):
-    """Shuffle one epoch's rows, or sort them; return them."""
+def order_epoch(draw, size, seed, epoch, shuffle_rows):
+    """Draw one epoch's rows (``draw()``, ``size`` of them) and shuffle them,
+    or sort them; return them."""
     if shuffle_rows:
-        return shuffle(rows, np.random.default_rng([seed, epoch, STREAM_ORDER]))
+        return shuffled_draw(draw, size,
+                             lambda: np.random.default_rng([seed, epoch, STREAM_ORDER]))
+    rows = draw()
     rows.sort()
     return rows

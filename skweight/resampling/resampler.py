@@ -361,16 +361,19 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
                 f"This {type(self).__name__} was fit on a lazy frame: its epochs are "
                 "queries on the engine, not indices. Use resample(X, epoch=...).")
         plan, weights, size = self._draws_at(epoch)
+        return order_epoch(lambda: self._rows_of(epoch, plan, weights, size), size,
+                           self.seed_, epoch, self._shuffle)
+
+    def _rows_of(self, epoch, plan, weights, size):
+        """The rows epoch ``epoch`` draws, grouped (not shuffled)."""
         if weights is not None and self.replacement is False:
-            rows = weighted_distinct_rows(weights, size, self.seed_, epoch)
-        elif weights is not None:
-            rows = systematic_rows(weights, size, self.seed_, epoch)
-        elif self.replacement and self.strategy != "weights":
-            rows = independent_rows(plan, self.seed_, epoch, self._order,
-                                    self._starts, keep_all=self.strategy == "over")
-        else:
-            rows = plan.draw(self.seed_, epoch, self._order, self._starts)
-        return order_epoch(rows, self.seed_, epoch, self._shuffle)
+            return weighted_distinct_rows(weights, size, self.seed_, epoch)
+        if weights is not None:
+            return systematic_rows(weights, size, self.seed_, epoch)
+        if self.replacement and self.strategy != "weights":
+            return independent_rows(plan, self.seed_, epoch, self._order, self._starts,
+                                    keep_all=self.strategy == "over")
+        return plan.draw(self.seed_, epoch, self._order, self._starts)
 
     def epoch_size(self, epoch):
         """Number of indices of one epoch (``epoch_size_`` without a schedule).

@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from skweight.resampling import shuffling
-from skweight.resampling.shuffling import _bucket_shuffle, shuffle
+from skweight.resampling.shuffling import _bucket_shuffle, shuffle, shuffled_draw
 
 
 @pytest.fixture
@@ -98,3 +98,41 @@ def test_long_shuffle_at_full_size():
     assert out is not rows
     assert_array_equal(np.bincount(out, minlength=rows.size), 1)
     assert_array_equal(out, _bucket_shuffle(rows, np.random.default_rng(0), 2))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("size", [10, (1 << 16) + 3])
+def test_shuffled_draw_is_the_shuffle_of_the_draw(monkeypatch, threads, size):
+    """The order drawn on a second thread while the rows are drawn gives the
+    very epoch of shuffling the drawn rows in place."""
+    monkeypatch.setattr(shuffling, "_n_threads", lambda: threads)
+    rows = np.random.default_rng(2).integers(0, 10**6, size).astype(np.intp)
+
+    def make_rng():
+        return np.random.default_rng([4, 7])
+
+    expected = shuffle(rows.copy(), make_rng())
+    out = shuffled_draw(lambda: rows.copy(), size, make_rng)
+    assert out.dtype == np.intp
+    assert_array_equal(out, expected)
+
+
+def test_shuffled_draw_of_another_size_shuffles_what_was_drawn(monkeypatch):
+    monkeypatch.setattr(shuffling, "_n_threads", lambda: 2)
+    rows = np.arange((1 << 16) + 10)
+
+    def make_rng():
+        return np.random.default_rng(9)
+
+    out = shuffled_draw(lambda: rows.copy(), rows.size - 10, make_rng)
+    assert_array_equal(out, shuffle(rows.copy(), make_rng()))
+
+
+def test_shuffled_draw_passes_on_a_failed_draw(monkeypatch):
+    monkeypatch.setattr(shuffling, "_n_threads", lambda: 2)
+
+    def draw():
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError, match="boom"):
+        shuffled_draw(draw, 1 << 16, lambda: np.random.default_rng(0))
