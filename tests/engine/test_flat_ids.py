@@ -1,0 +1,41 @@
+"""Flat cell ids: the same as numpy's ravel_multi_index, in any code type."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+
+from skweight.engine.cells import flat_ids
+from tests.conftest import examples
+
+CODE_TYPES = [np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64, np.intp]
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(shape=st.lists(st.integers(1, 300), min_size=1, max_size=4),
+       n_rows=st.integers(0, 50), seed=st.integers(0, 2**32 - 1),
+       types=st.lists(st.sampled_from(CODE_TYPES), min_size=4, max_size=4))
+def test_flat_ids_are_ravel_multi_index(shape, n_rows, seed, types):
+    """Protects every count: ids past 255 or 65535 cells (wider types), codes
+    of every integer type, the last cell of the table."""
+    rng = np.random.default_rng(seed)
+    codes = []
+    for size, dtype in zip(shape, types):
+        top = min(size - 1, np.iinfo(dtype).max)
+        column = rng.integers(0, top + 1, n_rows)
+        if n_rows:
+            column[0] = top  # the largest code of the axis
+        codes.append(column.astype(dtype))
+    shape = tuple(min(size, np.iinfo(t).max + 1) for size, t in zip(shape, types))
+    ids = flat_ids(codes, shape)
+    assert ids.dtype == np.intp
+    assert_array_equal(ids, np.ravel_multi_index([c.astype(np.intp) for c in codes],
+                                                 shape))
+
+
+def test_flat_ids_hand_computed():
+    # (2, 3, 300): 1800 cells, built in uint16.
+    ids = flat_ids([np.array([1, 0]), np.array([2, 1], dtype=np.int8),
+                    np.array([299, 5], dtype=np.int16)], (2, 3, 300))
+    assert_array_equal(ids, [1 * 900 + 2 * 300 + 299, 0 * 900 + 1 * 300 + 5])
+    assert_array_equal(flat_ids([np.array([4, 0, 2])], (5,)), [4, 0, 2])
