@@ -100,7 +100,7 @@ def shuffled_draw(draw, size, make_rng):
         order = order.result().astype(np.intp, copy=False)
     finally:
         pool.shutdown()
-    if rows.shape != (size,):  # not the size announced: shuffle it directly
+    if rows.shape != (size,) or rows.dtype != np.intp:  # not as announced
         return shuffle(rows, make_rng())
     # Each index is read before its slot is written: the order's memory
     # holds the result (no third array of the epoch's length).

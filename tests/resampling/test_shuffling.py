@@ -126,6 +126,10 @@ def test_shuffled_draw_of_another_size_shuffles_what_was_drawn(monkeypatch):
 
     out = shuffled_draw(lambda: rows.copy(), rows.size - 10, make_rng)
     assert_array_equal(out, shuffle(rows.copy(), make_rng()))
+    narrow = rows.astype(np.int32)
+    out = shuffled_draw(lambda: narrow.copy(), narrow.size, make_rng)
+    assert out.dtype == np.int32
+    assert_array_equal(out, shuffle(narrow.copy(), make_rng()))
 
 
 def test_shuffled_draw_passes_on_a_failed_draw(monkeypatch):
