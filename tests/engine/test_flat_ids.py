@@ -39,3 +39,12 @@ def test_flat_ids_hand_computed():
                     np.array([299, 5], dtype=np.int16)], (2, 3, 300))
     assert_array_equal(ids, [1 * 900 + 2 * 300 + 299, 0 * 900 + 1 * 300 + 5])
     assert_array_equal(flat_ids([np.array([4, 0, 2])], (5,)), [4, 0, 2])
+
+
+def test_flat_ids_at_the_edges_of_each_type():
+    """256 cells fit uint8, 257 do not; the last id of each table survives."""
+    for n_cells in (255, 256, 257, 65536, 65537):
+        ids = flat_ids([np.array([n_cells - 1, 0])], (n_cells,))
+        assert_array_equal(ids, [n_cells - 1, 0])
+    ids = flat_ids([np.array([1]), np.array([128])], (2, 129))  # 258 cells
+    assert_array_equal(ids, [257])

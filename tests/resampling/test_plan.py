@@ -1,6 +1,7 @@
 """The drawing plan: its two faces (draw and row_counts) agree, targets hold."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
@@ -92,3 +93,45 @@ def test_ranges():
     assert_array_equal(_ranges([2, 0, 3]), [0, 1, 0, 1, 2])
     assert _ranges([]).size == 0
     assert_array_equal(_ranges([0, 1]), [0])
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_large_units_draw_what_row_counts_say(fresh):
+    """Protects units of 2**16 rows and more, drawn one by one: positions
+    that wrap past the end of a unit, the unit's place in the row order, and
+    where the rows of the units after it go."""
+    counts = np.array([5, 70_000, 3, 66_000, 4])
+    # Copies and extras for the small units; blocks that wrap for the large
+    # ones (rotation: 30,000 of 70,000 and 50,000 of 66,000 rows per epoch).
+    targets = np.array([12, 30_000, 2, 50_000, 9])
+    if fresh:
+        targets = targets + np.array([0.5, 0.25, 0.25, 0.5, 0.5])  # sum 80,025
+    rng = np.random.default_rng(0)
+    unit_of_row = rng.permutation(np.repeat(np.arange(counts.size), counts))
+    order, starts, _ = _rows_by_unit(unit_of_row, counts.size)
+    ranks = _ranks(unit_of_row, order, starts)
+    plan = DrawingPlan(counts, targets, fresh=fresh)
+    for epoch in range(4):
+        rows = plan.draw(7, epoch, order, starts)
+        assert rows.size == plan.size
+        drawn = np.bincount(rows, minlength=unit_of_row.size)
+        assert_array_equal(plan.row_counts(7, epoch, unit_of_row, ranks), drawn)
+        per_unit = np.bincount(unit_of_row[rows], minlength=counts.size)
+        if fresh:
+            assert (np.abs(per_unit - targets) < 1).all()
+        else:
+            assert_array_equal(per_unit, targets)
+            # a rotation block never takes a row twice in one epoch
+            assert drawn[unit_of_row == 1].max() == 1
+
+
+def test_the_copies_follow_the_order_they_are_given():
+    """The cached copies belong to one row order: another order (another
+    fit's rows) gets its own."""
+    counts, targets = np.array([3, 2, 4]), np.array([6, 4, 1])
+    starts = np.array([0, 3, 5])
+    plan = DrawingPlan(counts, targets)
+    first = plan.draw(0, 0, np.arange(9), starts)
+    second = plan.draw(0, 0, np.arange(9) + 100, starts)
+    assert_array_equal(second, first + 100)
+    assert_array_equal(plan.draw(0, 0, np.arange(9), starts), first)
