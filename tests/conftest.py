@@ -16,19 +16,33 @@ def examples(n):
 
 
 if MUTATION:
+    import inspect
     import types
 
     import pytest
 
     _MAIN_PID = os.getpid()
 
+    def _uses_polars(request):
+        """Whether the test's code, or a parameter's, calls polars (``pl.``)."""
+        if not any(isinstance(value, types.ModuleType) and value.__name__ == "polars"
+                   for value in vars(request.module).values()):
+            return False
+        callspec = getattr(request.node, "callspec", None)
+        params = list(callspec.params.values()) if callspec is not None else []
+        for code in [request.function, *filter(callable, params)]:
+            try:
+                if "pl." in inspect.getsource(code):
+                    return True
+            except (OSError, TypeError):
+                continue
+        return False
+
     @pytest.fixture(autouse=True)
     def _no_polars_in_mutant_forks(request):
         """mutmut judges each mutant in a fork of a process in which polars
         has started its thread pool, and polars hangs in such a fork (the run
-        then reads as a timeout). Tests of modules that use polars are skipped
-        there; they run everywhere else."""
-        if os.getpid() != _MAIN_PID and any(
-                isinstance(value, types.ModuleType) and value.__name__ == "polars"
-                for value in vars(request.module).values()):
+        then reads as a timeout). Tests that call polars are skipped there;
+        they run everywhere else."""
+        if os.getpid() != _MAIN_PID and _uses_polars(request):
             pytest.skip("polars cannot run in a fork of a process that used it")

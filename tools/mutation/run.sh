@@ -15,7 +15,8 @@ children="${1:-2}"
 rm -rf mutants
 # A first run that matches no mutant makes mutants/ and the test stats; their
 # durations are then measured for real (mutmut 3.3.1 records teardown times,
-# which turns slow tests into false timeouts), and the real run follows.
+# which turns slow tests into false timeouts), and the real run follows. (The
+# first run ends with "nothing matches" once the stats are written: expected.)
 mutmut run "no-such-mutant" > /dev/null 2>&1 || true
 python tools/mutation/durations.py
 mutmut run --max-children "$children" > /dev/null 2>&1 || true
