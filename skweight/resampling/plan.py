@@ -29,7 +29,7 @@ import numpy as np
 from .permutation import UnitPermutations, cycle_keys
 from .shuffling import shuffle, shuffled_draw
 
-__all__ = ["DrawingPlan", "group_rows", "independent_rows", "order_epoch", "shuffle",
+__all__ = ["DrawingPlan", "group_rows", "independent_rows", "order_epoch",
            "systematic_rows", "weighted_distinct_rows"]
 
 # Units of at least this many rows are drawn one by one.

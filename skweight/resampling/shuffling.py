@@ -132,55 +132,42 @@ def _bucket_shuffle(rows, rng, threads):
         grouped = np.take(rows[start:stop], np.argsort(labels, kind="stable"))
         return grouped, np.bincount(labels, minlength=_N_BUCKETS)
 
-    with _Executor(threads) as pool:
-        parts = list(pool.map(split, pieces))
-        grouped = [part[0] for part in parts]
-        counts = np.stack([part[1] for part in parts])   # (pieces, buckets)
-        local = (np.cumsum(counts, axis=1) - counts).tolist()   # within a piece
-        within = (np.cumsum(counts, axis=0) - counts).tolist()  # within a bucket
-        sizes = counts.sum(axis=0)
-        starts = np.concatenate([[0], np.cumsum(sizes)]).tolist()
-        counts = counts.tolist()
-        out = np.empty(n, dtype=rows.dtype)
-        per_group = _N_BUCKETS // n_groups
+    parts = _map(split, pieces, threads)
+    grouped = [part[0] for part in parts]
+    counts = np.stack([part[1] for part in parts])   # (pieces, buckets)
+    local = (np.cumsum(counts, axis=1) - counts).tolist()   # within a piece
+    within = (np.cumsum(counts, axis=0) - counts).tolist()  # within a bucket
+    sizes = counts.sum(axis=0)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    counts = counts.tolist()
+    out = np.empty(n, dtype=rows.dtype)
+    per_group = _N_BUCKETS // n_groups
 
-        def fill(group):
-            """Gather the group's buckets from every piece, then shuffle each."""
-            group_rng = np.random.default_rng(seeds[group])
-            for b in range(group * per_group, (group + 1) * per_group):
-                begin = starts[b]
-                for k, part in enumerate(grouped):
-                    c = counts[k][b]
-                    if c:
-                        at, src = begin + within[k][b], local[k][b]
-                        out[at:at + c] = part[src:src + c]
-                target = out[begin:starts[b + 1]]
-                if target.size > _IN_CACHE:  # over 2**29 rows: one more level
-                    target[...] = _bucket_shuffle(target.copy(), group_rng, 1)
-                else:
-                    group_rng.shuffle(target)
+    def fill(group):
+        """Gather the group's buckets from every piece, then shuffle each."""
+        group_rng = np.random.default_rng(seeds[group])
+        for b in range(group * per_group, (group + 1) * per_group):
+            begin = starts[b]
+            for k, part in enumerate(grouped):
+                c = counts[k][b]
+                if c:
+                    at, src = begin + within[k][b], local[k][b]
+                    out[at:at + c] = part[src:src + c]
+            target = out[begin:starts[b + 1]]
+            if target.size > _IN_CACHE:  # over 2**29 rows: one more level
+                target[...] = _bucket_shuffle(target.copy(), group_rng, 1)
+            else:
+                group_rng.shuffle(target)
 
-        list(pool.map(fill, range(n_groups)))
+    _map(fill, range(n_groups), threads)
     return out
 
 
-class _Executor:
-    """A thread pool, or the caller's thread alone when ``threads == 1``.
-
-    A pool is made per call: a process forked by a DataLoader must not
-    inherit one whose threads it does not have.
-    """
-
-    def __init__(self, threads):
-        self._pool = ThreadPoolExecutor(threads) if threads > 1 else None
-
-    def __enter__(self):
-        return self._pool if self._pool is not None else self
-
-    def __exit__(self, *exc):
-        if self._pool is not None:
-            self._pool.shutdown()
-
-    @staticmethod
-    def map(func, items):
-        return map(func, items)
+def _map(func, items, threads):
+    """``list(map(func, items))``, on a pool of ``threads`` threads if more
+    than one. A pool is made per call: a process forked by a DataLoader must
+    not inherit one whose threads it does not have."""
+    if threads == 1:
+        return list(map(func, items))
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(func, items))
