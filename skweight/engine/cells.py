@@ -1,23 +1,35 @@
-"""The cell counter: key codes -> one flat cell id per row -> count tables.
+"""The cell counter: key codes -> the cells that occur -> their counts.
 
-A *cell* is one combination of stratum, group and label values. The counter
-keeps one :class:`~skweight.engine.encode.LevelEncoder` per key column,
-combines the codes of a row into one flat cell id (what
-:func:`numpy.ravel_multi_index` computes, in the narrowest unsigned type that
-holds the cells), and counts rows (and their weights) per cell with
-:func:`numpy.bincount`.
+A *cell* is one combination of stratum, group and label values that occurs
+in the rows. The counter keeps one :class:`~skweight.engine.encode.LevelEncoder`
+per key column and a table with one entry per cell that occurred: the code of
+each key column, the rows and the weighted rows. Nothing is sized by the
+product of the number of levels: memory is O(rows of a call + cells).
 
-The tables are dense with one axis per key column, laid out as
-``(strata..., [class], groups..., label)`` so that reshaping them to
-``(n_strata, n_groups, n_labels)`` (:attr:`CellCounter.shape3`) needs no
-transpose. For a multi-label target the class axis sits with the strata (each
-class is its own binary problem) and the label axis has two entries
-(negative, positive).
+Counting a call's rows (:meth:`CellCounter.encode`, then
+:meth:`CellCounter.add`):
 
-Axes follow the order in which levels were learned; :meth:`CellCounter.cells`
-lists the non-empty cells in the canonical order of
-:meth:`~skweight.engine.encode.LevelEncoder.canonical_order`, which is the
-order of every table shown to users and the numbering of resampling units.
+1. each column becomes codes over its learned levels;
+2. :func:`~skweight.engine.keys.locate` numbers the key combinations of the
+   call (*slots*: a dense table's flat ids while the product of the code
+   ranges is small, hash-factorized packed keys beyond);
+3. the slots are counted with :func:`numpy.bincount` and looked up among
+   the cells already known (a scatter for dense slots, a binary search of the
+   cells' packed keys otherwise); those that occur for the first time become
+   new cells. ``partial_fit`` costs O(chunk), plus copying the table's
+   sorted keys when a chunk adds cells.
+
+Levels that no cell uses (integers between those that occur, unused
+categories of a pandas ``Categorical``) are dropped, so a level exists only
+for a value that occurs.
+
+Cells are stored in the order they were first seen. :meth:`CellCounter.canonical`
+orders them as every output does (sorted key values, see
+:meth:`~skweight.engine.encode.LevelEncoder.canonical_order`) and numbers
+their strata, groups and labels: the ``(stratum, group, label)`` view that
+balance modes and resampling units read. For a multi-label target the class
+is part of the stratum (each class is its own binary problem) and the label
+is negative/positive.
 """
 
 import math
@@ -27,12 +39,14 @@ import numpy as np
 import pandas as pd
 
 from .encode import MISSING, UNKNOWN, LevelEncoder, as_python
+from .keys import CellIndex, flat_ids, locate
 
-__all__ = ["CellCounter", "CellSpec", "MAX_CELLS", "STAT_COLUMNS", "TABLE_COLUMNS",
-           "flat_ids"]
+__all__ = ["CellCounter", "CellSpec", "Canonical", "FittedCells", "Located", "STAT_COLUMNS",
+           "TABLE_COLUMNS", "flat_ids"]
 
-# A dense table larger than this is refused (it would cost 512 MiB per array).
-MAX_CELLS = 1 << 26
+# Learned levels that no cell has are dropped once they are more than this
+# many and outnumber those that occur (see CellCounter._compact).
+COMPACT_MIN = 1024
 # The value columns of a cell table, after its key columns.
 TABLE_COLUMNS = ("count", "weighted_count")
 
@@ -42,33 +56,6 @@ TABLE_COLUMNS = ("count", "weighted_count")
 STAT_COLUMNS = (*TABLE_COLUMNS, "factor", "target", "weight_sum",
                 "share_before", "share_after", "deviation", "max_deviation",
                 "stratum_ess")
-
-
-def flat_ids(codes, shape):
-    """Flat cell ids of in-range codes: ``np.ravel_multi_index(codes, shape)``.
-
-    The ids are built in the narrowest unsigned type that holds every cell
-    (a third or less of the memory traffic of 64-bit arithmetic) and
-    widened once to intp, the type ``bincount`` and ``take`` use.
-
-    Parameters
-    ----------
-    codes : sequence of ndarray of int
-        One array of codes per axis, each in ``[0, shape[axis])`` (the
-        encoders guarantee it; nothing is checked).
-    shape : tuple of int
-
-    Returns
-    -------
-    ids : ndarray of intp
-    """
-    dtype = np.min_scalar_type(max(math.prod(shape) - 1, 0))
-    ids = np.asarray(codes[0]).astype(dtype)
-    for column, size in zip(codes[1:], shape[1:]):
-        # Every partial id is below the product of the sizes so far: no overflow.
-        np.multiply(ids, size, out=ids, casting="unsafe")
-        np.add(ids, column, out=ids, casting="unsafe")
-    return ids.astype(np.intp, copy=False)
 
 
 class CellSpec(NamedTuple):
@@ -103,8 +90,117 @@ class CellSpec(NamedTuple):
         return self.strata + extra + self.groups + label
 
 
+class FittedCells(NamedTuple):
+    """The cells of the rows a weighter was just fit on (for the resamplers).
+
+    Attributes
+    ----------
+    ids : ndarray of shape (n_rows,)
+        The cell of each row (an index into the weighter's cells).
+    shape3 : tuple of int
+        ``(n_strata, n_groups, n_labels)``: how many occur.
+    cells : ndarray of int
+        The cells in canonical order.
+    rows : ndarray of int64
+        Rows per cell of ``cells``.
+    spec : CellSpec
+        The key columns.
+    ranks3 : tuple of ndarray
+        The ``(stratum, group, label)`` numbers of ``cells``, each counted
+        from 0 in canonical order.
+    """
+
+    ids: np.ndarray
+    shape3: tuple
+    cells: np.ndarray
+    rows: np.ndarray
+    spec: CellSpec
+    ranks3: tuple
+
+
+class Located(NamedTuple):
+    """Where the rows of one call fall.
+
+    Attributes
+    ----------
+    slots : Slots
+        The key combination of each row (:func:`~skweight.engine.keys.locate`).
+    cells : ndarray of intp of shape (slots.n,)
+        The cell of each slot; -1 where no cell has that combination.
+    unknown : ndarray of bool or None
+        Rows with a value never seen in fit (``handle_unknown="ignore"``).
+    """
+
+    slots: object
+    cells: np.ndarray
+    unknown: "np.ndarray | None" = None
+
+    @property
+    def ids(self):
+        """The slot of each row (index into :attr:`cells`)."""
+        return self.slots.ids
+
+    def cell_ids(self):
+        """The cell of each row (-1: a combination no cell has)."""
+        return np.take(self.cells, self.slots.ids)
+
+
+class Canonical(NamedTuple):
+    """The cells in output order, and their ``(stratum, group, label)`` numbers.
+
+    Attributes
+    ----------
+    order : ndarray of intp
+        Stored cell indices in canonical order.
+    stratum, group, label : ndarray of intp
+        For each cell of ``order``: the number of its stratum (with the
+        class of a multi-label target), of its group combination and of its
+        label, each counted from 0 in canonical order. ``stratum`` does not
+        decrease along ``order``.
+    shape3 : tuple of int
+        ``(n_strata, n_groups, n_labels)``: how many of each occur.
+    """
+
+    order: np.ndarray
+    stratum: np.ndarray
+    group: np.ndarray
+    label: np.ndarray
+    shape3: tuple
+
+
+class _Column:
+    """A growable 1-D array (capacity doubles: appending is O(new))."""
+
+    def __init__(self, dtype):
+        self._data = np.zeros(0, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values):
+        values = np.asarray(values)
+        need = self.size + values.size
+        if need > self._data.size:
+            data = np.zeros(max(need, 2 * self._data.size), dtype=self._data.dtype)
+            data[:self.size] = self._data[:self.size]
+            self._data = data
+        self._data[self.size:need] = values
+        self.size = need
+
+    @property
+    def view(self):
+        return self._data[:self.size]
+
+
 class CellCounter:
-    """Accumulate weighted cell counts for the key columns of a :class:`CellSpec`."""
+    """Accumulate weighted counts of the cells of a :class:`CellSpec`.
+
+    Attributes
+    ----------
+    spec : CellSpec
+    strata, groups : list of LevelEncoder
+    label : LevelEncoder or None
+        None for a multi-label target (its axes are the class and 0/1) or
+        when the label is not part of the cells.
+    """
 
     def __init__(self, spec):
         self.spec = spec
@@ -112,10 +208,16 @@ class CellCounter:
         self.groups = [LevelEncoder(n) for n in spec.groups]
         self.label = (LevelEncoder(spec.label)
                       if spec.label is not None and not spec.multilabel else None)
-        shape = self._full_shape()
-        self.rows = np.zeros(shape, dtype=np.int64)
-        self.weighted = np.zeros(shape, dtype=np.float64)
-        self._counted = False  # nothing added yet: grow by allocating afresh
+        self._axes = self._axis_encoders()
+        self._codes = [_Column(np.intp) for _ in self._axes]
+        self._rows = _Column(np.int64)
+        self._weighted = _Column(np.float64)
+        # Which levels of each axis some cell has.
+        self._present = [np.zeros(0, dtype=bool) for _ in self._axes]
+        self._n_present = [0] * len(self._axes)
+        self._version = 0
+        self._index = CellIndex()  # code combinations -> cells
+        self._canonical = None
 
     # ------------------------------------------------------------------ #
     @property
@@ -131,38 +233,50 @@ class CellCounter:
         label = [self.label] if self.label is not None else []
         return self.strata + self.groups + label
 
-    @staticmethod
-    def _dims(encoders):
-        return tuple(max(e.n_levels, 1) for e in encoders)
+    @property
+    def n_cells(self):
+        return self._rows.size
 
-    def _full_shape(self):
-        """The table shape the learned levels need."""
-        s, g = self._dims(self.strata), self._dims(self.groups)
+    @property
+    def rows(self):
+        """Rows of each cell (stored order)."""
+        return self._rows.view
+
+    @property
+    def weighted(self):
+        """Weighted rows of each cell (stored order)."""
+        return self._weighted.view
+
+    def codes(self, axis):
+        """The code of each cell on ``axis`` (an axis of :attr:`spec`'s key columns)."""
+        return self._codes[axis].view
+
+    def _axis_encoders(self):
+        """The encoder of each axis (None for the class and 0/1 axes)."""
+        axes = list(self.strata)
         if self.multilabel:
-            return s + (self.n_classes,) + g + (2,)
-        return s + g + self._dims([self.label] if self.label else [])
+            axes.append(None)
+        axes += self.groups
+        if self.label is not None:
+            axes.append(self.label)
+        elif self.multilabel:
+            axes.append(None)
+        return axes
 
-    @property
-    def shape(self):
-        """Full table shape, ``(strata..., [class], groups..., label)``.
-
-        The count tables always have it: they grow with the levels.
-        """
-        return self.rows.shape
-
-    @property
-    def shape3(self):
-        """Table shape seen as ``(n_strata, n_groups, n_labels)``."""
-        shape = self.rows.shape
-        n_s = len(self.strata) + (1 if self.multilabel else 0)
-        n_g = len(self.groups)
-        s = math.prod(shape[:n_s])
-        g = math.prod(shape[n_s:n_s + n_g])
-        return (s, g, shape[n_s + n_g] if len(shape) > n_s + n_g else 1)
+    def _dims(self):
+        """The range of each axis's codes."""
+        dims = []
+        n_strata = len(self.strata)
+        for axis, encoder in enumerate(self._axes):
+            if encoder is not None:
+                dims.append(max(encoder.n_levels, 1))
+            else:
+                dims.append(self.n_classes if axis == n_strata else 2)
+        return tuple(dims)
 
     # ------------------------------------------------------------------ #
     def encode(self, strata, groups, label, *, learn, handle_missing, handle_unknown):
-        """Return flat cell ids for the rows.
+        """Locate the rows among the cells.
 
         Parameters
         ----------
@@ -178,10 +292,11 @@ class CellCounter:
 
         Returns
         -------
-        ids : ndarray of shape (n_rows,) or (n_rows, n_classes)
-        unknown : ndarray of bool of shape (n_rows,) or None
+        located : Located
             Rows with a value never seen in fit (only when not learning and
-            ``handle_unknown="ignore"``); their ids point at cell 0.
+            ``handle_unknown="ignore"``) are marked in ``unknown`` and located
+            as if their unseen codes were 0. For a multi-label target the
+            slots have shape ``(n_rows, n_classes)``.
         """
         columns = list(strata) + list(groups)
         if self.label is not None:
@@ -193,150 +308,261 @@ class CellCounter:
                 c, bad = _check_negative(encoder, values, c, handle_unknown)
                 unknown = bad if unknown is None else (unknown | bad)
             codes.append(c)
-        if learn:
-            self._grow()
-        if self.multilabel:
-            n_rows = len(label)
-            return self._multilabel_ids(codes, label, n_rows), unknown
-        if not codes:  # pragma: no cover - a weighter always has at least one key
+        if not codes and not self.multilabel:  # pragma: no cover - always a key
             raise ValueError("No key column to count.")
-        # After learning, the count table has grown to the levels' shape.
-        return flat_ids(codes, self.rows.shape), unknown
+        if self.multilabel:
+            n_s = len(self.strata)
+            codes = ([c.reshape(-1, 1) for c in codes[:n_s]]
+                     + [np.arange(self.n_classes).reshape(1, -1)]
+                     + [c.reshape(-1, 1) for c in codes[n_s:]]
+                     + [np.asarray(label, dtype=np.intp)])
+        slots = locate(codes, self._dims())
+        cells = self._index.lookup(slots, self._columns(), self._dims(), self._version)
+        return Located(slots, cells, unknown)
 
-    def _multilabel_ids(self, codes, label, n_rows):
-        s_dims, g_dims = self._dims(self.strata), self._dims(self.groups)
-        n_s = len(self.strata)
-        s_id = np.ravel_multi_index(codes[:n_s], s_dims) if n_s else 0
-        g_id = np.ravel_multi_index(codes[n_s:], g_dims) if self.groups else 0
-        n_groups = math.prod(g_dims)
-        classes = np.arange(self.n_classes)
-        base = np.asarray(s_id * self.n_classes).reshape(-1, 1) + classes
-        base = (base * n_groups + np.asarray(g_id).reshape(-1, 1)) * 2
-        return np.broadcast_to(base, (n_rows, self.n_classes)) + label
+    def _columns(self):
+        return [c.view for c in self._codes]
 
-    def _grow(self):
-        """Pad the count tables when new levels appeared."""
-        shape = self._full_shape()
-        n_cells = int(np.prod(shape, dtype=np.float64))
-        if n_cells > MAX_CELLS:
-            sizes = ", ".join(f"{e.name!r}: {e.n_levels}" for e in self.encoders)
-            raise ValueError(
-                f"The key columns define {n_cells} cells, more than the {MAX_CELLS} "
-                f"skweight keeps in memory (levels per column: {sizes}). Use fewer "
-                "or coarser group/strata columns."
-            )
-        if shape != self.rows.shape:
-            if not self._counted:
-                self.rows = np.zeros(shape, dtype=np.int64)
-                self.weighted = np.zeros(shape, dtype=np.float64)
-                return
-            pad = [(0, new - old) for new, old in zip(shape, self.rows.shape)]
-            self.rows = np.pad(self.rows, pad)
-            self.weighted = np.pad(self.weighted, pad)
+    def _compact(self, axis, codes):
+        """Drop the levels of ``axis`` that no cell has (learned, never counted).
 
-    def add(self, ids, sample_weight=None, *, rows=None):
-        """Add rows (with optional weights) to the counts.
-
-        ``rows``: for ids of pre-aggregated key combinations (a backend's
-        collected count table), the number of rows behind each; then
-        ``sample_weight`` holds their summed weights (None: equal to rows).
+        Integers below the largest that occurs and unused categories are
+        learned as levels; once they outnumber the levels that occur, they
+        go, so that no size depends on values that do not occur.
         """
-        self._counted = True
-        size = self.rows.size
-        flat = ids.ravel()
+        present = self._present[axis]
+        table = np.cumsum(present) - 1
+        self._axes[axis].compact(present)
+        codes[axis] = table[codes[axis]]
+        column = self._codes[axis]
+        column.view[...] = table[column.view]
+        self._present[axis] = np.ones(int(table[-1]) + 1, dtype=bool)
+        self._n_present[axis] = self._present[axis].size
+        self._index = CellIndex()
+
+    def present(self, axis):
+        """Which levels of ``axis``'s encoder some cell has."""
+        encoder = self._axes[axis]
+        present = self._present[axis]
+        if present.size != encoder.n_levels:
+            present = np.concatenate(
+                [present, np.zeros(encoder.n_levels - present.size, dtype=bool)])
+        return present
+
+    # ------------------------------------------------------------------ #
+    def add(self, located, sample_weight=None, *, rows=None):
+        """Add the rows of ``located`` (with optional weights) to the counts.
+
+        Combinations seen for the first time become cells; ``located.cells``
+        is updated in place. ``rows``: for slots of pre-aggregated key
+        combinations (a backend's collected count table), the number of rows
+        behind each; then ``sample_weight`` holds their summed weights
+        (None: equal to rows).
+        """
+        slots = located.slots
+        flat = slots.ids.ravel()
         if rows is not None:
             rows = np.asarray(rows, dtype=np.float64)
             if self.multilabel:
                 rows = np.repeat(rows, self.n_classes)
-            counted = np.bincount(flat, weights=rows, minlength=size)
+            counted = np.bincount(flat, weights=rows, minlength=slots.n)
             counted = np.rint(counted).astype(np.int64)
         else:
-            counted = np.bincount(flat, minlength=size)
-        self.rows += counted.reshape(self.rows.shape)
+            counted = np.bincount(flat, minlength=slots.n)
         if sample_weight is None:
-            self.weighted += counted.reshape(self.rows.shape)
-            return
-        if self.multilabel:
-            sample_weight = np.repeat(sample_weight, self.n_classes)
-        weighted = np.bincount(flat, weights=sample_weight, minlength=size)
-        self.weighted += weighted.reshape(self.rows.shape)
+            weighted = counted
+        else:
+            if self.multilabel:
+                sample_weight = np.repeat(sample_weight, self.n_classes)
+            weighted = np.bincount(flat, weights=sample_weight, minlength=slots.n)
+        occurring = np.flatnonzero(counted)
+        cells = located.cells[occurring]
+        new = occurring[cells < 0]
+        if new.size:
+            located.cells[new] = self._new_cells(slots.codes(new))
+            cells = located.cells[occurring]
+        self._version += 1
+        self._canonical = None
+        np.add.at(self._rows.view, cells, counted[occurring]) if cells.size < 64 else \
+            _scatter_add(self._rows.view, cells, counted[occurring])
+        _scatter_add(self._weighted.view, cells, weighted[occurring])
+
+    def _new_cells(self, codes):
+        """Append cells with ``codes`` (one array per axis); return their indices."""
+        codes = list(codes)
+        for axis, encoder in enumerate(self._axes):
+            if encoder is None:
+                continue
+            present = self._present[axis]
+            if present.size < encoder.n_levels:
+                present = np.concatenate(
+                    [present, np.zeros(encoder.n_levels - present.size, dtype=bool)])
+            present[codes[axis]] = True
+            self._present[axis] = present
+            n_present = self._n_present[axis] = int(np.count_nonzero(present))
+            if encoder.n_levels - n_present > max(COMPACT_MIN, n_present):
+                self._compact(axis, codes)
+        start = self.n_cells
+        count = codes[0].size
+        for column, values in zip(self._codes, codes):
+            column.extend(values)
+        self._rows.extend(np.zeros(count, dtype=np.int64))
+        self._weighted.extend(np.zeros(count))
+        added = np.arange(start, start + count, dtype=np.intp)
+        self._index.added(codes, added, self._dims())
+        return added
 
     # ------------------------------------------------------------------ #
-    def cells(self):
-        """Flat ids of the non-empty cells, in canonical order."""
-        flat = np.flatnonzero(self.rows.ravel())
-        if flat.size <= 1:
-            return flat
-        s, g, lab = self.ranks3(flat)
-        return flat[np.lexsort((lab, g, s))]
-
-    def ranks3(self, cells):
-        """Canonical ``(stratum, group, label)`` ranks of ``cells`` (flat ids).
-
-        Each is the row-major combination of the canonical ranks of its axes,
-        so sorting by them sorts cells as :meth:`cells` does.
-        """
-        index = np.unravel_index(cells, self.shape)
+    def canonical(self):
+        """The cells in canonical order with their numbers (:class:`Canonical`)."""
+        if self._canonical is not None:
+            return self._canonical
         ranks = []
-        for axis, encoder in enumerate(self._axis_encoders()):
+        n_strata = len(self.strata)
+        dims = list(self._dims())
+        for axis, encoder in enumerate(self._axes):
+            codes = self._codes[axis].view
             if encoder is None:
-                ranks.append(index[axis])
+                ranks.append(codes)
                 continue
-            rank = np.empty(max(encoder.n_levels, 1), dtype=np.intp)
-            rank[encoder.canonical_order()] = np.arange(encoder.n_levels)
-            ranks.append(rank[index[axis]])
-        dims = self.shape
-        n_s = len(self.strata) + (1 if self.multilabel else 0)
+            n_levels = encoder.n_levels
+            present = self.present(axis)
+            if encoder.in_order() and self._n_present[axis] == n_levels:
+                ranks.append(codes)  # codes are the ranks already
+                continue
+            order = encoder.canonical_order()
+            rank = np.empty(max(n_levels, 1), dtype=np.intp)
+            dense = np.cumsum(present[order]) - 1  # ranks among the levels that occur
+            rank[order] = dense
+            ranks.append(rank[codes])
+            dims[axis] = int(dense[-1]) + 1 if dense.size else 1
+        order = _sort_order(ranks, dims)
+        if order is not None:
+            ranks = [r[order] for r in ranks]
+        else:  # stored in canonical order already
+            order = np.arange(self.n_cells, dtype=np.intp)
+        n_s = n_strata + (1 if self.multilabel else 0)
         n_g = len(self.groups)
         parts = [(0, n_s), (n_s, n_s + n_g), (n_s + n_g, len(dims))]
-        out = []
-        for lo, hi in parts:
+        numbers, shape3 = [], []
+        for i, (lo, hi) in enumerate(parts):
             if hi == lo:
-                out.append(np.zeros(len(cells), dtype=np.intp))
+                ids, n = np.zeros(self.n_cells, dtype=np.intp), 1
+            elif i == 0:  # sorted first: a new stratum where a rank changes
+                change = np.zeros(self.n_cells, dtype=bool)
+                for r in ranks[lo:hi]:
+                    change[1:] |= r[1:] != r[:-1]
+                ids = np.cumsum(change).astype(np.intp)
+                n = int(ids[-1]) + 1 if ids.size else 1
+            elif hi - lo == 1:  # one axis: its ranks among the levels that occur
+                ids, n = ranks[lo], dims[lo]
             else:
-                out.append(np.ravel_multi_index(ranks[lo:hi], dims[lo:hi]))
-        return tuple(out)
+                ids, n = _numbered(ranks[lo:hi], dims[lo:hi])
+            numbers.append(ids)
+            shape3.append(n)
+        self._canonical = Canonical(order, *numbers, tuple(shape3))
+        return self._canonical
 
-    def _axis_encoders(self):
-        """The encoder of each table axis (None for the class and 0/1 axes)."""
-        axes = list(self.strata)
-        if self.multilabel:
-            axes.append(None)
-        axes += self.groups
-        if self.label is not None:
-            axes.append(self.label)
-        elif self.multilabel:
-            axes.append(None)
-        return axes
+    def cells(self):
+        """Stored indices of the cells, in canonical order."""
+        return self.canonical().order
+
+    def label_rows(self):
+        """Rows per learned label level (1-D labels)."""
+        axis = len(self._axes) - 1
+        return np.bincount(self._codes[axis].view, weights=self.rows.astype(np.float64),
+                           minlength=self.label.n_levels).astype(np.int64)
+
+    def class_totals(self):
+        """Weighted rows per class and negative/positive (multi-label targets).
+
+        Returns
+        -------
+        totals : ndarray of shape (n_classes, 2)
+        """
+        pair = self.codes(len(self.strata)) * 2 + self.codes(len(self._axes) - 1)
+        return np.bincount(pair, weights=self.weighted,
+                           minlength=2 * self.n_classes).reshape(-1, 2)
 
     def cell_keys(self, cells):
-        """The key values of ``cells`` (flat ids): one array per key column."""
-        index = np.unravel_index(cells, self.shape)
+        """The key values of ``cells`` (stored indices): one array per key column."""
+        cells = np.asarray(cells, dtype=np.intp)
         keys = {}
-        for axis, (name, encoder) in enumerate(zip(self.spec.key_columns,
-                                                   self._axis_encoders())):
+        for axis, (name, encoder) in enumerate(zip(self.spec.key_columns, self._axes)):
+            codes = self._codes[axis].view[cells]
             if encoder is None:
-                values = index[axis]
+                values = codes
                 if name == "class":
-                    values = np.asarray(self.spec.classes, dtype=object)[values]
+                    values = np.asarray(self.spec.classes, dtype=object)[codes]
                 keys[name] = values
             else:
-                keys[name] = encoder.decode(index[axis])
+                keys[name] = encoder.decode(codes)
+        return keys
+
+    def slot_keys(self, located, slot):
+        """The key values of one slot of ``located`` (it may have no cell)."""
+        codes = located.slots.codes(np.array([slot]))
+        keys = {}
+        for name, encoder, c in zip(self.spec.key_columns, self._axes, codes):
+            if encoder is None:
+                keys[name] = (np.asarray(self.spec.classes, dtype=object)[c]
+                              if name == "class" else c)
+            else:
+                keys[name] = encoder.decode(c)
         return keys
 
     def cell_frame(self, factors=None):
-        """A DataFrame with one row per non-empty cell, in canonical order.
+        """A DataFrame with one row per cell, in canonical order.
 
         Columns: the key columns, ``count``, ``weighted_count`` and, when
-        ``factors`` (a table of the counter's shape) is given, ``factor``.
+        ``factors`` (one per stored cell) is given, ``factor``.
         """
         cells = self.cells()
         frame = pd.DataFrame(self.cell_keys(cells))
-        frame["count"] = self.rows.ravel()[cells]
-        frame["weighted_count"] = self.weighted.ravel()[cells]
+        frame["count"] = self.rows[cells]
+        frame["weighted_count"] = self.weighted[cells]
         if factors is not None:
-            frame["factor"] = np.asarray(factors).ravel()[cells]
+            frame["factor"] = np.asarray(factors)[cells]
         return frame
+
+
+def _sort_order(ranks, dims):
+    """The order sorting cells by their ranks (first axis first); None if sorted.
+
+    One combined key sorts several times faster than a sort on each axis;
+    cells are distinct, so the key is unique and any sort is stable.
+    """
+    n = ranks[0].size
+    if n <= 1:
+        return None
+    if math.prod(dims) >= 1 << 63:
+        return np.lexsort(ranks[::-1]).astype(np.intp)
+    key = ranks[0].astype(np.int64)
+    for r, d in zip(ranks[1:], dims[1:]):
+        key *= d
+        key += r
+    if np.all(key[1:] > key[:-1]):
+        return None
+    return np.argsort(key).astype(np.intp)
+
+
+def _scatter_add(target, index, values):
+    """``target[index] += values`` for distinct ``index``."""
+    target[index] += values
+
+
+def _numbered(ranks, dims):
+    """Numbers of the combinations of ``ranks`` (one array per axis), in order."""
+    key = ranks[0].astype(np.int64)
+    size = dims[0]
+    for r, d in zip(ranks[1:], dims[1:]):
+        if size * d >= 1 << 62:
+            key = np.unique(key, return_inverse=True)[1].ravel()
+            size = int(key.max()) + 1 if key.size else 1
+        key = key * d + r
+        size *= d
+    uniques, ids = np.unique(key, return_inverse=True)
+    return ids.ravel().astype(np.intp), max(uniques.size, 1)
 
 
 def _check_negative(encoder, values, codes, handle_unknown):
@@ -350,6 +576,8 @@ def _check_negative(encoder, values, codes, handle_unknown):
             "handle_missing='category' to treat missing as a level of its own."
         )
     unknown = codes == UNKNOWN
+    if not unknown.any():  # values fit never saw exist, but no row has them
+        return codes, unknown
     if handle_unknown == "error":
         if hasattr(values, "uniques"):  # pre-encoded: the label (never missing)
             bad = values.codes[unknown]

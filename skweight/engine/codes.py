@@ -10,7 +10,8 @@ column                                  route
 pandas ``Categorical``                  its own codes and categories
 pandas arrow-backed (``str``,           arrow dictionary encoding
 ``ArrowDtype``)
-polars ``Categorical`` / ``Enum``       physical codes; the used codes decoded
+polars ``Categorical`` / ``Enum``       physical codes, renumbered over the
+                                        categories that occur
 polars ``String``                       cast to ``Categorical``, as above
 pyarrow arrays, dictionary arrays       dictionary encoding / their indices
 small non-negative integers (any        the values are their own codes
@@ -32,6 +33,8 @@ __all__ = ["RawCodes", "native_codes", "register_codes"]
 # directly as codes; sparser integers are hashed like any other value.
 RANGE_SLACK = 2
 RANGE_MIN = 1 << 16
+# polars Categorical codes up to 2 * rows + this many are decoded as they are.
+POLARS_MIN = 1 << 10
 
 
 class RawCodes(NamedTuple):
@@ -217,18 +220,6 @@ def _pyarrow_route(values):
 # ---------------------------------------------------------------------- #
 # polars
 # ---------------------------------------------------------------------- #
-def _polars_categories(dtype, top):
-    """The strings of physical codes ``0..top`` of a polars Categorical dtype.
-
-    Decoded each time (vectorised, by polars): polars may reassign the codes
-    of a global mapping once no column uses them, so they cannot be kept.
-    """
-    import polars as pl
-
-    names = pl.Series(np.arange(top + 1, dtype=np.uint32)).cat.to(dtype)
-    return pd.Index(names.to_list(), dtype=object)
-
-
 def _polars_route(values):
     import polars as pl
 
@@ -250,19 +241,23 @@ def _polars_route(values):
         if isinstance(dtype, pl.Enum):
             uniques = pd.Index(dtype.categories.to_list(), dtype=object)
             return RawCodes(codes, uniques, len(uniques), has_missing)
-        # Categorical codes index a (possibly global) mapping. While it is
-        # small, the physical codes are the codes (unused ones stay empty);
-        # else only the codes that occur are decoded.
+        # Categorical codes index a mapping that may be global (shared by
+        # every Categorical of the process). While the codes stay below a
+        # small multiple of the rows, they are the codes (the counter drops
+        # the levels no row has); beyond, only the codes that occur are
+        # decoded and renumbered, so no cost depends on other columns.
         top = int(codes.max()) if codes.size else -1
-        if top < max(RANGE_SLACK * len(codes), RANGE_MIN):
-            uniques = _polars_categories(dtype, top)
-            return RawCodes(codes, uniques, top + 1, has_missing)
-        present = np.flatnonzero(np.bincount(codes[codes >= 0] if has_missing else codes))
-        names = pl.Series(present.astype(np.uint32)).cat.to(dtype).to_list()
-        table = np.full(int(present.max()) + 2 if present.size else 1, -1,
-                        dtype=np.int64)
-        table[present] = np.arange(present.size)
-        return RawCodes(table[codes], pd.Index(names, dtype=object), present.size,
+        if top < RANGE_SLACK * len(codes) + POLARS_MIN:
+            present = np.arange(top + 1)
+        else:
+            valid = codes[codes >= 0] if has_missing else codes
+            present = np.flatnonzero(np.bincount(valid))
+            table = np.full(top + 2, -1, dtype=np.int64)
+            table[present] = np.arange(present.size)
+            codes = table[codes]
+        names = pl.Series(present.astype(np.uint32)).cat.to(dtype).to_list() \
+            if present.size else []
+        return RawCodes(codes, pd.Index(names, dtype=object), present.size,
                         has_missing)
     if values.null_count() == 0 and dtype.is_integer():
         fast = _range_codes(values.to_numpy())

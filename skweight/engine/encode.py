@@ -49,8 +49,9 @@ class LevelEncoder:
     Attributes
     ----------
     levels : pandas.Index or None
-        The values learned so far (for integers encoded directly:
-        ``RangeIndex(max + 1)``, a level per integer).
+        The values learned so far (for integers encoded directly, while
+        every integer up to the largest occurs: ``RangeIndex(max + 1)``).
+        The counter drops levels no row has (:meth:`compact`).
     """
 
     def __init__(self, name):
@@ -95,6 +96,22 @@ class LevelEncoder:
         codes.flags.writeable = False
         return codes, has_neg
 
+    def compact(self, present):
+        """Keep only the levels whose ``present`` entry is True, in their order.
+
+        Codes of kept levels become their rank among the kept ones (for the
+        counter, which drops levels that no row has).
+        """
+        keep = np.flatnonzero(present)
+        if isinstance(self.levels, pd.RangeIndex):
+            self.levels = (_range_index(keep.size) if keep.size == 0
+                           or keep[-1] == keep.size - 1 else pd.Index(keep))
+        else:
+            self.levels = self.levels[keep]
+        if self.missing_code is not None:
+            self.missing_code = (int(np.count_nonzero(present[:self.missing_code]))
+                                 if present[self.missing_code] else None)
+
     def present_levels(self, present):
         """The levels whose ``present`` entry is True, in canonical order.
 
@@ -123,28 +140,13 @@ class LevelEncoder:
         Values that do not sort together (mixed types) are ordered by type
         name, then value.
         """
-        n = self.n_levels
-        if n == 0:
-            return np.zeros(0, dtype=np.intp)
-        if isinstance(self.levels, pd.RangeIndex):
-            return np.arange(n)
-        present = np.ones(n, dtype=bool)
-        if self.missing_code is not None:
-            present[self.missing_code] = False
-        idx = np.flatnonzero(present)
-        values = self.levels[idx]
-        try:
-            order = np.argsort(np.asarray(values), kind="stable")
-        except TypeError:
-            keys = [(type(v).__name__, v) for v in values]
-            try:
-                order = np.array(sorted(range(len(keys)), key=keys.__getitem__))
-            except TypeError:
-                order = np.array(sorted(range(len(keys)), key=lambda i: repr(keys[i])))
-        order = idx[order]
-        if self.missing_code is not None:
-            order = np.append(order, self.missing_code)
-        return order.astype(np.intp)
+        return _order_of(self.levels, self.missing_code)[0]
+
+    def in_order(self):
+        """Whether the learned codes are in canonical order already."""
+        if isinstance(self.levels, pd.RangeIndex):  # a level per integer, in order
+            return True
+        return _order_of(self.levels, self.missing_code)[1]
 
     # ------------------------------------------------------------------ #
     def _is_range(self):
@@ -221,3 +223,51 @@ def _apply(raw, mapping):
     # Append MISSING so that the raw code -1 maps to itself.
     table = np.append(mapping, MISSING)
     return table[raw.codes], raw.has_missing or bool((mapping < 0).any())
+
+
+# Canonical orders of recent level Indexes, by identity: an Index is immutable,
+# and a Categorical's categories are one Index from call to call. Each entry
+# keeps its Index alive, so an id is never reused while cached.
+_ORDERS = {}
+_ORDERS_KEPT = 64
+
+
+def _order_of(levels, missing_code):
+    """``(order, in_order)`` of ``levels``: sorted values, the missing level last."""
+    key = (id(levels), missing_code)
+    cached = _ORDERS.get(key)
+    if cached is not None and cached[0] is levels:
+        return cached[1], cached[2]
+    order = _sorted_codes(levels, missing_code)
+    in_order = bool(np.array_equal(order, np.arange(order.size)))
+    if len(_ORDERS) >= _ORDERS_KEPT:
+        _ORDERS.pop(next(iter(_ORDERS)))
+    _ORDERS[key] = (levels, order, in_order)
+    return order, in_order
+
+
+def _sorted_codes(levels, missing_code):
+    n = 0 if levels is None else len(levels)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    if isinstance(levels, pd.RangeIndex):
+        return np.arange(n)
+    idx = np.arange(n)
+    values = levels
+    if missing_code is not None:
+        idx = np.delete(idx, missing_code)
+        values = levels[idx]
+    try:
+        # The library's own sort (arrow strings sort in arrow); the values
+        # are distinct, so any sort is stable.
+        order = np.asarray(values.argsort())
+    except TypeError:
+        keys = [(type(v).__name__, v) for v in values]
+        try:
+            order = np.array(sorted(range(len(keys)), key=keys.__getitem__))
+        except TypeError:
+            order = np.array(sorted(range(len(keys)), key=lambda i: repr(keys[i])))
+    order = idx[order]
+    if missing_code is not None:
+        order = np.append(order, missing_code)
+    return order.astype(np.intp)

@@ -131,7 +131,7 @@ class WeightedDataset(Dataset):
         incoming = None
         if sample_weight is not None:
             incoming = np.asarray(weighter._read_keys(inputs, reset=False).sample_weight)
-        first = at_epoch(weighter, schedule, 0)._gather(ids, None, incoming)
+        first = at_epoch(weighter, schedule, 0)._gather(ids, incoming)
         self = cls(dataset, first)
         self._schedule = (weighter, schedule, ids, incoming)
         return self
@@ -146,7 +146,7 @@ class WeightedDataset(Dataset):
                 "WeightedDataset.from_weighter(..., schedule=...) to change them per "
                 "epoch.")
         weighter, schedule, ids, incoming = state
-        values = at_epoch(weighter, schedule, epoch)._gather(ids, None, incoming)
+        values = at_epoch(weighter, schedule, epoch)._gather(ids, incoming)
         self.weights = torch.from_numpy(np.asarray(values, dtype=np.float32))
 
     def __len__(self):

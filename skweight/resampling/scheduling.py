@@ -85,7 +85,7 @@ class ScheduledDraws:
             return self._cache[value]
         if self.ids is not None:  # row weights: the weighter at this value
             weights = at_epoch(self.weighter, self.schedule, epoch)._gather(
-                self.ids, None, self.sample_weight)
+                self.ids, self.sample_weight)
             if not np.all(np.isfinite(weights)) or weights.sum() <= 0:
                 raise ValueError(
                     f"At epoch {epoch} (schedule value {value}) the weighter's weights "

@@ -23,7 +23,9 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..engine.cells import Canonical
 from ..engine.encode import as_python as _plain
+from ..weighting.factors import unit_numbers
 
 __all__ = ["SELECTIONS", "Units", "check_targets", "scale_targets"]
 
@@ -49,7 +51,7 @@ class Units:
     Attributes
     ----------
     unit_of_cell : ndarray of int64
-        Unit of each flat cell id (-1 for empty cells).
+        Unit of each cell of the weighter (indexed as ``fitted.ids``).
     counts : ndarray of int64 of shape (n_units,)
     stratum : ndarray of int of shape (n_units,)
     keys : list
@@ -59,18 +61,13 @@ class Units:
     """
 
     def __init__(self, fitted, mode, table, key_columns):
-        n_strata, n_groups, n_labels = fitted.shape3
         self.mode = mode
         s, g, lab = fitted.ranks3
-        axes = mode.unit_axes
-        key = s
-        if 1 in axes:
-            key = key * n_groups + g
-        if 2 in axes:
-            key = key * n_labels + lab
-        _, first, unit_of = np.unique(key, return_index=True, return_inverse=True)
-        unit_of = unit_of.ravel()
-        self.unit_of_cell = np.full(int(np.prod(fitted.shape3)), -1, dtype=np.int64)
+        unit_of = unit_numbers(Canonical(fitted.cells, s, g, lab, fitted.shape3),
+                               mode.unit_axes)
+        first = np.empty(int(unit_of.max()) + 1 if unit_of.size else 0, dtype=np.intp)
+        first[unit_of[::-1]] = np.arange(unit_of.size - 1, -1, -1)  # first cell of each
+        self.unit_of_cell = np.full(fitted.cells.size, -1, dtype=np.int64)
         self.unit_of_cell[fitted.cells] = unit_of
         self.counts = np.bincount(unit_of, weights=fitted.rows,
                                   minlength=first.size).astype(np.int64)
@@ -78,7 +75,7 @@ class Units:
         self.table_rows = first
         self.cells = fitted.cells
         self.cell_unit = unit_of
-        self.shape3 = fitted.shape3
+        self._ranks3 = (s, g, lab)
         if len(table) != fitted.cells.size:  # pragma: no cover - engine invariant
             raise RuntimeError("weight_table_ does not list the non-empty cells.")
         columns = [table[c].to_numpy()[first].tolist() for c in key_columns]
@@ -95,7 +92,7 @@ class Units:
         return self.counts.size
 
     def unit_of_rows(self, ids):
-        """The unit of each row, given its flat cell id."""
+        """The unit of each row, given its cell (``FittedCells.ids``)."""
         return self.unit_of_cell[ids]
 
     def as_dict(self, values):
@@ -116,31 +113,17 @@ class Units:
             np.maximum.at(pick, self.stratum, self.counts)
         return pick[self.stratum]
 
-    def _counts3(self):
-        counts = np.zeros(int(np.prod(self.shape3)), dtype=np.float64)
-        counts[self.cells] = self._rows
-        return counts.reshape(self.shape3)
-
     def _independent_targets(self, strategy):
-        n = self._counts3()
-        n_sg = n.sum(axis=2, keepdims=True)
-        n_sl = n.sum(axis=1, keepdims=True)
-        n_s = n.sum(axis=(1, 2), keepdims=True)
-        with np.errstate(invalid="ignore"):  # 0 / 0 in a stratum without rows
-            expected = np.where(n_s > 0, n_sg * n_sl / n_s, 0.0)
-        missing = np.flatnonzero(((n == 0) & (expected > 0)).ravel())
-        if missing.size:
-            raise ValueError(
-                "balance='independence' needs every group x label combination "
-                "that independence expects to have rows, but "
-                f"{self._describe_empty(missing[0])} has none (expected "
-                f"{expected.ravel()[missing[0]]:.3g} rows). Resampling cannot "
-                "create rows of an empty cell: use strategy='weights', or "
-                "balance='joint'."
-            )
+        s, g, lab = self._ranks3
+        n = self._rows.astype(np.float64)
+        n_sg = _pair_sums(n, s, g)
+        n_sl = _pair_sums(n, s, lab)
+        n_s = np.bincount(s, weights=n)[s]
+        expected = n_sg * n_sl / n_s
+        self._check_expected_cells(s, g, lab)
         # Joint units: one cell each, in canonical order.
         e = np.zeros(len(self))
-        e[self.cell_unit] = expected.ravel()[self.cells]
+        e[self.cell_unit] = expected
         ratio = self.counts / e
         n_strata = int(self.stratum.max()) + 1
         if strategy == "under":
@@ -153,17 +136,43 @@ class Units:
         targets = np.maximum(np.rint(scale[self.stratum] * e), self.counts)
         return targets.astype(np.int64)
 
-    def _describe_empty(self, flat):
-        """Name an empty cell from the key values of its non-empty neighbours."""
-        s, g, lab = np.unravel_index(flat, self.shape3)
-        cs, cg, cl = np.unravel_index(self.cells, self.shape3)
-        same_group = np.flatnonzero((cs == s) & (cg == g))[0]
-        same_label = np.flatnonzero((cs == s) & (cl == lab))[0]
+    def _check_expected_cells(self, s, g, lab):
+        """Refuse a stratum where a group x label pair that independence expects is empty.
+
+        Independence expects rows in every (group, label) pair of a stratum
+        whose group and label both occur there; a stratum has
+        ``groups x labels`` such pairs and, when all have rows, as many cells.
+        """
+        n_groups = np.bincount(s, weights=_first_in_pair(s, g))
+        n_labels = np.bincount(s, weights=_first_in_pair(s, lab))
+        n_cells = np.bincount(s)
+        short = np.flatnonzero(n_groups * n_labels > n_cells)
+        if not short.size:
+            return
+        stratum = short[0]
+        cells = np.flatnonzero(s == stratum)  # few: one stratum's cells
+        have = set(zip(g[cells].tolist(), lab[cells].tolist()))
+        groups = np.unique(g[cells])
+        labels = np.unique(lab[cells])
+        missing = next((a, b) for a in groups.tolist() for b in labels.tolist()
+                       if (a, b) not in have)
+        same_group = cells[np.flatnonzero(g[cells] == missing[0])[0]]
+        same_label = cells[np.flatnonzero(lab[cells] == missing[1])[0]]
+        n = self._rows.astype(np.float64)
+        n_sg = n[cells][g[cells] == missing[0]].sum()
+        n_sl = n[cells][lab[cells] == missing[1]].sum()
+        expected = n_sg * n_sl / n[cells].sum()
         row_g, row_l = self._table.iloc[same_group], self._table.iloc[same_label]
         spec = self._spec
         parts = [f"{c}={_plain(row_g[c])!r}" for c in (*spec.strata, *spec.groups)]
         parts.append(f"{spec.label}={_plain(row_l[spec.label])!r}")
-        return "the cell " + ", ".join(parts)
+        raise ValueError(
+            "balance='independence' needs every group x label combination "
+            "that independence expects to have rows, but the cell "
+            f"{', '.join(parts)} has none (expected {expected:.3g} rows). Resampling "
+            "cannot create rows of an empty cell: use strategy='weights', or "
+            "balance='joint'."
+        )
 
     # ------------------------------------------------------------------ #
     def user_targets(self, spec, strategy, y=None):
@@ -339,3 +348,17 @@ def check_targets(units, targets, strategy, scaled):
         )
     if targets.sum() == 0:
         raise ValueError("Every unit has a target of 0: the epochs would be empty.")
+
+
+def _pair_sums(values, first, second):
+    """Per cell: the sum of ``values`` over the cells of its (first, second) pair."""
+    pair = unit_numbers(Canonical(None, first, second, second, None), (1,))
+    return np.bincount(pair, weights=values)[pair]
+
+
+def _first_in_pair(first, second):
+    """1.0 for the first cell of each (first, second) pair, else 0.0."""
+    pair = unit_numbers(Canonical(None, first, second, second, None), (1,))
+    seen = np.zeros(pair.size)
+    seen[np.unique(pair, return_index=True)[1]] = 1.0
+    return seen

@@ -18,13 +18,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions, check_sample_weight, validate_params
 from ..engine.backends import Inputs, KeyRoles, backend_for
-from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec
+from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec, FittedCells
 from ..engine.encode import as_python as _plain
 from ..engine.frames import FrameView, as_key_list, n_rows_of, plain_2d, resolve_keys
 from ..engine.labels import read_label
 from ..engine.modes import MODES, resolve_mode
 from .class_weight import class_factors
-from .factors import apply_class_weights, balanced_factors
+from .factors import counter_factors
 from .health import warn_issues, weighter_issues
 from .multioutput import fit_outputs, output_table, outputs_of, weigh_outputs
 from .report import weighter_report
@@ -32,33 +32,6 @@ from .report import weighter_report
 __all__ = ["BaseWeighter", "FittedCells"]
 
 KEY_SPEC = [None, str, Integral, list, tuple]
-
-
-class FittedCells(NamedTuple):
-    """The cells of the rows a weighter was just fit on (for the resamplers).
-
-    Attributes
-    ----------
-    ids : ndarray of shape (n_rows,)
-        Flat cell id of each row in a table of shape ``shape3``.
-    shape3 : tuple of int
-        ``(n_strata, n_groups, n_labels)``.
-    cells : ndarray of int
-        The non-empty cells (flat ids) in canonical order.
-    rows : ndarray of int64
-        Rows per cell of ``cells``.
-    spec : CellSpec
-        The key columns.
-    ranks3 : tuple of ndarray
-        Canonical ``(stratum, group, label)`` ranks of ``cells``.
-    """
-
-    ids: np.ndarray
-    shape3: tuple
-    cells: np.ndarray
-    rows: np.ndarray
-    spec: CellSpec
-    ranks3: tuple
 
 
 class _Keys(NamedTuple):
@@ -182,11 +155,11 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             self._fit(inputs, reset=True, backend=backend)
             warn_issues(weighter_issues(self), stacklevel=3)
             return backend.weigh(inputs, self, fitted_rows=True)
-        ids, keys = self._fit(inputs, reset=True, backend=False)
+        located, keys = self._fit(inputs, reset=True, backend=False)
         warn_issues(weighter_issues(self), stacklevel=3)
         if keys is None:  # a multi-output target
             return weigh_outputs(self, inputs)
-        return self._gather(ids, None, keys.sample_weight)
+        return self._gather(located, keys.sample_weight)
 
     def weight(self, X, y=None, *, sample_weight=None, sensitive_features=None,
                strata_features=None):
@@ -211,12 +184,12 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         if hasattr(self, "estimators_"):
             return weigh_outputs(self, inputs)
         keys = self._read_keys(inputs, reset=False)
-        ids, unknown = self._counter.encode(
+        located = self._counter.encode(
             keys.strata, keys.groups, keys.label.codes if keys.label else None,
             learn=False, handle_missing=self.handle_missing,
             handle_unknown=self.handle_unknown,
         )
-        return self._gather(ids, unknown, keys.sample_weight, check_unseen=True)
+        return self._gather(located, keys.sample_weight, check_unseen=True)
 
     def balance_report(self, *, balance=None):
         """The balance report of the rows this weighter was fit on.
@@ -246,8 +219,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         if self._weight_table is None and hasattr(self, "estimators_"):
             self._weight_table = output_table(self)
         if self._weight_table is None:
-            counter = self._counter
-            self._weight_table = counter.cell_frame(self._factors.reshape(counter.shape))
+            self._weight_table = self._counter.cell_frame(self._factors)
         return self._weight_table
 
     # ------------------------------------------------------------------ #
@@ -275,35 +247,39 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
                    strata_features=None):
         """Fit, and return the :class:`FittedCells` of the rows (resamplers)."""
         inputs = Inputs(X, y, sample_weight, sensitive_features, strata_features)
-        ids, _ = self._fit(inputs, reset=True)
-        return self._fitted_cells(ids)
+        located, _ = self._fit(inputs, reset=True)
+        return self._fitted_cells(located)
 
     def _fit_table(self, table, *, reset=True):
         """Fit on a backend's :class:`~skweight.engine.backends.CountTable`.
 
-        Returns the cell ids of the table's rows (one per key combination);
-        :meth:`_fitted_cells` turns them into :class:`FittedCells`.
+        Returns where the table's rows (one per key combination) fall;
+        :meth:`_fitted_cells` turns that into :class:`FittedCells`.
         """
         if reset:
             self._reset()
-        ids, _ = self._count(table.inputs, reset=reset, rows=table.rows,
-                             weighted=table.weighted)
+        located, _ = self._count(table.inputs, reset=reset, rows=table.rows,
+                                 weighted=table.weighted)
         if reset:
             self.n_features_in_ = table.n_features
             if table.feature_names is not None:
                 self.feature_names_in_ = table.feature_names
-        return ids
+        return located
 
     def _cell_ids(self, inputs):
         """The fitted cell of each in-memory row of ``inputs`` (unseen: error)."""
         check_is_fitted(self)
         keys = self._read_keys(inputs, reset=False)
-        ids, _ = self._counter.encode(
+        located = self._counter.encode(
             keys.strata, keys.groups, keys.label.codes if keys.label else None,
             learn=False, handle_missing=self.handle_missing, handle_unknown="error")
+        ids = located.cell_ids()
+        unseen = ids < 0
+        if unseen.any():
+            raise ValueError(self._unseen_message(located, unseen))
         return ids
 
-    def _fitted_cells(self, ids):
+    def _fitted_cells(self, located):
         if hasattr(self, "estimators_"):
             raise ValueError(
                 "Resampling needs 1-D class labels; got a multi-output y. Resample "
@@ -314,9 +290,11 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
                 "Resampling needs 1-D class labels; got a multi-label indicator "
                 "matrix. Use a weighter's (n_samples, n_classes) weights instead."
             )
-        cells = counter.cells()
-        return FittedCells(ids, counter.shape3, cells, counter.rows.ravel()[cells],
-                           counter.spec, counter.ranks3(cells))
+        canonical = counter.canonical()
+        cells = canonical.order
+        return FittedCells(located.cell_ids(), canonical.shape3, cells,
+                           counter.rows[cells], counter.spec,
+                           (canonical.stratum, canonical.group, canonical.label))
 
     # ------------------------------------------------------------------ #
     # Fitting
@@ -340,7 +318,8 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
                 f"max_weight and trim_quantile cannot act on; got strength={self.strength!r}"
                 f", max_weight={self.max_weight!r}, trim_quantile={trim!r}. Use "
                 "normalize='mean' or 'cells' with them.")
-        for attr in ("_counter", "_mode", "_weight_table", "classes_", "pos_weight_",
+        for attr in ("_counter", "_mode", "_weight_table", "_factor_table", "classes_",
+                     "pos_weight_",
                      "n_cells_", "n_features_in_", "feature_names_in_", "estimators_",
                      "n_outputs_"):
             if attr in vars(self):
@@ -381,15 +360,15 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         elif (keys.spec, keys.mode) != (self._counter.spec, self._mode):
             raise ValueError(self._spec_mismatch(keys))
         label = keys.label.codes if keys.label is not None else None
-        ids, _ = self._counter.encode(keys.strata, keys.groups, label, learn=True,
-                                      handle_missing=self.handle_missing,
-                                      handle_unknown="error")
+        located = self._counter.encode(keys.strata, keys.groups, label, learn=True,
+                                       handle_missing=self.handle_missing,
+                                       handle_unknown="error")
         if rows is None:
-            self._counter.add(ids, keys.sample_weight)
+            self._counter.add(located, keys.sample_weight)
         else:
-            self._counter.add(ids, weighted, rows=rows)
-        self._update_factors()
-        return ids, keys
+            self._counter.add(located, weighted, rows=rows)
+        self._update_fitted()
+        return located, keys
 
     def _read_keys(self, inputs, *, reset, counted=False):
         """Validate the inputs; return the key columns as :class:`_Keys`."""
@@ -513,43 +492,61 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         return ("These rows do not match what the weighter was fit on ("
                 + "; ".join(diffs) + ").")
 
-    def _update_factors(self):
+    def _update_fitted(self):
+        """The fitted attributes after counting; factors now (fit) or when needed."""
         counter = self._counter
-        factors = balanced_factors(
-            counter.weighted.reshape(counter.shape3), mode=self._mode,
-            scheme=self._scheme(), strength=self.strength,
-            max_weight=self.max_weight, normalize=self.normalize,
-            trim_quantile=getattr(self, "trim_quantile", None),
-        )
-        if getattr(self, "class_weight", None) is not None:
-            per_class = class_factors(counter, self.class_weight, self._mode.name,
-                                      strict=not getattr(self, "_partial", False))
-            factors = apply_class_weights(counter.weighted.reshape(counter.shape3),
-                                          factors, per_class, normalize=self.normalize)
-        factors = factors.reshape(counter.rows.shape)
-        factors[counter.rows == 0] = np.nan
-        self._factors = factors.ravel()
         self._weight_table = None  # built on first access of weight_table_
+        self._factor_table = None
         if counter.multilabel:
             self.classes_ = np.asarray(counter.spec.classes)
-            pos = counter.weighted.reshape(counter.shape3)
-            pos = pos.reshape(-1, counter.n_classes, pos.shape[1], 2).sum(axis=(0, 2))
+            pos = counter.class_totals()
             with np.errstate(divide="ignore"):
                 self.pos_weight_ = pos[:, 0] / pos[:, 1]
         elif counter.label is not None:
-            present = counter.rows.sum(axis=tuple(range(counter.rows.ndim - 1))) > 0
-            self.classes_ = counter.label.present_levels(present)
-        self.n_cells_ = int(np.count_nonzero(counter.rows))
+            self.classes_ = counter.label.present_levels(
+                counter.present(len(counter.spec.key_columns) - 1))
+        self.n_cells_ = counter.n_cells
+        self._strict_classes = not getattr(self, "_partial", False)
+        if self._strict_classes:  # partial_fit: when the factors are needed
+            self._update_factors()
 
-    def _gather(self, ids, unknown, sample_weight, check_unseen=False):
-        factors = np.take(self._factors, ids)
+    @property
+    def _factors(self):
+        """The factor of each cell (stored order), computed when first needed."""
+        if self._factor_table is None:
+            self._update_factors()
+        return self._factor_table
+
+    def _update_factors(self):
+        per_class = None
+        if getattr(self, "class_weight", None) is not None:
+            per_class = class_factors(self._counter, self.class_weight, self._mode.name,
+                                      strict=getattr(self, "_strict_classes", True))
+        self._factor_table = counter_factors(
+            self._counter, per_class, mode=self._mode, scheme=self._scheme(),
+            strength=self.strength, max_weight=self.max_weight,
+            normalize=self.normalize, trim_quantile=getattr(self, "trim_quantile", None))
+        self._weight_table = None
+
+    def _gather(self, located, sample_weight, check_unseen=False):
+        """The factor of each row times its weight.
+
+        ``located``: where the rows fall (:class:`~skweight.engine.cells.Located`),
+        or the cell of each row (from :meth:`_cell_ids`).
+        """
+        with_unseen = np.append(self._factors, np.nan)  # cell -1: no such cell
+        if hasattr(located, "slots"):
+            factors = np.take(np.take(with_unseen, located.cells), located.ids)
+            unknown = located.unknown
+        else:
+            factors, unknown = np.take(with_unseen, located), None
         if check_unseen:
             unseen = np.isnan(factors)
             if unknown is not None:
                 unseen |= unknown if factors.ndim == 1 else unknown[:, None]
             if unseen.any():
                 if self.handle_unknown == "error":
-                    raise ValueError(self._unseen_message(ids, unseen))
+                    raise ValueError(self._unseen_message(located, unseen))
                 factors[unseen] = 0.0 if self.handle_unknown == "zero" else self._neutral()
         if sample_weight is not None:
             if factors.ndim == 2:
@@ -560,16 +557,17 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
 
     def _neutral(self):
         """The factor of a row whose cell is unknown: the mean factor of a row."""
-        weighted = self._counter.weighted.ravel()
+        weighted = self._counter.weighted
         total = weighted.sum()
         if total <= 0:
             return 1.0
-        return float(np.nansum(weighted * self._factors) / total)
+        return float(np.sum(weighted * self._factors) / total)
 
-    def _unseen_message(self, ids, unseen):
+    def _unseen_message(self, located, unseen):
         rows = np.flatnonzero(unseen.any(axis=1) if unseen.ndim == 2 else unseen)
-        flat = ids[rows[0]] if ids.ndim == 1 else ids[rows[0]][unseen[rows[0]]][0]
-        keys = self._counter.cell_keys(np.array([flat]))
+        ids = located.ids
+        slot = ids[rows[0]] if ids.ndim == 1 else ids[rows[0]][unseen[rows[0]]][0]
+        keys = self._counter.slot_keys(located, slot)
         multilabel = self._counter.multilabel
         desc = ", ".join(f"{name}={_plain(values[0])!r}" for name, values in keys.items()
                          if name != self._counter.spec.label or not multilabel)

@@ -46,7 +46,7 @@ def class_factors(counter, class_weight, mode_name, *, strict=True):
                 f"class_weight is a list of {len(class_weight)} dicts (one per "
                 "output) but y has one output; pass one dict, or a 2-D y.")
         class_weight = class_weight[0] if class_weight[0] is not None else {}
-    rows = counter.rows.sum(axis=tuple(range(counter.rows.ndim - 1)))
+    rows = counter.label_rows()
     factors = np.ones(len(levels))
     named = np.zeros(len(levels), dtype=bool)
     unknown = []

@@ -1,45 +1,80 @@
-"""From a table of cell counts to one weighting factor per cell.
+"""From the counts of the cells that occur to one weighting factor per cell.
 
-Everything here works on the small count table, never on rows. The table is a
-float array of weighted counts with shape ``(n_strata, n_groups, n_labels)``;
-each stratum is balanced on its own and keeps its total weight.
+Everything here works on the cells, never on rows, and only on the cells that
+occur: a cell is one entry of flat arrays (its weighted count and the numbers
+of its stratum, group and label, see
+:class:`~skweight.engine.cells.Canonical`), and every sum over a stratum or a
+unit is a :func:`numpy.bincount` over those numbers. Each stratum is
+balanced on its own and keeps its total weight.
 """
 
 import numpy as np
 
-from ..engine.modes import GROUP_AXIS, LABEL_AXIS
-
-__all__ = ["apply_class_weights", "balanced_factors"]
-
-def _stratum_sum(a):
-    """Sum over the group and label axes, keeping dims."""
-    return a.sum(axis=(GROUP_AXIS, LABEL_AXIS), keepdims=True)
+__all__ = ["apply_class_weights", "balanced_factors", "counter_factors", "unit_numbers"]
 
 
-def _rescale_to_totals(unit_counts, factors, totals):
-    """Scale ``factors`` per stratum so that ``sum(n * f) == N`` in each stratum."""
-    current = _stratum_sum(unit_counts * factors)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(current > 0, totals / current, 0.0)
-    return factors * scale
+def _numbers(*parts):
+    """Numbers of the combinations of ``parts`` (arrays of small ids)."""
+    key = parts[0].astype(np.int64)
+    for part in parts[1:]:
+        key = key * (int(part.max()) + 1 if part.size else 1) + part
+        key = np.unique(key, return_inverse=True)[1].ravel()  # no overflow
+    if len(parts) == 1:
+        key = np.unique(key, return_inverse=True)[1].ravel()
+    return key.astype(np.intp)
 
 
-def _expected(counts, totals):
-    """Counts expected if the label were independent of the group."""
-    group_n = counts.sum(axis=LABEL_AXIS, keepdims=True)
-    label_n = counts.sum(axis=GROUP_AXIS, keepdims=True)
-    with np.errstate(invalid="ignore"):  # 0 / 0 in a stratum without rows
-        return group_n * (label_n / totals)  # the ratio first: no overflow
-
-
-def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
-                     normalize="mean", trim_quantile=None):
-    """Return per-cell factors for a count table.
+def unit_numbers(cells, axes):
+    """The unit of each cell, for units named by the stratum and ``axes``.
 
     Parameters
     ----------
-    counts : ndarray of shape (n_strata, n_groups, n_labels)
-        Weighted counts of each cell. Cells with a zero count get factor 0.
+    cells : Canonical
+        The cells in canonical order.
+    axes : tuple of {1, 2}
+        The ``(stratum, group, label)`` axes naming a unit, with the stratum.
+
+    Returns
+    -------
+    unit : ndarray of intp of shape (n_cells,)
+        Units numbered from 0 in canonical order.
+    """
+    parts = [cells.stratum]
+    if 1 in axes:
+        parts.append(cells.group)
+    if 2 in axes:
+        parts.append(cells.label)
+    if len(parts) == 3:  # every axis: each cell is its own unit (in order)
+        return np.arange(cells.stratum.size, dtype=np.intp)
+    return _numbers(*parts)
+
+
+def _first_of(unit, n_units):
+    """The first cell of each unit."""
+    first = np.empty(n_units, dtype=np.intp)
+    first[unit[::-1]] = np.arange(unit.size - 1, -1, -1)
+    return first
+
+
+def _rescale_to_totals(units, factors, totals, stratum):
+    """Scale ``factors`` per stratum so that ``sum(n * f) == N`` in each stratum."""
+    current = np.bincount(stratum, weights=units * factors, minlength=totals.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(current > 0, totals / current, 0.0)
+    return factors * scale[stratum]
+
+
+def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=None,
+                     normalize="mean", trim_quantile=None):
+    """Return one factor per cell.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_cells,)
+        Weighted count of each cell of ``cells.order``.
+    cells : Canonical
+        The cells in canonical order, with their stratum, group and label
+        numbers.
     mode : Mode
         The balance mode (:data:`skweight.engine.modes.MODES`).
     scheme : Scheme
@@ -58,10 +93,13 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
 
     Returns
     -------
-    factors : ndarray of the shape of ``counts``
+    factors : ndarray of shape (n_cells,)
+        Cells with a zero weighted count get factor 0.
     """
     counts = np.asarray(counts, dtype=np.float64)
-    totals = _stratum_sum(counts)
+    stratum = cells.stratum
+    n_strata = cells.shape3[0]
+    totals = np.bincount(stratum, weights=counts, minlength=n_strata)
     if not np.all(np.isfinite(totals)):
         raise ValueError(
             "The weighted counts overflow: the sample_weight of a stratum sums to "
@@ -69,31 +107,38 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
             "sample_weight down (e.g. sample_weight / sample_weight.max()); the "
             "weights of normalize='mean' or 'cells' do not depend on its scale."
         )
-    units = counts.sum(axis=mode.summed_axes, keepdims=True) if mode.summed_axes \
-        else counts
+    unit = unit_numbers(cells, mode.unit_axes)
+    n_units = int(unit.max()) + 1 if unit.size else 0
+    units = np.bincount(unit, weights=counts, minlength=n_units)
+    unit_stratum = stratum[_first_of(unit, n_units)]
+    unit_totals = totals[unit_stratum]
     present = units > 0
     func = scheme.func
 
-    if mode.independence:
-        expected = _expected(counts, totals)
+    if mode.independence:  # units are the cells
+        group_n = _sums(counts, stratum, cells.group)
+        label_n = _sums(counts, stratum, cells.label)
+        with np.errstate(invalid="ignore"):  # 0 / 0 in a stratum without weight
+            expected = group_n * (label_n / unit_totals)  # the ratio first: no overflow
         if scheme.exact_inverse and normalize is not None:
             factors = _where_present(expected, units, present)
         else:
-            factors = _apply(func, units, totals, present)
-            factors = _where_present(factors, _apply(func, expected, totals, present),
+            factors = _apply(func, units, unit_totals, present)
+            factors = _where_present(factors, _apply(func, expected, unit_totals, present),
                                      present)
         if normalize is None:
-            return _spread(factors, counts.shape)
+            return factors[unit]
         # With empty group x label cells the formula no longer keeps the
         # stratum's total; restore it (a no-op, up to rounding, otherwise).
-        factors = _rescale_to_totals(units, factors, totals)
+        factors = _rescale_to_totals(units, factors, totals, unit_stratum)
     elif normalize is None:
-        return _spread(_apply(func, units, totals, present), counts.shape)
+        return _apply(func, units, unit_totals, present)[unit]
     elif scheme.exact_inverse:
-        n_units = present.sum(axis=(GROUP_AXIS, LABEL_AXIS), keepdims=True)
-        factors = _where_present(totals, n_units * units, present)
+        per_stratum = np.bincount(unit_stratum, weights=present, minlength=n_strata)
+        factors = _where_present(unit_totals, per_stratum[unit_stratum] * units, present)
     else:
-        factors = _rescale_to_totals(units, _apply(func, units, totals, present), totals)
+        factors = _rescale_to_totals(units, _apply(func, units, unit_totals, present),
+                                     totals, unit_stratum)
 
     if strength != 1.0:
         factors = np.where(present, 1.0 + strength * (factors - 1.0), 0.0)
@@ -104,7 +149,7 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
         quantile = max(_row_quantile(units, factors, trim_quantile) / mean, 1.0)
         max_weight = quantile if max_weight is None else min(max_weight, quantile)
     if max_weight is not None:
-        factors = _clip_factors(units, factors, totals, max_weight)
+        factors = _clip_factors(units, factors, totals, unit_stratum, max_weight)
 
     if normalize == "cells":
         n_present = present.sum()
@@ -119,21 +164,38 @@ def balanced_factors(counts, *, mode, scheme, strength=1.0, max_weight=None,
             if abs(scale - 1.0) > 4 * np.finfo(np.float64).eps:
                 factors = factors * scale
 
-    return _spread(factors, counts.shape)
+    return factors[unit]
 
 
-def _spread(factors, shape):
-    """A new array of ``shape`` holding ``factors`` broadcast over it."""
-    out = np.empty(shape)
-    out[...] = factors
-    return out
+def counter_factors(counter, class_factors=None, **params):
+    """The factor of each stored cell of a :class:`~skweight.engine.cells.CellCounter`.
+
+    ``params`` are those of :func:`balanced_factors`; ``class_factors``, the
+    user's weight of each learned label level (None: no class weights).
+    The factors are computed over the cells in canonical order, so they do
+    not depend on the order in which rows or chunks were counted.
+    """
+    canonical = counter.canonical()
+    counts = counter.weighted[canonical.order]
+    factors = balanced_factors(counts, canonical, **params)
+    if class_factors is not None:
+        label = counter.codes(len(counter.spec.key_columns) - 1)[canonical.order]
+        factors = apply_class_weights(counts, factors, class_factors[label],
+                                      normalize=params.get("normalize", "mean"))
+    table = np.empty(counter.n_cells)
+    table[canonical.order] = factors
+    return table
+
+
+def _sums(counts, stratum, other):
+    """Per cell: the sum of ``counts`` over the cells of its (stratum, other) pair."""
+    pair = _numbers(stratum, other)
+    return np.bincount(pair, weights=counts)[pair]
 
 
 def _row_quantile(units, factors, q):
     """The ``q`` quantile of the factors over the rows (the weighted counts)."""
-    shape = np.broadcast_shapes(units.shape, factors.shape)
-    n = np.broadcast_to(units, shape).ravel()
-    f = np.broadcast_to(factors, shape).ravel()
+    n, f = units, factors
     present = n > 0
     n, f = n[present], f[present]
     order = np.argsort(f, kind="stable")
@@ -151,11 +213,11 @@ def _where_present(numerator, denominator, present):
 def _apply(func, units, totals, present):
     """The scheme's raw factors of the present units (0 elsewhere)."""
     out = np.zeros(units.shape)
-    out[present] = func(units[present], np.broadcast_to(totals, units.shape)[present])
+    out[present] = func(units[present], totals[present])
     return out
 
 
-def _clip_factors(units, factors, totals, max_weight):
+def _clip_factors(units, factors, totals, stratum, max_weight):
     """Cap factors at ``max_weight`` times the mean, keeping strata totals, exactly.
 
     Within a stratum the capped factors are ``min(s * f, cap)`` for the one
@@ -164,52 +226,71 @@ def _clip_factors(units, factors, totals, max_weight):
     sorted by factor, the first ``j`` capped, ``s = (T - cap * C_j) / R_j``
     (``C_j``: their rows, ``R_j``: the weight of the others); the right
     ``j`` is the first whose largest uncapped factor stays under the cap.
+    ``stratum`` is the stratum of each unit.
     """
     # The mean factor is 1 unless a scheme gave a whole stratum factor 0.
     mean = float((units * factors).sum() / units.sum())
     cap = max_weight * mean
     if not factors.max() > cap:
         return factors
-    n = units.reshape(len(units), -1)  # a row per stratum (units: the factors' shape)
-    f = factors.reshape(n.shape)
-    t = totals.reshape(-1, 1)
-    order = np.argsort(-f, axis=1, kind="stable")
-    fs, ns = np.take_along_axis(f, order, 1), np.take_along_axis(n, order, 1)
-    zero = np.zeros((len(n), 1))
-    capped_rows = np.concatenate([zero, np.cumsum(ns, axis=1)], axis=1)[:, :-1]
+    # Only strata with a factor above the cap change (others keep scale 1).
+    over = np.zeros(totals.size, dtype=bool)
+    over[stratum[factors > cap]] = True
+    units_over = np.flatnonzero(over[stratum])
+    f_over, s_over = factors[units_over], stratum[units_over]
+    order = units_over[np.lexsort((-f_over, s_over))]  # by stratum, largest first
+    fs, ns, ss = factors[order], units[order], stratum[order]
+    new = np.r_[True, ss[1:] != ss[:-1]]
+    start, segment = np.flatnonzero(new), np.cumsum(new) - 1
+    capped_rows = _exclusive_cumsum(ns, start, segment)
     weight = ns * fs
-    rest = weight.sum(axis=1, keepdims=True) - np.concatenate(
-        [zero, np.cumsum(weight, axis=1)], axis=1)[:, :-1]
+    rest = np.add.reduceat(weight, start)[segment] - _exclusive_cumsum(weight, start,
+                                                                       segment)
     with np.errstate(divide="ignore", invalid="ignore"):  # inf * 0 for empty units
-        scale = np.where(rest > 0, (t - cap * capped_rows) / rest, np.inf)
+        scale = np.where(rest > 0, (totals[ss] - cap * capped_rows) / rest, np.inf)
         fits = scale * fs <= cap * (1 + 1e-12)
-    first = np.argmax(fits, axis=1)
-    s = scale[np.arange(len(n)), first][:, None]
+    # The first unit of each stratum that fits, if any.
+    first = np.full(totals.size, -1, dtype=np.intp)
+    hits = np.flatnonzero(fits)[::-1]
+    first[ss[hits]] = hits
+    s = np.ones(totals.size)
+    found = first >= 0
+    s[found] = scale[first[found]]
     # A stratum whose factors are all 0 has nothing to scale.
-    s = np.where(fits.any(axis=1, keepdims=True) & np.isfinite(s), s, 1.0)
-    out = np.minimum(f * s, cap)
-    out[n == 0] = f[n == 0]
-    return out.reshape(factors.shape)
+    s[~np.isfinite(s)] = 1.0
+    out = np.minimum(factors * s[stratum], cap)
+    empty = units == 0
+    out[empty] = factors[empty]
+    return out
+
+
+def _exclusive_cumsum(values, start, segment):
+    """The sum of the values before each one within its segment.
+
+    ``start``: the first index of each segment; ``segment``: the segment of
+    each value.
+    """
+    before = np.r_[0.0, np.cumsum(values)[:-1]]
+    return before - before[start][segment]
 
 
 def apply_class_weights(counts, factors, class_factors, *, normalize):
-    """Multiply ``factors`` by user class weights along the label axis, renormalised.
+    """Multiply ``factors`` by user class weights, renormalised.
 
-    ``class_factors`` has one value per label level. ``normalize="mean"``
-    restores the incoming total (mean weight 1 without ``sample_weight``);
-    ``"cells"`` makes the factors of the non-empty cells sum to their
-    number; None keeps the products as they are.
+    ``counts`` and ``factors`` have one entry per cell, ``class_factors`` the
+    user's weight of each cell's class. ``normalize="mean"`` restores the
+    incoming total (mean weight 1 without ``sample_weight``); ``"cells"``
+    makes the factors of the cells sum to their number; None keeps the
+    products as they are.
     """
     counts = np.asarray(counts, dtype=np.float64)
-    # One factor per label level: it broadcasts along the last (label) axis.
-    out = np.broadcast_to(factors, counts.shape) * np.asarray(class_factors, dtype=np.float64)
-    present = counts > 0
+    out = factors * np.asarray(class_factors, dtype=np.float64)
     if normalize == "mean":
         total = float((counts * out).sum())
         if total > 0:
             out = out * (float(counts.sum()) / total)
     elif normalize == "cells":
-        total = float(out.sum())  # empty cells have factor 0
+        total = float(out.sum())
         if total > 0:
-            out = out * (present.sum() / total)
+            out = out * (np.count_nonzero(counts > 0) / total)
     return out

@@ -43,9 +43,10 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
     Parameters
     ----------
     rows, weighted, factors : ndarray of shape (n_cells,)
-        Rows, weighted rows and factor of every cell (empty cells included).
+        Rows, weighted rows and factor of every cell.
     describe : callable
-        ``describe(cells)`` names the cells (flat ids) for a message.
+        ``describe(cells)`` names the cells (positions in these arrays) for a
+        message.
     groups : bool, default=True
         Whether the weighting balances groups. Class weights alone (label
         balance) are expected to concentrate weight on rare classes, as
@@ -114,7 +115,7 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
 
 
 def describe_cells(counter, cells):
-    """``"name=value, ..."`` for each flat cell id of a cell counter."""
+    """``"name=value, ..."`` for each cell (stored index) of a cell counter."""
     keys = counter.cell_keys(np.asarray(cells))
     plain = [[as_python(v) for v in values] for values in keys.values()]
     return [", ".join(f"{name}={values[i]!r}" for name, values in zip(keys, plain))
@@ -135,8 +136,10 @@ def weighter_issues(weighter):
     if counter.multilabel:
         return []
     mode = weighter._mode
-    return weight_issues(counter.rows, counter.weighted, weighter._factors,
-                         lambda cells: describe_cells(counter, cells),
+    order = counter.cells()  # canonical: messages list cells in output order
+    return weight_issues(counter.rows[order], counter.weighted[order],
+                         weighter._factors[order],
+                         lambda cells: describe_cells(counter, order[cells]),
                          groups=GROUP_AXIS in mode.unit_axes or mode.independence)
 
 

@@ -67,12 +67,12 @@ def test_row_quantile_by_hand(q, expected):
 
     # 3 rows with factor 2/3 and 1 row with factor 2 (an empty cell, factor 100,
     # has no rows and does not count): the q quantile over the 4 rows.
-    units = np.array([[[0.0, 3.0, 1.0]]])
-    factors = np.array([[[100.0, 2 / 3, 2.0]]])
+    units = np.array([0.0, 3.0, 1.0])
+    factors = np.array([100.0, 2 / 3, 2.0])
     assert _row_quantile(units, factors, q) == pytest.approx(expected)
-    # In another cell order, and with factors broadcast over the label axis.
-    assert _row_quantile(np.array([[[1.0, 0.0], [3.0, 0.0]]]),
-                         np.array([[[2.0], [2 / 3]]]), q) == pytest.approx(expected)
+    # In another unit order, with another empty unit.
+    assert _row_quantile(np.array([1.0, 0.0, 3.0]), np.array([2.0, 5.0, 2 / 3]),
+                         q) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("balance", ["label", "groups", "joint", "independence"])

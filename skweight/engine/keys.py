@@ -1,0 +1,252 @@
+"""Combined keys: the key combinations that occur in some rows, numbered.
+
+Each key column has become integer codes (:mod:`.encode`). :func:`locate`
+combines the codes of one call's rows into one *slot* per row: a number for
+each key combination of the call, the way a group-by engine builds its group
+index.
+
+- While the product of the code ranges is small (at most
+  :func:`dense_limit` of the rows), the slot is the flat index of a dense
+  table (:func:`flat_ids`): no hashing, one pass per column.
+- Beyond it, the codes are packed into one 64-bit integer per row (each
+  column in the bits its range needs) and the packed keys are
+  hash-factorized: slots are then the combinations that occur, however large
+  the product of the ranges.
+- When the ranges need more than 64 bits together, columns are combined
+  pairwise and the partial key is factorized whenever the next product would
+  overflow (what pandas' group-by does).
+
+Memory is O(rows + slots) in every case, never O(product of the ranges).
+
+:class:`CellIndex` finds the slots of a call among the cells counted
+before: by a scatter into the dense table for dense slots, else by a binary
+search of the cells' packed keys, kept sorted as cells are added.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CellIndex", "Slots", "dense_limit", "flat_ids", "locate", "pack", "widths_of"]
+
+# A dense slot table of up to this many entries is always fine (256 KiB of
+# 32-bit counts); beyond it, it may have at most two entries per row.
+DENSE_MIN = 1 << 16
+DENSE_PER_ROW = 2
+
+
+def dense_limit(n_rows):
+    """The largest product of code ranges counted in a dense table."""
+    return max(DENSE_PER_ROW * n_rows, DENSE_MIN)
+
+
+def flat_ids(codes, shape):
+    """Flat cell ids of in-range codes: ``np.ravel_multi_index(codes, shape)``.
+
+    The ids are built in the narrowest unsigned type that holds every cell
+    (a third or less of the memory traffic of 64-bit arithmetic) and
+    widened once to intp, the type ``bincount`` and ``take`` use.
+
+    Parameters
+    ----------
+    codes : sequence of ndarray of int
+        One array of codes per axis, each in ``[0, shape[axis])`` (the
+        encoders guarantee it; nothing is checked).
+    shape : tuple of int
+
+    Returns
+    -------
+    ids : ndarray of intp
+    """
+    dtype = np.min_scalar_type(max(math.prod(shape) - 1, 0))
+    ids = np.asarray(codes[0]).astype(dtype)
+    for column, size in zip(codes[1:], shape[1:]):
+        # Every partial id is below the product of the sizes so far: no overflow.
+        np.multiply(ids, size, out=ids, casting="unsafe")
+        np.add(ids, column, out=ids, casting="unsafe")
+    return ids.astype(np.intp, copy=False)
+
+
+def widths_of(dims):
+    """The bits each axis of ranges ``dims`` needs (at least 1)."""
+    return tuple(max(int(d - 1).bit_length(), 1) for d in dims)
+
+
+def pack(codes, widths, shape=None):
+    """Codes packed into one uint64 per entry, the first axis in the high bits.
+
+    ``codes`` broadcast to ``shape`` (default: the first array's shape);
+    ``sum(widths)`` must be at most 64.
+    """
+    shape = np.shape(codes[0]) if shape is None else shape
+    key = np.zeros(shape, dtype=np.uint64)
+    for column, width in zip(codes, widths):
+        np.left_shift(key, np.uint64(width), out=key)
+        np.bitwise_or(key, np.asarray(column).astype(np.uint64), out=key)
+    return key
+
+
+def _unpack(keys, widths):
+    out = []
+    shift = sum(widths)
+    for width in widths:
+        shift -= width
+        out.append(((keys >> np.uint64(shift)) & np.uint64((1 << width) - 1))
+                   .astype(np.intp))
+    return out
+
+
+class Slots:
+    """The key combinations of one call's rows.
+
+    Attributes
+    ----------
+    ids : ndarray of intp
+        The slot of each row (or row x class), in ``[0, n)``.
+    n : int
+        The number of slots; a dense table has one per entry, occurring or not.
+    dense : tuple of int or None
+        The table shape when slots are the flat ids of a dense table.
+    """
+
+    def __init__(self, ids, n, decode, dense=None):
+        self.ids = ids
+        self.n = n
+        self._decode = decode
+        self.dense = dense
+
+    def codes(self, slots):
+        """The code of each axis of ``slots``: one array per axis."""
+        return self._decode(np.asarray(slots, dtype=np.intp))
+
+
+def locate(codes, dims):
+    """Number the key combinations of rows.
+
+    Parameters
+    ----------
+    codes : list of ndarray of int
+        One array of codes per axis, in ``[0, dims[axis])``; the arrays
+        broadcast to one shape (the rows, or rows x classes).
+    dims : tuple of int
+        The range of each axis's codes.
+
+    Returns
+    -------
+    slots : Slots
+    """
+    dims = tuple(max(int(d), 1) for d in dims)
+    shape = np.broadcast_shapes(*(np.shape(c) for c in codes))
+    size = math.prod(shape)
+    n_dense = math.prod(dims)
+    if n_dense <= dense_limit(size):
+        if all(np.ndim(c) == 1 for c in codes):
+            ids = flat_ids(codes, dims)
+        else:
+            ids = np.zeros(shape, dtype=np.intp)
+            for column, d in zip(codes, dims):
+                ids = ids * d + column
+        return Slots(ids, n_dense, lambda s: list(np.unravel_index(s, dims)), dims)
+    widths = widths_of(dims)
+    if sum(widths) <= 64:
+        ids, uniques = pd.factorize(pack(codes, widths, shape).ravel())
+        return Slots(ids.reshape(shape), len(uniques),
+                     lambda s: _unpack(uniques[s], widths))
+    return _compressed(codes, dims, shape)
+
+
+def _compressed(codes, dims, shape):
+    """Slots by pairwise combination, factorizing before any overflow."""
+    full = [np.broadcast_to(c, shape).ravel() for c in codes]
+    key = full[0].astype(np.int64)
+    size = dims[0]
+    for column, d in zip(full[1:], dims[1:]):
+        if size * d >= 1 << 62:
+            key, uniques = pd.factorize(key)
+            size = max(len(uniques), 1)
+        key = key * d + column
+        size *= d
+    ids, uniques = pd.factorize(key)
+    first = np.empty(len(uniques), dtype=np.intp)
+    first[ids[::-1]] = np.arange(ids.size - 1, -1, -1)  # the first row of each
+    return Slots(ids.reshape(shape), len(uniques),
+                 lambda s: [c[first[s]].astype(np.intp) for c in full])
+
+
+class CellIndex:
+    """Find code combinations among the cells of a counter.
+
+    The cells are given as one array of codes per axis (``columns``, cell
+    ``i`` at position ``i``). Dense slots are looked up through a table of
+    the dense shape, made once per version of the cells; other slots through
+    the cells' packed keys, sorted once and kept sorted as cells are added
+    (:meth:`added`): a chunk costs O(its slots), plus a copy of the sorted
+    keys when it adds cells.
+    """
+
+    def __init__(self):
+        self._dense = None  # ((dims, version), slot -> cell)
+        self._widths = None
+        self._sorted = None  # (widths, sorted packed keys, their cells)
+
+    def lookup(self, slots, columns, dims, version):
+        """The cell of each slot of ``slots`` (-1: none)."""
+        n_cells = columns[0].size if columns else 0
+        if n_cells == 0:
+            return np.full(slots.n, -1, dtype=np.intp)
+        if slots.dense is not None:
+            key = (slots.dense, version)
+            if self._dense is None or self._dense[0] != key:
+                table = np.full(math.prod(slots.dense), -1, dtype=np.intp)
+                table[flat_ids(columns, slots.dense)] = np.arange(n_cells)
+                self._dense = (key, table)
+            return self._dense[1].copy()
+        return self.find(slots.codes(np.arange(slots.n)), columns, dims)
+
+    def find(self, codes, columns, dims):
+        """The cells with ``codes`` (one array per axis); -1 where none."""
+        codes = [np.asarray(c, dtype=np.intp) for c in codes]
+        n_cells = columns[0].size if columns else 0
+        if n_cells == 0 or not codes[0].size:
+            return np.full(codes[0].shape, -1, dtype=np.intp)
+        widths = self._key_widths(dims)
+        if widths is None:  # more than 64 bits of codes: combine with the cells
+            joint = locate([np.concatenate([c, q]) for c, q in zip(columns, codes)], dims)
+            first = np.full(joint.n, -1, dtype=np.intp)
+            first[joint.ids[:n_cells]] = np.arange(n_cells)
+            return first[joint.ids[n_cells:]]
+        if self._sorted is None or self._sorted[0] != widths:
+            keys = pack(columns, widths)
+            order = np.argsort(keys).astype(np.intp)  # keys are distinct
+            self._sorted = (widths, keys[order], order)
+        _, keys, cells = self._sorted
+        query = pack(codes, widths)
+        where = np.minimum(np.searchsorted(keys, query), keys.size - 1)
+        return np.where(keys[where] == query, cells[where], -1)
+
+    def added(self, codes, cells, dims):
+        """Cells ``cells`` with ``codes`` were appended: keep the sorted keys."""
+        if self._sorted is None:
+            return
+        widths = self._key_widths(dims)
+        if self._sorted is None or widths is None:
+            return
+        new_keys = pack(codes, widths)
+        order = np.argsort(new_keys)
+        new_keys = new_keys[order]
+        _, keys, known = self._sorted
+        at = np.searchsorted(keys, new_keys)
+        self._sorted = (widths, np.insert(keys, at, new_keys),
+                        np.insert(known, at, cells[order]))
+
+    def _key_widths(self, dims):
+        """Bits per axis of the packed keys, with room to grow; None past 64."""
+        needed = widths_of(dims)
+        if self._widths is None or any(n > w for n, w in zip(needed, self._widths)):
+            # One spare bit per axis: the widths change O(log levels) times.
+            self._widths = tuple(n + 1 for n in needed)
+            self._sorted = None
+        if sum(self._widths) > 64:
+            return None if sum(needed) > 64 else needed
+        return self._widths
