@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .encode import MISSING, UNKNOWN, LevelEncoder, as_python
+from .encode import LevelEncoder, check_negative
 from .keys import CellIndex, flat_ids, locate
 
 __all__ = ["CellCounter", "CellSpec", "Canonical", "FittedCells", "Located", "STAT_COLUMNS",
@@ -159,6 +159,9 @@ class Canonical(NamedTuple):
         decrease along ``order``.
     shape3 : tuple of int
         ``(n_strata, n_groups, n_labels)``: how many of each occur.
+    in_order : bool
+        Whether the cells are stored in canonical order (``order`` is the
+        identity: gathers through it can be skipped).
     """
 
     order: np.ndarray
@@ -166,6 +169,11 @@ class Canonical(NamedTuple):
     group: np.ndarray
     label: np.ndarray
     shape3: tuple
+    in_order: bool = False
+
+    def gather(self, values):
+        """``values`` (one per stored cell) in canonical order."""
+        return values if self.in_order else values[self.order]
 
 
 class _Column:
@@ -305,7 +313,7 @@ class CellCounter:
         for encoder, values in zip(self.encoders, columns):
             c, has_neg = encoder.encode(values, learn=learn, missing=handle_missing)
             if has_neg:
-                c, bad = _check_negative(encoder, values, c, handle_unknown)
+                c, bad = check_negative(encoder, values, c, handle_unknown)
                 unknown = bad if unknown is None else (unknown | bad)
             codes.append(c)
         if not codes and not self.multilabel:  # pragma: no cover - always a key
@@ -437,10 +445,11 @@ class CellCounter:
             ranks.append(rank[codes])
             dims[axis] = int(dense[-1]) + 1 if dense.size else 1
         order = _sort_order(ranks, dims)
-        if order is not None:
-            ranks = [r[order] for r in ranks]
-        else:  # stored in canonical order already
+        in_order = order is None
+        if in_order:  # stored in canonical order already
             order = np.arange(self.n_cells, dtype=np.intp)
+        else:
+            ranks = [r[order] for r in ranks]
         n_s = n_strata + (1 if self.multilabel else 0)
         n_g = len(self.groups)
         parts = [(0, n_s), (n_s, n_s + n_g), (n_s + n_g, len(dims))]
@@ -460,7 +469,7 @@ class CellCounter:
                 ids, n = _numbered(ranks[lo:hi], dims[lo:hi])
             numbers.append(ids)
             shape3.append(n)
-        self._canonical = Canonical(order, *numbers, tuple(shape3))
+        self._canonical = Canonical(order, *numbers, tuple(shape3), in_order)
         return self._canonical
 
     def cells(self):
@@ -517,12 +526,12 @@ class CellCounter:
         Columns: the key columns, ``count``, ``weighted_count`` and, when
         ``factors`` (one per stored cell) is given, ``factor``.
         """
-        cells = self.cells()
-        frame = pd.DataFrame(self.cell_keys(cells))
-        frame["count"] = self.rows[cells]
-        frame["weighted_count"] = self.weighted[cells]
+        canonical = self.canonical()
+        frame = pd.DataFrame(self.cell_keys(canonical.order))
+        frame["count"] = canonical.gather(self.rows)
+        frame["weighted_count"] = canonical.gather(self.weighted)
         if factors is not None:
-            frame["factor"] = np.asarray(factors)[cells]
+            frame["factor"] = canonical.gather(np.asarray(factors))
         return frame
 
 
@@ -563,35 +572,3 @@ def _numbered(ranks, dims):
         size *= d
     uniques, ids = np.unique(key, return_inverse=True)
     return ids.ravel().astype(np.intp), max(uniques.size, 1)
-
-
-def _check_negative(encoder, values, codes, handle_unknown):
-    """Raise for missing or unseen values, or mark unseen rows."""
-    missing = codes == MISSING
-    if missing.any():
-        rows = np.flatnonzero(missing)
-        raise ValueError(
-            f"Column {encoder.name!r} has {rows.size} missing value(s) "
-            f"(first at row {rows[0]}). Fill them, or pass "
-            "handle_missing='category' to treat missing as a level of its own."
-        )
-    unknown = codes == UNKNOWN
-    if not unknown.any():  # values fit never saw exist, but no row has them
-        return codes, unknown
-    if handle_unknown == "error":
-        if hasattr(values, "uniques"):  # pre-encoded: the label (never missing)
-            bad = values.codes[unknown]
-            if values.uniques is not None:
-                seen = pd.unique(np.asarray(values.uniques.take(bad), dtype=object))
-            else:
-                seen = pd.unique(bad)
-        else:
-            # pandas' own unique keeps the values' type (a Timestamp, not ns).
-            seen = pd.unique(pd.Series(values, copy=False)[unknown])
-        shown = [as_python(v) for v in seen[:10]]
-        raise ValueError(
-            f"Column {encoder.name!r} has value(s) not seen during fit: "
-            f"{shown}{' ...' if len(seen) > 10 else ''}. Pass "
-            "handle_unknown='ignore' to give such rows the neutral factor."
-        )
-    return np.where(unknown, 0, codes), unknown

@@ -19,10 +19,12 @@ import pandas as pd
 
 from .codes import native_codes
 
-__all__ = ["LevelEncoder", "MISSING", "UNKNOWN", "as_python"]
+__all__ = ["LevelEncoder", "MISSING", "UNKNOWN", "as_python", "check_negative"]
 
 MISSING = -1
 UNKNOWN = -2
+# More distinct values than this are learned in sorted order at first.
+SORTED_MIN = 1 << 12
 
 
 def as_python(value):
@@ -59,9 +61,25 @@ class LevelEncoder:
         self.levels = None
         self.missing_code = None
 
+    # Levels are kept as runs of Indexes whose sizes halve from the first
+    # to the last: a chunk's new levels form a run of their own (merged
+    # with the runs no larger than it), so learning them costs O(their
+    # number) and the hash tables of the large runs are built once, not
+    # once per chunk. ``levels`` joins the runs into one when read.
+    @property
+    def levels(self):
+        if len(self._runs) > 1:
+            self._runs = [self._runs[0].append(self._runs[1:])]
+        return self._runs[0] if self._runs else None
+
+    @levels.setter
+    def levels(self, index):
+        self._runs = [] if index is None else [index]
+        self._n = 0 if index is None else len(index)
+
     @property
     def n_levels(self):
-        return 0 if self.levels is None else len(self.levels)
+        return self._n
 
     def encode(self, values, *, learn, missing="error"):
         """Return the codes of ``values`` and whether any is negative.
@@ -150,7 +168,8 @@ class LevelEncoder:
 
     # ------------------------------------------------------------------ #
     def _is_range(self):
-        return self.levels is None or isinstance(self.levels, pd.RangeIndex)
+        return not self._runs or (len(self._runs) == 1
+                                  and isinstance(self._runs[0], pd.RangeIndex))
 
     def _encode_range(self, raw, *, learn):
         """Small non-negative integers: the values are their own codes."""
@@ -166,30 +185,52 @@ class LevelEncoder:
 
     def _map_uniques(self, uniques, *, learn):
         """Positions of ``uniques`` among the levels (UNKNOWN where absent)."""
-        if self.levels is None:
+        if not self._runs:
             if not learn:  # pragma: no cover - fit always learns first
                 return np.full(len(uniques), UNKNOWN, dtype=np.intp)
-            self.levels = uniques if isinstance(uniques, pd.Index) else pd.Index(
+            uniques = uniques if isinstance(uniques, pd.Index) else pd.Index(
                 uniques, tupleize_cols=False)  # an Index is immutable: kept as is
+            if len(uniques) > SORTED_MIN and not _increasing(uniques):
+                # Many values: learn them sorted, so that the cells come out
+                # in canonical order (one gather of the rows, not a sort of
+                # the cells).
+                order = _sorted_codes(uniques, None)
+                self.levels = uniques.take(order)
+                positions = np.empty(len(order), dtype=np.intp)
+                positions[order] = np.arange(len(order))
+                return positions
+            self.levels = uniques
             return np.arange(len(uniques), dtype=np.intp)
-        if isinstance(self.levels, pd.RangeIndex) and not isinstance(
-                uniques, pd.RangeIndex):
+        if self._is_range() and not isinstance(uniques, pd.RangeIndex):
             # Integers learned as a range meet other values: keep the range
             # as explicit levels.
             self.levels = pd.Index(np.arange(self.n_levels), dtype=object)
-        if self.levels.equals(uniques):
+        if len(self._runs) == 1 and self._runs[0].equals(uniques):
             return np.arange(len(uniques), dtype=np.intp)
-        positions = self.levels.get_indexer(uniques).astype(np.intp, copy=False)
+        positions = np.full(len(uniques), -1, dtype=np.intp)
+        offset = 0
+        for run in self._runs:
+            found = run.get_indexer(uniques)
+            hit = found >= 0
+            positions[hit] = found[hit] + offset
+            offset += len(run)
         new = positions < 0
         if new.any():
             if learn:
-                start = len(self.levels)
                 added = pd.Index(uniques[new], tupleize_cols=False)
-                self.levels = self.levels.append(added)
-                positions[new] = np.arange(start, start + new.sum())
+                positions[new] = np.arange(self._n, self._n + len(added))
+                self._add_run(added)
             else:
                 positions[new] = UNKNOWN
         return positions
+
+    def _add_run(self, added):
+        runs = self._runs + [added]
+        while len(runs) > 1 and 2 * len(runs[-1]) >= len(runs[-2]):
+            last = runs.pop()
+            runs[-1] = runs[-1].append(last)
+        self._runs = runs
+        self._n += len(added)
 
     def _missing_as_level(self, codes, *, learn):
         """Give missing values a level of their own (shown as NaN)."""
@@ -201,8 +242,8 @@ class LevelEncoder:
                 return np.where(is_missing, UNKNOWN, codes), True
             if isinstance(self.levels, pd.RangeIndex) or self.levels is None:
                 self.levels = pd.Index(np.arange(self.n_levels), dtype=object)
-            self.levels = self.levels.append(pd.Index([np.nan], dtype=object))
-            self.missing_code = len(self.levels) - 1
+            self._add_run(pd.Index([np.nan], dtype=object))
+            self.missing_code = self._n - 1
         codes = np.where(is_missing, self.missing_code, codes)
         return codes, bool((codes < 0).any())
 
@@ -271,3 +312,46 @@ def _sorted_codes(levels, missing_code):
     if missing_code is not None:
         order = np.append(order, missing_code)
     return order.astype(np.intp)
+
+
+def _increasing(index):
+    try:
+        return bool(index.is_monotonic_increasing)
+    except TypeError:  # pragma: no cover - pandas answers False for mixed types
+        return False
+
+
+def check_negative(encoder, values, codes, handle_unknown):
+    """Raise for missing or unseen values, or mark unseen rows.
+
+    ``codes`` are ``encoder``'s codes of ``values``; returns the codes with
+    unseen ones at 0 and the mask of rows with an unseen value.
+    """
+    missing = codes == MISSING
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise ValueError(
+            f"Column {encoder.name!r} has {rows.size} missing value(s) "
+            f"(first at row {rows[0]}). Fill them, or pass "
+            "handle_missing='category' to treat missing as a level of its own."
+        )
+    unknown = codes == UNKNOWN
+    if not unknown.any():  # values fit never saw exist, but no row has them
+        return codes, unknown
+    if handle_unknown == "error":
+        if hasattr(values, "uniques"):  # pre-encoded: the label (never missing)
+            bad = values.codes[unknown]
+            if values.uniques is not None:
+                seen = pd.unique(np.asarray(values.uniques.take(bad), dtype=object))
+            else:
+                seen = pd.unique(bad)
+        else:
+            # pandas' own unique keeps the values' type (a Timestamp, not ns).
+            seen = pd.unique(pd.Series(values, copy=False)[unknown])
+        shown = [as_python(v) for v in seen[:10]]
+        raise ValueError(
+            f"Column {encoder.name!r} has value(s) not seen during fit: "
+            f"{shown}{' ...' if len(seen) > 10 else ''}. Pass "
+            "handle_unknown='ignore' to give such rows the neutral factor."
+        )
+    return np.where(unknown, 0, codes), unknown

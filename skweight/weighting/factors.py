@@ -14,14 +14,25 @@ __all__ = ["apply_class_weights", "balanced_factors", "counter_factors", "unit_n
 
 
 def _numbers(*parts):
-    """Numbers of the combinations of ``parts`` (arrays of small ids)."""
+    """Numbers of the combinations of ``parts`` (arrays of small ids), in order.
+
+    While the combined range is a small multiple of the cells, the numbers
+    come from a table of that range (no sort); beyond, from a sort.
+    """
     key = parts[0].astype(np.int64)
+    size = int(key.max()) + 1 if key.size else 1
     for part in parts[1:]:
-        key = key * (int(part.max()) + 1 if part.size else 1) + part
-        key = np.unique(key, return_inverse=True)[1].ravel()  # no overflow
-    if len(parts) == 1:
-        key = np.unique(key, return_inverse=True)[1].ravel()
-    return key.astype(np.intp)
+        d = int(part.max()) + 1 if part.size else 1
+        if size * d > 4 * key.size + 1024:
+            key = np.unique(key, return_inverse=True)[1].ravel()
+            size = int(key.max()) + 1 if key.size else 1
+        key = key * d + part
+        size *= d
+    if size <= 4 * key.size + 1024:
+        seen = np.zeros(size, dtype=bool)
+        seen[key] = True
+        return (np.cumsum(seen) - 1)[key].astype(np.intp)
+    return np.unique(key, return_inverse=True)[1].ravel().astype(np.intp)
 
 
 def unit_numbers(cells, axes):
@@ -176,12 +187,14 @@ def counter_factors(counter, class_factors=None, **params):
     not depend on the order in which rows or chunks were counted.
     """
     canonical = counter.canonical()
-    counts = counter.weighted[canonical.order]
+    counts = canonical.gather(counter.weighted)
     factors = balanced_factors(counts, canonical, **params)
     if class_factors is not None:
-        label = counter.codes(len(counter.spec.key_columns) - 1)[canonical.order]
+        label = canonical.gather(counter.codes(len(counter.spec.key_columns) - 1))
         factors = apply_class_weights(counts, factors, class_factors[label],
                                       normalize=params.get("normalize", "mean"))
+    if canonical.in_order:
+        return factors
     table = np.empty(counter.n_cells)
     table[canonical.order] = factors
     return table

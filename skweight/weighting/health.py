@@ -136,10 +136,11 @@ def weighter_issues(weighter):
     if counter.multilabel:
         return []
     mode = weighter._mode
-    order = counter.cells()  # canonical: messages list cells in output order
-    return weight_issues(counter.rows[order], counter.weighted[order],
-                         weighter._factors[order],
-                         lambda cells: describe_cells(counter, order[cells]),
+    canonical = counter.canonical()  # messages list cells in output order
+    return weight_issues(canonical.gather(counter.rows),
+                         canonical.gather(counter.weighted),
+                         canonical.gather(weighter._factors),
+                         lambda cells: describe_cells(counter, canonical.order[cells]),
                          groups=GROUP_AXIS in mode.unit_axes or mode.independence)
 
 

@@ -1,0 +1,273 @@
+"""Benchmark: high-cardinality keys (ids, user x item) against the fastest pipeline.
+
+Keys as users have them: ids with a million distinct values up to 1e12, a
+user x item product of 1e9 combinations of which few occur, polars strings
+beside unrelated ``Categorical`` columns. Each case is timed and its peak
+memory measured, each in a process of its own, for skweight and for the
+fastest known pipeline for that input:
+
+1. codes per key column: small non-negative integers are their own codes,
+   anything else is hash-factorized (``pandas.factorize``); polars strings
+   take polars' own ``cast(Categorical).to_physical()``;
+2. the stratum columns combined into one stratum id, factorized again when
+   the product of their code ranges exceeds the rows (what a group-by engine
+   does when its group index would overflow);
+3. stratum x group x label cells counted with ``bincount`` over a dense
+   ``(n_strata, units)`` table, the factor of each cell
+   (``N_s / (K_s n_c)``, scikit-learn's "balanced" within each stratum) and
+   one gather.
+
+Both sides must give the same weights (checked first). A last case times
+``partial_fit`` of a 1e4-row chunk onto the table of the full fit: the first
+chunk (which builds the lookups of the fitted cells once) and the median of
+the next ones, over the full fit's time. Peak memory is tracemalloc's
+(numpy reports its buffers to it).
+
+    python benchmarks/bench_keys.py --n 1e7 --output docs/benchmarks/keys.md
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import pandas as pd
+from _timing import git_revision
+
+# case -> (what it is, time target, memory target)
+CASES = {
+    "ids": ("1e6 distinct int64 ids (up to 1e12) as strata x 2 groups x 2 labels, "
+            "balance='joint'", 1.3, 1.3),
+    "user_item": ("1e6 user ids x 1e3 item ids (product 1e9) as strata x 2 labels, "
+                  "balance='label'", 1.5, 1.5),
+    "polars": ("polars String ids (1e6 distinct) x 2 groups x 2 labels, 'joint', "
+               "with 2e6 unrelated Categorical values alive", 1.5, 1.5),
+}
+CHUNK = 10_000
+PARTIAL_TARGET = 0.05
+
+
+def make(case, n, seed=0):
+    """The key columns of ``case``: (strata, groups, label) as numpy arrays."""
+    rng = np.random.default_rng(seed)
+    n_ids = max(n // 10, 1)
+    if case == "user_item":
+        users = rng.choice(10**12, n_ids, replace=False)
+        items = rng.choice(10**9, 1000, replace=False)
+        strata = {"user": users[rng.integers(0, n_ids, n)],
+                  "item": items[rng.integers(0, 1000, n)]}
+        return strata, {}, rng.integers(0, 2, n)
+    ids = rng.choice(10**12, n_ids, replace=False)[rng.integers(0, n_ids, n)]
+    if case == "polars":
+        ids = np.char.add("user", ids.astype(str)).astype(object)
+    return {"id": ids}, {"g": rng.integers(0, 2, n)}, rng.integers(0, 2, n)
+
+
+def _codes(values):
+    """Codes and their range: small non-negative ints as they are, else hashed."""
+    if values.dtype.kind in "iu" and values.size and values.min() >= 0 \
+            and values.max() < 2 * values.size:
+        return values, int(values.max()) + 1
+    codes, uniques = pd.factorize(values)
+    return codes, len(uniques)
+
+
+def _combine(codes, dims, n_rows):
+    """One id per combination; factorized when the product exceeds the rows."""
+    key, size = codes[0].astype(np.int64), dims[0]
+    for c, d in zip(codes[1:], dims[1:]):
+        if size * d > 2 * n_rows:
+            key, uniques = pd.factorize(key)
+            size = len(uniques)
+        key = key * d + c
+        size *= d
+    if size > 2 * n_rows:
+        key, uniques = pd.factorize(key)
+        size = len(uniques)
+    return key, size
+
+
+def baseline(strata, groups, label, *, codes=None):
+    """The fastest known pipeline: returns one weight per row."""
+    columns = list(strata.values()) + list(groups.values()) + [label]
+    coded = codes if codes is not None else [_codes(np.asarray(c)) for c in columns]
+    n = len(label)
+    n_s = len(strata)
+    s, n_strata = _combine([c for c, _ in coded[:n_s]], [d for _, d in coded[:n_s]], n)
+    unit_codes, unit_dims = [c for c, _ in coded[n_s:]], [d for _, d in coded[n_s:]]
+    unit, n_units = _combine(unit_codes, unit_dims, n) if unit_codes else (0, 1)
+    cell = s * n_units + unit
+    counts = np.bincount(cell, minlength=n_strata * n_units).reshape(n_strata, n_units)
+    totals = counts.sum(axis=1, keepdims=True)
+    present = np.count_nonzero(counts, axis=1)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = totals / (present * counts)
+    return factor.ravel()[cell]
+
+
+def _polars_frame(strata, groups, label):
+    import polars as pl
+
+    return pl.DataFrame({**{k: pl.Series(v, dtype=pl.String) for k, v in strata.items()},
+                         **groups, "y": label})
+
+
+def run_ours(case, strata, groups, label):
+    from skweight import GroupBalancedWeighter
+
+    balance = "label" if case == "user_item" else "joint"
+    est = GroupBalancedWeighter(groups=list(groups) or None, strata=list(strata),
+                                balance=balance)
+    if case == "polars":
+        frame = _polars_frame(strata, groups, label)
+        return lambda: est.fit_weight(frame, "y")
+    frame = pd.DataFrame({**strata, **groups})
+    return lambda: est.fit_weight(frame, label)
+
+
+def run_baseline(case, strata, groups, label):
+    if case != "polars":
+        return lambda: baseline(strata, groups, label)
+    import polars as pl
+
+    frame = _polars_frame(strata, groups, label)
+
+    def pipeline():
+        physical = frame["id"].cast(pl.Categorical).to_physical().to_numpy()
+        codes = [_codes(physical), _codes(frame["g"].to_numpy()),
+                 _codes(frame["y"].to_numpy())]
+        return baseline({"id": None}, {"g": None}, frame["y"].to_numpy(), codes=codes)
+
+    return pipeline
+
+
+def child(case, impl, what, n, repeat):
+    """Run in a process of its own: time (best, median) or peak bytes."""
+    warnings.simplefilter("ignore")
+    alive = None
+    if case == "polars":  # unrelated Categoricals: large global codes
+        import polars as pl
+
+        alive = pl.Series([f"other{i}" for i in range(2_000_000)]).cast(pl.Categorical)
+    strata, groups, label = make(case, n)
+    func = (run_ours if impl == "skweight" else run_baseline)(case, strata, groups, label)
+    if what == "memory":
+        tracemalloc.start()
+        func()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return {"peak": peak}
+    if what == "check":
+        ours = run_ours(case, strata, groups, label)()
+        theirs = run_baseline(case, strata, groups, label)()
+        same = bool(np.allclose(ours, theirs, rtol=1e-12))
+        if case == "polars":  # the same weights as pandas
+            pandas = run_ours("ids", {"id": strata["id"]}, groups, label)()
+            same = same and bool(np.array_equal(ours, pandas))
+        return {"same": same}
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    del alive
+    return {"best": min(times), "median": statistics.median(times)}
+
+
+def partial_child(n):
+    """Fit on ``n`` id rows, then time partial_fit of chunks of CHUNK rows."""
+    warnings.simplefilter("ignore")
+    from skweight import GroupBalancedWeighter
+
+    strata, groups, label = make("ids", n)
+    frame = pd.DataFrame({**strata, **groups})
+    est = GroupBalancedWeighter(groups="g", strata="id", balance="joint")
+    start = time.perf_counter()
+    est.fit(frame, label)
+    full = time.perf_counter() - start
+    rng = np.random.default_rng(1)
+    times = []
+    for k in range(6):
+        rows = rng.integers(0, n, CHUNK)
+        chunk = frame.iloc[rows].assign(id=lambda f: np.where(
+            rng.random(CHUNK) < 0.3, rng.integers(0, 10**12, CHUNK), f["id"]))
+        start = time.perf_counter()
+        est.partial_fit(chunk, rng.integers(0, 2, CHUNK))
+        times.append(time.perf_counter() - start)
+    return {"full": full, "first": times[0], "next": statistics.median(times[1:]),
+            "cells": int(est.n_cells_)}
+
+
+def spawn(*args):
+    out = subprocess.run([sys.executable, __file__, "--child", *map(str, args)],
+                         capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.abspath(__file__)))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report(n, repeat):
+    lines = [f"`python benchmarks/bench_keys.py --n {n:.0e}` at commit {git_revision()} on "
+             f"{platform.platform()}, {os.cpu_count()} CPUs, {n:,} rows. Time: best / "
+             f"median of {repeat} runs; memory: tracemalloc's peak; each in a process of "
+             "its own. Ratio: skweight over the fastest pipeline (below 1: skweight is "
+             "faster).", "",
+             "| case | skweight time (s) | pipeline time (s) | time ratio | target | "
+             "skweight peak (MiB) | pipeline peak (MiB) | memory ratio | target | same "
+             "weights |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for case, (what, t_target, m_target) in CASES.items():
+        same = spawn(case, "both", "check", n, 1)["same"]
+        ours = spawn(case, "skweight", "time", n, repeat)
+        theirs = spawn(case, "pipeline", "time", n, repeat)
+        m_ours = spawn(case, "skweight", "memory", n, 1)["peak"]
+        m_theirs = spawn(case, "pipeline", "memory", n, 1)["peak"]
+        lines.append(
+            f"| {what} | {ours['best']:.2f} / {ours['median']:.2f} | {theirs['best']:.2f} / "
+            f"{theirs['median']:.2f} | {ours['best'] / theirs['best']:.2f} / "
+            f"{ours['median'] / theirs['median']:.2f} | <= {t_target} | "
+            f"{m_ours / 2**20:,.0f} | {m_theirs / 2**20:,.0f} | {m_ours / m_theirs:.2f} | "
+            f"<= {m_target} | {'yes' if same else 'NO'} |")
+        print(lines[-1], flush=True)
+    part = spawn("partial", "skweight", "time", n, 1)
+    lines += ["", f"`partial_fit` of a {CHUNK:,}-row chunk (30% new ids) onto the table of "
+              f"the full fit ({part['cells']:,} cells after the chunks), over the time of "
+              "that fit (target: at most "
+              f"{PARTIAL_TARGET:.0%}):", "",
+              "| full fit (s) | first chunk (s) | next chunks, median (s) | first / full | "
+              "next / full |", "|---|---|---|---|---|",
+              f"| {part['full']:.2f} | {part['first']:.3f} | {part['next']:.4f} | "
+              f"{part['first'] / part['full']:.1%} | {part['next'] / part['full']:.2%} |",
+              "", "The first chunk after a fit builds the lookups of the fitted levels "
+              "and cells (a hash table of the levels, the cells' sorted keys) once; later "
+              "chunks cost their own rows."]
+    print("\n".join(lines[-7:]), flush=True)
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=float, default=1e7, help="rows (default 1e7)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--output", help="also write the report to this markdown file")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        case, impl, what, n, repeat = args.child
+        result = (partial_child(int(float(n))) if case == "partial"
+                  else child(case, impl, what, int(float(n)), int(repeat)))
+        print(json.dumps(result))
+        return
+    text = "# High-cardinality keys\n\n" + report(int(args.n), args.repeat)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
