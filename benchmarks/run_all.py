@@ -75,6 +75,9 @@ def large_steps(out):
                               "--output", str(out / "weights_10m.md")], True),
         ("resample_10m", "EpochResampler and EpochSampler at 1e7 rows",
          "bench_resample.py", ["--n", "1e7", "--repeats", "3"], False),
+        ("keys", "fit_weight and partial_fit on keys of a million levels (ids, user x "
+         "item, polars strings) against the fastest pipeline, at 1e7 rows",
+         "bench_keys.py", ["--n", "1e7", "--output", str(out / "keys.md")], True),
         ("dask_50m", "weights on a two-worker dask LocalCluster at 5e7 rows",
          "bench_dask.py", ["--n", "50000000", "--scales", "1"], False),
     ]

@@ -185,6 +185,10 @@ class _Column:
 
     def extend(self, values):
         values = np.asarray(values)
+        if self.size == 0:  # the first values: kept as they are (a copy if shared)
+            self._data = values.astype(self._data.dtype, copy=values.base is not None)
+            self.size = values.size
+            return
         need = self.size + values.size
         if need > self._data.size:
             data = np.zeros(max(need, 2 * self._data.size), dtype=self._data.dtype)
@@ -384,19 +388,25 @@ class CellCounter:
                 sample_weight = np.repeat(sample_weight, self.n_classes)
             weighted = np.bincount(flat, weights=sample_weight, minlength=slots.n)
         occurring = np.flatnonzero(counted)
-        cells = located.cells[occurring]
-        new = occurring[cells < 0]
-        if new.size:
-            located.cells[new] = self._new_cells(slots.codes(new))
-            cells = located.cells[occurring]
         self._version += 1
         self._canonical = None
-        np.add.at(self._rows.view, cells, counted[occurring]) if cells.size < 64 else \
-            _scatter_add(self._rows.view, cells, counted[occurring])
-        _scatter_add(self._weighted.view, cells, weighted[occurring])
+        if self.n_cells == 0:  # a new table: every combination is a new cell
+            located.cells[occurring] = self._new_cells(
+                slots.codes(occurring), counted[occurring], weighted[occurring])
+            return
+        cells = located.cells[occurring]
+        known = cells >= 0
+        seen = occurring[known]
+        cells = cells[known]
+        self._rows.view[cells] += counted[seen]  # distinct cells: no repeats
+        self._weighted.view[cells] += weighted[seen]
+        new = occurring[~known]
+        if new.size:
+            located.cells[new] = self._new_cells(slots.codes(new), counted[new],
+                                                 weighted[new])
 
-    def _new_cells(self, codes):
-        """Append cells with ``codes`` (one array per axis); return their indices."""
+    def _new_cells(self, codes, rows, weighted):
+        """Append cells with ``codes`` (one array per axis) and counts; return their indices."""
         codes = list(codes)
         for axis, encoder in enumerate(self._axes):
             if encoder is None:
@@ -414,8 +424,8 @@ class CellCounter:
         count = codes[0].size
         for column, values in zip(self._codes, codes):
             column.extend(values)
-        self._rows.extend(np.zeros(count, dtype=np.int64))
-        self._weighted.extend(np.zeros(count))
+        self._rows.extend(rows)
+        self._weighted.extend(weighted)
         added = np.arange(start, start + count, dtype=np.intp)
         self._index.added(codes, added, self._dims())
         return added
@@ -553,11 +563,6 @@ def _sort_order(ranks, dims):
     if np.all(key[1:] > key[:-1]):
         return None
     return np.argsort(key).astype(np.intp)
-
-
-def _scatter_add(target, index, values):
-    """``target[index] += values`` for distinct ``index``."""
-    target[index] += values
 
 
 def _numbered(ranks, dims):

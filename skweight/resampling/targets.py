@@ -65,6 +65,8 @@ class Units:
         s, g, lab = fitted.ranks3
         unit_of = unit_numbers(Canonical(fitted.cells, s, g, lab, fitted.shape3),
                                mode.unit_axes)
+        if unit_of is None:  # each cell its own unit
+            unit_of = np.arange(fitted.cells.size, dtype=np.intp)
         first = np.empty(int(unit_of.max()) + 1 if unit_of.size else 0, dtype=np.intp)
         first[unit_of[::-1]] = np.arange(unit_of.size - 1, -1, -1)  # first cell of each
         self.unit_of_cell = np.full(fitted.cells.size, -1, dtype=np.int64)

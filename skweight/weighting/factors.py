@@ -47,16 +47,17 @@ def unit_numbers(cells, axes):
 
     Returns
     -------
-    unit : ndarray of intp of shape (n_cells,)
-        Units numbered from 0 in canonical order.
+    unit : ndarray of intp of shape (n_cells,) or None
+        Units numbered from 0 in canonical order; None when each cell is its
+        own unit (numbered as the cells).
     """
     parts = [cells.stratum]
     if 1 in axes:
         parts.append(cells.group)
     if 2 in axes:
         parts.append(cells.label)
-    if len(parts) == 3:  # every axis: each cell is its own unit (in order)
-        return np.arange(cells.stratum.size, dtype=np.intp)
+    if len(parts) == 3:  # every axis: each cell is its own unit
+        return None
     return _numbers(*parts)
 
 
@@ -119,9 +120,12 @@ def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=No
             "weights of normalize='mean' or 'cells' do not depend on its scale."
         )
     unit = unit_numbers(cells, mode.unit_axes)
-    n_units = int(unit.max()) + 1 if unit.size else 0
-    units = np.bincount(unit, weights=counts, minlength=n_units)
-    unit_stratum = stratum[_first_of(unit, n_units)]
+    if unit is None:  # each cell its own unit
+        unit, units, unit_stratum = slice(None), counts, stratum
+    else:
+        n_units = int(unit.max()) + 1 if unit.size else 0
+        units = np.bincount(unit, weights=counts, minlength=n_units)
+        unit_stratum = stratum[_first_of(unit, n_units)]
     unit_totals = totals[unit_stratum]
     present = units > 0
     func = scheme.func
