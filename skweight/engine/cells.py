@@ -185,8 +185,8 @@ class _Column:
 
     def extend(self, values):
         values = np.asarray(values)
-        if self.size == 0:  # the first values: kept as they are (a copy if shared)
-            self._data = values.astype(self._data.dtype, copy=values.base is not None)
+        if self.size == 0:  # the first values: kept as they are (callers pass new arrays)
+            self._data = np.asarray(values, dtype=self._data.dtype)
             self.size = values.size
             return
         need = self.size + values.size

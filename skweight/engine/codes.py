@@ -33,7 +33,7 @@ __all__ = ["RawCodes", "native_codes", "register_codes"]
 # directly as codes; sparser integers are hashed like any other value.
 RANGE_SLACK = 2
 RANGE_MIN = 1 << 16
-# polars Categorical codes up to 2 * rows + this many are decoded as they are.
+# polars Categorical codes below this are decoded as they are.
 POLARS_MIN = 1 << 10
 
 
@@ -242,19 +242,20 @@ def _polars_route(values):
             uniques = pd.Index(dtype.categories.to_list(), dtype=object)
             return RawCodes(codes, uniques, len(uniques), has_missing)
         # Categorical codes index a mapping that may be global (shared by
-        # every Categorical of the process). While the codes stay below a
-        # small multiple of the rows, they are the codes (the counter drops
-        # the levels no row has); beyond, only the codes that occur are
-        # decoded and renumbered, so no cost depends on other columns.
+        # every Categorical of the process). Only the codes that occur are
+        # decoded (and renumbered when some below the largest do not occur),
+        # so no cost depends on other columns; a few codes are taken as
+        # they are.
         top = int(codes.max()) if codes.size else -1
-        if top < RANGE_SLACK * len(codes) + POLARS_MIN:
+        if top < POLARS_MIN:
             present = np.arange(top + 1)
         else:
             valid = codes[codes >= 0] if has_missing else codes
             present = np.flatnonzero(np.bincount(valid))
-            table = np.full(top + 2, -1, dtype=np.int64)
-            table[present] = np.arange(present.size)
-            codes = table[codes]
+            if present.size <= top:
+                table = np.full(top + 2, -1, dtype=np.int64)
+                table[present] = np.arange(present.size)
+                codes = table[codes]
         names = pl.Series(present.astype(np.uint32)).cat.to(dtype).to_list() \
             if present.size else []
         return RawCodes(codes, pd.Index(names, dtype=object), present.size,

@@ -158,13 +158,21 @@ class LevelEncoder:
         Values that do not sort together (mixed types) are ordered by type
         name, then value.
         """
-        return _order_of(self.levels, self.missing_code)[0]
+        return self._order()[0]
 
     def in_order(self):
         """Whether the learned codes are in canonical order already."""
         if isinstance(self.levels, pd.RangeIndex):  # a level per integer, in order
             return True
-        return _order_of(self.levels, self.missing_code)[1]
+        return self._order()[1]
+
+    def _order(self):
+        levels = self.levels
+        cached = getattr(self, "_cached_order", None)
+        if cached is None or cached[0] is not levels or cached[1] != self.missing_code:
+            cached = (levels, self.missing_code, *_order_of(levels, self.missing_code))
+            self._cached_order = cached
+        return cached[2], cached[3]
 
     # ------------------------------------------------------------------ #
     def _is_range(self):
@@ -266,11 +274,13 @@ def _apply(raw, mapping):
     return table[raw.codes], raw.has_missing or bool((mapping < 0).any())
 
 
-# Canonical orders of recent level Indexes, by identity: an Index is immutable,
-# and a Categorical's categories are one Index from call to call. Each entry
-# keeps its Index alive, so an id is never reused while cached.
+# Canonical orders of recent small level Indexes, by identity: an Index is
+# immutable, and a Categorical's categories are one Index from call to call
+# (fit after fit). Each entry keeps its Index alive, so an id is never reused
+# while cached; large Indexes are not kept (their encoder caches its own).
 _ORDERS = {}
 _ORDERS_KEPT = 64
+_ORDERS_MAX_LEVELS = 4096
 
 
 def _order_of(levels, missing_code):
@@ -281,6 +291,8 @@ def _order_of(levels, missing_code):
         return cached[1], cached[2]
     order = _sorted_codes(levels, missing_code)
     in_order = bool(np.array_equal(order, np.arange(order.size)))
+    if order.size > _ORDERS_MAX_LEVELS:
+        return order, in_order
     if len(_ORDERS) >= _ORDERS_KEPT:
         _ORDERS.pop(next(iter(_ORDERS)))
     _ORDERS[key] = (levels, order, in_order)
@@ -298,6 +310,9 @@ def _sorted_codes(levels, missing_code):
     if missing_code is not None:
         idx = np.delete(idx, missing_code)
         values = levels[idx]
+    if values.dtype == object and len(values) > SORTED_MIN and pd.api.types.infer_dtype(
+            values, skipna=False) == "string":
+        values = _as_arrow_strings(values)  # sorted in arrow: several times faster
     try:
         # The library's own sort (arrow strings sort in arrow); the values
         # are distinct, so any sort is stable.
@@ -355,3 +370,10 @@ def check_negative(encoder, values, codes, handle_unknown):
             "handle_unknown='ignore' to give such rows the neutral factor."
         )
     return np.where(unknown, 0, codes), unknown
+
+
+def _as_arrow_strings(values):
+    """Python strings as an arrow-backed Index (arrow sorts them by code point too)."""
+    import pyarrow as pa
+
+    return pd.Index(values, dtype=pd.ArrowDtype(pa.string()))
