@@ -105,9 +105,12 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         """Add the cell counts of one chunk of rows to the weight table.
 
         Counts from successive chunks add up exactly, so the factors after the
-        last chunk equal those of :meth:`fit` on all rows at once; with
+        last chunk equal those of :meth:`fit` on all rows at once, bit for
+        bit whatever the order of the chunks and of their rows; with
         fractional ``sample_weight`` the weighted counts are float sums taken
-        in another order, equal to :meth:`fit`'s to about 1e-15 relative.
+        in another order, equal to :meth:`fit`'s to about 1e-15 relative. A
+        chunk costs its own rows: the factors are computed from the cells
+        when weights are next asked for.
         Unlike :meth:`fit`, it does not warn about degraded weights (the
         table is not complete yet): call
         :func:`skweight.diagnostics.weight_warnings` after the last chunk.
