@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight
 __all__ = [
     "HasMethods",
     "Interval",
+    "RegistryOptions",
     "StrOptions",
     "callback_context",
     "check_sample_weight",
@@ -68,6 +69,35 @@ def validate_params(estimator):
         if len(_VALID) > 4096:
             _VALID.clear()
         _VALID[key] = True
+
+
+class RegistryOptions(StrOptions):
+    """The names of a registry, read when a parameter is checked (at fit).
+
+    A :class:`StrOptions` whose options are the registry's keys at the
+    moment of the check, plus ``extra``: a name registered after the class
+    was defined is accepted, and the message lists the current names.
+
+    Parameters
+    ----------
+    registry : dict
+        E.g. :data:`~skweight.engine.modes.MODES`.
+    extra : set of str, default=()
+        Names accepted besides the registry's (e.g. ``"auto"``).
+    """
+
+    def __init__(self, registry, extra=()):
+        self._registry = registry
+        self._extra = frozenset(extra)
+        super().__init__(set(self._extra) | set(registry))
+
+    @property
+    def options(self):
+        return set(self._extra) | set(self._registry)
+
+    @options.setter
+    def options(self, value):  # StrOptions.__init__ sets it: the registry rules
+        pass
 
 
 def check_sample_weight(sample_weight, X):

@@ -26,8 +26,39 @@ from contextlib import closing, contextmanager, nullcontext
 from .tableio import FORMATS, STDOUT, CommandError, TableSink, TableSource, TypeFinder, \
     same_file
 
-_SCHEMES = ("inverse", "sqrt_inverse", "log_inverse", "power", "effective_number")
-_BALANCE = ("auto", "label", "groups", "joint", "independence")
+
+
+class _Registered:
+    """Choices read from a registry when argparse first looks at them.
+
+    ``--help`` of the command alone shows no subcommand's choices, so the
+    registry (and numpy, which the schemes need) is imported only to parse
+    or show them.
+    """
+
+    def __init__(self, names):
+        self._names = names
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __contains__(self, value):
+        return value in self._names()
+
+
+def _schemes():
+    """The --scheme choices: the registered schemes and the effective number."""
+    from ..weighting.schemes import SCHEMES
+
+    return (*SCHEMES, "effective_number")
+
+
+def _modes():
+    """The balance modes (a light import: the registry's rows)."""
+    from ..engine.modes import MODES
+
+    return MODES
+
 # Library hints that read differently on the command line.
 _HINTS = {
     "pass handle_missing='category'": "pass --missing category",
@@ -78,9 +109,12 @@ def _add_keys(parser):
                            "intersectional groups")
     keys.add_argument("--strata", metavar="COL[,COL]", type=_columns,
                       help="stratum column(s): balance inside each stratum")
-    parser.add_argument("--balance", choices=_BALANCE, default="auto",
-                        help="what becomes equal inside each stratum (default: "
-                             "auto = groups when --groups is given, else label)")
+    modes = _modes()
+    parser.add_argument("--balance", choices=("auto", *modes), default="auto",
+                        help="what becomes equal inside each stratum: "
+                             + "; ".join(f"{name}: {mode.doc}" for name, mode in modes.items())
+                             + " (default: auto = groups when --groups is given, "
+                               "else label)")
     parser.add_argument("--missing", choices=("error", "category"),
                         default="error",
                         help="missing values in a group or stratum column: an "
@@ -163,7 +197,7 @@ def _parser():
                             "about: few effective rows, or few rows carrying much")
     _add_keys(weigh)
     scheme = weigh.add_argument_group("weighting")
-    scheme.add_argument("--scheme", choices=_SCHEMES,
+    scheme.add_argument("--scheme", choices=_Registered(_schemes),
                         help="count -> factor (default: inverse; effective_number "
                              "when --beta is given)")
     scheme.add_argument("--beta", type=_number(0, 1, low_open=True, high_open=True),
@@ -196,9 +230,10 @@ def _parser():
 def _key_columns(args):
     if args.label is None and not args.groups:
         raise CommandError("give --label, --groups or both")
-    if args.balance in ("groups", "joint", "independence") and not args.groups:
+    mode = _modes().get(args.balance)  # None: auto
+    if mode is not None and mode.needs_groups and not args.groups:
         raise CommandError(f"--balance {args.balance} needs --groups")
-    if args.balance in ("label", "joint", "independence") and args.label is None:
+    if mode is not None and mode.needs_label and args.label is None:
         raise CommandError(f"--balance {args.balance} needs --label")
     groups, strata = args.groups or [], args.strata or []
     names = ([args.label] if args.label else []) + groups + strata
@@ -216,8 +251,9 @@ def _weighter(args, groups, strata):
         raise CommandError("--beta applies to --scheme effective_number only")
     if args.power is not None and scheme != "power":
         raise CommandError("--power applies to --scheme power only")
-    # With --balance label the groups are only reported, not balanced.
-    use_groups = groups and args.balance != "label"
+    # With a balance that does not use them (label), the groups are only
+    # reported, not balanced.
+    use_groups = groups and (args.balance == "auto" or _modes()[args.balance].needs_groups)
     common = dict(groups=groups if use_groups else None, strata=strata or None,
                   balance=args.balance, strength=args.strength,
                   normalize=None if args.normalize == "none" else args.normalize,

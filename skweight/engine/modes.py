@@ -4,13 +4,15 @@ A balance mode says what becomes equal inside each stratum. Everything a layer
 needs to know about a mode is one row of :data:`MODES`: whether it reads the
 label and the groups, and which axes of the ``(stratum, group, label)`` count
 table form its balancing *unit* (a class, a group, or a group x label cell).
-Adding a mode is adding a row (and, where its factors are not "equal weight
-per unit", a branch in :func:`skweight.weighting.factors.balanced_factors`).
+Adding a mode is adding a row with :func:`register_mode` (and, where its
+factors are not "equal weight per unit" or independence, a branch in
+:func:`skweight.weighting.factors.balanced_factors`): parameter validation,
+the balance reports and the command line read :data:`MODES` when they run.
 """
 
 from typing import NamedTuple
 
-__all__ = ["MODES", "Mode", "resolve_mode"]
+__all__ = ["MODES", "Mode", "register_mode", "resolve_mode"]
 
 # Axes of the (n_strata, n_groups, n_labels) table.
 GROUP_AXIS = 1
@@ -60,6 +62,14 @@ MODES = {
              "the label becomes independent of the group, marginals kept"),
     )
 }
+
+
+def register_mode(mode):
+    """Register ``mode`` (a :class:`Mode`) under its name; return it."""
+    if mode.name == "auto":
+        raise ValueError("'auto' is not a mode's name: it chooses one.")
+    MODES[mode.name] = mode
+    return mode
 
 
 def resolve_mode(balance, has_groups):

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import HasMethods, Interval, StrOptions, validate_params
+from .._compat import HasMethods, Interval, RegistryOptions, StrOptions, validate_params
 from ..engine.backends import Inputs, backend_for
 from ..engine.frames import FrameView, take_rows
 from ..engine.modes import MODES, resolve_mode
@@ -271,7 +271,7 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
         "strategy": [StrOptions(set(STRATEGIES))],
         "groups": KEY_SPEC,
         "strata": KEY_SPEC,
-        "balance": [StrOptions({"auto", *MODES})],
+        "balance": [RegistryOptions(MODES, extra={"auto"})],
         "weighter": [HasMethods(["fit_weight"]), None],
         "replacement": ["boolean", None],
         "shrinkage": [Interval(Real, 0, None, closed="left"), dict, None],

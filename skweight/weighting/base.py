@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import Interval, StrOptions, check_sample_weight, validate_params
+from .._compat import Interval, RegistryOptions, StrOptions, check_sample_weight, validate_params
 from ..engine.backends import Inputs, KeyRoles, backend_for
 from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec, FittedCells
 from ..engine.encode import as_python as _plain
@@ -53,7 +53,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
     _parameter_constraints = {
         "groups": KEY_SPEC,
         "strata": KEY_SPEC,
-        "balance": [StrOptions({"auto", *MODES})],
+        "balance": [RegistryOptions(MODES, extra={"auto"})],
         "normalize": [StrOptions({"mean", "cells"}), None],
         "strength": [Interval(Real, 0, 1, closed="both")],
         "max_weight": [Interval(Real, 1, None, closed="left"), None],
@@ -412,11 +412,12 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
                 f"balance={mode.name!r} needs group columns: set groups= (column "
                 "names or positions of X) or pass sensitive_features= to fit."
             )
-        if mode.name == "label" and groups:
+        if groups and not mode.needs_groups:
+            using = [m for m, row in MODES.items() if row.needs_groups and row.needs_label]
             raise ValueError(
-                "balance='label' balances classes only and would ignore the "
-                "group columns; drop groups, or choose balance='joint' or "
-                "'independence' to use them."
+                f"balance={mode.name!r} ({mode.doc}) would ignore the group "
+                f"columns; drop groups, or choose balance={' or '.join(map(repr, using))}"
+                " to use them."
             )
         if n_samples == 0:
             raise ValueError(

@@ -11,11 +11,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ..engine.modes import MODES
+from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES
 
 __all__ = ["effective_sample_size", "report_from_cells", "weighter_report"]
-
-_BALANCE = ("auto", *MODES)
 
 
 def effective_sample_size(sample_weight):
@@ -160,10 +158,10 @@ def _unit_shares(frame, strata, unit, s, weights, totals):
 
 
 def check_balance(balance, where):
-    if balance not in _BALANCE:
+    if balance != "auto" and balance not in MODES:
         raise ValueError(
             f"The 'balance' parameter of {where} must be one of "
-            f"{set(_BALANCE)}. Got {balance!r} instead."
+            f"{{'auto', {', '.join(map(repr, MODES))}}}. Got {balance!r} instead."
         )
 
 
@@ -171,9 +169,10 @@ def report_from_cells(keys, count, before, after, squares, *, strata, groups, la
                       balance, weight_range=None):
     """Build the report from per-cell ``count``, weight sums and squares."""
     labels = [label] if label is not None else []
-    if balance in ("label", "joint", "independence") and not labels:
+    mode = MODES[balance]
+    if mode.needs_label and not labels:
         raise ValueError(f"balance={balance!r} needs the label: pass y.")
-    if balance in ("groups", "joint", "independence") and not groups:
+    if mode.needs_groups and not groups:
         raise ValueError(f"balance={balance!r} needs groups: pass groups=.")
     frame = keys.reset_index(drop=True).copy()
     count = np.asarray(count, dtype=np.int64)
@@ -181,12 +180,13 @@ def report_from_cells(keys, count, before, after, squares, *, strata, groups, la
     s = _ids(frame, strata)
     total_before, total_after = _per(s, before), _per(s, after)
     share_after = _divide(after, total_after)
-    if balance == "independence":
+    if mode.independence:
         g_share, _ = _unit_shares(frame, strata, groups, s, after, total_after)
         y_share, _ = _unit_shares(frame, strata, labels, s, after, total_after)
         deviation = share_after - g_share * y_share
     else:
-        unit = {"label": labels, "groups": groups, "joint": groups + labels}[balance]
+        unit = ((list(groups) if GROUP_AXIS in mode.unit_axes else [])
+                + (labels if LABEL_AXIS in mode.unit_axes else []))
         unit_share, target = _unit_shares(frame, strata, unit, s, after, total_after)
         deviation = unit_share - target
     deviation = np.where(np.abs(deviation) < 1e-12, 0.0, deviation)

@@ -6,7 +6,7 @@ Each is a parameter list and a scheme; everything else is
 
 from numbers import Real
 
-from .._compat import Interval, StrOptions
+from .._compat import Interval, RegistryOptions
 from .base import BaseWeighter
 from .schemes import SCHEMES, make_scheme
 
@@ -186,7 +186,7 @@ class GroupBalancedWeighter(BaseWeighter):
 
     _parameter_constraints = {
         **BaseWeighter._parameter_constraints,
-        "scheme": [StrOptions(set(SCHEMES)), callable],
+        "scheme": [RegistryOptions(SCHEMES), callable],
         "power": [Interval(Real, 0, None, closed="left")],
     }
 
