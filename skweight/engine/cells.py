@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .encode import LevelEncoder, check_negative
-from .keys import CellIndex, flat_ids, locate
+from .keys import CellIndex, flat_ids, locate, numbered
 
 __all__ = ["CellCounter", "CellSpec", "Canonical", "FittedCells", "Located", "STAT_COLUMNS",
            "TABLE_COLUMNS", "flat_ids"]
@@ -411,10 +411,7 @@ class CellCounter:
         for axis, encoder in enumerate(self._axes):
             if encoder is None:
                 continue
-            present = self._present[axis]
-            if present.size < encoder.n_levels:
-                present = np.concatenate(
-                    [present, np.zeros(encoder.n_levels - present.size, dtype=bool)])
+            present = self.present(axis)
             present[codes[axis]] = True
             self._present[axis] = present
             n_present = self._n_present[axis] = int(np.count_nonzero(present))
@@ -476,15 +473,11 @@ class CellCounter:
             elif hi - lo == 1:  # one axis: its ranks among the levels that occur
                 ids, n = ranks[lo], dims[lo]
             else:
-                ids, n = _numbered(ranks[lo:hi], dims[lo:hi])
+                ids, n = numbered(ranks[lo:hi])
             numbers.append(ids)
             shape3.append(n)
         self._canonical = Canonical(order, *numbers, tuple(shape3), in_order)
         return self._canonical
-
-    def cells(self):
-        """Stored indices of the cells, in canonical order."""
-        return self.canonical().order
 
     def label_rows(self):
         """Rows per learned label level (1-D labels)."""
@@ -506,28 +499,22 @@ class CellCounter:
     def cell_keys(self, cells):
         """The key values of ``cells`` (stored indices): one array per key column."""
         cells = np.asarray(cells, dtype=np.intp)
-        keys = {}
-        for axis, (name, encoder) in enumerate(zip(self.spec.key_columns, self._axes)):
-            codes = self._codes[axis].view[cells]
-            if encoder is None:
-                values = codes
-                if name == "class":
-                    values = np.asarray(self.spec.classes, dtype=object)[codes]
-                keys[name] = values
-            else:
-                keys[name] = encoder.decode(codes)
-        return keys
+        return self._values([column.view[cells] for column in self._codes])
 
     def slot_keys(self, located, slot):
         """The key values of one slot of ``located`` (it may have no cell)."""
-        codes = located.slots.codes(np.array([slot]))
+        return self._values(located.slots.codes(np.array([slot])))
+
+    def _values(self, codes):
+        """Key values of codes (one array per axis), by key column."""
         keys = {}
         for name, encoder, c in zip(self.spec.key_columns, self._axes, codes):
-            if encoder is None:
-                keys[name] = (np.asarray(self.spec.classes, dtype=object)[c]
-                              if name == "class" else c)
-            else:
+            if encoder is not None:
                 keys[name] = encoder.decode(c)
+            elif name == "class":
+                keys[name] = np.asarray(self.spec.classes, dtype=object)[c]
+            else:
+                keys[name] = c
         return keys
 
     def cell_frame(self, factors=None):
@@ -563,17 +550,3 @@ def _sort_order(ranks, dims):
     if np.all(key[1:] > key[:-1]):
         return None
     return np.argsort(key).astype(np.intp)
-
-
-def _numbered(ranks, dims):
-    """Numbers of the combinations of ``ranks`` (one array per axis), in order."""
-    key = ranks[0].astype(np.int64)
-    size = dims[0]
-    for r, d in zip(ranks[1:], dims[1:]):
-        if size * d >= 1 << 62:
-            key = np.unique(key, return_inverse=True)[1].ravel()
-            size = int(key.max()) + 1 if key.size else 1
-        key = key * d + r
-        size *= d
-    uniques, ids = np.unique(key, return_inverse=True)
-    return ids.ravel().astype(np.intp), max(uniques.size, 1)

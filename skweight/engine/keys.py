@@ -28,7 +28,8 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["CellIndex", "Slots", "dense_limit", "flat_ids", "locate", "pack", "widths_of"]
+__all__ = ["CellIndex", "Slots", "dense_limit", "first_of", "flat_ids", "locate", "numbered",
+           "pack", "widths_of"]
 
 # A dense slot table of up to this many entries is always fine (256 KiB of
 # 32-bit counts); beyond it, it may have at most two entries per row.
@@ -66,6 +67,44 @@ def flat_ids(codes, shape):
         np.multiply(ids, size, out=ids, casting="unsafe")
         np.add(ids, column, out=ids, casting="unsafe")
     return ids.astype(np.intp, copy=False)
+
+
+def numbered(parts):
+    """Number the combinations of ``parts`` (arrays of small non-negative ids).
+
+    Returns ``(ids, n)``: the number of each entry's combination, counted
+    from 0 in sorted order of the combinations, and how many occur. While the
+    combined range is a small multiple of the entries, the numbers come from a
+    table of that range (no sort); beyond, from a sort.
+    """
+    key = np.asarray(parts[0]).astype(np.int64)
+    limit = 4 * key.size + 1024
+    size = int(key.max()) + 1 if key.size else 1
+    for part in parts[1:]:
+        d = int(part.max()) + 1 if part.size else 1
+        if size * d > limit:  # compress first: no overflow, a small table
+            key, size = _sorted_numbers(key, limit)
+        key = key * d + part
+        size *= d
+    return _sorted_numbers(key, limit)
+
+
+def _sorted_numbers(key, limit):
+    size = int(key.max()) + 1 if key.size else 1
+    if size <= limit:
+        seen = np.zeros(size, dtype=bool)
+        seen[key] = True
+        table = np.cumsum(seen) - 1
+        return table[key].astype(np.intp), int(table[-1]) + 1 if key.size else 0
+    uniques, ids = np.unique(key, return_inverse=True)
+    return ids.ravel().astype(np.intp), uniques.size
+
+
+def first_of(ids, n):
+    """The first position of each of the ``n`` values of ``ids``."""
+    first = np.empty(n, dtype=np.intp)
+    first[ids[::-1]] = np.arange(ids.size - 1, -1, -1)
+    return first
 
 
 def widths_of(dims):
@@ -168,8 +207,7 @@ def _compressed(codes, dims, shape):
         key = key * d + column
         size *= d
     ids, uniques = pd.factorize(key)
-    first = np.empty(len(uniques), dtype=np.intp)
-    first[ids[::-1]] = np.arange(ids.size - 1, -1, -1)  # the first row of each
+    first = first_of(ids, len(uniques))  # the first row of each
     return Slots(ids.reshape(shape), len(uniques),
                  lambda s: [c[first[s]].astype(np.intp) for c in full])
 

@@ -25,7 +25,8 @@ import numpy as np
 
 from ..engine.cells import Canonical
 from ..engine.encode import as_python as _plain
-from ..weighting.factors import unit_numbers
+from ..engine.keys import first_of, numbered
+from ..weighting.factors import pair_sums, unit_numbers
 
 __all__ = ["SELECTIONS", "Units", "check_targets", "scale_targets"]
 
@@ -67,8 +68,7 @@ class Units:
                                mode.unit_axes)
         if unit_of is None:  # each cell its own unit
             unit_of = np.arange(fitted.cells.size, dtype=np.intp)
-        first = np.empty(int(unit_of.max()) + 1 if unit_of.size else 0, dtype=np.intp)
-        first[unit_of[::-1]] = np.arange(unit_of.size - 1, -1, -1)  # first cell of each
+        first = first_of(unit_of, int(unit_of.max()) + 1 if unit_of.size else 0)
         self.unit_of_cell = np.full(fitted.cells.size, -1, dtype=np.int64)
         self.unit_of_cell[fitted.cells] = unit_of
         self.counts = np.bincount(unit_of, weights=fitted.rows,
@@ -118,8 +118,8 @@ class Units:
     def _independent_targets(self, strategy):
         s, g, lab = self._ranks3
         n = self._rows.astype(np.float64)
-        n_sg = _pair_sums(n, s, g)
-        n_sl = _pair_sums(n, s, lab)
+        n_sg = pair_sums(n, s, g)
+        n_sl = pair_sums(n, s, lab)
         n_s = np.bincount(s, weights=n)[s]
         expected = n_sg * n_sl / n_s
         self._check_expected_cells(s, g, lab)
@@ -145,8 +145,8 @@ class Units:
         whose group and label both occur there; a stratum has
         ``groups x labels`` such pairs and, when all have rows, as many cells.
         """
-        n_groups = np.bincount(s, weights=_first_in_pair(s, g))
-        n_labels = np.bincount(s, weights=_first_in_pair(s, lab))
+        n_groups = _pairs_per_stratum(s, g)
+        n_labels = _pairs_per_stratum(s, lab)
         n_cells = np.bincount(s)
         short = np.flatnonzero(n_groups * n_labels > n_cells)
         if not short.size:
@@ -352,15 +352,7 @@ def check_targets(units, targets, strategy, scaled):
         raise ValueError("Every unit has a target of 0: the epochs would be empty.")
 
 
-def _pair_sums(values, first, second):
-    """Per cell: the sum of ``values`` over the cells of its (first, second) pair."""
-    pair = unit_numbers(Canonical(None, first, second, second, None), (1,))
-    return np.bincount(pair, weights=values)[pair]
-
-
-def _first_in_pair(first, second):
-    """1.0 for the first cell of each (first, second) pair, else 0.0."""
-    pair = unit_numbers(Canonical(None, first, second, second, None), (1,))
-    seen = np.zeros(pair.size)
-    seen[np.unique(pair, return_index=True)[1]] = 1.0
-    return seen
+def _pairs_per_stratum(stratum, other):
+    """How many distinct values of ``other`` each stratum has (one per cell's stratum)."""
+    pair, n = numbered([stratum, other])
+    return np.bincount(stratum[first_of(pair, n)], minlength=int(stratum.max()) + 1)

@@ -10,29 +10,10 @@ balanced on its own and keeps its total weight.
 
 import numpy as np
 
-__all__ = ["apply_class_weights", "balanced_factors", "counter_factors", "unit_numbers"]
+from ..engine.keys import first_of, numbered
 
-
-def _numbers(*parts):
-    """Numbers of the combinations of ``parts`` (arrays of small ids), in order.
-
-    While the combined range is a small multiple of the cells, the numbers
-    come from a table of that range (no sort); beyond, from a sort.
-    """
-    key = parts[0].astype(np.int64)
-    size = int(key.max()) + 1 if key.size else 1
-    for part in parts[1:]:
-        d = int(part.max()) + 1 if part.size else 1
-        if size * d > 4 * key.size + 1024:
-            key = np.unique(key, return_inverse=True)[1].ravel()
-            size = int(key.max()) + 1 if key.size else 1
-        key = key * d + part
-        size *= d
-    if size <= 4 * key.size + 1024:
-        seen = np.zeros(size, dtype=bool)
-        seen[key] = True
-        return (np.cumsum(seen) - 1)[key].astype(np.intp)
-    return np.unique(key, return_inverse=True)[1].ravel().astype(np.intp)
+__all__ = ["apply_class_weights", "balanced_factors", "counter_factors", "pair_sums",
+           "unit_numbers"]
 
 
 def unit_numbers(cells, axes):
@@ -58,14 +39,7 @@ def unit_numbers(cells, axes):
         parts.append(cells.label)
     if len(parts) == 3:  # every axis: each cell is its own unit
         return None
-    return _numbers(*parts)
-
-
-def _first_of(unit, n_units):
-    """The first cell of each unit."""
-    first = np.empty(n_units, dtype=np.intp)
-    first[unit[::-1]] = np.arange(unit.size - 1, -1, -1)
-    return first
+    return numbered(parts)[0]
 
 
 def _rescale_to_totals(units, factors, totals, stratum):
@@ -125,14 +99,14 @@ def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=No
     else:
         n_units = int(unit.max()) + 1 if unit.size else 0
         units = np.bincount(unit, weights=counts, minlength=n_units)
-        unit_stratum = stratum[_first_of(unit, n_units)]
+        unit_stratum = stratum[first_of(unit, n_units)]
     unit_totals = totals[unit_stratum]
     present = units > 0
     func = scheme.func
 
     if mode.independence:  # units are the cells
-        group_n = _sums(counts, stratum, cells.group)
-        label_n = _sums(counts, stratum, cells.label)
+        group_n = pair_sums(counts, stratum, cells.group)
+        label_n = pair_sums(counts, stratum, cells.label)
         with np.errstate(invalid="ignore"):  # 0 / 0 in a stratum without weight
             expected = group_n * (label_n / unit_totals)  # the ratio first: no overflow
         if scheme.exact_inverse and normalize is not None:
@@ -204,9 +178,9 @@ def counter_factors(counter, class_factors=None, **params):
     return table
 
 
-def _sums(counts, stratum, other):
+def pair_sums(counts, stratum, other):
     """Per cell: the sum of ``counts`` over the cells of its (stratum, other) pair."""
-    pair = _numbers(stratum, other)
+    pair = numbered([stratum, other])[0]
     return np.bincount(pair, weights=counts)[pair]
 
 
