@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import import_optional
 from ..resampling.resampler import check_epoch
+from ..resampling.strategies import STRATEGIES
 from ..weighting.class_weight import per_class_factors
 from ..weighting.schedules import at_epoch
 
@@ -87,7 +88,7 @@ class EpochDataset(keras.utils.PyDataset):
         super().__init__(**kwargs)
         check_is_fitted(resampler, "seed_")
         if getattr(resampler, "schedule", None) is not None and \
-                resampler.strategy != "weights":
+                STRATEGIES[resampler.strategy].scheduled_size:
             raise ValueError(
                 "Keras reads the number of batches once per fit, but this resampler's "
                 "schedule changes the epoch size; use strategy='weights' (fixed size) "

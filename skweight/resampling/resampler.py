@@ -9,7 +9,7 @@ that are not in memory go to their registered backend.
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, Interval, RegistryOptions, StrOptions, validate_params
@@ -17,9 +17,7 @@ from ..engine.backends import Inputs, backend_for
 from ..engine.frames import FrameView, take_rows
 from ..engine.modes import MODES, resolve_mode
 from ..weighting.base import KEY_SPEC
-from ..weighting.weighters import GroupBalancedWeighter
-from .plan import (DrawingPlan, group_rows, independent_rows, order_epoch,
-                   systematic_rows, weighted_distinct_rows)
+from .plan import DrawingPlan, group_rows, order_epoch
 from ..weighting.schedules import Schedule
 from .protocol import (as_labels, check_epoch, check_labels, check_row_id, check_rows,
                        draw_seed, frequencies, key_order, keys_view, repeat_rows,
@@ -268,7 +266,7 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
     _estimator_type = "sampler"
 
     _parameter_constraints = {
-        "strategy": [StrOptions(set(STRATEGIES))],
+        "strategy": [RegistryOptions(STRATEGIES)],
         "groups": KEY_SPEC,
         "strata": KEY_SPEC,
         "balance": [RegistryOptions(MODES, extra={"auto"})],
@@ -366,14 +364,9 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
 
     def _rows_of(self, epoch, plan, weights, size):
         """The rows epoch ``epoch`` draws, grouped (not shuffled)."""
-        if weights is not None and self.replacement is False:
-            return weighted_distinct_rows(weights, size, self.seed_, epoch)
-        if weights is not None:
-            return systematic_rows(weights, size, self.seed_, epoch)
-        if self.replacement and self.strategy != "weights":
-            return independent_rows(plan, self.seed_, epoch, self._order, self._starts,
-                                    keep_all=self.strategy == "over")
-        return plan.draw(self.seed_, epoch, self._order, self._starts)
+        return self._strategy.rows(plan, weights, size, self.seed_, epoch,
+                                   getattr(self, "_order", None),
+                                   getattr(self, "_starts", None), self.replacement)
 
     def epoch_size(self, epoch):
         """Number of indices of one epoch (``epoch_size_`` without a schedule).
@@ -461,16 +454,17 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
         X_keys = keys_view(X_checked, n_rows, weighter)
         kwargs = dict(sensitive_features=sensitive_features,
                       strata_features=strata_features)
-        if strategy.fresh and (sample_weight is not None or self.replacement is False
-                               or not hasattr(weighter, "_fit_cells")):
-            # Weights that vary within cells: systematic sampling over rows.
+        if strategy.by_row_weights(self, sample_weight, weighter):
             check_row_id(self, "systematic")
             weights = weighter.fit_weight(X_keys, labels, sample_weight=sample_weight,
                                           **kwargs)
             check_labels(weighter, labels)
-            fit_row_weights(self, weighter, weights, n_rows)
+            self._weights, self.epoch_size_, self.targets_, self.cell_table_ = \
+                fit_row_weights(weighter, weights, n_rows, self.n_samples)
+            self.sampling_strategy_ = {}
+            self._plan = None
             if self.schedule is not None:
-                check_schedule(self, weighter)
+                check_schedule(self, strategy, weighter)
                 ids = weighter._cell_ids(Inputs(X_keys, labels, sample_weight,
                                                 **kwargs))
                 self._scheduled = ScheduledDraws(
@@ -481,7 +475,7 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
             copies = None
             if sample_weight is not None:  # frequency weights: a row of weight k is k rows
                 check_row_id(self, "frequencies")
-                copies = frequencies(sample_weight, n_rows, self.strategy)
+                copies = frequencies(sample_weight, n_rows, strategy.name)
                 X_keys, labels, kwargs = repeat_rows(copies, X_keys, labels, kwargs)
             fitted = weighter._fit_cells(X_keys, labels, **kwargs)
             check_labels(weighter, labels)
@@ -507,10 +501,6 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
         """
         validate_params(self)
         strategy = STRATEGIES[self.strategy]
-        if self.shrinkage is not None and self.strategy != "over":
-            raise ValueError(
-                f"shrinkage smooths the repeated rows of strategy='over'; got "
-                f"strategy={self.strategy!r}.")
         strategy.check_params(self, None if in_memory else sample_weight)
         for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
             if hasattr(self, attr):
@@ -518,6 +508,7 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
         self._weights = None
         self._scheduled = None
         self._lazy = None
+        self._strategy = strategy
         return strategy
 
     def _fitted(self, weighter, n_rows):
@@ -528,20 +519,7 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
 
     def _unit_weighter(self, y, sensitive_features):
         """Return ``(weighter, mode)``: the weighter whose cells are drawn from."""
-        if self.strategy == "weights":
-            weighter = (clone(self.weighter) if self.weighter is not None else
-                        GroupBalancedWeighter(groups=self.groups, strata=self.strata,
-                                              balance=self.balance))
-            return weighter, MODES["joint"]
-        mode = resolve_mode(self.balance,
-                            self.groups is not None or sensitive_features is not None)
-        if mode.needs_label and y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target "
-                f"y is None (balance={mode.name!r} uses the label)."
-            )
-        return GroupBalancedWeighter(groups=self.groups, strata=self.strata,
-                                     balance=mode.name), mode
+        return self._strategy.unit_weighter(self, y, sensitive_features)
 
     def _fit_units(self, weighter, fitted, mode, strategy, labels=None):
         """Units, targets, plan and tables from fitted cells (every backend)."""
@@ -553,11 +531,11 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
         base = table.iloc[units.table_rows][key_columns].reset_index(drop=True)
         self.cell_table_ = strategy.table(units, targets, base)
         self.targets_ = units.as_dict(targets)
-        self.sampling_strategy_ = units.imblearn_strategy(targets, strategy.name)
+        self.sampling_strategy_ = strategy.sampling_strategy(units, targets)
         self.epoch_size_ = self._plan.size
         self._units = units
         if self.schedule is not None:
-            check_schedule(self, weighter)
+            check_schedule(self, strategy, weighter)
             self._scheduled = ScheduledDraws(self.schedule, strategy, units=units,
                                              targets=np.asarray(targets),
                                              weighter=weighter, labels=labels)
@@ -572,7 +550,7 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         tags.input_tags.sparse = True
-        if self.strategy == "weights" and self.weighter is not None:
+        if self.weighter is not None:  # only strategies that use a weighter take one
             tags.target_tags.required = target_required(self.weighter)
         else:
             balance = self.balance if self.balance in MODES else "auto"

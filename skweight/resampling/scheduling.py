@@ -11,8 +11,10 @@ schedule's value at that epoch:
   strength ramp from 0 to 1 is progressive balancing (Kang et al. 2020),
   from instance-balanced to class-balanced sampling.
 
-Plans are cached by value, so a step schedule builds two and a ramp one per
-distinct value; the rows' order and the seed are the resampler's.
+Each strategy says what its targets are at a value
+(:meth:`~.strategies.Strategy.scheduled_targets`). Plans are cached by value,
+so a step schedule builds two and a ramp one per distinct value; the rows'
+order and the seed are the resampler's.
 """
 
 from collections import OrderedDict
@@ -27,20 +29,12 @@ __all__ = ["ScheduledDraws", "check_schedule"]
 _CACHED = 32
 
 
-def check_schedule(resampler, weighter):
-    """Raise for a schedule the resampler cannot follow."""
+def check_schedule(resampler, strategy, weighter):
+    """Raise for a schedule the resampler (and its strategy) cannot follow."""
     schedule = resampler.schedule
     if not isinstance(schedule, Schedule):  # pragma: no cover - the constraint says so
         raise TypeError(f"schedule must be a Schedule; got {schedule!r}.")
-    if resampler.strategy != "weights" and schedule.param != "strength":
-        raise ValueError(
-            f"strategy={resampler.strategy!r} follows a strength schedule (the "
-            f"targets move from the unit sizes to the balanced ones); got "
-            f"param={schedule.param!r}, which only strategy='weights' can use.")
-    if resampler.strategy == "weights" and schedule.param not in weighter.get_params():
-        raise ValueError(
-            f"The schedule sets {schedule.param!r}, which the weighter "
-            f"{type(weighter).__name__} does not have.")
+    strategy.check_schedule(schedule, weighter)
     if schedule.param in ("strength", "beta", "power"):
         low, high = min(schedule.low, schedule.high), max(schedule.low, schedule.high)
         if schedule.param == "strength" and not (0 <= low and high <= 1):
@@ -93,14 +87,7 @@ class ScheduledDraws:
             entry = (None, np.asarray(weights, dtype=np.float64), resampler.epoch_size_)
             self._cache.clear()  # one row-sized vector at a time
         else:
-            if self.strategy.name == "weights":
-                scheduled = at_epoch(self.weighter, self.schedule, epoch)
-                targets = self.strategy.targets(resampler, self.units, scheduled,
-                                                self.labels)
-            else:
-                counts = self.units.counts.astype(np.float64)
-                targets = np.floor(counts + value * (self.targets - counts) + 0.5)
-                targets = targets.astype(np.int64)
+            targets = self.strategy.scheduled_targets(self, resampler, epoch, value)
             plan = DrawingPlan(self.units.counts, targets, fresh=self.strategy.fresh)
             entry = (plan, None, plan.size)
         self._cache[value] = entry

@@ -1,34 +1,90 @@
-"""Resampling strategies: one small class each.
+"""Resampling strategies: one small class each, and their registry.
 
-A strategy says which weighter defines the cells, what each unit's target is,
-and whether the plan rotates through its rows (``"under"``, ``"over"``) or
-draws extras afresh every epoch (``"weights"``). Everything else (the units,
-the drawing plan, the epochs) is shared. A new strategy is one class here and
-its name in :data:`STRATEGIES`.
+A strategy holds everything its name means: which weighter defines the
+cells, each unit's default and user targets, what ``replacement`` changes,
+how an epoch's rows are drawn, what a schedule moves, and which parameters
+it refuses. The resampler, the stream, Keras, dask and lazy frames call
+these hooks and never test a strategy's name; everything else (the units,
+the drawing plan, the epochs) is shared. A new strategy is one class,
+registered with :func:`register_strategy`.
+
+Examples
+--------
+A strategy that keeps half of every unit, every epoch (rotating):
+
+>>> import numpy as np
+>>> from skweight import EpochResampler
+>>> from skweight.resampling.strategies import (STRATEGIES, Under,
+...                                             register_strategy)
+>>> class Half(Under):
+...     name = "half"
+...     def default_targets(self, units):
+...         return (units.counts + 1) // 2
+>>> _ = register_strategy(Half())
+>>> rs = EpochResampler("half", random_state=0).fit(None, [0] * 6 + [1] * 2)
+>>> rs.targets_
+{0: 3, 1: 1}
+>>> _ = STRATEGIES.pop("half")
 """
 
 import numpy as np
+from sklearn.base import clone
 
-from .targets import check_targets, scale_targets
+from ..engine.encode import as_python as _plain
+from ..engine.modes import MODES, resolve_mode
+from ..weighting.schedules import at_epoch
+from ..weighting.weighters import GroupBalancedWeighter
+from .plan import independent_rows, systematic_rows, weighted_distinct_rows
+from .targets import scale_targets
 
-__all__ = ["STRATEGIES", "Strategy", "fit_row_weights"]
+__all__ = ["STRATEGIES", "Over", "Strategy", "Under", "Weights", "fit_row_weights",
+           "register_strategy"]
 
 
 class Strategy:
     """The hooks of a resampling strategy.
 
+    Subclass it (or :class:`Under`, :class:`Over`, :class:`Weights`) and
+    register an instance with :func:`register_strategy`.
+
     Attributes
     ----------
     name : str
+        The ``strategy=`` value.
     fresh : bool
-        Whether the plan draws extras afresh every epoch (real targets).
+        Whether the plan draws a unit's extra rows afresh every epoch (real
+        targets) instead of rotating through the unit (whole targets).
+    grows : bool
+        Whether the targets are at least the units' sizes (rows are
+        duplicated) rather than at most (rows are dropped).
+    smooths : bool
+        Whether ``shrinkage`` (a smoothed bootstrap of the added rows)
+        applies.
+    replacement : bool
+        How the strategy draws when ``replacement=None``; other backends
+        than memory draw only this way.
+    scheduled_size : bool
+        Whether a schedule may change the epoch size.
     """
 
     name = None
     fresh = False
+    grows = False
+    smooths = False
+    replacement = False
+    scheduled_size = True
 
+    # -- parameters ------------------------------------------------------- #
     def check_params(self, resampler, sample_weight):
-        """Raise for parameters that this strategy would ignore."""
+        """Raise for parameters that this strategy would ignore.
+
+        ``sample_weight`` is None in memory (where it is frequency weights)
+        and the caller's weights on other backends.
+        """
+        if resampler.shrinkage is not None and not self.smooths:
+            raise ValueError(
+                f"shrinkage smooths the repeated rows of strategy='over'; got "
+                f"strategy={self.name!r}.")
         if resampler.weighter is not None:
             raise ValueError(
                 f"weighter is only used by strategy='weights'; got "
@@ -41,21 +97,81 @@ class Strategy:
                 "sample_weight multiplies the weighter's weights)."
             )
 
+    def check_schedule(self, schedule, weighter):
+        """Raise for a schedule this strategy cannot follow."""
+        if schedule.param != "strength":
+            raise ValueError(
+                f"strategy={self.name!r} follows a strength schedule (the "
+                f"targets move from the unit sizes to the balanced ones); got "
+                f"param={schedule.param!r}, which only strategy='weights' can use.")
+
+    # -- fitting ---------------------------------------------------------- #
+    def unit_weighter(self, resampler, y, sensitive_features):
+        """Return ``(weighter, mode)``: the unfitted weighter whose cells are drawn."""
+        mode = resolve_mode(resampler.balance,
+                            resampler.groups is not None or sensitive_features is not None)
+        if mode.needs_label and y is None:
+            raise ValueError(
+                f"{type(resampler).__name__} requires y to be passed, but the target "
+                f"y is None (balance={mode.name!r} uses the label)."
+            )
+        return GroupBalancedWeighter(groups=resampler.groups, strata=resampler.strata,
+                                     balance=mode.name), mode
+
+    def by_row_weights(self, resampler, sample_weight, weighter):
+        """Whether this fit draws over rows by per-row weights (not by cells)."""
+        return False
+
+    def default_targets(self, units):
+        """Per-unit targets when the user gives none.
+
+        The size of the stratum's largest unit (a strategy that grows units)
+        or smallest (one that drops rows); for ``balance="independence"``
+        the counts independence expects, scaled to add (drop) no row.
+        """
+        if units.mode.independence:
+            return units.independent_targets(grow=self.grows)
+        return units.stratum_extreme(largest=self.grows)
+
     def targets(self, resampler, units, weighter, labels=None):
         """Rows per unit per epoch (``labels``: the fitted labels, in memory)."""
-        targets = units.default_targets(self.name)
+        targets = self.default_targets(units)
         if resampler.sampling_strategy is not None:
             # A callable is given y when the units are the classes, as in
             # imbalanced-learn (and the per-unit counts otherwise).
             y = labels if units.label_units else None
-            targets = units.user_targets(resampler.sampling_strategy, self.name, y)
+            targets = units.user_targets(resampler.sampling_strategy, self, y)
         if resampler.n_samples is not None:
             targets = scale_targets(targets, resampler.n_samples)
-        check_targets(units, targets, self.name, resampler.n_samples is not None)
+        self.check_targets(units, targets, resampler.n_samples is not None)
         return targets
 
+    def check_targets(self, units, targets, scaled):
+        """Raise when a target breaks the strategy's promise."""
+        how = " after scaling to n_samples" if scaled else ""
+        if self.grows:
+            bad = np.flatnonzero(targets < units.counts)
+            promise = ("keeps every row, so a unit's target cannot be below its "
+                       "rows; use strategy='under' to drop rows")
+        else:
+            bad = np.flatnonzero(targets > units.counts)
+            promise = ("draws without replacement, so a unit's target cannot exceed "
+                       "its rows; use strategy='over' to duplicate rows")
+        if bad.size:
+            i = bad[0]
+            raise ValueError(
+                f"strategy={self.name!r} {promise}. Unit {_plain(units.keys[i])!r} "
+                f"has {units.counts[i]} rows and a target of {targets[i]}{how}."
+            )
+        if targets.sum() == 0:
+            raise ValueError("Every unit has a target of 0: the epochs would be empty.")
+
+    def sampling_strategy(self, units, targets):
+        """``sampling_strategy_``: imbalanced-learn's dict of the resampled units."""
+        return units.imblearn_strategy(targets, self)
+
     def table(self, units, targets, base):
-        """The ``cell_table_``: ``base`` (unit keys) with counts and targets."""
+        """The ``cell_table_``: ``base`` (unit keys) with counts, targets, cycles."""
         table = base
         table["count"] = units.counts
         table["target"] = targets
@@ -63,6 +179,25 @@ class Strategy:
         table["cycle"] = np.where(extra > 0, -(-units.counts // np.maximum(extra, 1)),
                                   np.where(targets > 0, 1, 0))
         return table
+
+    def scheduled_targets(self, draws, resampler, epoch, value):
+        """The targets at a schedule's ``value``: from the sizes (0) to the fit's (1)."""
+        counts = draws.units.counts.astype(np.float64)
+        targets = np.floor(counts + value * (draws.targets - counts) + 0.5)
+        return targets.astype(np.int64)
+
+    # -- drawing ---------------------------------------------------------- #
+    def rows(self, plan, weights, size, seed, epoch, order, starts, replacement):
+        """The rows one epoch draws, grouped by unit (not shuffled).
+
+        ``plan`` is the :class:`~.plan.DrawingPlan` (None for row weights),
+        ``order`` the rows grouped by unit and ``starts`` each unit's first
+        position in it.
+        """
+        if replacement and replacement != self.replacement:
+            return independent_rows(plan, seed, epoch, order, starts,
+                                    keep_all=self.grows)
+        return plan.draw(seed, epoch, order, starts)
 
 
 class Under(Strategy):
@@ -75,6 +210,8 @@ class Over(Strategy):
     """Bring every unit up to its target by stratified duplication."""
 
     name = "over"
+    grows = True
+    smooths = True
 
 
 class Weights(Strategy):
@@ -82,8 +219,14 @@ class Weights(Strategy):
 
     name = "weights"
     fresh = True
+    replacement = True
+    scheduled_size = False
 
     def check_params(self, resampler, sample_weight):
+        if resampler.shrinkage is not None:
+            raise ValueError(
+                f"shrinkage smooths the repeated rows of strategy='over'; got "
+                f"strategy={self.name!r}.")
         if resampler.sampling_strategy is not None:
             raise ValueError(
                 "sampling_strategy sets per-unit targets for strategy='under' or "
@@ -98,6 +241,25 @@ class Weights(Strategy):
                 "strata and balance on the weighter."
             )
 
+    def check_schedule(self, schedule, weighter):
+        if schedule.param not in weighter.get_params():
+            raise ValueError(
+                f"The schedule sets {schedule.param!r}, which the weighter "
+                f"{type(weighter).__name__} does not have.")
+
+    def unit_weighter(self, resampler, y, sensitive_features):
+        weighter = (clone(resampler.weighter) if resampler.weighter is not None else
+                    GroupBalancedWeighter(groups=resampler.groups,
+                                          strata=resampler.strata,
+                                          balance=resampler.balance))
+        return weighter, MODES["joint"]
+
+    def by_row_weights(self, resampler, sample_weight, weighter):
+        # Weights that vary within cells, distinct draws, or a weighter
+        # without cells: systematic sampling over rows.
+        return (sample_weight is not None or resampler.replacement is False
+                or not hasattr(weighter, "_fit_cells"))
+
     def targets(self, resampler, units, weighter, labels=None):
         """Expected rows per cell: epoch size times the cell's share of weight."""
         table = weighter.weight_table_
@@ -108,21 +270,68 @@ class Weights(Strategy):
             int(units.counts.sum())
         return size * mass / mass.sum()
 
+    def sampling_strategy(self, units, targets):
+        return {}
+
     def table(self, units, targets, base):
         table = base
         table["count"] = units.counts
         table["target"] = targets
         return table
 
+    def scheduled_targets(self, draws, resampler, epoch, value):
+        scheduled = at_epoch(draws.weighter, draws.schedule, epoch)
+        return self.targets(resampler, draws.units, scheduled, draws.labels)
+
+    def rows(self, plan, weights, size, seed, epoch, order, starts, replacement):
+        if weights is None:
+            return plan.draw(seed, epoch, order, starts)
+        if replacement is False:
+            return weighted_distinct_rows(weights, size, seed, epoch)
+        return systematic_rows(weights, size, seed, epoch)
+
 
 STRATEGIES = {cls.name: cls() for cls in (Under, Over, Weights)}
 
 
-def fit_row_weights(resampler, weighter, weights, n_rows):
-    """Fit ``strategy="weights"`` on per-row weights (systematic draws over rows).
+def register_strategy(strategy):
+    """Register a resampling strategy under its ``name``.
 
-    For weights that vary within cells, or a weighter without cells: sets
-    the resampler's row weights, epoch size, targets and cell table.
+    Parameters
+    ----------
+    strategy : Strategy
+        An instance of a :class:`Strategy` subclass with a new ``name``.
+
+    Returns
+    -------
+    strategy : Strategy
+        The registered strategy (so it can be used as a decorator's result).
+    """
+    if not isinstance(strategy, Strategy):
+        raise TypeError(f"register_strategy takes a Strategy instance; got "
+                        f"{type(strategy).__name__}.")
+    if not isinstance(strategy.name, str) or not strategy.name:
+        raise ValueError("A strategy needs a non-empty str name.")
+    if strategy.name in STRATEGIES:
+        raise ValueError(f"A strategy named {strategy.name!r} is already registered.")
+    STRATEGIES[strategy.name] = strategy
+    return strategy
+
+
+def fit_row_weights(weighter, weights, n_rows, n_samples):
+    """What ``strategy="weights"`` draws on per-row weights (systematic draws).
+
+    For weights that vary within cells, or a weighter without cells.
+
+    Returns
+    -------
+    weights : ndarray of float64
+        The checked row weights.
+    epoch_size : int
+    targets : dict
+        The expected rows of each cell, by its key (empty without cells).
+    table : pandas.DataFrame or None
+        The ``cell_table_``.
     """
     weights = np.asarray(weights, dtype=np.float64)
     if weights.shape != (n_rows,):
@@ -136,21 +345,16 @@ def fit_row_weights(resampler, weighter, weights, n_rows):
     total = weights.sum()
     if total <= 0:
         raise ValueError("The weighter's weights sum to 0: nothing to draw.")
-    resampler._weights = weights
-    resampler._plan = None
-    n_samples = resampler.n_samples
-    resampler.epoch_size_ = int(n_samples if n_samples is not None else n_rows)
+    epoch_size = int(n_samples if n_samples is not None else n_rows)
     table = getattr(weighter, "weight_table_", None)
+    targets = {}
     if table is not None:
         keys = list(weighter.cell_spec_.key_columns)
+        fitted = table
         table = table[keys + ["count"]].copy()
-        fitted = weighter.weight_table_
-        table["target"] = (resampler.epoch_size_ / total * fitted["factor"]
+        table["target"] = (epoch_size / total * fitted["factor"]
                            * fitted["weighted_count"])
         values = [table[c].tolist() for c in keys]
         names = values[0] if len(values) == 1 else list(zip(*values))
-        resampler.targets_ = dict(zip(names, table["target"].tolist()))
-    else:
-        resampler.targets_ = {}
-    resampler.sampling_strategy_ = {}
-    resampler.cell_table_ = table
+        targets = dict(zip(names, table["target"].tolist()))
+    return weights, epoch_size, targets, table

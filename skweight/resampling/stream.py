@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..engine.modes import MODES, resolve_mode
 from ..exceptions import WeightingWarning
+from .strategies import STRATEGIES
 
 __all__ = ["balance_stream"]
 
@@ -133,7 +134,7 @@ def _rate_function(source, label):
 
     if hasattr(source, "epoch_indices"):  # a resampler: target over size per unit
         check_is_fitted(source, "seed_")
-        if source.strategy == "weights" or getattr(source, "_units", None) is None:
+        if STRATEGIES[source.strategy].fresh or getattr(source, "_units", None) is None:
             raise ValueError(
                 "A stream follows the per-unit targets of strategy='under' or 'over'; "
                 "for weights, pass the weighter itself.")

@@ -28,7 +28,7 @@ from ..engine.encode import as_python as _plain
 from ..engine.keys import first_of, numbered
 from ..weighting.factors import pair_sums, unit_numbers
 
-__all__ = ["SELECTIONS", "Units", "check_targets", "scale_targets"]
+__all__ = ["SELECTIONS", "Units", "scale_targets"]
 
 # imbalanced-learn's names of which units to resample.
 SELECTIONS = ("auto", "all", "majority", "minority", "not majority", "not minority")
@@ -102,20 +102,19 @@ class Units:
         return dict(zip(self.keys, np.asarray(values).tolist()))
 
     # ------------------------------------------------------------------ #
-    def default_targets(self, strategy):
-        """Per-unit targets when the user gives none."""
-        if self.mode.independence:
-            return self._independent_targets(strategy)
+    def stratum_extreme(self, largest):
+        """Per unit: the size of its stratum's largest (or smallest) unit."""
         n_strata = int(self.stratum.max()) + 1
-        if strategy == "under":
-            pick = np.full(n_strata, np.iinfo(np.int64).max)
-            np.minimum.at(pick, self.stratum, self.counts)
-        else:
+        if largest:
             pick = np.zeros(n_strata, dtype=np.int64)
             np.maximum.at(pick, self.stratum, self.counts)
+        else:
+            pick = np.full(n_strata, np.iinfo(np.int64).max)
+            np.minimum.at(pick, self.stratum, self.counts)
         return pick[self.stratum]
 
-    def _independent_targets(self, strategy):
+    def independent_targets(self, grow):
+        """The counts independence expects, scaled to drop (or add) no row."""
         s, g, lab = self._ranks3
         n = self._rows.astype(np.float64)
         n_sg = pair_sums(n, s, g)
@@ -128,14 +127,14 @@ class Units:
         e[self.cell_unit] = expected
         ratio = self.counts / e
         n_strata = int(self.stratum.max()) + 1
-        if strategy == "under":
-            scale = np.full(n_strata, np.inf)
-            np.minimum.at(scale, self.stratum, ratio)
-            targets = np.minimum(np.rint(scale[self.stratum] * e), self.counts)
+        if grow:
+            scale = np.zeros(n_strata)
+            np.maximum.at(scale, self.stratum, ratio)
+            targets = np.maximum(np.rint(scale[self.stratum] * e), self.counts)
             return targets.astype(np.int64)
-        scale = np.zeros(n_strata)
-        np.maximum.at(scale, self.stratum, ratio)
-        targets = np.maximum(np.rint(scale[self.stratum] * e), self.counts)
+        scale = np.full(n_strata, np.inf)
+        np.minimum.at(scale, self.stratum, ratio)
+        targets = np.minimum(np.rint(scale[self.stratum] * e), self.counts)
         return targets.astype(np.int64)
 
     def _check_expected_cells(self, s, g, lab):
@@ -182,7 +181,8 @@ class Units:
 
         ``spec`` is a dict, a callable (given ``y`` when the units are the
         classes, else the per-unit counts), a ratio in (0, 1] or one of
-        :data:`SELECTIONS`. ``strategy`` is ``"under"`` or ``"over"``.
+        :data:`SELECTIONS`. ``strategy`` is the rotating
+        :class:`~.strategies.Strategy` (its ``grows`` says the direction).
         """
         if isinstance(spec, str):
             return self._selected_targets(spec, strategy)
@@ -242,22 +242,24 @@ class Units:
                 "balance='independence' the targets are the counts independence "
                 "expects; use 'auto', a dict or a callable."
             )
-        if name == ("minority" if strategy == "under" else "majority"):
+        grows = strategy.grows
+        if name == ("majority" if grows else "minority"):
             raise ValueError(
                 f"sampling_strategy={name!r} cannot be used with strategy="
-                f"{strategy!r}: it would {'grow' if strategy == 'under' else 'cut'} "
+                f"{strategy.name!r}: it would {'cut' if grows else 'grow'} "
                 "that unit."
             )
         if name in ("auto", "all") and self.mode.independence:
-            return self.default_targets(strategy)  # selected: the units it changes
+            # selected: the units it changes
+            return self.independent_targets(grow=grows)
         majority, n_max = self._extreme(largest=True)
         minority, n_min = self._extreme(largest=False)
         if name == "auto":
-            name = "not minority" if strategy == "under" else "not majority"
+            name = "not majority" if grows else "not minority"
         chosen = {"majority": majority, "minority": minority,
                   "not minority": ~minority, "not majority": ~majority,
                   "all": np.ones(len(self), dtype=bool)}[name]
-        goal = n_min if strategy == "under" else n_max
+        goal = n_max if grows else n_min
         self.selected = chosen
         return np.where(chosen, goal, self.counts).astype(np.int64)
 
@@ -275,17 +277,17 @@ class Units:
                 "A ratio as sampling_strategy does not apply to balance="
                 "'independence' (the targets are the counts independence expects)."
             )
-        if strategy == "under":
+        if strategy.grows:
+            majority, n_max = self._extreme(largest=True)
+            targets = np.where(majority, self.counts, (ratio * n_max).astype(np.int64))
+            bad = targets < self.counts
+            direction = "remove rows from a smaller unit while over-sampling"
+        else:
             minority, n_min = self._extreme(largest=False)
             # selected: every unit but the minority (imblearn_strategy's default)
             targets = np.where(minority, self.counts, (n_min / ratio).astype(np.int64))
             bad = targets > self.counts
             direction = "generate rows in a larger unit while under-sampling"
-        else:
-            majority, n_max = self._extreme(largest=True)
-            targets = np.where(majority, self.counts, (ratio * n_max).astype(np.int64))
-            bad = targets < self.counts
-            direction = "remove rows from a smaller unit while over-sampling"
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(
@@ -299,17 +301,17 @@ class Units:
         """``sampling_strategy_`` as imbalanced-learn defines it.
 
         The units ``sampling_strategy`` selects (by name, by ratio, in its
-        dict; ``"auto"`` when None), with the rows kept (``"under"``) or the
-        rows added (``"over"``).
+        dict; ``"auto"`` when None), with the rows kept (a strategy that
+        drops rows) or the rows added (one that grows units).
         """
         selected = getattr(self, "selected", None)
         if selected is None:  # the defaults: "auto" (or, for independence, changed)
             if self.mode.independence:
                 selected = targets != self.counts
             else:
-                extreme, _ = self._extreme(largest=strategy == "over")
+                extreme, _ = self._extreme(largest=strategy.grows)
                 selected = ~extreme
-        values = targets if strategy == "under" else targets - self.counts
+        values = targets - self.counts if strategy.grows else targets
         return {key: int(v) for key, v, c in zip(self.keys, values.tolist(),
                                                     selected.tolist()) if c}
 
@@ -329,27 +331,6 @@ def scale_targets(targets, total):
         order = np.argsort(-(exact - scaled), kind="stable")
         scaled[order[:short]] += 1
     return scaled
-
-
-def check_targets(units, targets, strategy, scaled):
-    """Raise when a target breaks the strategy's promise."""
-    how = " after scaling to n_samples" if scaled else ""
-    if strategy == "under":
-        bad = np.flatnonzero(targets > units.counts)
-        promise = ("draws without replacement, so a unit's target cannot exceed "
-                   "its rows; use strategy='over' to duplicate rows")
-    else:
-        bad = np.flatnonzero(targets < units.counts)
-        promise = ("keeps every row, so a unit's target cannot be below its "
-                   "rows; use strategy='under' to drop rows")
-    if bad.size:
-        i = bad[0]
-        raise ValueError(
-            f"strategy={strategy!r} {promise}. Unit {_plain(units.keys[i])!r} has "
-            f"{units.counts[i]} rows and a target of {targets[i]}{how}."
-        )
-    if targets.sum() == 0:
-        raise ValueError("Every unit has a target of 0: the epochs would be empty.")
 
 
 def _pairs_per_stratum(stratum, other):

@@ -141,13 +141,6 @@ n_samples_fit_, n_features_in_, feature_names_in_
             return super().fit(X, y, sample_weight=sample_weight,
                                sensitive_features=sensitive_features,
                                strata_features=strata_features)
-        if (self.replacement is True and self.strategy != "weights") or (
-                self.replacement is False and self.strategy == "weights"):
-            raise ValueError(
-                f"replacement={self.replacement} changes how strategy="
-                f"{self.strategy!r} draws, in memory only; on a dask DataFrame leave "
-                "replacement=None (or compute the frame first)."
-            )
         self._plan_dask = _fit_plan(self, Inputs(X, y, sample_weight, sensitive_features,
                                                  strata_features))
         self.n_partitions_ = self._plan_dask.n_parts
@@ -244,6 +237,12 @@ def _fit_plan(rs, inputs):
     """Count cells per partition, fit units and plan, return the dask plan."""
     X, y, sample_weight, sensitive_features, strata_features = inputs
     strategy = rs._reset(sample_weight)
+    if rs.replacement not in (None, strategy.replacement):
+        raise ValueError(
+            f"replacement={rs.replacement} changes how strategy={strategy.name!r} "
+            "draws, in memory only; on a dask DataFrame leave replacement=None (or "
+            "compute the frame first)."
+        )
     if rs.row_id is not None:
         raise ValueError(
             "row_id is for rows in memory and lazy frames; on dask data a row's rank "
