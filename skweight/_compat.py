@@ -26,6 +26,7 @@ __all__ = [
     "fit_context",
     "fit_transform_one",
     "import_optional",
+    "pandas_column_array",
     "print_elapsed_time",
     "validate_params",
 ]
@@ -166,3 +167,15 @@ def fit_transform_one(transformer, X, y, *, message, params, caller, callback_ct
                               caller=caller, callback_ctx=callback_ctx)
     return _sk_pipeline._fit_transform_one(transformer, X, y, None, "Pipeline",
                                            message, params)
+
+
+def pandas_column_array(frame, position):
+    """The array of a pandas frame's column, without building a Series.
+
+    Counting a small frame costs less than building a Series of its column;
+    pandas offers no public way to get the array alone, so its private
+    ``_get_column_array`` (pandas >= 1.4) is used here, and only here. None
+    where it does not exist.
+    """
+    getter = getattr(frame, "_get_column_array", None)
+    return None if getter is None else getter(position)

@@ -12,16 +12,22 @@ A backend implements whichever of these hooks it supports:
 - ``weigh(inputs, weighter, *, fitted_rows) -> lazy weights``: apply a
   fitted (frozen) weighter to the rows, lazily; ``fitted_rows`` says that
   they are the rows it was just fit on (no cell can be unseen);
-- ``fit_resampler(resampler, inputs)``: fit a resampler, or say which one
-  serves this kind of data.
+- ``epochs(inputs, roles, request, draw) -> epoch source``: count the rows
+  of every key combination for a resampler (``request`` is an
+  :class:`EpochRequest`), call ``draw(table)`` with that
+  :class:`CountTable` to have the resampler fit its one drawing plan on it,
+  and return an object that draws the plan's epochs on the engine
+  (:mod:`skweight.resampling.fitting` says what it holds).
 
-``inputs`` is an :class:`Inputs`. Registering a backend touches no core file:
-see :mod:`skweight.integrations`.
+A backend also has ``name`` and ``kind`` (words for messages, e.g. "dask
+data"). ``inputs`` is an :class:`Inputs`. Registering a backend touches no
+core file: see :mod:`skweight.integrations`.
 """
 
 from typing import NamedTuple
 
-__all__ = ["CountTable", "Inputs", "KeyRoles", "backend_for", "register_backend"]
+__all__ = ["CountTable", "EpochRequest", "Inputs", "KeyRoles", "backend_for",
+           "register_backend"]
 
 
 class Inputs(NamedTuple):
@@ -51,6 +57,21 @@ class KeyRoles(NamedTuple):
     strata: object
     owner: str
     handle_missing: str = "error"
+
+
+class EpochRequest(NamedTuple):
+    """What a backend needs to know of the resampler whose epochs it draws.
+
+    Attributes
+    ----------
+    owner : str
+        The resampler's class name, for messages.
+    row_id : str, int or None
+        The column that ranks the rows of each unit (lazy frames need one).
+    """
+
+    owner: str
+    row_id: object = None
 
 
 class CountTable(NamedTuple):

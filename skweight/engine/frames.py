@@ -16,6 +16,8 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from .._compat import pandas_column_array
+
 __all__ = ["FrameView", "as_key_list", "is_per_row", "key_arrays", "n_rows_of", "plain_2d",
            "resolve_keys", "take_rows"]
 
@@ -172,15 +174,15 @@ class FrameView:
         :meth:`column` gives them.
         """
         X = self.native
-        getter = getattr(X, "_get_column_array", None)  # pandas >= 1.4
-        if self.kind == "pandas" and isinstance(key, str) and getter is not None \
-                and X.columns.is_unique:
+        if self.kind == "pandas" and isinstance(key, str) and X.columns.is_unique:
             try:
                 position = X.columns.get_loc(key)
             except KeyError:
                 position = None  # column() says what is wrong
             if isinstance(position, Integral):  # not a MultiIndex level's slice
-                return key, getter(position)
+                array = pandas_column_array(X, position)
+                if array is not None:
+                    return key, array
         return self.column(key, param=param, estimator_name=estimator_name)
 
     def _get(self, name, position):

@@ -12,31 +12,13 @@ imports it on first use. A new backend is one module and one line here.
 """
 
 from ..engine.backends import register_backend
-
-
-def is_dask(value):
-    """Whether ``value`` is a dask collection (without importing dask)."""
-    module = type(value).__module__
-    return (module == "dask" or module.startswith(("dask.", "dask_expr"))) and hasattr(
-        value, "__dask_graph__")
+from .detect import is_dask, is_lazy
 
 
 def _load_dask():
     from .dask.backend import DaskBackend
 
     return DaskBackend()
-
-
-# Libraries with lazy frames (a first, cheap test on the type's module).
-_LAZY_MODULES = ("polars", "duckdb", "pyspark", "sqlframe", "ibis", "narwhals")
-
-
-def _is_lazy(value):
-    if not type(value).__module__.startswith(_LAZY_MODULES):
-        return False
-    import narwhals as nw
-
-    return nw.dependencies.is_into_lazyframe(value)
 
 
 def _load_lazy():
@@ -46,4 +28,4 @@ def _load_lazy():
 
 
 register_backend("dask", is_dask, _load_dask)
-register_backend("lazy", _is_lazy, _load_lazy)
+register_backend("lazy", is_lazy, _load_lazy)

@@ -157,14 +157,18 @@ class EpochDataset(keras.utils.PyDataset):
         -------
         callback : keras.callbacks.Callback
         """
-        dataset = self
+        sync = self._sync_to
 
         class _EpochSync(keras.callbacks.Callback):
             def on_epoch_begin(self, epoch, logs=None):
-                dataset._synced = True
-                dataset.set_epoch(epoch)
+                sync(epoch)
 
         return _EpochSync()
+
+    def _sync_to(self, epoch):
+        """Keras's epoch starts: the callback drives the epochs from now on."""
+        self._synced = True
+        self.set_epoch(epoch)
 
     def __repr__(self):
         return (f"{type(self).__name__}({self.resampler!r}, batch_size={self.batch_size}; "

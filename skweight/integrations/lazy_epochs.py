@@ -1,13 +1,14 @@
 """Epochs of a lazy frame (PySpark, polars, DuckDB): one query per epoch.
 
-``EpochResampler(row_id=...).fit`` on a lazy frame runs the weighters' one
+``EpochResampler(row_id=...).fit`` on a lazy frame runs, through the lazy
+backend's ``epochs`` hook (:mod:`skweight.resampling.fitting`), the weighters' one
 aggregation (rows per key combination, collected: the cell table is small)
 and builds the resampler's one drawing plan
 (:class:`~skweight.resampling.plan.DrawingPlan`) from it, exactly as in
 memory. An epoch is then a query on the engine, and nothing is collected:
 
 1. each row's unit and cell, by the expressions that map key values to cells
-   for the weights (:func:`~skweight.integrations.lazy.cell_codes`);
+   for the weights (:func:`~skweight.integrations.lazy_cells.cell_codes`);
 2. its *rank* among the rows of its unit, in the order of the row key
    ``row_id`` (ties within a unit broken by the cell): a window;
 3. how often the plan draws it this epoch, by
@@ -27,12 +28,9 @@ import copy
 
 import numpy as np
 
-from .._compat import validate_params
-from ..engine.backends import KeyRoles
-from ..resampling.protocol import check_labels
-from .lazy import cell_codes, column_name
+from .lazy_cells import cell_codes, column_name
 
-__all__ = ["LazyEpochs", "fit_lazy_epochs"]
+__all__ = ["LazyEpochs", "lazy_epochs"]
 
 _UNIT, _CELL = "__skweight_unit__", "__skweight_cell__"
 _RANK, _DRAWS, _COPY = "__skweight_rank__", "__skweight_draws__", "__skweight_copy__"
@@ -55,51 +53,23 @@ def _engine(X):
     )
 
 
-def fit_lazy_epochs(backend, rs, inputs):
-    """Fit ``rs`` on a lazy frame; return ``(None, None)`` (nothing in memory)."""
+def lazy_epochs(backend, inputs, roles, request, draw):
+    """Count the cells on the engine, have the plan fit, return :class:`LazyEpochs`."""
     import narwhals as nw
 
-    X, y, sample_weight, sensitive_features, strata_features = inputs
-    name = type(rs).__name__
-    strategy = rs._reset(sample_weight)
-    if sample_weight is not None:
-        raise ValueError(
-            f"{name} on a lazy frame draws rows by their cells; sample_weight "
-            "varies within cells, which only rows in memory support. Drop it, or "
-            "collect the rows first.")
-    for param in ("replacement", "shrinkage"):
-        if getattr(rs, param) is not None:
-            raise ValueError(
-                f"{param}={getattr(rs, param)!r} is for rows in memory; on a lazy "
-                f"frame leave it None (or collect the rows first).")
+    X, y = inputs.X, inputs.y
     engine = _engine(X)
     names = nw.from_native(X).collect_schema().names()
-    if rs.row_id is None:
+    if request.row_id is None:
         raise ValueError(
             f"The rows of a lazy frame have no order: name a stable row key with "
-            f"row_id= (e.g. {name}(..., row_id='id')), by which the rows of each "
-            "unit are ranked, the same way on every run.")
-    row_id = column_name(rs.row_id, "row_id", names)
+            f"row_id= (e.g. {request.owner}(..., row_id='id')), by which the rows of "
+            "each unit are ranked, the same way on every run.")
+    row_id = column_name(request.row_id, "row_id", names)
     y = column_name(y, "y", names)
-    weighter, mode = rs._unit_weighter(y, sensitive_features)
-    if strategy.fresh and not hasattr(weighter, "_fit_cells"):
-        raise TypeError(
-            "strategy='weights' on a lazy frame needs a skweight weighter (weights "
-            f"constant within cells); got {type(weighter).__name__}.")
-    validate_params(weighter)
-    roles = KeyRoles(weighter.groups, weighter.strata, type(weighter).__name__,
-                     weighter.handle_missing)
-    table = backend.count(inputs._replace(y=y), roles, row_id=row_id)
-    fitted = weighter._fitted_cells(weighter._fit_table(table))
-    check_labels(weighter, y)
-    units = rs._fit_units(weighter, fitted, mode, strategy)
-    rs._fitted(weighter, int(units.counts.sum()))
-    rs.n_features_in_ = len(names)
-    if all(isinstance(c, str) for c in names):
-        rs.feature_names_in_ = np.asarray(names, dtype=object)
-    rs._lazy = LazyEpochs(rs._plan, units.cell_unit, weighter, row_id, y, rs.seed_,
-                          engine)
-    return None, None
+    drawing = draw(backend.count(inputs._replace(y=y), roles, row_id=row_id))
+    return LazyEpochs(drawing.plan, drawing.cell_unit, drawing.weighter, row_id, y,
+                      drawing.seed, engine)
 
 
 class LazyEpochs:
@@ -162,9 +132,18 @@ class LazyEpochs:
         return lf.with_columns(rank.cast(nw.Int64).alias(_RANK),
                                twice.fill_null(False).alias(_TWICE))
 
-    def epoch(self, X, epoch, y=None):
-        """The rows of ``epoch``: the caller's kind of lazy frame, lazily."""
-        return self.draw(self.ranked(X, y).to_native(), epoch)
+    fitted_on = ("a lazy frame: its epochs are queries on the engine, not indices. "
+                 "Use resample(X, epoch=...)")
+
+    def resample(self, X, y=None, *, epoch, sensitive_features=None,
+                 strata_features=None):
+        """The rows of ``epoch``: the caller's kind of lazy frame, lazily; and None."""
+        return self.draw(self.ranked(X, y).to_native(), epoch), None
+
+    def write(self, X, epochs, folders):
+        """Write the epochs' rows, one Parquet folder each (the rows ranked once)."""
+        for rows, folder in zip(self.epochs(X, epochs), folders):
+            _write(rows, folder, self.engine)
 
     def epochs(self, X, epochs):
         """The rows of several epochs, ranked once: a generator of frames.
@@ -272,3 +251,21 @@ def _polars_epoch(frame, draws, once):
     if not once:
         kept = kept.with_columns(pl.int_ranges(pl.col(_DRAWS)).alias(_COPY)).explode(_COPY)
     return kept.drop([c for c in _HELPERS if c in kept.collect_schema().names()])
+
+
+def _write(rows, folder, engine):
+    """Write one epoch's rows (a lazy frame of ``engine``) to ``folder``."""
+    import os
+    import shutil
+
+    if engine == "spark":  # by the cluster
+        rows.write.mode("overwrite").parquet(folder)
+        return
+    if os.path.exists(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    target = os.path.join(folder, "part-0.parquet")
+    if engine == "polars":
+        rows.sink_parquet(target)
+    else:  # DuckDB
+        rows.write_parquet(target)

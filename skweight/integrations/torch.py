@@ -20,7 +20,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import import_optional
+from .._compat import check_sample_weight, import_optional
 from ..weighting.class_weight import per_class_factors
 from ..weighting.schedules import at_epoch
 
@@ -120,18 +120,16 @@ class WeightedDataset(Dataset):
         >>> ds.weights
         tensor([0.6667, 0.6667, 0.6667, 2.0000])
         """
-        from ..engine.backends import Inputs
-
         if hasattr(weighter, "estimators_"):
             raise ValueError(
                 "from_weighter needs a weighter of one target; for a multi-output y "
                 "pass the product weights: WeightedDataset(dataset, weighter.weight(...)).")
-        inputs = Inputs(X, y, sample_weight, sensitive_features, strata_features)
-        ids = weighter._cell_ids(inputs)
+        ids = weighter.cell_ids(X, y, sensitive_features=sensitive_features,
+                                strata_features=strata_features)
         incoming = None
         if sample_weight is not None:
-            incoming = np.asarray(weighter._read_keys(inputs, reset=False).sample_weight)
-        first = at_epoch(weighter, schedule, 0)._gather(ids, incoming)
+            incoming = check_sample_weight(sample_weight, np.empty((ids.size, 0)))
+        first = at_epoch(weighter, schedule, 0).cell_weights(ids, incoming)
         self = cls(dataset, first)
         self._schedule = (weighter, schedule, ids, incoming)
         return self
@@ -146,7 +144,7 @@ class WeightedDataset(Dataset):
                 "WeightedDataset.from_weighter(..., schedule=...) to change them per "
                 "epoch.")
         weighter, schedule, ids, incoming = state
-        values = at_epoch(weighter, schedule, epoch)._gather(ids, incoming)
+        values = at_epoch(weighter, schedule, epoch).cell_weights(ids, incoming)
         self.weights = torch.from_numpy(np.asarray(values, dtype=np.float32))
 
     def __len__(self):

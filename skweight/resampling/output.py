@@ -4,7 +4,8 @@
 :meth:`~EpochOutputMixin.resample` (the rows of any epoch, of the caller's
 type; on a lazy frame, a query) and :meth:`~EpochOutputMixin.write_epochs`
 (one Parquet folder per epoch). Both read the epoch from the one drawing plan
-and only turn it into rows.
+and only turn it into rows; for a resampler fit on a backend (dask, lazy
+frames), its epoch source does both on the engine.
 """
 
 import os
@@ -68,9 +69,9 @@ class EpochOutputMixin:
         [2, 2]
         """
         check_is_fitted(self, "seed_")
-        lazy = getattr(self, "_lazy", None)
-        if lazy is not None:
-            return lazy.epoch(X, check_epoch(epoch), y), None
+        source = getattr(self, "_epochs", None)
+        if source is not None:  # fit on a backend: its engine draws the rows
+            return source.resample(X, y, epoch=check_epoch(epoch))
         if isinstance(y, str):
             y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
         rows = self.epoch_indices(epoch)
@@ -131,38 +132,23 @@ class EpochOutputMixin:
             raise FileExistsError(
                 f"{len(taken)} epoch folder(s) exist already (first: {taken[0]!r}); "
                 "pass overwrite=True to replace them, or choose another path.")
-        lazy = getattr(self, "_lazy", None)
-        if lazy is not None:  # rank the rows once for all the epochs
-            frames = lazy.epochs(X, [check_epoch(e) for e in epochs])
-        else:
-            frames = (self.resample(X, epoch=e)[0] for e in epochs)
-        for rows, folder in zip(frames, folders):
-            _write_parquet(rows, folder)
+        source = getattr(self, "_epochs", None)
+        if source is not None:  # fit on a backend: it writes on its engine
+            source.write(X, [check_epoch(e) for e in epochs], folders)
+            return folders
+        for epoch, folder in zip(epochs, folders):
+            _write_parquet(self.resample(X, epoch=epoch)[0], folder)
         return folders
 
 
 def _write_parquet(rows, folder):
-    """Write one epoch's rows to ``folder`` (replacing it)."""
+    """Write one epoch's rows in memory to ``folder`` (replacing it)."""
     import shutil
 
-    module = type(rows).__module__
-    if module.startswith("pyspark"):
-        rows.write.mode("overwrite").parquet(folder)
-        return
+    import narwhals as nw
+
     if os.path.exists(folder):
         shutil.rmtree(folder)
-    if module.startswith("polars") and hasattr(rows, "sink_parquet"):
-        os.makedirs(folder)
-        rows.sink_parquet(os.path.join(folder, "part-0.parquet"))
-        return
-    if module.startswith("duckdb"):
-        os.makedirs(folder)
-        rows.write_parquet(os.path.join(folder, "part-0.parquet"))
-        return
-    if module.startswith(("dask", "dask_expr")):  # one file per partition
-        rows.to_parquet(folder)
-        return
-    import narwhals as nw
 
     if not nw.dependencies.is_into_dataframe(rows):
         raise TypeError(

@@ -12,26 +12,25 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import HasMethods, Interval, RegistryOptions, StrOptions, validate_params
-from ..engine.backends import Inputs, backend_for
-from ..engine.frames import FrameView, take_rows
+from .._compat import HasMethods, Interval, RegistryOptions, StrOptions
+from ..engine.backends import Inputs
+from ..engine.frames import take_rows
 from ..engine.modes import MODES, resolve_mode
 from ..weighting.base import KEY_SPEC
-from .plan import DrawingPlan, group_rows, order_epoch
 from ..weighting.schedules import Schedule
-from .protocol import (as_labels, check_epoch, check_labels, check_row_id, check_rows,
-                       draw_seed, frequencies, key_order, keys_view, repeat_rows,
-                       sampler_tags, target_required, unit_columns)
-from .scheduling import ScheduledDraws, check_schedule
-from .smoothing import check_shrinkage, smoothed
+from .fitting import EpochFitMixin
 from .output import EpochOutputMixin
-from .strategies import STRATEGIES, fit_row_weights
-from .targets import SELECTIONS, Units
+from .plan import order_epoch
+from .protocol import check_epoch, sampler_tags, target_required
+from .smoothing import check_shrinkage, smoothed
+from .strategies import STRATEGIES
+from .targets import SELECTIONS
 
 __all__ = ["EpochResampler", "check_epoch"]
 
 
-class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
+class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
+                     BaseEstimator):
     """Draw a new balanced subset, oversampled set or weighted sample each epoch.
 
     Fits on the same cells as :class:`GroupBalancedWeighter` (a label, group
@@ -354,10 +353,9 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
         """
         check_is_fitted(self, "seed_")
         epoch = check_epoch(epoch)
-        if getattr(self, "_lazy", None) is not None:
-            raise TypeError(
-                f"This {type(self).__name__} was fit on a lazy frame: its epochs are "
-                "queries on the engine, not indices. Use resample(X, epoch=...).")
+        source = getattr(self, "_epochs", None)
+        if source is not None:
+            raise TypeError(f"This {type(self).__name__} was fit on {source.fitted_on}.")
         plan, weights, size = self._draws_at(epoch)
         return order_epoch(lambda: self._rows_of(epoch, plan, weights, size), size,
                            self.seed_, epoch, self._shuffle)
@@ -387,6 +385,33 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
         if self._scheduled is not None:
             return self._scheduled.at(self, epoch)
         return self._plan, self._weights, self.epoch_size_
+
+    def unit_index(self, X, y=None, *, sensitive_features=None, strata_features=None):
+        """The unit of each row: its position in ``cell_table_``.
+
+        Parameters
+        ----------
+        X, y, sensitive_features, strata_features
+            Rows in memory, as in :meth:`fit` (any rows whose cells were fitted).
+
+        Returns
+        -------
+        units : ndarray of int of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from skweight import EpochResampler
+        >>> rs = EpochResampler("under", random_state=0).fit(None, [0, 0, 0, 1])
+        >>> rs.unit_index(None, [1, 0]).tolist()
+        [1, 0]
+        """
+        check_is_fitted(self, "seed_")
+        units = getattr(self, "_units", None)
+        if units is None:
+            raise ValueError(f"This {type(self).__name__} draws rows by their weights: "
+                             "it has no units.")
+        return units.unit_of_rows(self.weighter_.cell_ids(
+            X, y, sensitive_features=sensitive_features, strata_features=strata_features))
 
     def fit_resample(self, X, y, *, sample_weight=None, sensitive_features=None,
                      strata_features=None):
@@ -418,8 +443,10 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
             )
         X_checked, y_checked = self._fit(Inputs(X, y, sample_weight, sensitive_features,
                                                 strata_features))
-        if self._lazy is not None:  # a query, not indices
-            return self.resample(X, epoch=0)
+        if self._epochs is not None:  # the engine's rows, not indices
+            return self._epochs.resample(X, y, epoch=0,
+                                         sensitive_features=sensitive_features,
+                                         strata_features=strata_features)
         y = y_checked
         self.sample_indices_ = self.epoch_indices(0)
         array = X_checked if isinstance(X, list) else None
@@ -431,115 +458,6 @@ class EpochResampler(EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
                               self.sample_indices_, self._unit_of_row, per_unit,
                               self.seed_)
         return X_rows, take_rows(y, self.sample_indices_)
-
-    # ------------------------------------------------------------------ #
-    # Fitting
-    # ------------------------------------------------------------------ #
-    def _fit(self, inputs):
-        """Fit on in-memory rows; return ``(X checked, y)``."""
-        backend = backend_for(*inputs)
-        if backend is not None:
-            if self.schedule is not None:
-                raise ValueError("schedule= is for rows in memory; this backend "
-                                 "draws fixed epochs.")
-            return backend.fit_resampler(self, inputs)
-        X, y, sample_weight, sensitive_features, strata_features = inputs
-        strategy = self._reset(sample_weight, in_memory=True)
-        if isinstance(y, str):
-            y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
-        labels = as_labels(y)
-        X_checked, n_rows = check_rows(self, X, labels, sensitive_features,
-                                    strata_features)
-        weighter, mode = self._unit_weighter(labels, sensitive_features)
-        X_keys = keys_view(X_checked, n_rows, weighter)
-        kwargs = dict(sensitive_features=sensitive_features,
-                      strata_features=strata_features)
-        if strategy.by_row_weights(self, sample_weight, weighter):
-            check_row_id(self, "systematic")
-            weights = weighter.fit_weight(X_keys, labels, sample_weight=sample_weight,
-                                          **kwargs)
-            check_labels(weighter, labels)
-            self._weights, self.epoch_size_, self.targets_, self.cell_table_ = \
-                fit_row_weights(weighter, weights, n_rows, self.n_samples)
-            self.sampling_strategy_ = {}
-            self._plan = None
-            if self.schedule is not None:
-                check_schedule(self, strategy, weighter)
-                ids = weighter._cell_ids(Inputs(X_keys, labels, sample_weight,
-                                                **kwargs))
-                self._scheduled = ScheduledDraws(
-                    self.schedule, strategy, weighter=weighter, ids=ids,
-                    sample_weight=None if sample_weight is None else
-                    np.asarray(sample_weight, dtype=np.float64))
-        else:
-            copies = None
-            if sample_weight is not None:  # frequency weights: a row of weight k is k rows
-                check_row_id(self, "frequencies")
-                copies = frequencies(sample_weight, n_rows, strategy.name)
-                X_keys, labels, kwargs = repeat_rows(copies, X_keys, labels, kwargs)
-            fitted = weighter._fit_cells(X_keys, labels, **kwargs)
-            check_labels(weighter, labels)
-            units = self._fit_units(weighter, fitted, mode, strategy, labels=labels)
-            unit_of_row = units.unit_of_rows(fitted.ids)
-            self._order = (group_rows(unit_of_row, len(units)) if self.row_id is None
-                           else key_order(self, X_checked, unit_of_row, fitted))
-            if copies is not None:  # positions among the copies -> the rows
-                self._order = copies[self._order]
-            if self.shrinkage is not None:
-                if copies is not None:
-                    raise ValueError("shrinkage and sample_weight cannot be combined.")
-                self._unit_of_row = unit_of_row
-            self._starts = np.cumsum(units.counts) - units.counts
-        self._fitted(weighter, n_rows)
-        return X_checked, y
-
-    def _reset(self, sample_weight, in_memory=False):
-        """Validate the parameters, forget an earlier fit; return the strategy.
-
-        In memory, "under" and "over" take ``sample_weight`` as frequency
-        weights; other backends do not.
-        """
-        validate_params(self)
-        strategy = STRATEGIES[self.strategy]
-        strategy.check_params(self, None if in_memory else sample_weight)
-        for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
-        self._weights = None
-        self._scheduled = None
-        self._lazy = None
-        self._strategy = strategy
-        return strategy
-
-    def _fitted(self, weighter, n_rows):
-        self.weighter_ = weighter
-        self.n_samples_fit_ = int(n_rows)
-        self.seed_ = draw_seed(self.random_state)
-        self._shuffle = bool(self.shuffle)
-
-    def _unit_weighter(self, y, sensitive_features):
-        """Return ``(weighter, mode)``: the weighter whose cells are drawn from."""
-        return self._strategy.unit_weighter(self, y, sensitive_features)
-
-    def _fit_units(self, weighter, fitted, mode, strategy, labels=None):
-        """Units, targets, plan and tables from fitted cells (every backend)."""
-        table = weighter.weight_table_
-        key_columns = unit_columns(fitted.spec, mode)
-        units = Units(fitted, mode, table, key_columns)
-        targets = strategy.targets(self, units, weighter, labels)
-        self._plan = DrawingPlan(units.counts, targets, fresh=strategy.fresh)
-        base = table.iloc[units.table_rows][key_columns].reset_index(drop=True)
-        self.cell_table_ = strategy.table(units, targets, base)
-        self.targets_ = units.as_dict(targets)
-        self.sampling_strategy_ = strategy.sampling_strategy(units, targets)
-        self.epoch_size_ = self._plan.size
-        self._units = units
-        if self.schedule is not None:
-            check_schedule(self, strategy, weighter)
-            self._scheduled = ScheduledDraws(self.schedule, strategy, units=units,
-                                             targets=np.asarray(targets),
-                                             weighter=weighter, labels=labels)
-        return units
 
     # ------------------------------------------------------------------ #
     def __sklearn_tags__(self):

@@ -78,7 +78,7 @@ class ScheduledDraws:
             self._cache.move_to_end(value)
             return self._cache[value]
         if self.ids is not None:  # row weights: the weighter at this value
-            weights = at_epoch(self.weighter, self.schedule, epoch)._gather(
+            weights = at_epoch(self.weighter, self.schedule, epoch).cell_weights(
                 self.ids, self.sample_weight)
             if not np.all(np.isfinite(weights)) or weights.sum() <= 0:
                 raise ValueError(

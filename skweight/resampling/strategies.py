@@ -258,7 +258,7 @@ class Weights(Strategy):
         # Weights that vary within cells, distinct draws, or a weighter
         # without cells: systematic sampling over rows.
         return (sample_weight is not None or resampler.replacement is False
-                or not hasattr(weighter, "_fit_cells"))
+                or not hasattr(weighter, "fit_cells"))
 
     def targets(self, resampler, units, weighter, labels=None):
         """Expected rows per cell: epoch size times the cell's share of weight."""

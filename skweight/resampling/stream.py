@@ -134,19 +134,18 @@ def _rate_function(source, label):
 
     if hasattr(source, "epoch_indices"):  # a resampler: target over size per unit
         check_is_fitted(source, "seed_")
-        if STRATEGIES[source.strategy].fresh or getattr(source, "_units", None) is None:
+        if STRATEGIES[source.strategy].fresh or "cycle" not in source.cell_table_:
             raise ValueError(
                 "A stream follows the per-unit targets of strategy='under' or 'over'; "
                 "for weights, pass the weighter itself.")
-        units = source._units
-        per_unit = np.array(list(source.targets_.values()), dtype=np.float64) / \
-            np.maximum(units.counts, 1)
+        table = source.cell_table_
+        per_unit = table["target"].to_numpy(np.float64) / \
+            np.maximum(table["count"].to_numpy(), 1)
         weighter = source.weighter_
 
         def rate(frame):
             X, y = _split(frame, weighter, label)
-            ids = weighter._cell_ids(_inputs(X, y))
-            return per_unit[units.unit_of_rows(ids)]
+            return per_unit[source.unit_index(X, y)]
         return rate
 
     if not hasattr(source, "partial_fit"):
@@ -176,9 +175,3 @@ def _split(frame, weighter, label):
     y = frame[label].to_numpy() if uses_label else None
     X = frame.drop(columns=[label]) if label in frame.columns else frame
     return (X if X.shape[1] else None), y
-
-
-def _inputs(X, y):
-    from ..engine.backends import Inputs
-
-    return Inputs(X, y, None, None, None)

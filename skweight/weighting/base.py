@@ -19,13 +19,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._compat import Interval, RegistryOptions, StrOptions, check_sample_weight, validate_params
 from ..engine.backends import Inputs, KeyRoles, backend_for
 from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec, FittedCells
-from ..engine.encode import as_python as _plain
 from ..engine.frames import FrameView, as_key_list, n_rows_of, plain_2d, resolve_keys
 from ..engine.labels import read_label
 from ..engine.modes import MODES, resolve_mode
 from .class_weight import class_factors
 from .factors import counter_factors
-from .health import warn_issues, weighter_issues
+from .cell_access import CellAccessMixin
+from .health import warn_issues
 from .multioutput import fit_outputs, output_table, outputs_of, weigh_outputs
 from .report import weighter_report
 
@@ -43,7 +43,7 @@ class _Keys(NamedTuple):
     mode: object
 
 
-class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
+class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class for weighters: fit on keys, return ``sample_weight``.
 
     Subclasses implement ``_scheme()`` returning a
@@ -97,7 +97,7 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         """
         self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
                   reset=True)
-        warn_issues(weighter_issues(self), stacklevel=3)
+        warn_issues(self._issues(), stacklevel=3)
         return self
 
     def partial_fit(self, X, y=None, *, sample_weight=None,
@@ -156,10 +156,10 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
         backend = backend_for(*inputs)
         if backend is not None:
             self._fit(inputs, reset=True, backend=backend)
-            warn_issues(weighter_issues(self), stacklevel=3)
+            warn_issues(self._issues(), stacklevel=3)
             return backend.weigh(inputs, self, fitted_rows=True)
         located, keys = self._fit(inputs, reset=True, backend=False)
-        warn_issues(weighter_issues(self), stacklevel=3)
+        warn_issues(self._issues(), stacklevel=3)
         if keys is None:  # a multi-output target
             return weigh_outputs(self, inputs)
         return self._gather(located, keys.sample_weight)
@@ -246,18 +246,10 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             return self.estimators_[0].balance_mode_
         return self._mode.name
 
-    def _fit_cells(self, X, y=None, *, sample_weight=None, sensitive_features=None,
-                   strata_features=None):
-        """Fit, and return the :class:`FittedCells` of the rows (resamplers)."""
-        inputs = Inputs(X, y, sample_weight, sensitive_features, strata_features)
-        located, _ = self._fit(inputs, reset=True)
-        return self._fitted_cells(located)
+    def _count_table(self, table, *, reset):
+        """Count a backend's :class:`~skweight.engine.backends.CountTable`.
 
-    def _fit_table(self, table, *, reset=True):
-        """Fit on a backend's :class:`~skweight.engine.backends.CountTable`.
-
-        Returns where the table's rows (one per key combination) fall;
-        :meth:`_fitted_cells` turns that into :class:`FittedCells`.
+        Returns where the table's rows (one per key combination) fall.
         """
         if reset:
             self._reset()
@@ -268,36 +260,6 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             if table.feature_names is not None:
                 self.feature_names_in_ = table.feature_names
         return located
-
-    def _cell_ids(self, inputs):
-        """The fitted cell of each in-memory row of ``inputs`` (unseen: error)."""
-        check_is_fitted(self)
-        keys = self._read_keys(inputs, reset=False)
-        located = self._counter.encode(
-            keys.strata, keys.groups, keys.label.codes if keys.label else None,
-            learn=False, handle_missing=self.handle_missing, handle_unknown="error")
-        ids = located.cell_ids()
-        unseen = ids < 0
-        if unseen.any():
-            raise ValueError(self._unseen_message(located, unseen))
-        return ids
-
-    def _fitted_cells(self, located):
-        if hasattr(self, "estimators_"):
-            raise ValueError(
-                "Resampling needs 1-D class labels; got a multi-output y. Resample "
-                "on one output, or use a weighter's product weights instead.")
-        counter = self._counter
-        if counter.multilabel:
-            raise ValueError(
-                "Resampling needs 1-D class labels; got a multi-label indicator "
-                "matrix. Use a weighter's (n_samples, n_classes) weights instead."
-            )
-        canonical = counter.canonical()
-        cells = canonical.order
-        return FittedCells(located.cell_ids(), canonical.shape3, cells,
-                           counter.rows[cells], counter.spec,
-                           (canonical.stratum, canonical.group, canonical.label))
 
     # ------------------------------------------------------------------ #
     # Fitting
@@ -341,18 +303,33 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
                     raise ValueError(
                         "These rows' y does not match the fit: a multi-output y "
                         "and a single target cannot be mixed in partial_fit.")
-                fit_outputs(self, inputs, outputs, reset=reset)
+                self._fit_outputs(inputs, outputs, reset=reset)
                 return None, None
         if backend:
             if reset:
                 self._validate()  # before anything runs on the engine
             roles = KeyRoles(self.groups, self.strata, type(self).__name__,
                              self.handle_missing)
-            self._fit_table(backend.count(inputs, roles), reset=reset)
+            self._count_table(backend.count(inputs, roles), reset=reset)
             return None, None
         if reset:
             self._reset(validated=True)
         return self._count(inputs, reset=reset)
+
+    def _fit_outputs(self, inputs, outputs, *, reset):
+        """One weighter per output of a multi-output ``y`` (:mod:`.multioutput`)."""
+        if reset:
+            self._reset()
+        estimators = fit_outputs(self, None if reset else self.estimators_, inputs,
+                                 outputs, partial=getattr(self, "_partial", False))
+        self.estimators_ = estimators
+        self.n_outputs_ = len(estimators)
+        self.classes_ = [e.classes_ for e in estimators]
+        self.n_cells_ = int(sum(e.n_cells_ for e in estimators))
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(estimators[0], attr):
+                setattr(self, attr, getattr(estimators[0], attr))
+        self._weight_table = None
 
     def _count(self, inputs, *, reset, rows=None, weighted=None):
         """Encode and count; ``rows``/``weighted``: a backend's count table."""
@@ -531,55 +508,6 @@ class BaseWeighter(BaseEstimator, metaclass=ABCMeta):
             strength=self.strength, max_weight=self.max_weight,
             normalize=self.normalize, trim_quantile=getattr(self, "trim_quantile", None))
         self._weight_table = None
-
-    def _gather(self, located, sample_weight, check_unseen=False):
-        """The factor of each row times its weight.
-
-        ``located``: where the rows fall (:class:`~skweight.engine.cells.Located`),
-        or the cell of each row (from :meth:`_cell_ids`).
-        """
-        with_unseen = np.append(self._factors, np.nan)  # cell -1: no such cell
-        if hasattr(located, "slots"):
-            factors = np.take(np.take(with_unseen, located.cells), located.ids)
-            unknown = located.unknown
-        else:
-            factors, unknown = np.take(with_unseen, located), None
-        if check_unseen:
-            unseen = np.isnan(factors)
-            if unknown is not None:
-                unseen |= unknown if factors.ndim == 1 else unknown[:, None]
-            if unseen.any():
-                if self.handle_unknown == "error":
-                    raise ValueError(self._unseen_message(located, unseen))
-                factors[unseen] = 0.0 if self.handle_unknown == "zero" else self._neutral()
-        if sample_weight is not None:
-            if factors.ndim == 2:
-                factors *= sample_weight[:, None]
-            else:
-                factors *= sample_weight
-        return factors
-
-    def _neutral(self):
-        """The factor of a row whose cell is unknown: the mean factor of a row."""
-        weighted = self._counter.weighted
-        total = weighted.sum()
-        if total <= 0:
-            return 1.0
-        return float(np.sum(weighted * self._factors) / total)
-
-    def _unseen_message(self, located, unseen):
-        rows = np.flatnonzero(unseen.any(axis=1) if unseen.ndim == 2 else unseen)
-        ids = located.ids
-        slot = ids[rows[0]] if ids.ndim == 1 else ids[rows[0]][unseen[rows[0]]][0]
-        keys = self._counter.slot_keys(located, slot)
-        multilabel = self._counter.multilabel
-        desc = ", ".join(f"{name}={_plain(values[0])!r}" for name, values in keys.items()
-                         if name != self._counter.spec.label or not multilabel)
-        return (
-            f"{rows.size} row(s) fall in cells that had no rows during fit "
-            f"(first at row {rows[0]}: {desc}). Pass handle_unknown='ignore' to "
-            "give them the neutral factor."
-        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

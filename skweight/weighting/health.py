@@ -24,11 +24,11 @@ import warnings
 import numpy as np
 
 from ..engine.encode import as_python
-from ..engine.modes import GROUP_AXIS
+from ..engine.modes import GROUP_AXIS, MODES
 from ..exceptions import WeightingWarning
 
 __all__ = ["THRESHOLDS", "describe_cells", "warn_issues", "weight_issues",
-           "weight_warnings", "weighter_issues"]
+           "weight_warnings"]
 
 THRESHOLDS = {"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
               "min_count": 5, "tiny_ratio": 3.0}
@@ -122,28 +122,6 @@ def describe_cells(counter, cells):
             for i in range(len(cells))]
 
 
-def weighter_issues(weighter):
-    """:func:`weight_issues` of a fitted weighter's own cells (none for multi-label).
-
-    For a multi-output target, the issues of each output's weighter, each
-    message naming its output.
-    """
-    if hasattr(weighter, "estimators_"):
-        return [f"Output {k}: {message}"
-                for k, estimator in enumerate(weighter.estimators_)
-                for message in weighter_issues(estimator)]
-    counter = weighter._counter
-    if counter.multilabel:
-        return []
-    mode = weighter._mode
-    canonical = counter.canonical()  # messages list cells in output order
-    return weight_issues(canonical.gather(counter.rows),
-                         canonical.gather(counter.weighted),
-                         canonical.gather(weighter._factors),
-                         lambda cells: describe_cells(counter, canonical.order[cells]),
-                         groups=GROUP_AXIS in mode.unit_axes or mode.independence)
-
-
 def warn_issues(messages, stacklevel=3):
     """Warn each message as a :class:`~skweight.exceptions.WeightingWarning`."""
     for message in messages:
@@ -179,4 +157,21 @@ def weight_warnings(weighter):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(weighter, "n_cells_")
-    return weighter_issues(weighter)
+    if hasattr(weighter, "estimators_"):  # a multi-output target: each output's
+        return [f"Output {k}: {message}"
+                for k, estimator in enumerate(weighter.estimators_)
+                for message in weight_warnings(estimator)]
+    if weighter.cell_spec_.multilabel:
+        return []
+    table = weighter.weight_table_
+    keys = list(weighter.cell_spec_.key_columns)
+    mode = MODES[weighter.balance_mode_]
+
+    def describe(cells):
+        rows = table.iloc[np.asarray(cells)]
+        return [", ".join(f"{name}={as_python(row[name])!r}" for name in keys)
+                for _, row in rows.iterrows()]
+
+    return weight_issues(table["count"].to_numpy(), table["weighted_count"].to_numpy(),
+                         table["factor"].to_numpy(), describe,
+                         groups=GROUP_AXIS in mode.unit_axes or mode.independence)

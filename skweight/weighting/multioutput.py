@@ -5,8 +5,10 @@ outputs (columns of class labels) by the product of each output's weights,
 with one ``class_weight`` dict per output. A weighter does the same when its
 target is multi-output (see ``target_type``): :func:`fit_outputs` fits a clone
 of the weighter on each output column (same groups, strata, scheme and
-options; that output's ``class_weight``), kept in ``estimators_``, and
-:func:`weigh_outputs` multiplies their factors, times ``sample_weight`` once.
+options; that output's ``class_weight``) and returns them; the weighter keeps
+them in its ``estimators_`` and :func:`weigh_outputs` multiplies their public
+``weight``, times ``sample_weight`` once. Nothing here writes a weighter's
+attributes.
 """
 
 import warnings
@@ -59,34 +61,39 @@ def outputs_of(weighter, inputs):
     return columns
 
 
-def fit_outputs(weighter, inputs, outputs, *, reset):
-    """Fit (``reset``) or add counts to one clone of ``weighter`` per output."""
+def fit_outputs(weighter, estimators, inputs, outputs, *, partial):
+    """Fit one weighter per output; return them (a new list).
+
+    Parameters
+    ----------
+    weighter : weighter
+        The template: each output's weighter is a clone of it with that
+        output's ``class_weight``, when ``estimators`` is None.
+    estimators : list of weighters or None
+        The outputs' weighters of an earlier ``partial_fit`` (None: fit new
+        ones).
+    inputs : Inputs
+    outputs : list
+        The output columns of ``y``.
+    partial : bool
+        Add the rows' counts (``partial_fit``) instead of fitting.
+    """
     X, _, sample_weight, sensitive_features, strata_features = inputs
-    if reset:
-        weighter._reset()
+    if estimators is None:
         class_weights = _class_weights(weighter.class_weight, len(outputs))
-        weighter.estimators_ = [clone(weighter).set_params(class_weight=cw,
-                                                           target_type="auto")
-                                for cw in class_weights]
-    elif len(outputs) != len(weighter.estimators_):
+        estimators = [clone(weighter).set_params(class_weight=cw, target_type="auto")
+                      for cw in class_weights]
+    elif len(outputs) != len(estimators):
         raise ValueError(
             f"y has {len(outputs)} output(s) but the weighter was fit on "
-            f"{len(weighter.estimators_)} output(s).")
-    partial = getattr(weighter, "_partial", False)
-    for estimator, column in zip(weighter.estimators_, outputs):
+            f"{len(estimators)} output(s).")
+    for estimator, column in zip(estimators, outputs):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", WeightingWarning)  # the parent warns
             method = estimator.partial_fit if partial else estimator.fit
             method(X, column, sample_weight=sample_weight,
                    sensitive_features=sensitive_features, strata_features=strata_features)
-    first = weighter.estimators_[0]
-    weighter.n_outputs_ = len(weighter.estimators_)
-    weighter.classes_ = [e.classes_ for e in weighter.estimators_]
-    weighter.n_cells_ = int(sum(e.n_cells_ for e in weighter.estimators_))
-    for attr in ("n_features_in_", "feature_names_in_"):
-        if hasattr(first, attr):
-            setattr(weighter, attr, getattr(first, attr))
-    weighter._weight_table = None
+    return list(estimators)
 
 
 def weigh_outputs(weighter, inputs):

@@ -13,7 +13,6 @@ accept the same object, so that the loss weights and the sampler follow one
 schedule.
 """
 
-import copy
 import math
 from numbers import Integral, Real
 
@@ -183,13 +182,4 @@ def at_epoch(weighter, schedule, epoch):
         raise ValueError(
             "normalize=None returns the scheme's raw factors, which a strength "
             "schedule cannot act on; use normalize='mean' or 'cells'.")
-    value = schedule(epoch)
-    scheduled = copy.copy(weighter)
-    scheduled.set_params(**{schedule.param: value})
-    scheduled._validate()
-    if hasattr(scheduled, "estimators_"):
-        scheduled.estimators_ = [at_epoch(e, schedule, epoch) for e in weighter.estimators_]
-        scheduled._weight_table = None
-    else:
-        scheduled._update_factors()
-    return scheduled
+    return weighter.with_params(**{schedule.param: schedule(epoch)})

@@ -363,10 +363,20 @@ def test_resampler_on_parquet_read_with_few_columns(tmp_path):
     assert_array_equal(got.reindex(expected.index, fill_value=0), expected)
 
 
-def test_in_memory_resampler_points_to_the_dask_one():
+def test_the_plain_resampler_draws_dask_epochs_through_the_backend():
+    """EpochResampler hands dask data to the dask backend, as the weighters do."""
     from skweight import EpochResampler
 
-    ddf = dd.from_pandas(pd.DataFrame({"g": ["a", "b"] * 5, "y": [0, 1] * 5}),
-                        npartitions=2)
-    with pytest.raises(TypeError, match="skweight.dask.DaskEpochResampler"):
-        EpochResampler("under").fit(ddf, ddf["y"])
+    plain = EpochResampler("under", groups="gender", random_state=0).fit(DDF, DDF["y"])
+    dedicated = DaskEpochResampler("under", groups="gender", random_state=0).fit(
+        DDF, DDF["y"])
+    assert plain.targets_ == dedicated.targets_
+    X_a, _ = dask.compute(*plain.resample(DDF, DDF["y"], epoch=3))
+    X_b, _ = dask.compute(*dedicated.resample(DDF, DDF["y"], epoch=3))
+    assert_frame_equal(X_a, X_b)
+    with pytest.raises(TypeError, match="dask DataFrame: its epochs are dask"):
+        plain.epoch_indices(0)
+    with pytest.raises(ValueError, match="row_id is for rows in memory"):
+        EpochResampler("under", row_id="x").fit(DDF, DDF["y"])
+    with pytest.raises(ValueError, match="replacement=True changes how"):
+        EpochResampler("under", replacement=True).fit(DDF, DDF["y"])

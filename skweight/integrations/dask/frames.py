@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..._compat import import_optional
-from .. import is_dask
+from ..detect import is_dask
 
 __all__ = ["Layout", "combine", "import_dask", "is_dask"]
 

@@ -1,0 +1,217 @@
+"""The one fit sequence of an epoch resampler, in memory and on every backend.
+
+:class:`EpochFitMixin` holds it: validate the parameters, let the strategy
+(:mod:`.strategies`) name the unit weighter, count the cells, fit the units,
+their targets and the one :class:`~.plan.DrawingPlan`, and draw the seed.
+
+Rows in memory are counted here. Inputs that a backend recognises
+(:func:`~skweight.engine.backends.backend_for`: dask, lazy frames) are counted
+on the backend's engine, through its public ``epochs`` hook::
+
+    source = backend.epochs(inputs, roles, request, draw)
+
+The backend checks the :class:`~skweight.engine.backends.EpochRequest`,
+counts the rows of every key combination into a
+:class:`~skweight.engine.backends.CountTable` and calls ``draw(table)``,
+which fits the resampler on it and returns a :class:`Drawing`: the plan and
+what a backend needs to apply it to its rows. The backend returns its epoch
+source, an object with ``resample(X, y, *, epoch, sensitive_features,
+strata_features)``, ``write(X, epochs, folders)`` and ``fitted_on`` (words
+for messages). Neither side reads or writes the other's private state.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._compat import validate_params
+from ..engine.backends import EpochRequest, KeyRoles, backend_for
+from ..engine.frames import FrameView
+from .plan import DrawingPlan, group_rows
+from .protocol import (as_labels, check_labels, check_row_id, check_rows, draw_seed,
+                       frequencies, key_order, keys_view, repeat_rows, unit_columns)
+from .scheduling import ScheduledDraws, check_schedule
+from .strategies import STRATEGIES, fit_row_weights
+from .targets import Units
+
+__all__ = ["Drawing", "EpochFitMixin"]
+
+
+class Drawing(NamedTuple):
+    """A fitted plan and what a backend needs to draw its epochs.
+
+    Attributes
+    ----------
+    plan : DrawingPlan
+        The resampler's one drawing plan (``row_counts`` says how often a
+        row of a unit, by its rank, is drawn in an epoch).
+    unit_of_cell : ndarray of int64
+        The unit of each cell of the weighter (as ``weighter.cell_ids``
+        numbers them).
+    cell_unit : ndarray of int64
+        The unit of each row of the weighter's ``weight_table_``.
+    table_units : ndarray of int64
+        The unit of each row of the count table the plan was fit on.
+    weighter : weighter
+        The fitted unit weighter (it maps key values to cells).
+    seed : int
+    shuffle : bool
+    """
+
+    plan: DrawingPlan
+    unit_of_cell: np.ndarray
+    cell_unit: np.ndarray
+    table_units: np.ndarray
+    weighter: object
+    seed: int
+    shuffle: bool
+
+
+class EpochFitMixin:
+    """The fit sequence of :class:`~skweight.EpochResampler`."""
+
+    def _fit(self, inputs):
+        """Fit; return ``(X checked, y)`` (``(None, None)`` off memory)."""
+        backend = backend_for(*inputs)
+        if backend is not None:
+            return self._fit_on_backend(backend, inputs)
+        X, y, sample_weight, sensitive_features, strata_features = inputs
+        strategy = self._reset(sample_weight, in_memory=True)
+        if isinstance(y, str):
+            y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
+        labels = as_labels(y)
+        X_checked, n_rows = check_rows(self, X, labels, sensitive_features,
+                                       strata_features)
+        weighter, mode = strategy.unit_weighter(self, labels, sensitive_features)
+        X_keys = keys_view(X_checked, n_rows, weighter)
+        kwargs = dict(sensitive_features=sensitive_features,
+                      strata_features=strata_features)
+        if strategy.by_row_weights(self, sample_weight, weighter):
+            check_row_id(self, "systematic")
+            weights = weighter.fit_weight(X_keys, labels, sample_weight=sample_weight,
+                                          **kwargs)
+            check_labels(weighter, labels)
+            self._weights, self.epoch_size_, self.targets_, self.cell_table_ = \
+                fit_row_weights(weighter, weights, n_rows, self.n_samples)
+            self.sampling_strategy_ = {}
+            self._plan = None
+            if self.schedule is not None:
+                check_schedule(self, strategy, weighter)
+                ids = weighter.cell_ids(X_keys, labels, **kwargs)
+                self._scheduled = ScheduledDraws(
+                    self.schedule, strategy, weighter=weighter, ids=ids,
+                    sample_weight=None if sample_weight is None else
+                    np.asarray(sample_weight, dtype=np.float64))
+        else:
+            copies = None
+            if sample_weight is not None:  # frequency weights: a row of weight k is k rows
+                check_row_id(self, "frequencies")
+                copies = frequencies(sample_weight, n_rows, strategy.name)
+                X_keys, labels, kwargs = repeat_rows(copies, X_keys, labels, kwargs)
+            fitted = weighter.fit_cells(X_keys, labels, **kwargs)
+            check_labels(weighter, labels)
+            units = self._fit_units(weighter, fitted, mode, strategy, labels=labels)
+            unit_of_row = units.unit_of_rows(fitted.ids)
+            self._order = (group_rows(unit_of_row, len(units)) if self.row_id is None
+                           else key_order(self, X_checked, unit_of_row, fitted))
+            if copies is not None:  # positions among the copies -> the rows
+                self._order = copies[self._order]
+            if self.shrinkage is not None:
+                if copies is not None:
+                    raise ValueError("shrinkage and sample_weight cannot be combined.")
+                self._unit_of_row = unit_of_row
+            self._starts = np.cumsum(units.counts) - units.counts
+        self._fitted(weighter, n_rows)
+        return X_checked, y
+
+    def _fit_on_backend(self, backend, inputs):
+        """Count on the backend's engine; the rest of the sequence is shared."""
+        X, y, sample_weight, sensitive_features, strata_features = inputs
+        where = backend.kind
+        if self.schedule is not None:
+            raise ValueError(f"schedule= is for rows in memory; on {where} the "
+                             "epochs are fixed.")
+        strategy = self._reset(sample_weight)
+        if strategy.fresh and sample_weight is not None:
+            raise ValueError(
+                f"strategy={strategy.name!r} with sample_weight draws each row by its "
+                f"own weight (sample_weight varies within cells), which is not "
+                f"supported on {where}. Drop sample_weight, or bring the rows into "
+                "memory first.")
+        for param, default in (("replacement", strategy.replacement),
+                               ("shrinkage", None)):
+            value = getattr(self, param)
+            if value is not None and value != default:
+                raise ValueError(
+                    f"{param}={value!r} changes how strategy={strategy.name!r} draws, "
+                    f"in memory only; on {where} leave {param}=None (or bring the "
+                    "rows into memory first).")
+        weighter, mode = strategy.unit_weighter(self, y, sensitive_features)
+        if not hasattr(weighter, "fit_counts"):
+            raise TypeError(
+                f"strategy={strategy.name!r} on {where} needs a skweight weighter "
+                f"(weights constant within cells); got {type(weighter).__name__}.")
+        validate_params(weighter)
+        roles = KeyRoles(weighter.groups, weighter.strata, type(weighter).__name__,
+                         weighter.handle_missing)
+        request = EpochRequest(type(self).__name__, self.row_id)
+
+        def draw(table):
+            fitted = weighter.fit_counts(table)
+            check_labels(weighter, y)
+            units = self._fit_units(weighter, fitted, mode, strategy)
+            self._fitted(weighter, int(units.counts.sum()))
+            self.n_features_in_ = table.n_features
+            if table.feature_names is not None and all(
+                    isinstance(c, str) for c in table.feature_names):
+                self.feature_names_in_ = np.asarray(table.feature_names, dtype=object)
+            return Drawing(self._plan, units.unit_of_cell, units.cell_unit,
+                           units.unit_of_rows(fitted.ids), weighter, self.seed_,
+                           self._shuffle)
+
+        self._epochs = backend.epochs(inputs, roles, request, draw)
+        return None, None
+
+    def _reset(self, sample_weight, in_memory=False):
+        """Validate the parameters, forget an earlier fit; return the strategy.
+
+        In memory, "under" and "over" take ``sample_weight`` as frequency
+        weights; other backends do not.
+        """
+        validate_params(self)
+        strategy = STRATEGIES[self.strategy]
+        strategy.check_params(self, None if in_memory else sample_weight)
+        for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        self._weights = None
+        self._scheduled = None
+        self._epochs = None
+        self._strategy = strategy
+        return strategy
+
+    def _fitted(self, weighter, n_rows):
+        self.weighter_ = weighter
+        self.n_samples_fit_ = int(n_rows)
+        self.seed_ = draw_seed(self.random_state)
+        self._shuffle = bool(self.shuffle)
+
+    def _fit_units(self, weighter, fitted, mode, strategy, labels=None):
+        """Units, targets, plan and tables from fitted cells (every backend)."""
+        table = weighter.weight_table_
+        key_columns = unit_columns(fitted.spec, mode)
+        units = Units(fitted, mode, table, key_columns)
+        targets = strategy.targets(self, units, weighter, labels)
+        self._plan = DrawingPlan(units.counts, targets, fresh=strategy.fresh)
+        base = table.iloc[units.table_rows][key_columns].reset_index(drop=True)
+        self.cell_table_ = strategy.table(units, targets, base)
+        self.targets_ = units.as_dict(targets)
+        self.sampling_strategy_ = strategy.sampling_strategy(units, targets)
+        self.epoch_size_ = self._plan.size
+        self._units = units
+        if self.schedule is not None:
+            check_schedule(self, strategy, weighter)
+            self._scheduled = ScheduledDraws(self.schedule, strategy, units=units,
+                                             targets=np.asarray(targets),
+                                             weighter=weighter, labels=labels)
+        return units
