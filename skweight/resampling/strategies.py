@@ -81,10 +81,7 @@ class Strategy:
         ``sample_weight`` is None in memory (where it is frequency weights)
         and the caller's weights on other backends.
         """
-        if resampler.shrinkage is not None and not self.smooths:
-            raise ValueError(
-                f"shrinkage smooths the repeated rows of strategy='over'; got "
-                f"strategy={self.name!r}.")
+        self._check_shrinkage(resampler)
         if resampler.weighter is not None:
             raise ValueError(
                 f"weighter is only used by strategy='weights'; got "
@@ -96,6 +93,12 @@ class Strategy:
                 "in memory only; on this backend, use strategy='weights' (its "
                 "sample_weight multiplies the weighter's weights)."
             )
+
+    def _check_shrinkage(self, resampler):
+        if resampler.shrinkage is not None and not self.smooths:
+            raise ValueError(
+                f"shrinkage smooths the repeated rows of strategy='over'; got "
+                f"strategy={self.name!r}.")
 
     def check_schedule(self, schedule, weighter):
         """Raise for a schedule this strategy cannot follow."""
@@ -223,10 +226,7 @@ class Weights(Strategy):
     scheduled_size = False
 
     def check_params(self, resampler, sample_weight):
-        if resampler.shrinkage is not None:
-            raise ValueError(
-                f"shrinkage smooths the repeated rows of strategy='over'; got "
-                f"strategy={self.name!r}.")
+        self._check_shrinkage(resampler)
         if resampler.sampling_strategy is not None:
             raise ValueError(
                 "sampling_strategy sets per-unit targets for strategy='under' or "

@@ -24,8 +24,7 @@ from .._compat import check_sample_weight
 from ..engine.backends import Inputs
 from ..engine.cells import FittedCells
 from ..engine.encode import as_python as _plain
-from ..engine.modes import GROUP_AXIS
-from .health import describe_cells, weight_issues, weight_warnings
+from .health import balances_groups, describe_cells, weight_issues, weight_warnings
 
 __all__ = ["CellAccessMixin"]
 
@@ -264,4 +263,4 @@ class CellAccessMixin:
                              canonical.gather(counter.weighted),
                              canonical.gather(self._factors),
                              lambda cells: describe_cells(counter, canonical.order[cells]),
-                             groups=GROUP_AXIS in mode.unit_axes or mode.independence)
+                             groups=balances_groups(mode))

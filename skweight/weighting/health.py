@@ -27,7 +27,7 @@ from ..engine.encode import as_python
 from ..engine.modes import GROUP_AXIS, MODES
 from ..exceptions import WeightingWarning
 
-__all__ = ["THRESHOLDS", "describe_cells", "warn_issues", "weight_issues",
+__all__ = ["THRESHOLDS", "balances_groups", "describe_cells", "warn_issues", "weight_issues",
            "weight_warnings"]
 
 THRESHOLDS = {"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
@@ -35,6 +35,11 @@ THRESHOLDS = {"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
 _ADVICE = ("cap the weights (max_weight=), use coarser cells (fewer or merged groups "
            "and strata), or soften the correction (strength < 1)")
 _SHOWN = 3
+
+
+def balances_groups(mode):
+    """Whether a balance mode moves weight between groups (all checks apply)."""
+    return GROUP_AXIS in mode.unit_axes or mode.independence
 
 
 def weight_issues(rows, weighted, factors, describe, *, groups=True):
@@ -174,4 +179,4 @@ def weight_warnings(weighter):
 
     return weight_issues(table["count"].to_numpy(), table["weighted_count"].to_numpy(),
                          table["factor"].to_numpy(), describe,
-                         groups=GROUP_AXIS in mode.unit_axes or mode.independence)
+                         groups=balances_groups(mode))
