@@ -341,7 +341,7 @@ def _run_weigh(args, out):
     import numpy as np
     import pyarrow as pa
 
-    from ..evaluation.report import _CellTotals
+    from ..evaluation.report import ChunkedBalanceReport
 
     groups, strata = _key_columns(args)
     weighter = _weighter(args, groups, strata)
@@ -387,8 +387,9 @@ def _run_weigh(args, out):
                 f"{len(health)} warning(s) about the weights and --strict, so nothing "
                 f"was written; the first: {health[0]}")
 
-        totals = _CellTotals(groups=groups or None, strata=strata or None,
-                             label=args.label is not None, handle_missing=args.missing)
+        totals = ChunkedBalanceReport(groups=groups or None, strata=strata or None,
+                                      label=args.label is not None,
+                                      handle_missing=args.missing)
         columns = None if args.append_input else key_columns
         low, high = np.inf, -np.inf
         rows = _rows(source, columns, args, "weighting",
@@ -417,7 +418,7 @@ def _run_report(args, out):
     import numpy as np
     import pandas as pd
 
-    from ..evaluation.report import _CellTotals
+    from ..evaluation.report import ChunkedBalanceReport
 
     groups, strata = _key_columns(args)
     source = TableSource(args.input, args.chunk_size, sep=args.sep)
@@ -425,8 +426,8 @@ def _run_report(args, out):
     source.check_columns(keys, "--label/--groups/--strata")
     if args.weight is not None:
         source.check_columns([args.weight], "--weight")
-    totals = _CellTotals(groups=groups or None, strata=strata or None,
-                         label=args.label is not None, handle_missing=args.missing)
+    totals = ChunkedBalanceReport(groups=groups or None, strata=strata or None,
+                                  label=args.label is not None, handle_missing=args.missing)
     columns = _in_file_order(source, keys + ([args.weight] if args.weight else []))
     seen = 0
     rows = _rows(source, columns, args, "reading")

@@ -7,6 +7,7 @@ The lowest layer of skweight. It knows no estimator and no backend:
 - :mod:`.codes`: integer codes of one column by its native route;
 - :mod:`.encode`: learned, grow-only levels of one column;
 - :mod:`.labels`: the target, checked once;
+- :mod:`.reading`: one call's key columns, label and weights, for a mode;
 - :mod:`.cells`: the cell counter and its named :class:`~.cells.CellSpec`;
 - :mod:`.modes`: the balance modes, one row each;
 - :mod:`.backends`: the registry through which dask and lazy frames are

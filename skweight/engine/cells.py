@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .encode import LevelEncoder, check_negative
-from .keys import CellIndex, flat_ids, locate, numbered
+from .keys import CellIndex, argsort_ints, flat_ids, locate, numbered
 
 __all__ = ["CellCounter", "CellSpec", "Canonical", "FittedCells", "Located", "STAT_COLUMNS",
            "TABLE_COLUMNS", "flat_ids"]
@@ -212,9 +212,16 @@ class CellCounter:
     label : LevelEncoder or None
         None for a multi-label target (its axes are the class and 0/1) or
         when the label is not part of the cells.
+
+    Parameters
+    ----------
+    spec : CellSpec
+    squares : bool, default=False
+        Also sum the squared weights of each cell (:attr:`squared`), e.g. for
+        the effective sample size in a balance report.
     """
 
-    def __init__(self, spec):
+    def __init__(self, spec, *, squares=False):
         self.spec = spec
         self.strata = [LevelEncoder(n) for n in spec.strata]
         self.groups = [LevelEncoder(n) for n in spec.groups]
@@ -224,6 +231,7 @@ class CellCounter:
         self._codes = [_Column(np.intp) for _ in self._axes]
         self._rows = _Column(np.int64)
         self._weighted = _Column(np.float64)
+        self._squared = _Column(np.float64) if squares else None
         # Which levels of each axis some cell has.
         self._present = [np.zeros(0, dtype=bool) for _ in self._axes]
         self._n_present = [0] * len(self._axes)
@@ -258,6 +266,13 @@ class CellCounter:
     def weighted(self):
         """Weighted rows of each cell (stored order)."""
         return self._weighted.view
+
+    @property
+    def squared(self):
+        """Sum of the squared weights of each cell (stored order); needs ``squares=True``."""
+        if self._squared is None:
+            raise AttributeError("This counter sums no squared weights (squares=False).")
+        return self._squared.view
 
     def codes(self, axis):
         """The code of each cell on ``axis`` (an axis of :attr:`spec`'s key columns)."""
@@ -381,18 +396,27 @@ class CellCounter:
             counted = np.rint(counted).astype(np.int64)
         else:
             counted = np.bincount(flat, minlength=slots.n)
+        squared = None
         if sample_weight is None:
-            weighted = counted
+            weighted = squared = counted
         else:
             if self.multilabel:
                 sample_weight = np.repeat(sample_weight, self.n_classes)
             weighted = np.bincount(flat, weights=sample_weight, minlength=slots.n)
+            if self._squared is not None:
+                if rows is not None:
+                    raise ValueError("Squared weights cannot be summed from a count table.")
+                squared = np.bincount(flat, weights=np.square(sample_weight),
+                                      minlength=slots.n)
+        if self._squared is None:
+            squared = None
         occurring = np.flatnonzero(counted)
         self._version += 1
         self._canonical = None
         if self.n_cells == 0:  # a new table: every combination is a new cell
             located.cells[occurring] = self._new_cells(
-                slots.codes(occurring), counted[occurring], weighted[occurring])
+                slots.codes(occurring), counted[occurring], weighted[occurring],
+                _part(squared, occurring))
             return
         cells = located.cells[occurring]
         known = cells >= 0
@@ -400,12 +424,14 @@ class CellCounter:
         cells = cells[known]
         self._rows.view[cells] += counted[seen]  # distinct cells: no repeats
         self._weighted.view[cells] += weighted[seen]
+        if self._squared is not None:
+            self._squared.view[cells] += squared[seen]
         new = occurring[~known]
         if new.size:
             located.cells[new] = self._new_cells(slots.codes(new), counted[new],
-                                                 weighted[new])
+                                                 weighted[new], _part(squared, new))
 
-    def _new_cells(self, codes, rows, weighted):
+    def _new_cells(self, codes, rows, weighted, squared):
         """Append cells with ``codes`` (one array per axis) and counts; return their indices."""
         codes = list(codes)
         for axis, encoder in enumerate(self._axes):
@@ -423,6 +449,8 @@ class CellCounter:
             column.extend(values)
         self._rows.extend(rows)
         self._weighted.extend(weighted)
+        if self._squared is not None:
+            self._squared.extend(squared)
         added = np.arange(start, start + count, dtype=np.intp)
         self._index.added(codes, added, self._dims())
         return added
@@ -532,6 +560,11 @@ class CellCounter:
         return frame
 
 
+def _part(values, index):
+    """``values[index]``, or None without values."""
+    return None if values is None else values[index]
+
+
 def _sort_order(ranks, dims):
     """The order sorting cells by their ranks (first axis first); None if sorted.
 
@@ -549,4 +582,4 @@ def _sort_order(ranks, dims):
         key += r
     if np.all(key[1:] > key[:-1]):
         return None
-    return np.argsort(key).astype(np.intp)
+    return argsort_ints(key, math.prod(dims))

@@ -7,13 +7,19 @@ balance, and the Kish effective sample size per stratum and overall.
 ``weight_table_`` alone, so it also works after ``partial_fit`` on data that
 never was in memory at once. :func:`plot_balance` draws a report.
 
-The cell counts come from the weighting engine itself (a
-:class:`~skweight.GroupBalancedWeighter` fitted with the weights as
-``sample_weight``), so the report counts exactly what the weighters count.
+The cell counts come from the weighting engine itself (the key columns read
+by :func:`~skweight.engine.reading.read_keys` and counted by a
+:class:`~skweight.engine.cells.CellCounter`, as in the weighters), so the
+report counts exactly what the weighters count. :class:`ChunkedBalanceReport`
+counts rows that come in chunks.
 """
 
 import numpy as np
 import pandas as pd
+
+from ..engine.backends import Inputs
+from ..engine.cells import CellCounter
+from ..engine.reading import frame_of, read_keys
 
 from ..weighting.report import (
     check_balance,
@@ -21,10 +27,10 @@ from ..weighting.report import (
     report_from_cells,
     weighter_report,
 )
-from ..weighting.weighters import GroupBalancedWeighter
 from .plotting import plot_balance
 
 __all__ = [
+    "ChunkedBalanceReport",
     "balance_report",
     "effective_sample_size",
     "plot_balance",
@@ -107,6 +113,10 @@ def balance_report(X, y=None, sample_weight=None, *, groups=None, strata=None,
     Examples
     --------
     >>> import pandas as pd
+
+from ..engine.backends import Inputs
+from ..engine.cells import CellCounter
+from ..engine.reading import frame_of, read_keys
     >>> from skweight import GroupBalancedWeighter
     >>> from skweight.diagnostics import balance_report
     >>> X = pd.DataFrame({"category": ["a", "a", "a", "b", "b"],
@@ -126,8 +136,8 @@ def balance_report(X, y=None, sample_weight=None, *, groups=None, strata=None,
     4.651
     """
     check_balance(balance, "balance_report")
-    cells = _CellTotals(groups=groups, strata=strata, label=y is not None,
-                        handle_missing=handle_missing)
+    cells = ChunkedBalanceReport(groups=groups, strata=strata, label=y is not None,
+                                 handle_missing=handle_missing)
     cells.add(X, y, sample_weight, sensitive_features=sensitive_features,
               strata_features=strata_features)
     return cells.report(balance)
@@ -136,95 +146,149 @@ def balance_report(X, y=None, sample_weight=None, *, groups=None, strata=None,
 # ---------------------------------------------------------------------- #
 # Accumulating cell totals (in one go, or chunk by chunk)
 # ---------------------------------------------------------------------- #
-class _CellTotals:
-    """Sums of rows, weights and squared weights per cell, from the engine.
+class ChunkedBalanceReport:
+    """A balance report counted chunk by chunk, in one pass of the engine.
 
-    Two :class:`GroupBalancedWeighter` count the cells: one with the weights
-    as ``sample_weight`` (rows and weight sums), one with their squares.
-    Chunks whose weights are all zero (which the engine refuses as
-    ``sample_weight``) are counted by a third, unweighted one.
+    :func:`balance_report` for rows that come in chunks (a file read in
+    pieces, a stream of batches): :meth:`add` counts each chunk's rows, sum
+    of weights and sum of squared weights per stratum x group x label cell,
+    with one :class:`~skweight.engine.cells.CellCounter`; :meth:`report`
+    tabulates them. Memory is one chunk plus the cells that occur; the
+    report equals :func:`balance_report` of all the rows at once.
+
+    Parameters
+    ----------
+    groups, strata : str, int, list of str or int, default=None
+        Group and stratum columns of ``X``, named as for
+        :class:`~skweight.GroupBalancedWeighter`.
+    label : bool, default=True
+        Whether the chunks have a label ``y`` (then it is a key of the cells).
+    handle_missing : {"error", "category"}, default="error"
+        Missing values in a group or stratum column: an error, or a level of
+        their own.
+
+    See Also
+    --------
+    balance_report : The report of rows in memory.
+
+    Examples
+    --------
+    >>> import pandas as pd
+
+from ..engine.backends import Inputs
+from ..engine.cells import CellCounter
+from ..engine.reading import frame_of, read_keys
+    >>> from skweight.diagnostics import ChunkedBalanceReport
+    >>> X = pd.DataFrame({"category": ["a", "a", "a", "b", "b"],
+    ...                   "gender": ["f", "f", "m", "f", "m"]})
+    >>> y = [1, 0, 1, 0, 1]
+    >>> report = ChunkedBalanceReport(groups="gender", strata="category")
+    >>> for rows in (slice(0, 2), slice(2, 5)):
+    ...     _ = report.add(X[rows], y[rows], sample_weight=[1.0, 2.0, 1.0][:len(X[rows])])
+    >>> table = report.report()
+    >>> table[["category", "gender", "label", "count", "weight_sum"]]
+      category gender  label  count  weight_sum
+    0        a      f      0      1         2.0
+    1        a      f      1      1         1.0
+    2        a      m      1      1         1.0
+    3        b      f      0      1         2.0
+    4        b      m      1      1         1.0
     """
 
-    def __init__(self, *, groups, strata, label, handle_missing="error"):
+    def __init__(self, *, groups=None, strata=None, label=True, handle_missing="error"):
         self.groups, self.strata, self.label = groups, strata, label
         self.handle_missing = handle_missing
-        self._sums = self._squares = self._zeros = None
+        self._counter = None
         self._low, self._high = np.inf, -np.inf  # the weights' range
 
-    def _new(self, has_groups):
-        if has_groups and self.label:
-            mode = "joint"
-        elif has_groups:
-            mode = "groups"
-        elif self.label:
-            mode = "label"
-        else:
-            raise ValueError(
-                "A balance report needs groups, a label or both: pass groups= "
-                "(or sensitive_features=) and/or y."
-            )
-        return GroupBalancedWeighter(groups=self.groups, strata=self.strata,
-                                     balance=mode, handle_missing=self.handle_missing)
+    def add(self, X, y=None, sample_weight=None, *, sensitive_features=None,
+            strata_features=None):
+        """Count one chunk of rows with its weights.
 
-    def add(self, X, y=None, sample_weight=None, **keys):
-        """Count one chunk of rows with its weights (None: weight 1)."""
-        has_groups = self.groups is not None or keys.get("sensitive_features") is not None
+        Parameters
+        ----------
+        X, y, sensitive_features, strata_features
+            As for :func:`balance_report`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            The chunk's weights (finite, non-negative); None: weight 1.
+
+        Returns
+        -------
+        self : ChunkedBalanceReport
+        """
         if self.label and y is None:
-            raise ValueError("y is None, but earlier chunks had a label.")
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
-            if sample_weight.ndim != 1:
-                raise ValueError(
-                    "sample_weight must be 1-D (one weight per row); got shape "
-                    f"{sample_weight.shape}. Report a multi-label weight matrix "
-                    "one column at a time."
-                )
-            squares = sample_weight ** 2
-            if sample_weight.size:
-                self._low = min(self._low, float(sample_weight.min()))
-                self._high = max(self._high, float(sample_weight.max()))
-        else:
-            squares = None
+            raise ValueError("y is None, but this report counts a label (label=True); "
+                             "pass y, or create the report with label=False.")
+        inputs = Inputs(X, y if self.label else None, None, sensitive_features,
+                        strata_features)
+        name = type(self).__name__
+        has_groups = self.groups is not None or sensitive_features is not None
+        frame = frame_of(inputs, name)
+        keys = read_keys(frame, inputs, groups=self.groups, strata=self.strata,
+                         balance=_mode(has_groups, self.label), name=name)
+        weights = _check_weights(sample_weight, frame.n_rows)
+        if self._counter is None:
+            self._counter = CellCounter(keys.spec, squares=True)
+        elif keys.spec != self._counter.spec:
+            raise ValueError(
+                f"These rows make the cells {list(keys.spec.key_columns)}, earlier "
+                f"chunks made {list(self._counter.spec.key_columns)}.")
+        located = self._counter.encode(keys.strata, keys.groups, keys.label_codes,
+                                       learn=True, handle_missing=self.handle_missing,
+                                       handle_unknown="error")
+        self._counter.add(located, weights)
+        if weights is None:
             self._low, self._high = min(self._low, 1.0), max(self._high, 1.0)
-        if sample_weight is not None and not np.any(sample_weight):
-            # All-zero weights: rows count, weights add nothing.
-            self._zeros = self._zeros or self._new(has_groups)
-            self._zeros.partial_fit(X, y, **keys)
-            return self
-        if self._sums is None:
-            self._sums, self._squares = self._new(has_groups), self._new(has_groups)
-        self._sums.partial_fit(X, y, sample_weight=sample_weight, **keys)
-        self._squares.partial_fit(X, y, sample_weight=squares, **keys)
+        elif weights.size:
+            self._low = min(self._low, float(weights.min()))
+            self._high = max(self._high, float(weights.max()))
         return self
 
     def report(self, balance="auto"):
-        """The report of all rows added so far."""
-        fitted = self._sums if self._sums is not None else self._zeros
-        if fitted is None:
+        """The report of all rows added so far (see :func:`balance_report`)."""
+        check_balance(balance, "ChunkedBalanceReport.report")
+        counter = self._counter
+        if counter is None:
             raise ValueError("No rows were added to the report.")
-        spec = fitted.cell_spec_
-        table = fitted.weight_table_
-        keys = list(spec.key_columns)
-        frame = table[keys].copy()
-        if self._sums is None:
-            frame["count"] = table["count"]
-            frame["weight_sum"] = frame["squares"] = 0.0
-        else:
-            frame["count"] = table["count"]
-            frame["weight_sum"] = table["weighted_count"]
-            frame["squares"] = self._squares.weight_table_["weighted_count"]
-            if self._zeros is not None:
-                zeros = self._zeros.weight_table_[keys + ["count"]]
-                frame = (pd.concat([frame, zeros], ignore_index=True)
-                         .groupby(keys, sort=False, dropna=False).sum()
-                         .reset_index())
+        spec = counter.spec
+        canonical = counter.canonical()
+        keys = pd.DataFrame(counter.cell_keys(canonical.order))
         strata = list(spec.strata) + (["class"] if spec.multilabel else [])
-        label = spec.label
-        group_names = spec.groups
         if balance == "auto":
-            balance = "groups" if group_names else "label"
-        weights = frame["weight_sum"].to_numpy(dtype=np.float64)
-        return report_from_cells(frame[keys], frame["count"].to_numpy(), None, weights,
-                       frame["squares"].to_numpy(dtype=np.float64),
-                       strata=strata, groups=list(group_names), label=label,
-                       balance=balance, weight_range=(self._low, self._high))
+            balance = "groups" if spec.groups else "label"
+        return report_from_cells(
+            keys, canonical.gather(counter.rows), None, canonical.gather(counter.weighted),
+            canonical.gather(counter.squared), strata=strata, groups=list(spec.groups),
+            label=spec.label, balance=balance, weight_range=(self._low, self._high))
+
+
+def _check_weights(sample_weight, n_rows):
+    """The weights of a report: 1-D, one per row, finite, non-negative (zeros too)."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.ndim != 1:
+        raise ValueError(
+            "sample_weight must be 1-D (one weight per row); got shape "
+            f"{weights.shape}. Report a multi-label weight matrix one column at a time."
+        )
+    if weights.size != n_rows:
+        raise ValueError(f"sample_weight has {weights.size} weights for {n_rows} rows.")
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"sample_weight must hold finite, non-negative numbers; "
+                         f"row {row} holds {weights[row]!r}.")
+    return weights
+
+
+def _mode(has_groups, label):
+    """The balance mode whose cells are every key the report has."""
+    if has_groups:
+        return "joint" if label else "groups"
+    if label:
+        return "label"
+    raise ValueError(
+        "A balance report needs groups, a label or both: pass groups= "
+        "(or sensitive_features=) and/or y."
+    )

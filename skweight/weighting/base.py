@@ -10,17 +10,15 @@ hands back a small :class:`~skweight.engine.backends.CountTable`.
 
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
-from typing import NamedTuple
-
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import Interval, RegistryOptions, StrOptions, check_sample_weight, validate_params
+from .._compat import Interval, RegistryOptions, StrOptions, validate_params
 from ..engine.backends import Inputs, KeyRoles, backend_for
-from ..engine.cells import STAT_COLUMNS, CellCounter, CellSpec, FittedCells
-from ..engine.frames import FrameView, as_key_list, n_rows_of, plain_2d, resolve_keys
-from ..engine.labels import read_label
+from ..engine.cells import CellCounter, FittedCells
+from ..engine.frames import FrameView, as_key_list, plain_2d
+from ..engine.reading import frame_of, read_keys
 from ..engine.modes import MODES, resolve_mode
 from .class_weight import class_factors
 from .factors import counter_factors
@@ -32,15 +30,6 @@ from .report import weighter_report
 __all__ = ["BaseWeighter", "FittedCells"]
 
 KEY_SPEC = [None, str, Integral, list, tuple]
-
-
-class _Keys(NamedTuple):
-    strata: list
-    groups: list
-    label: object
-    sample_weight: object
-    spec: CellSpec
-    mode: object
 
 
 class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
@@ -351,87 +340,16 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         return located, keys
 
     def _read_keys(self, inputs, *, reset, counted=False):
-        """Validate the inputs; return the key columns as :class:`_Keys`."""
-        X, y, sample_weight, sensitive_features, strata_features = inputs
+        """Validate the inputs; return the key columns (:class:`~skweight.engine.reading.Keys`)."""
         name = type(self).__name__
-        n_samples = None
-        if X is None:
-            for values in (y, sensitive_features, strata_features):
-                if values is not None and not isinstance(values, str):
-                    n_samples = n_rows_of(values)
-                    break
-            else:
-                raise ValueError(
-                    f"{name} got X=None and nothing else to count: pass X, y, or "
-                    "sensitive_features."
-                )
-        frame = FrameView(X, n_samples)
+        X = inputs.X
+        frame = frame_of(inputs, name)
         if X is not None and not counted:
             X = self._check_X(X, frame, reset)
             if X is not frame.native:
                 frame = FrameView(X)
-        n_samples = frame.n_rows
-        groups = resolve_keys(frame, self.groups, sensitive_features, param="groups",
-                              kwarg="sensitive_features", estimator_name=name,
-                              n_samples=n_samples, arrays=True)
-        strata = resolve_keys(frame, self.strata, strata_features, param="strata",
-                              kwarg="strata_features", estimator_name=name,
-                              n_samples=n_samples, arrays=True)
-        mode = resolve_mode(self.balance, bool(groups))
-        overlap = {n for n, _ in groups} & {n for n, _ in strata}
-        if overlap:
-            raise ValueError(
-                f"Column(s) {sorted(overlap)} are both groups and strata; a "
-                "column can play one role only."
-            )
-        if mode.needs_groups and not groups:
-            raise ValueError(
-                f"balance={mode.name!r} needs group columns: set groups= (column "
-                "names or positions of X) or pass sensitive_features= to fit."
-            )
-        if groups and not mode.needs_groups:
-            using = [m for m, row in MODES.items() if row.needs_groups and row.needs_label]
-            raise ValueError(
-                f"balance={mode.name!r} ({mode.doc}) would ignore the group "
-                f"columns; drop groups, or choose balance={' or '.join(map(repr, using))}"
-                " to use them."
-            )
-        if n_samples == 0:
-            raise ValueError(
-                f"Found array with 0 sample(s) (shape=({n_samples}, "
-                f"{frame.n_features})) while a minimum of 1 is required by {name}."
-            )
-        label = None
-        if mode.needs_label:
-            if y is None:
-                raise ValueError(
-                    f"{name} requires y to be passed, but the target y is None "
-                    f"(balance={mode.name!r} uses the label)."
-                )
-            label = read_label(y, frame, n_samples)
-        if sample_weight is not None:
-            sample_weight = check_sample_weight(sample_weight,
-                                                np.empty((n_samples, 0)))
-        names = {n for n, _ in strata} | {n for n, _ in groups}
-        taken = sorted(names & set(STAT_COLUMNS))
-        if taken:
-            raise ValueError(
-                f"The key column {taken[0]!r} has the name of a column of "
-                f"{name}'s tables ({', '.join(STAT_COLUMNS)}); rename it, e.g. "
-                f"X.rename(columns={{{taken[0]!r}: {taken[0] + '_'!r}}})."
-            )
-        label_name = None
-        if label is not None:
-            label_name = "label"
-            if (label.name is not None and label.name not in names
-                    and label.name not in STAT_COLUMNS and not label.multilabel):
-                label_name = label.name
-            while label_name in names:
-                label_name += "_"
-        spec = CellSpec(tuple(n for n, _ in strata), tuple(n for n, _ in groups),
-                        label_name, label.classes if label is not None else None)
-        return _Keys([v for _, v in strata], [v for _, v in groups], label,
-                     sample_weight, spec, mode)
+        return read_keys(frame, inputs, groups=self.groups, strata=self.strata,
+                         balance=self.balance, name=name)
 
     def _check_X(self, X, frame, reset):
         """Check ``X`` and its feature names (n_features_in_ at fit)."""

@@ -307,3 +307,32 @@ def test_weights_not_needing_label(capsys, files, reviews):
     expected = GroupBalancedWeighter(groups="gender").fit_weight(reviews)
     assert_array_equal(read(files / "g.parquet")["weight"], expected)
     assert np.isclose(expected.mean(), 1.0)
+
+
+@pytest.mark.parametrize("command", ["weigh", "report"])
+def test_the_report_counts_in_one_engine_pass(capsys, files, reviews, monkeypatch, command):
+    """No hidden weighters count the report: one counter, one encode per chunk."""
+    from skweight.engine.cells import CellCounter
+
+    encodes = []
+    real_encode = CellCounter.encode
+
+    def encode(counter, *args, **kwargs):
+        encodes.append(counter)
+        return real_encode(counter, *args, **kwargs)
+
+    monkeypatch.setattr(CellCounter, "encode", encode)
+    extra = ["-o", files / "w.csv"] if command == "weigh" else []
+    status, _, err = run(capsys, command, files / "reviews.csv", *KEYS,
+                         "--chunk-size", 500, *extra)
+    assert status == 0, err
+    n_chunks = -(-len(reviews) // 500)
+    counters = {id(c): c for c in encodes}
+    reports = [c for c in counters.values() if c.spec.key_columns ==
+               ("category", "gender", "rating")]
+    # weigh: the weighter encodes each chunk twice (count, then weigh) and the
+    # report once; report: the report alone, once per chunk.
+    assert len(counters) == (2 if command == "weigh" else 1)
+    assert len(encodes) == (3 if command == "weigh" else 1) * n_chunks
+    assert len(reports) == 1
+    assert sum(c is reports[0] for c in encodes) == n_chunks

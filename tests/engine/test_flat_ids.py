@@ -48,3 +48,31 @@ def test_flat_ids_at_the_edges_of_each_type():
         assert_array_equal(ids, [n_cells - 1, 0])
     ids = flat_ids([np.array([1]), np.array([128])], (2, 129))  # 258 cells
     assert_array_equal(ids, [257])
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.lists(st.integers(0, 2**62), max_size=300), st.booleans(), st.integers(0, 6))
+def test_argsort_ints_is_a_stable_argsort(values, small, repeat):
+    """Packed-key sort or the stable argsort beyond 63 bits: the same permutation."""
+    from skweight.engine.keys import argsort_ints
+
+    keys = np.asarray(values, dtype=np.int64)
+    if small:
+        keys = keys % 7  # many ties: stability matters
+    keys = np.tile(keys, repeat)
+    assert_array_equal(argsort_ints(keys), np.argsort(keys, kind="stable"))
+    assert_array_equal(argsort_ints(keys.astype(np.uint64)), np.argsort(keys, kind="stable"))
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1,
+                max_size=200))
+def test_numbered_sparse_combinations_in_sorted_order(pairs):
+    """Past the table range, combinations are numbered by a sort: np.unique's inverse."""
+    from skweight.engine.keys import numbered
+
+    a, b = (np.array(p, dtype=np.int64) for p in zip(*pairs))
+    ids, n = numbered([a, b])
+    uniques, expected = np.unique(a * (10**6 + 1) + b, return_inverse=True)
+    assert n == uniques.size
+    assert_array_equal(ids, expected.ravel())

@@ -307,3 +307,44 @@ def test_an_unseen_combination_of_seen_values_is_named():
     assert_allclose(GroupBalancedWeighter(groups="g", strata="s", balance="joint",
                                           handle_unknown="zero").fit(X, y).weight(new, [1]),
                     [0.0])
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.booleans())
+def test_counter_sums_squared_weights_per_cell_in_any_chunking(seed, n_chunks, weighted):
+    """``CellCounter(squares=True)``: rows, sum w and sum w^2 per cell, whatever the chunks."""
+    from skweight.engine.cells import CellCounter, CellSpec
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    ids = rng.choice([3, 10**9, 10**12 + 7], n)
+    group = rng.choice(["f", "m"], n)
+    label = rng.integers(0, 3, n)
+    w = rng.uniform(0, 3, n) if weighted else None
+    counter = CellCounter(CellSpec(("id",), ("g",), "y"), squares=True)
+    order = rng.permutation(n)
+    for rows in np.array_split(order, n_chunks):
+        located = counter.encode([ids[rows]], [group[rows]], label[rows], learn=True,
+                                 handle_missing="error", handle_unknown="error")
+        counter.add(located, None if w is None else w[rows])
+    frame = pd.DataFrame({"id": ids, "g": group, "y": label,
+                          "w": np.ones(n) if w is None else w})
+    frame["w2"] = frame["w"] ** 2
+    expected = frame.groupby(["id", "g", "y"]).agg(
+        count=("w", "size"), weighted_count=("w", "sum"), squared=("w2", "sum"))
+    canonical = counter.canonical()
+    got = counter.cell_frame()
+    got["squared"] = canonical.gather(counter.squared)
+    got = got.set_index(["id", "g", "y"])
+    assert_array_equal(got.index.to_frame(index=False).to_numpy(),
+                       expected.index.to_frame(index=False).to_numpy())
+    assert_array_equal(got["count"], expected["count"])
+    assert_allclose(got["weighted_count"], expected["weighted_count"], rtol=1e-12)
+    assert_allclose(got["squared"], expected["squared"], rtol=1e-12)
+
+
+def test_a_counter_without_squares_says_so():
+    from skweight.engine.cells import CellCounter, CellSpec
+
+    with pytest.raises(AttributeError, match="squares=False"):
+        CellCounter(CellSpec((), ("g",), None)).squared

@@ -17,7 +17,7 @@ from skweight.diagnostics import (
     plot_balance,
     weighter_report,
 )
-from skweight.evaluation.report import _CellTotals
+from skweight.diagnostics import ChunkedBalanceReport
 
 # Six rows and weights; the numbers below are worked out from these.
 #   row:       0    1    2    3    4    5
@@ -175,7 +175,7 @@ def test_multilabel_classes_are_strata():
 def test_chunks_add_up_to_one_go_even_with_zero_weight_chunks():
     weights = w.copy()
     weights[:2] = 0.0
-    totals = _CellTotals(groups="gender", strata="category", label=True)
+    totals = ChunkedBalanceReport(groups="gender", strata="category", label=True)
     for rows in (slice(0, 2), slice(2, 4), slice(4, 6)):
         totals.add(X.iloc[rows], y.iloc[rows], weights[rows])
     chunked = totals.report().set_index(KEYS).sort_index()
@@ -191,7 +191,7 @@ def test_chunks_add_up_to_one_go_even_with_zero_weight_chunks():
     ((X, y, w), {"groups": "gender", "balance": "both"},
      "The 'balance' parameter of balance_report must be one of .* Got 'both'"),
     ((X, y, np.ones((6, 2))), {"groups": "gender"}, "sample_weight must be 1-D"),
-    ((X, y, -w), {"groups": "gender"}, "Negative values in data passed to .sample_weight"),
+    ((X, y, -w), {"groups": "gender"}, "sample_weight must hold finite, non-negative numbers; row 0"),
     ((X, y, w), {"groups": "gendr"}, "Column 'gendr' given in groups is not in X"),
 ])
 def test_bad_inputs(args, kwargs, match):
