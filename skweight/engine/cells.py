@@ -32,14 +32,13 @@ is part of the stratum (each class is its own binary problem) and the label
 is negative/positive.
 """
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .encode import LevelEncoder, check_negative
-from .keys import CellIndex, argsort_ints, flat_ids, locate, numbered
+from .keys import CellIndex, argsort_ints, flat_ids, locate, numbered, pack, widths_of
 
 __all__ = ["CellCounter", "CellSpec", "Canonical", "FittedCells", "Located", "STAT_COLUMNS",
            "TABLE_COLUMNS", "flat_ids"]
@@ -191,7 +190,7 @@ class _Column:
             return
         need = self.size + values.size
         if need > self._data.size:
-            data = np.zeros(max(need, 2 * self._data.size), dtype=self._data.dtype)
+            data = np.empty(max(need, 2 * self._data.size), dtype=self._data.dtype)
             data[:self.size] = self._data[:self.size]
             self._data = data
         self._data[self.size:need] = values
@@ -479,29 +478,27 @@ class CellCounter:
             rank[order] = dense
             ranks.append(rank[codes])
             dims[axis] = int(dense[-1]) + 1 if dense.size else 1
-        order = _sort_order(ranks, dims)
+        order, axes = _sorted_axes(ranks, dims)
         in_order = order is None
         if in_order:  # stored in canonical order already
             order = np.arange(self.n_cells, dtype=np.intp)
-        else:
-            ranks = [r[order] for r in ranks]
         n_s = n_strata + (1 if self.multilabel else 0)
         n_g = len(self.groups)
         parts = [(0, n_s), (n_s, n_s + n_g), (n_s + n_g, len(dims))]
         numbers, shape3 = [], []
         for i, (lo, hi) in enumerate(parts):
-            if hi == lo:
-                ids, n = np.zeros(self.n_cells, dtype=np.intp), 1
-            elif i == 0:  # sorted first: a new stratum where a rank changes
+            if hi == lo:  # no such axis: one number, 0 (read-only, no memory)
+                ids, n = np.broadcast_to(np.intp(0), (self.n_cells,)), 1
+            elif i == 0:  # sorted first: a new stratum where the strata change
                 change = np.zeros(self.n_cells, dtype=bool)
-                for r in ranks[lo:hi]:
+                for r in axes(lo, hi):
                     change[1:] |= r[1:] != r[:-1]
-                ids = np.cumsum(change).astype(np.intp)
+                ids = np.cumsum(change, dtype=np.intp)
                 n = int(ids[-1]) + 1 if ids.size else 1
             elif hi - lo == 1:  # one axis: its ranks among the levels that occur
-                ids, n = ranks[lo], dims[lo]
+                ids, n = axes(lo, hi)[0], dims[lo]
             else:
-                ids, n = numbered(ranks[lo:hi])
+                ids, n = numbered(axes(lo, hi))
             numbers.append(ids)
             shape3.append(n)
         self._canonical = Canonical(order, *numbers, tuple(shape3), in_order)
@@ -565,21 +562,34 @@ def _part(values, index):
     return None if values is None else values[index]
 
 
-def _sort_order(ranks, dims):
-    """The order sorting cells by their ranks (first axis first); None if sorted.
+def _sorted_axes(ranks, dims):
+    """Sort the cells by their ranks (first axis first).
 
-    One combined key sorts several times faster than a sort on each axis;
-    cells are distinct, so the key is unique and any sort is stable.
+    Returns ``(order, axes)``: the order (None if stored sorted), and
+    ``axes(lo, hi)``, the sorted ranks of axes ``lo`` to ``hi`` as a list of
+    arrays (one, their combination, when the ranks were packed).
+
+    The ranks are packed into one int64 key per cell and the keys sorted with
+    their positions (:func:`~skweight.engine.keys.argsort_ints`): the sorted
+    keys come with the order, and each axis is a shift and a mask of them,
+    without a gather per axis. Past 63 bits, :func:`numpy.lexsort`.
     """
-    n = ranks[0].size
-    if n <= 1:
-        return None
-    if math.prod(dims) >= 1 << 63:
-        return np.lexsort(ranks[::-1]).astype(np.intp)
-    key = ranks[0].astype(np.int64)
-    for r, d in zip(ranks[1:], dims[1:]):
-        key *= d
-        key += r
-    if np.all(key[1:] > key[:-1]):
-        return None
-    return argsort_ints(key, math.prod(dims))
+    widths = widths_of(dims)
+    if sum(widths) > 63:
+        order = np.lexsort(ranks[::-1]).astype(np.intp)
+        if np.all(order[1:] > order[:-1]):
+            return None, lambda lo, hi: ranks[lo:hi]
+        ranks = [r[order] for r in ranks]
+        return order, lambda lo, hi: ranks[lo:hi]
+    key = pack(ranks, widths, np.shape(ranks[0])).view(np.int64)
+    order = None
+    if key.size > 1 and not np.all(key[1:] > key[:-1]):
+        order, key = argsort_ints(key, 1 << sum(widths), return_sorted=True)
+    ends = np.cumsum(widths[::-1])[::-1]  # bits of axes i and after
+
+    def axes(lo, hi):
+        below = int(ends[hi]) if hi < len(widths) else 0
+        mask = (1 << int(ends[lo]) - below) - 1
+        return [((key >> below) & mask).astype(np.intp, copy=False)]
+
+    return order, axes

@@ -64,7 +64,10 @@ def flat_ids(codes, shape):
     ids = np.asarray(codes[0]).astype(dtype)
     for column, size in zip(codes[1:], shape[1:]):
         # Every partial id is below the product of the sizes so far: no overflow.
-        np.multiply(ids, size, out=ids, casting="unsafe")
+        # A size one past the type's range comes only after axes of size 1,
+        # whose ids are all 0 (and stay 0).
+        if size <= np.iinfo(dtype).max:
+            np.multiply(ids, size, out=ids, casting="unsafe")
         np.add(ids, column, out=ids, casting="unsafe")
     return ids.astype(np.intp, copy=False)
 
@@ -108,7 +111,7 @@ def _sorted_numbers(key, limit):
     return ids, int(numbers[-1]) + 1 if key.size else 0
 
 
-def argsort_ints(keys, bound=None):
+def argsort_ints(keys, bound=None, *, return_sorted=False):
     """A stable argsort of non-negative integer ``keys`` (all below ``bound``).
 
     While ``bound`` times the number of keys fits in 63 bits, each key is
@@ -116,6 +119,9 @@ def argsort_ints(keys, bound=None):
     with :func:`numpy.sort`, several times faster than :func:`numpy.argsort`
     (a sort of values uses the CPU's vector sort; an argsort does not). Beyond,
     :func:`numpy.argsort` with ``kind="stable"``.
+
+    With ``return_sorted=True``, also returns ``keys[order]`` (as int64),
+    which the packed sort gives for free.
 
     Examples
     --------
@@ -126,19 +132,24 @@ def argsort_ints(keys, bound=None):
     """
     keys = np.asarray(keys)
     n = keys.size
-    if n <= 1:
-        return np.arange(n, dtype=np.intp)
+    if n > 1 and keys[0] <= keys[-1] and np.all(keys[1:] >= keys[:-1]):  # sorted already
+        order = np.arange(n, dtype=np.intp)
+        return (order, keys.astype(np.int64)) if return_sorted else order
     if bound is None:
-        bound = int(keys.max()) + 1
-    shift = int(n - 1).bit_length()
-    if int(bound - 1).bit_length() + shift > 63:
-        return np.argsort(keys, kind="stable").astype(np.intp)
-    packed = keys.astype(np.int64)
-    np.left_shift(packed, shift, out=packed)
-    np.bitwise_or(packed, np.arange(n, dtype=np.int64), out=packed)
-    packed.sort()
-    np.bitwise_and(packed, (1 << shift) - 1, out=packed)
-    return packed.astype(np.intp, copy=False)
+        bound = int(keys.max()) + 1 if n else 1
+    shift = max(int(n - 1).bit_length(), 1)
+    if n > 1 and int(bound - 1).bit_length() + shift <= 63:
+        packed = keys.astype(np.int64)
+        np.left_shift(packed, shift, out=packed)
+        np.bitwise_or(packed, np.arange(n, dtype=np.int64), out=packed)
+        packed.sort()
+        order = np.bitwise_and(packed, (1 << shift) - 1).astype(np.intp, copy=False)
+        if not return_sorted:
+            return order
+        np.right_shift(packed, shift, out=packed)
+        return order, packed
+    order = np.argsort(keys, kind="stable").astype(np.intp)
+    return (order, keys[order].astype(np.int64)) if return_sorted else order
 
 
 def first_of(ids, n):

@@ -67,6 +67,28 @@ class Drawing(NamedTuple):
     shuffle: bool
 
 
+class _UnitDicts:
+    """``targets_`` and ``sampling_strategy_``, built from the units when first read."""
+
+    def __init__(self, units=None, targets=None, strategy=None):
+        self._units, self._targets, self._strategy = units, targets, strategy
+        self._dicts = None if units is not None else (targets, {})
+
+    def _built(self):
+        if self._dicts is None:
+            self._dicts = (self._units.as_dict(self._targets),
+                           self._strategy.sampling_strategy(self._units, self._targets))
+        return self._dicts
+
+    @property
+    def targets(self):
+        return self._built()[0]
+
+    @property
+    def sampling_strategy(self):
+        return self._built()[1]
+
+
 class EpochFitMixin:
     """The fit sequence of :class:`~skweight.EpochResampler`."""
 
@@ -91,9 +113,9 @@ class EpochFitMixin:
             weights = weighter.fit_weight(X_keys, labels, sample_weight=sample_weight,
                                           **kwargs)
             check_labels(weighter, labels)
-            self._weights, self.epoch_size_, self.targets_, self.cell_table_ = \
+            self._weights, self.epoch_size_, targets, self.cell_table_ = \
                 fit_row_weights(weighter, weights, n_rows, self.n_samples)
-            self.sampling_strategy_ = {}
+            self._unit_dicts = _UnitDicts(targets=targets)
             self._plan = None
             if self.schedule is not None:
                 check_schedule(self, strategy, weighter)
@@ -172,6 +194,23 @@ class EpochFitMixin:
         self._epochs = backend.epochs(inputs, roles, request, draw)
         return None, None
 
+    @property
+    def targets_(self):
+        """Rows per epoch of each unit, by its key (built on first access)."""
+        return self._fitted_dicts().targets
+
+    @property
+    def sampling_strategy_(self):
+        """imbalanced-learn's dict of the resampled units (built on first access)."""
+        return self._fitted_dicts().sampling_strategy
+
+    def _fitted_dicts(self):
+        dicts = vars(self).get("_unit_dicts")
+        if dicts is None:
+            raise AttributeError(f"This {type(self).__name__} is not fitted yet: "
+                                 "targets_ and sampling_strategy_ are learned by fit.")
+        return dicts
+
     def _reset(self, sample_weight, in_memory=False):
         """Validate the parameters, forget an earlier fit; return the strategy.
 
@@ -185,6 +224,7 @@ class EpochFitMixin:
             if hasattr(self, attr):
                 delattr(self, attr)
         self._weights = None
+        self._unit_dicts = None
         self._scheduled = None
         self._epochs = None
         self._strategy = strategy
@@ -205,8 +245,8 @@ class EpochFitMixin:
         self._plan = DrawingPlan(units.counts, targets, fresh=strategy.fresh)
         base = table.iloc[units.table_rows][key_columns].reset_index(drop=True)
         self.cell_table_ = strategy.table(units, targets, base)
-        self.targets_ = units.as_dict(targets)
-        self.sampling_strategy_ = strategy.sampling_strategy(units, targets)
+        # Dicts of Python keys cost ~200 bytes a unit: built when first read.
+        self._unit_dicts = _UnitDicts(units, targets, strategy)
         self.epoch_size_ = self._plan.size
         self._units = units
         if self.schedule is not None:

@@ -19,6 +19,7 @@ Default targets (rows per unit per epoch), inside each stratum:
   (``"over"``).
 """
 
+from functools import cached_property
 from numbers import Integral, Real
 
 import numpy as np
@@ -80,8 +81,6 @@ class Units:
         self._ranks3 = (s, g, lab)
         if len(table) != fitted.cells.size:  # pragma: no cover - engine invariant
             raise RuntimeError("weight_table_ does not list the non-empty cells.")
-        columns = [table[c].to_numpy()[first].tolist() for c in key_columns]
-        self.keys = columns[0] if len(columns) == 1 else list(zip(*columns))
         self._table = table
         self._key_columns = list(key_columns)
         # The units are the classes (keyed by class label alone).
@@ -89,6 +88,13 @@ class Units:
                             and self._key_columns == [fitted.spec.label])
         self._spec = fitted.spec
         self._rows = fitted.rows
+
+    @cached_property
+    def keys(self):
+        """One key per unit (Python values): built when first needed."""
+        columns = [self._table[c].to_numpy()[self.table_rows].tolist()
+                   for c in self._key_columns]
+        return columns[0] if len(columns) == 1 else list(zip(*columns))
 
     def __len__(self):
         return self.counts.size

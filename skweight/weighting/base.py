@@ -416,15 +416,23 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
             self._update_factors()
         return self._factor_table
 
+    @property
+    def _canonical_factors(self):
+        """Weighted counts and factors of the cells in canonical order."""
+        if self._factor_table is None:
+            self._update_factors()
+        return self._cell_factors.counts, self._cell_factors.factors
+
     def _update_factors(self):
         per_class = None
         if getattr(self, "class_weight", None) is not None:
             per_class = class_factors(self._counter, self.class_weight, self._mode.name,
                                       strict=getattr(self, "_strict_classes", True))
-        self._factor_table = counter_factors(
+        self._cell_factors = counter_factors(
             self._counter, per_class, mode=self._mode, scheme=self._scheme(),
             strength=self.strength, max_weight=self.max_weight,
             normalize=self.normalize, trim_quantile=getattr(self, "trim_quantile", None))
+        self._factor_table = self._cell_factors.stored
         self._weight_table = None
 
     def __sklearn_tags__(self):

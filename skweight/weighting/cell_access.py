@@ -259,8 +259,7 @@ class CellAccessMixin:
             return []
         mode = self._mode
         canonical = counter.canonical()  # messages list cells in output order
-        return weight_issues(canonical.gather(counter.rows),
-                             canonical.gather(counter.weighted),
-                             canonical.gather(self._factors),
+        counts, factors = self._canonical_factors
+        return weight_issues(canonical.gather(counter.rows), counts, factors,
                              lambda cells: describe_cells(counter, canonical.order[cells]),
                              groups=balances_groups(mode))

@@ -64,11 +64,18 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
     """
     rows = np.asarray(rows).ravel()
     factors = np.asarray(factors, dtype=np.float64).ravel()
-    cells = np.flatnonzero((rows > 0) & np.isfinite(factors))
-    if cells.size == 0:
-        return []
-    n = rows[cells].astype(np.float64)
-    mass = np.asarray(weighted, dtype=np.float64).ravel()[cells] * factors[cells]
+    weighted = np.asarray(weighted, dtype=np.float64).ravel()
+    valid = (rows > 0) & np.isfinite(factors)
+    if valid.all():  # the usual case: no copy of the cells that count
+        cells = _Identity()
+        n, mass = rows.astype(np.float64), weighted * factors
+    else:
+        cells = np.flatnonzero(valid)
+        if cells.size == 0:
+            return []
+        n = rows[cells].astype(np.float64)
+        mass = weighted[cells] * factors[cells]
+    del valid
     n_rows, total = n.sum(), mass.sum()
     if not np.isfinite(total):
         return []
@@ -77,9 +84,8 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
                 "learns nothing. Give at least one class (class_weight) or row "
                 "(sample_weight) a positive weight."]
     scale = mass.max()  # scale-free sums: no overflow, no underflow
-    m = mass / scale
-    ess = float(m.sum() ** 2 / np.sum(m * m / n))
     messages = []
+    ess = _ess(mass, n, scale) if groups else None  # the only check of all cells' mass
     if groups and ess < THRESHOLDS["ess_share"] * n_rows:
         messages.append(
             f"The weights leave an effective sample size (Kish) of {ess:,.1f} of "
@@ -117,6 +123,22 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
             f"up-weighted: {shown}{more}. Each of their rows stands for many; merge "
             "them into coarser cells, drop them, or cap the weights (max_weight=).")
     return messages
+
+
+def _ess(mass, n, scale):
+    """Kish's effective sample size of cells of ``n`` rows sharing ``mass`` equally."""
+    m = mass / scale
+    first = float(m.sum())
+    np.multiply(m, m, out=m)
+    np.divide(m, n, out=m)
+    return first ** 2 / float(m.sum())
+
+
+class _Identity:
+    """Positions that are the cells themselves (every cell counts)."""
+
+    def __getitem__(self, index):
+        return index
 
 
 def describe_cells(counter, cells):

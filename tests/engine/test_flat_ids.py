@@ -76,3 +76,9 @@ def test_numbered_sparse_combinations_in_sorted_order(pairs):
     uniques, expected = np.unique(a * (10**6 + 1) + b, return_inverse=True)
     assert n == uniques.size
     assert_array_equal(ids, expected.ravel())
+
+
+def test_flat_ids_with_an_axis_one_past_the_narrow_type():
+    """Shape (1, 256): ids fit uint8, the second size does not; no overflow."""
+    codes = [np.zeros(3, dtype=np.int8), np.array([0, 255, 7], dtype=np.uint8)]
+    assert_array_equal(flat_ids(codes, (1, 256)), [0, 255, 7])
