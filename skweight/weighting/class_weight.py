@@ -2,8 +2,8 @@
 
 scikit-learn's meaning: ``{class: weight}``, classes not named weigh 1; a
 named class that ``y`` does not have is an error unless every class of
-``y`` is named. :func:`~skweight.weighting.factors.apply_class_weights`
-multiplies them into the balanced factors.
+``y`` is named. :func:`~skweight.weighting.factors.balanced_factors`
+multiplies them into the balanced factors, before the caps.
 """
 
 from numbers import Real

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine.keys import first_of, numbered
 
-__all__ = ["CellFactors", "apply_class_weights", "balanced_factors", "counter_factors", "pair_sums",
+__all__ = ["CellFactors", "balanced_factors", "counter_factors", "pair_sums",
            "unit_numbers"]
 
 
@@ -60,7 +60,7 @@ def _rescale_to_totals(units, factors, totals, stratum):
 
 
 def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=None,
-                     normalize="mean", trim_quantile=None):
+                     normalize="mean", trim_quantile=None, class_factors=None):
     """Return one factor per cell.
 
     Parameters
@@ -85,6 +85,10 @@ def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=No
         incoming total), unit factors summing to the number of units, or
         none: the scheme's raw factors, with no per-stratum scaling
         (``strength`` and ``max_weight`` must then keep their defaults).
+    class_factors : ndarray of shape (n_cells,) or None, default=None
+        The user's class weight of each cell's class. They multiply the
+        factors after ``strength`` and before the caps, so that
+        ``max_weight`` and ``trim_quantile`` hold for the final factors.
 
     Returns
     -------
@@ -102,6 +106,12 @@ def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=No
             "sample_weight down (e.g. sample_weight / sample_weight.max()); the "
             "weights of normalize='mean' or 'cells' do not depend on its scale."
         )
+    # Counts far from 1 (weights near the ends of the float range) are scaled
+    # by a power of 2, exactly, so that sums and ratios keep full precision;
+    # the schemes still see the counts as they are (``shift``).
+    shift = _shift_of(counts)
+    if shift:
+        counts, totals = np.ldexp(counts, shift), np.ldexp(totals, shift)
     unit = unit_numbers(cells, mode.unit_axes)
     if unit is None:  # each cell its own unit
         unit, units, unit_stratum = slice(None), counts, stratum
@@ -111,7 +121,6 @@ def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=No
         unit_stratum = stratum[first_of(unit, n_units)]
     unit_totals = totals[unit_stratum]
     present = units > 0
-    func = scheme.func
 
     if mode.independence:  # units are the cells
         group_n = pair_sums(counts, stratum, cells.group)
@@ -121,25 +130,38 @@ def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=No
         if scheme.exact_inverse and normalize is not None:
             factors = _where_present(expected, units, present)
         else:
-            factors = _apply(func, units, unit_totals, present)
-            factors = _where_present(factors, _apply(func, expected, unit_totals, present),
-                                     present)
+            factors = _apply(scheme, units, unit_totals, present, unit_stratum, shift)
+            factors = _where_present(
+                factors, _apply(scheme, expected, unit_totals, present, unit_stratum, shift),
+                present)
         if normalize is None:
-            return factors[unit]
+            return _times(factors[unit], class_factors)
         # With empty group x label cells the formula no longer keeps the
         # stratum's total; restore it (a no-op, up to rounding, otherwise).
         factors = _rescale_to_totals(units, factors, totals, unit_stratum)
     elif normalize is None:
-        return _apply(func, units, unit_totals, present)[unit]
+        return _times(_apply(scheme, units, unit_totals, present, None, shift)[unit],
+                      class_factors)
     elif scheme.exact_inverse:
         per_stratum = np.bincount(unit_stratum, weights=present, minlength=n_strata)
         factors = _where_present(unit_totals, per_stratum[unit_stratum] * units, present)
     else:
-        factors = _rescale_to_totals(units, _apply(func, units, unit_totals, present),
-                                     totals, unit_stratum)
+        factors = _rescale_to_totals(
+            units, _apply(scheme, units, unit_totals, present, unit_stratum, shift),
+            totals, unit_stratum)
 
     if strength != 1.0:
         factors = np.where(present, 1.0 + strength * (factors - 1.0), 0.0)
+
+    if class_factors is not None:
+        # Per cell, and the caps below keep the total weight rather than each
+        # stratum's: class weights have moved weight between strata already,
+        # and a stratum whose mean factor they raised above the cap could not
+        # keep its total under it.
+        factors = factors[unit] * np.asarray(class_factors, dtype=np.float64)
+        unit, units, present = slice(None), counts, counts > 0
+        unit_stratum = np.zeros(counts.size, dtype=np.intp)
+        totals = np.array([float((units * factors).sum())])
 
     if trim_quantile is not None:
         mean = float((units * factors).sum() / units.sum())
@@ -182,11 +204,10 @@ def counter_factors(counter, class_factors=None, **params):
     """
     canonical = counter.canonical()
     counts = canonical.gather(counter.weighted)
-    factors = balanced_factors(counts, canonical, **params)
     if class_factors is not None:
         label = canonical.gather(counter.codes(len(counter.spec.key_columns) - 1))
-        factors = apply_class_weights(counts, factors, class_factors[label],
-                                      normalize=params.get("normalize", "mean"))
+        class_factors = class_factors[label]
+    factors = balanced_factors(counts, canonical, class_factors=class_factors, **params)
     if canonical.in_order:
         return CellFactors(factors, counts, factors)
     table = np.empty(counter.n_cells)
@@ -239,11 +260,49 @@ def _where_present(numerator, denominator, present):
     return out
 
 
-def _apply(func, units, totals, present):
-    """The scheme's raw factors of the present units (0 elsewhere)."""
+def _apply(scheme, units, totals, present, stratum, shift=0):
+    """The scheme's raw factors of the present units (0 elsewhere).
+
+    ``units`` and ``totals`` are scaled by ``2 ** shift``; the scheme sees
+    them unscaled. With ``stratum`` (the stratum of each unit: the factors
+    are normalised within strata), factors that over- or underflow (zero,
+    subnormal or infinite) are computed from the scheme's log form instead,
+    relative to the largest factor of their stratum.
+    """
     out = np.zeros(units.shape)
-    out[present] = func(units[present], totals[present])
+    n, t = units[present], totals[present]
+    if shift:
+        n, t = np.ldexp(n, -shift), np.ldexp(t, -shift)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        factors = scheme.func(n, t)
+    if (stratum is not None and scheme.log_func is not None and factors.size
+            and not np.all(np.isfinite(factors) & (factors >= np.finfo(np.float64).tiny))):
+        logs = scheme.log_func(n, t)
+        where = stratum[present]
+        peak = np.full(int(where.max()) + 1, -np.inf)
+        np.maximum.at(peak, where, logs)
+        factors = np.exp(logs - peak[where])
+    out[present] = factors
     return out
+
+
+def _times(factors, class_factors):
+    """``factors`` times the class weights (None: none)."""
+    if class_factors is None:
+        return factors
+    return factors * np.asarray(class_factors, dtype=np.float64)
+
+
+def _shift_of(counts):
+    """The power of 2 that brings tiny counts up near 1 (0: none needed).
+
+    Only up: scaling up is exact, and it is what tiny (subnormal) weights
+    need; scaling large counts down could turn small ones into zeros.
+    """
+    largest = float(counts.max()) if counts.size else 0.0
+    if largest == 0.0 or largest >= 2.0 ** -256:
+        return 0
+    return -int(np.frexp(largest)[1])
 
 
 def _clip_factors(units, factors, totals, stratum, max_weight):
@@ -301,25 +360,3 @@ def _exclusive_cumsum(values, start, segment):
     """
     before = np.r_[0.0, np.cumsum(values)[:-1]]
     return before - before[start][segment]
-
-
-def apply_class_weights(counts, factors, class_factors, *, normalize):
-    """Multiply ``factors`` by user class weights, renormalised.
-
-    ``counts`` and ``factors`` have one entry per cell, ``class_factors`` the
-    user's weight of each cell's class. ``normalize="mean"`` restores the
-    incoming total (mean weight 1 without ``sample_weight``); ``"cells"``
-    makes the factors of the cells sum to their number; None keeps the
-    products as they are.
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    out = factors * np.asarray(class_factors, dtype=np.float64)
-    if normalize == "mean":
-        total = float((counts * out).sum())
-        if total > 0:
-            out = out * (float(counts.sum()) / total)
-    elif normalize == "cells":
-        total = float(out.sum())
-        if total > 0:
-            out = out * (np.count_nonzero(counts > 0) / total)
-    return out

@@ -23,26 +23,39 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["SCHEMES", "Scheme", "make_scheme", "register_scheme"]
+__all__ = ["LOG_FORMS", "SCHEMES", "Scheme", "make_scheme", "register_scheme"]
 
 # name -> function(counts, totals, power) -> raw factors
 SCHEMES = {}
+# name -> function(counts, totals, power) -> log of the raw factors
+LOG_FORMS = {}
 
 
-def register_scheme(name):
-    """Register ``func(counts, totals, power)`` as the scheme ``name``."""
+def register_scheme(name, *, log_form=None):
+    """Register ``func(counts, totals, power)`` as the scheme ``name``.
+
+    ``log_form(counts, totals, power)``, when given, returns the logarithm of
+    the raw factors without forming them. It is used where the factors
+    themselves over- or underflow (a large ``power``, weights near the ends
+    of the float range); normalised factors then come out right, since only
+    ratios within a stratum count.
+    """
     def decorate(func):
         SCHEMES[name] = func
+        if log_form is not None:
+            LOG_FORMS[name] = log_form
+        else:
+            LOG_FORMS.pop(name, None)
         return func
     return decorate
 
 
-@register_scheme("inverse")
+@register_scheme("inverse", log_form=lambda counts, totals, power: -np.log(counts))
 def _inverse(counts, totals, power):
     return 1.0 / counts
 
 
-@register_scheme("sqrt_inverse")
+@register_scheme("sqrt_inverse", log_form=lambda counts, totals, power: -0.5 * np.log(counts))
 def _sqrt_inverse(counts, totals, power):
     return 1.0 / np.sqrt(counts)
 
@@ -52,7 +65,8 @@ def _log_inverse(counts, totals, power):
     return np.log1p(totals / counts)
 
 
-@register_scheme("power")
+@register_scheme("power",
+                 log_form=lambda counts, totals, power: -float(power) * np.log(counts))
 def _power(counts, totals, power):
     return counts ** (-float(power))
 
@@ -67,10 +81,14 @@ class Scheme(NamedTuple):
     exact_inverse : bool
         Whether the closed form ``N / (K n)`` applies, which reproduces
         scikit-learn's "balanced" weights bit for bit.
+    log_func : callable or None
+        ``log_func(counts, totals) -> log of the raw factors``, for counts
+        whose factors over- or underflow; None if the scheme has no log form.
     """
 
     func: Callable
     exact_inverse: bool
+    log_func: "Callable | None" = None
 
 
 def _effective_number(beta):
@@ -83,6 +101,23 @@ def _effective_number(beta):
         return np.expm1(log_beta) / np.expm1(counts * log_beta)
 
     return scheme
+
+
+def _effective_number_log(beta):
+    """The log of the effective-number factors, finite for any positive count."""
+    log_beta = np.log(beta)
+    log_top = np.log(-np.expm1(log_beta))
+
+    def log_scheme(counts, totals):
+        x = counts * log_beta  # < 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            direct = np.log(-np.expm1(x))
+            # -expm1(x) = -x (1 + x/2 + ...): for tiny |x| (tiny counts), its
+            # log from log(counts), which does not underflow.
+            series = np.log(counts) + np.log(-log_beta) + np.log1p(x / 2)
+        return log_top - np.where(x > -1e-8, series, direct)
+
+    return log_scheme
 
 
 def _user_scheme(func):
@@ -124,9 +159,11 @@ def make_scheme(scheme, *, power=1.0, beta=None):
         The effective-number scheme with this ``beta``.
     """
     if beta is not None:
-        return Scheme(_effective_number(beta), False)
+        return Scheme(_effective_number(beta), False, _effective_number_log(beta))
     if callable(scheme):
         return Scheme(_user_scheme(scheme), False)
-    func = SCHEMES[scheme]
+    func, log_form = SCHEMES[scheme], LOG_FORMS.get(scheme)
+    log_func = None if log_form is None else (
+        lambda counts, totals: log_form(counts, totals, power))
     return Scheme(lambda counts, totals: func(counts, totals, power),
-                  scheme == "inverse")
+                  scheme == "inverse", log_func)

@@ -53,7 +53,10 @@ _COMMON_PARAMETERS = """
         keeping its total: within a stratum the factors become
         ``min(s * f, cap)`` for the one scale ``s`` that keeps the total (the
         limit of clipping and rescaling repeatedly, computed exactly), so no
-        weight exceeds the cap. None: no cap.
+        weight exceeds the cap. The cap applies last, after ``strength`` and
+        ``class_weight``; with class weights (which move weight between
+        strata) the scale ``s`` keeps the total weight instead of each
+        stratum's. None: no cap.
     trim_quantile : float in (0, 1), default=None
         Cap factors at their ``trim_quantile`` quantile over the fitted rows
         (e.g. 0.99: no row weighs more than 99% of the rows did before the
@@ -79,7 +82,9 @@ _COMMON_PARAMETERS = """
         ``class_weight``: ``{class: weight}``, classes not named weigh 1 (a
         partial dict); a class that ``y`` does not have is an error unless
         every class of ``y`` is named. They multiply the balanced factors
-        before the final ``normalize`` (so they combine with any scheme);
+        before ``max_weight``, ``trim_quantile`` and the final
+        ``normalize`` (so they combine with any scheme, and the caps hold
+        for the final weights);
         ``scheme="power", power=0, normalize=None`` gives scikit-learn's
         ``compute_sample_weight(class_weight, y)`` exactly. For a
         multi-output ``y``, a list of one dict (or None) per output. Not for
