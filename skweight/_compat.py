@@ -9,14 +9,18 @@ older releases.
 
 import importlib
 from contextlib import nullcontext
+from numbers import Integral
+
+import numpy as np
 
 from sklearn import pipeline as _sk_pipeline
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils._user_interface import _print_elapsed_time
 from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
+    "ColumnKeys",
     "HasMethods",
     "Interval",
     "RegistryOptions",
@@ -101,12 +105,47 @@ class RegistryOptions(StrOptions):
         pass
 
 
+class ColumnKeys(Options):
+    """A column key (a str name or an int position, not a bool) or a list of them.
+
+    ``groups=True`` or ``strata=[0.5]`` are refused when the parameters are
+    checked, with scikit-learn's message, instead of failing later. (An
+    :class:`Options` only because scikit-learn accepts no other kind of
+    custom constraint.)
+    """
+
+    def __init__(self):
+        super().__init__(object, set())
+
+    def is_satisfied_by(self, val):
+        keys = val if isinstance(val, (list, tuple)) else [val]
+        return all(isinstance(k, (str, Integral)) and not isinstance(k, (bool, np.bool_))
+                   for k in keys)
+
+    def __str__(self):
+        return "a column name (str), a column position (int) or a list of them"
+
+
 def check_sample_weight(sample_weight, X):
     """Validate ``sample_weight`` for ``X``: float64, 1-D, finite, non-negative.
 
     None becomes an array of ones. An array that is already valid float64 is
     returned as is (not copied).
     """
+    if sample_weight is not None and not isinstance(sample_weight, np.ndarray):
+        try:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "sample_weight must hold numbers, one finite non-negative weight per "
+                f"row; {exc}.") from None
+    elif sample_weight is not None and sample_weight.dtype.kind not in "biuf":
+        try:
+            sample_weight = sample_weight.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "sample_weight must hold numbers, one finite non-negative weight per "
+                f"row; got an array of dtype {sample_weight.dtype} ({exc}).") from None
     return _check_sample_weight(sample_weight, X, ensure_non_negative=True)
 
 

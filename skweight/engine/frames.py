@@ -28,6 +28,9 @@ def as_key_list(spec):
         return []
     if isinstance(spec, (str, Integral)) and not isinstance(spec, bool):
         return [spec]
+    if not isinstance(spec, (list, tuple)):
+        raise TypeError("Key columns are named by str, by int position or by a list of "
+                        f"them; got {spec!r} of type {type(spec).__name__}.")
     return list(spec)
 
 
@@ -153,7 +156,22 @@ class FrameView:
                 )
             if self.kind == "pandas" and self.native.columns.is_unique:
                 return key, self.native[key]
+            self._check_unique(key, columns, param)
             return key, self._get(key, columns.index(key))
+        labels = [c for c in columns or () if isinstance(c, Integral)
+                  and not isinstance(c, bool)]
+        if labels and labels != list(range(len(columns))):
+            # Integer column labels that are not the positions: an int names a
+            # label, as in X[key], never silently another column's position.
+            if key not in labels:
+                raise ValueError(
+                    f"Column {key!r} given in {param} is not in X. X's columns are "
+                    f"labelled by integers ({columns[:10]}), so an int names a label, "
+                    "not a position."
+                )
+            self._check_unique(key, columns, param)
+            position = columns.index(key)
+            return str(key), self._get(key, position)
         n_features = self.n_features
         if not -n_features <= key < n_features:
             raise ValueError(
@@ -164,6 +182,16 @@ class FrameView:
         if columns is not None:
             return str(columns[position]), self._get(columns[position], position)
         return f"x{position}", self._get(None, position)
+
+    @staticmethod
+    def _check_unique(key, columns, param):
+        count = columns.count(key)
+        if count > 1:
+            raise ValueError(
+                f"Column {key!r} given in {param} appears {count} times in X: "
+                "duplicate column names make it ambiguous. Rename the columns, "
+                "e.g. with X.columns = [...]."
+            )
 
     def values(self, key, *, param, estimator_name):
         """Return ``(name, values)`` like :meth:`column`, for counting only.

@@ -9,12 +9,12 @@ hands back a small :class:`~skweight.engine.backends.CountTable`.
 """
 
 from abc import ABCMeta, abstractmethod
-from numbers import Integral, Real
+from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import Interval, RegistryOptions, StrOptions, validate_params
+from .._compat import ColumnKeys, Interval, RegistryOptions, StrOptions, validate_params
 from ..engine.backends import Inputs, KeyRoles, backend_for
 from ..engine.cells import CellCounter, FittedCells
 from ..engine.frames import FrameView, as_key_list, plain_2d
@@ -29,7 +29,7 @@ from .report import weighter_report
 
 __all__ = ["BaseWeighter", "FittedCells"]
 
-KEY_SPEC = [None, str, Integral, list, tuple]
+KEY_SPEC = [None, ColumnKeys()]
 
 
 class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from skweight import EffectiveNumberWeighter, GroupBalancedWeighter
 
@@ -31,10 +31,14 @@ y = np.array([0, 1, 1, 0])
         (lambda: GroupBalancedWeighter(groups=7), (X, y), {}, ValueError,
          "position 7 given in groups is out of range: X has 3 feature"),
         (lambda: GroupBalancedWeighter(groups=1.5), (X, y), {}, ValueError,
-         "The 'groups' parameter of GroupBalancedWeighter must be None, an "
-         "instance of 'str'"),
+         "The 'groups' parameter of GroupBalancedWeighter must be None or a column "
+         r"name \(str\), a column position \(int\) or a list of them. Got 1.5"),
         (lambda: GroupBalancedWeighter(groups=["gender", 1.5]), (X, y), {},
-         TypeError, "must name columns by str .* got 1.5"),
+         ValueError, "The 'groups' parameter .* Got \\['gender', 1.5\\] instead"),
+        (lambda: GroupBalancedWeighter(groups=True), (X, y), {},
+         ValueError, "The 'groups' parameter .* Got True instead"),
+        (lambda: GroupBalancedWeighter(strata=(0, False)), (X, y), {},
+         ValueError, "The 'strata' parameter .* Got \\(0, False\\) instead"),
         (lambda: GroupBalancedWeighter(groups="gender", strata="gender"), (X, y),
          {}, ValueError, "both groups and strata"),
         (lambda: GroupBalancedWeighter(groups="gender"), (X, y),
@@ -135,3 +139,43 @@ def test_multilabel_values_and_class_without_positives():
         GroupBalancedWeighter(target_type="multilabel").fit(X, Y * 2)
     est = GroupBalancedWeighter().fit(X, Y)
     assert np.isinf(est.pos_weight_[1])
+
+
+# ---------------------------------------------------------------------- #
+# Ambiguous or malformed keys and weights: errors that name what is wrong
+# ---------------------------------------------------------------------- #
+def test_duplicate_column_names_are_refused():
+    X = pd.DataFrame([["a", "x"], ["b", "y"], ["a", "y"]], columns=["g", "g"])
+    with pytest.raises(ValueError, match="Column 'g' given in groups appears 2 times"):
+        GroupBalancedWeighter(groups="g").fit(X, [0, 1, 0])
+
+
+def test_duplicate_column_names_in_a_pyarrow_table_are_refused():
+    pa = pytest.importorskip("pyarrow")
+    table = pa.table([pa.array(["a", "b"]), pa.array(["x", "y"])], names=["s", "s"])
+    with pytest.raises(ValueError, match="Column 's' given in strata appears 2 times"):
+        GroupBalancedWeighter(strata="s").fit(table, [0, 1])
+
+
+def test_an_int_names_an_integer_column_label_not_a_position():
+    X = pd.DataFrame({1: ["a", "a", "a", "b"], 0: ["x", "y", "y", "y"]})
+    w = GroupBalancedWeighter(groups=1).fit_weight(X, [0, 1, 0, 1])
+    # Groups from the column labelled 1 (a, a, a, b), not position 1 (x, y, y, y).
+    assert_array_equal(w, GroupBalancedWeighter().fit_weight(
+        None, [0, 1, 0, 1], sensitive_features=X[1]))
+    with pytest.raises(ValueError, match="labelled by integers .* an int names a label"):
+        GroupBalancedWeighter(groups=2).fit(
+            pd.DataFrame({5: ["a", "b"], 7: ["x", "y"]}), [0, 1])
+
+
+def test_default_integer_columns_are_positions_negative_ones_too():
+    X = pd.DataFrame([["a", "x"], ["b", "y"], ["a", "y"]])
+    assert_array_equal(GroupBalancedWeighter(groups=-1).fit_weight(X, [0, 1, 0]),
+                       GroupBalancedWeighter(groups=1).fit_weight(X, [0, 1, 0]))
+
+
+@pytest.mark.parametrize("sample_weight", [["a", "b", "c"], np.array(["1", "2", "x"]),
+                                           [1.0, {}, 2.0]])
+def test_sample_weight_that_is_not_numbers_is_named(sample_weight):
+    with pytest.raises(ValueError, match="sample_weight must hold numbers"):
+        GroupBalancedWeighter().fit(None, [0, 1, 1], sample_weight=sample_weight)
