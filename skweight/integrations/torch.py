@@ -298,10 +298,12 @@ class EpochSampler(Sampler):
         Returns
         -------
         state : dict
-            ``{"epoch", "yielded", "num_samples", "num_replicas", "seed"}``:
-            the epoch, how many of this rank's indices the current (or last)
-            iteration has yielded, and what identifies the epochs (the shard
-            length, the number of replicas and the resampler's seed), which
+            ``{"epoch", "yielded", "num_samples", "num_replicas", "seed",
+            "fingerprint"}``: the epoch, how many of this rank's indices the
+            current (or last) iteration has yielded, and what identifies the
+            epochs (the shard length, the number of replicas, the resampler's
+            seed and :meth:`~skweight.EpochResampler.fingerprint`: its
+            strategy, parameters, fitted cells and rows), which
             :meth:`load_state_dict` checks.
 
         Examples
@@ -324,7 +326,8 @@ class EpochSampler(Sampler):
         """
         return {"epoch": self.epoch, "yielded": self._yielded(),
                 "num_samples": self.num_samples, "num_replicas": self.num_replicas,
-                "seed": int(self.resampler.seed_)}
+                "seed": int(self.resampler.seed_),
+                "fingerprint": self.resampler.fingerprint()}
 
     def load_state_dict(self, state_dict):
         """Resume from a :meth:`state_dict`: the next iteration yields the rest.
@@ -361,6 +364,22 @@ class EpochSampler(Sampler):
 
     def _check_state(self, state_dict):
         """Raise if the state was saved from other epochs."""
+        saved = state_dict.get("fingerprint")
+        if saved is not None:
+            mine = self.resampler.fingerprint()
+            differ = [k for k in mine if k in saved and saved[k] != mine[k]]
+            if differ:
+                what = {"strategy": "strategy", "parameters": "parameters",
+                        "n_samples": "number of rows fit", "cells": "fitted cells "
+                        "(the units, their rows or their targets)",
+                        "rows": "rows of each unit"}
+                raise ValueError(
+                    "The state was saved by a sampler over another fit: its "
+                    + ", ".join(what.get(k, k) for k in differ) + " differ"
+                    + (f" (n_samples: {saved['n_samples']!r} saved, {mine['n_samples']!r} "
+                       "here)" if "n_samples" in differ else "")
+                    + ", so this fit's epochs hold other indices. Resume with the "
+                    "resampler fit on the same rows with the same parameters.")
         for key, mine in (("num_replicas", self.num_replicas),
                           ("num_samples", self.num_samples),
                           ("seed", int(self.resampler.seed_))):

@@ -20,9 +20,12 @@ strata_features)``, ``write(X, epochs, folders)`` and ``fitted_on`` (words
 for messages). Neither side reads or writes the other's private state.
 """
 
+import hashlib
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
 from .._compat import validate_params
 from ..engine.backends import EpochRequest, KeyRoles, backend_for
@@ -204,6 +207,51 @@ class EpochFitMixin:
         """imbalanced-learn's dict of the resampled units (built on first access)."""
         return self._fitted_dicts().sampling_strategy
 
+    def fingerprint(self):
+        """What this fit's epochs are drawn from, as short digests.
+
+        A saved position in an epoch (:meth:`skweight.torch.EpochSampler.state_dict`)
+        carries it, so that resuming on another fit, whose epochs hold other
+        indices, is refused with a message that says what differs.
+
+        Returns
+        -------
+        fingerprint : dict
+            ``"strategy"``; ``"parameters"``: a digest of the parameters that
+            shape the epochs (all but ``random_state``, whose seed is checked
+            on its own); ``"n_samples"``: the rows fit; ``"cells"``: a digest
+            of ``cell_table_`` (each unit's key, rows and target);
+            ``"rows"``: a digest of which rows belong to which unit (None off
+            memory, where the rows stay on their engine).
+
+        Examples
+        --------
+        >>> from skweight import EpochResampler
+        >>> a = EpochResampler("under", random_state=0).fit(None, [0, 0, 0, 1])
+        >>> b = EpochResampler("under", random_state=0).fit(None, [0, 0, 0, 1, 0])
+        >>> a.fingerprint()["cells"] == b.fingerprint()["cells"]
+        False
+        >>> a.fingerprint() == a.fingerprint()
+        True
+        """
+        check_is_fitted(self, "epoch_size_")
+        cached = vars(self).get("_fingerprint")
+        if cached is None:
+            params = {k: v for k, v in self.get_params(deep=False).items()
+                      if k != "random_state"}
+            order = vars(self).get("_order")
+            cached = {
+                "strategy": str(self.strategy),
+                "parameters": _digest(repr(sorted(
+                    (k, _stable(v)) for k, v in params.items())).encode()),
+                "n_samples": int(self.n_samples_fit_),
+                "cells": _digest(_table_bytes(self.cell_table_)),
+                "rows": None if order is None else _digest(
+                    np.ascontiguousarray(order, dtype=np.int64).tobytes()),
+            }
+            self._fingerprint = cached
+        return dict(cached)
+
     def _fitted_dicts(self):
         dicts = vars(self).get("_unit_dicts")
         if dicts is None:
@@ -225,6 +273,8 @@ class EpochFitMixin:
                 delattr(self, attr)
         self._weights = None
         self._unit_dicts = None
+        self._fingerprint = None
+        self._order = None
         self._scheduled = None
         self._epochs = None
         self._strategy = strategy
@@ -255,3 +305,30 @@ class EpochFitMixin:
                                              targets=np.asarray(targets),
                                              weighter=weighter, labels=labels)
         return units
+
+
+def _digest(data):
+    """A short, stable digest of bytes (the same in every process)."""
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _stable(value):
+    """A parameter as text that is the same in every process (no addresses)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    if isinstance(value, dict):
+        return repr(sorted((repr(k), _stable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return repr([_stable(v) for v in value])
+    if hasattr(value, "get_params"):
+        return type(value).__name__ + _stable(value.get_params(deep=False))
+    return type(value).__qualname__
+
+
+def _table_bytes(table):
+    """The content of a table as bytes, for its digest."""
+    try:
+        hashed = pd.util.hash_pandas_object(table, index=False).to_numpy()
+    except TypeError:  # values pandas cannot hash (mixed, unhashable): their text
+        return table.to_csv(index=False).encode()
+    return np.ascontiguousarray(hashed).tobytes() + repr(list(table.columns)).encode()

@@ -175,3 +175,52 @@ def test_two_gloo_ranks_resume_their_own_shards(tmp_path):
         pytest.skip("torch.distributed is not available")
     outs = run_two_ranks(_DDP, tmp_path, timeout=120)
     assert outs[0].strip() == "True"
+
+
+def test_a_state_from_another_fit_with_the_same_epoch_size_is_refused():
+    """Under-sampling keeps the epoch size when majority rows are added: the state
+    of the old fit would resume another epoch; its fingerprint refuses it."""
+    y = np.array([0] * 30 + [1] * 10)
+    old = EpochResampler("under", random_state=3).fit(None, y)
+    new = EpochResampler("under", random_state=3).fit(None, np.r_[y, [0] * 5])
+    assert old.epoch_size_ == new.epoch_size_
+    sampler = EpochSampler(old)
+    it = iter(sampler)
+    [next(it) for _ in range(5)]
+    state = sampler.state_dict()
+    with pytest.raises(ValueError, match="another fit: its number of rows fit, fitted "
+                                         r"cells .* differ \(n_samples: 40 saved, 45"):
+        EpochSampler(new).load_state_dict(state)
+    resumed = EpochSampler(old)
+    resumed.load_state_dict(state)  # the same fit resumes
+    assert len(list(resumed)) == len(sampler) - 5
+
+
+@pytest.mark.parametrize("change, match", [
+    (dict(strategy="over"), "strategy, parameters, fitted cells"),
+    (dict(shuffle=False), "parameters differ"),
+    (dict(permute="rows"), "rows of each unit differ"),
+])
+def test_the_fingerprint_names_what_differs(change, match):
+    y = np.array([0] * 30 + [1] * 10)
+    sampler = EpochSampler(EpochResampler("under", random_state=3).fit(None, y))
+    state = sampler.state_dict()
+    data = y if "permute" not in change else y[np.random.default_rng(0).permutation(40)]
+    params = {"strategy": "under", **{k: v for k, v in change.items() if k != "permute"}}
+    other = EpochResampler(random_state=3, **params).fit(None, data)
+    state["num_samples"] = EpochSampler(other).num_samples  # isolate the fingerprint
+    with pytest.raises(ValueError, match=match):
+        EpochSampler(other).load_state_dict(state)
+
+
+def test_the_fingerprint_is_the_same_in_another_process():
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from skweight import EpochResampler; "
+            "print(EpochResampler('under', random_state=3).fit(None, "
+            "np.array([0] * 30 + [1] * 10)).fingerprint())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    here = EpochResampler("under", random_state=3).fit(None, np.array([0] * 30 + [1] * 10))
+    assert out == str(here.fingerprint())
