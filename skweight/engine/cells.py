@@ -54,7 +54,7 @@ TABLE_COLUMNS = ("count", "weighted_count")
 # resampling tables): no key column may have one of these names.
 STAT_COLUMNS = (*TABLE_COLUMNS, "factor", "target", "weight_sum",
                 "share_before", "share_after", "deviation", "max_deviation",
-                "stratum_ess")
+                "stratum_ess", "balanceable")
 
 
 class CellSpec(NamedTuple):

@@ -95,11 +95,15 @@ def balance_report(X, y=None, sample_weight=None, *, groups=None, strata=None,
           weighted share minus the product of its group's and its label's;
         - ``max_deviation``: the largest absolute deviation in the stratum;
         - ``stratum_ess``: Kish effective sample size of the stratum's
-          weights.
+          weights;
+        - ``balanceable``: whether the stratum has every balancing unit that
+          occurs in some stratum (a category where a gender is absent or
+          alone cannot be balanced: its deviation of 0 means nothing there).
 
         ``report.attrs`` holds ``balance``, the column roles (``strata``,
         ``groups``, ``label``) and the overall ``n_samples``, ``weight_sum``,
-        ``ess`` and ``max_deviation``, and a summary of the weights:
+        ``ess``, ``max_deviation`` and ``unbalanceable_strata`` (how many
+        strata are not ``balanceable``), and a summary of the weights:
         ``ess_share`` (``ess / n_samples``), ``design_effect`` (Kish's,
         ``n_samples / ess``), ``largest_cell_share`` (of the total weight,
         carried by one cell), ``weight_min`` and ``weight_max``.

@@ -24,7 +24,15 @@ from .._compat import check_sample_weight
 from ..engine.backends import Inputs
 from ..engine.cells import FittedCells
 from ..engine.encode import as_python as _plain
-from .health import balances_groups, describe_cells, weight_issues, weight_warnings
+from ..engine.keys import first_of
+from .health import (
+    balances_groups,
+    describe_cells,
+    lacking_units,
+    unbalanceable_message,
+    weight_issues,
+    weight_warnings,
+)
 
 __all__ = ["CellAccessMixin"]
 
@@ -260,6 +268,17 @@ class CellAccessMixin:
         mode = self._mode
         canonical = counter.canonical()  # messages list cells in output order
         counts, factors = self._canonical_factors
-        return weight_issues(canonical.gather(counter.rows), counts, factors,
-                             lambda cells: describe_cells(counter, canonical.order[cells]),
-                             groups=balances_groups(mode))
+        lacking = lacking_units(canonical.stratum, canonical.group, canonical.label, mode)
+        first = first_of(canonical.stratum, lacking.size)
+        strata = list(counter.spec.strata) + (["class"] if counter.multilabel else [])
+
+        def strata_names(numbers):
+            keys = counter.cell_keys(canonical.order[first[numbers]])
+            return [", ".join(f"{name}={_plain(keys[name][i])!r}" for name in strata)
+                    for i in range(len(numbers))]
+
+        unbalanceable = unbalanceable_message(lacking, strata_names, mode)
+        return [*weight_issues(canonical.gather(counter.rows), counts, factors,
+                               lambda cells: describe_cells(counter, canonical.order[cells]),
+                               groups=balances_groups(mode)),
+                *([unbalanceable] if unbalanceable else [])]

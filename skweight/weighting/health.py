@@ -12,7 +12,11 @@ when:
   rows;
 - a cell of fewer than ``THRESHOLDS["min_count"]`` rows is up-weighted to
   more than ``THRESHOLDS["tiny_ratio"]`` times the mean weight;
-- every weight is 0 (e.g. ``class_weight`` of 0 for every class present).
+- every weight is 0 (e.g. ``class_weight`` of 0 for every class present);
+- a stratum cannot be balanced: it lacks a balancing unit (a group, class
+  or group x label cell) that occurs in other strata, e.g. a category where
+  one gender is absent or alone. Balancing moves no weight there to the
+  missing unit, so the stratum stays as it was (:func:`lacking_units`).
 
 The effective sample size is computed from the table, assuming equal
 incoming weights within a cell (exact without ``sample_weight``).
@@ -24,11 +28,12 @@ import warnings
 import numpy as np
 
 from ..engine.encode import as_python
-from ..engine.modes import GROUP_AXIS, MODES
+from ..engine.keys import first_of, numbered
+from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES
 from ..exceptions import WeightingWarning
 
-__all__ = ["THRESHOLDS", "balances_groups", "describe_cells", "warn_issues", "weight_issues",
-           "weight_warnings"]
+__all__ = ["THRESHOLDS", "balances_groups", "describe_cells", "lacking_units",
+           "unbalanceable_message", "warn_issues", "weight_issues", "weight_warnings"]
 
 THRESHOLDS = {"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
               "min_count": 5, "tiny_ratio": 3.0}
@@ -141,6 +146,72 @@ class _Identity:
         return index
 
 
+def lacking_units(stratum, group, label, mode):
+    """How many balancing units each stratum lacks, of those that occur anywhere.
+
+    Parameters
+    ----------
+    stratum, group, label : ndarray of int of shape (n_cells,)
+        The numbers of each cell's stratum, group and label (cells with rows).
+    mode : Mode
+        The balance mode: its unit axes name the units.
+
+    Returns
+    -------
+    lacking : ndarray of int64 of shape (n_strata,)
+        0 where the stratum has every unit; a stratum with one unit of two
+        lacks 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight.engine.modes import MODES
+    >>> from skweight.weighting.health import lacking_units
+    >>> # stratum 0 has groups 0 and 1, stratum 1 only group 0
+    >>> lacking_units(np.array([0, 0, 1]), np.array([0, 1, 0]), np.zeros(3, int),
+    ...               MODES["groups"]).tolist()
+    [0, 1]
+    """
+    stratum = np.asarray(stratum)
+    values = {GROUP_AXIS: np.asarray(group), LABEL_AXIS: np.asarray(label)}
+    n_strata = int(stratum.max()) + 1 if stratum.size else 0
+    axes = [a for a in (GROUP_AXIS, LABEL_AXIS) if a in mode.unit_axes]
+    if not axes or not stratum.size:
+        return np.zeros(n_strata, dtype=np.int64)
+    if len(axes) == 1:  # numbers of one axis are dense: 0 .. n - 1
+        unit, n_units = values[axes[0]], int(values[axes[0]].max()) + 1
+    else:
+        unit, n_units = numbered([values[a] for a in axes])
+    others = [a for a in (GROUP_AXIS, LABEL_AXIS) if a not in axes]
+    if all(not values[a].size or values[a].max() == 0 for a in others):
+        per_stratum = np.bincount(stratum, minlength=n_strata)  # a cell is a unit
+    else:
+        pair, n_pairs = numbered([stratum, unit])
+        per_stratum = np.bincount(stratum[first_of(pair, n_pairs)], minlength=n_strata)
+    return (n_units - per_stratum).astype(np.int64)
+
+
+def unbalanceable_message(lacking, describe, mode):
+    """The warning for strata that lack a unit (None when every stratum has all).
+
+    ``describe(strata)`` names strata (their numbers) for the message.
+    """
+    short = np.flatnonzero(lacking > 0)
+    if short.size == 0:
+        return None
+    unit = {(GROUP_AXIS,): "group", (LABEL_AXIS,): "class"}.get(
+        tuple(mode.unit_axes), "group x label cell")
+    shown = "; ".join(
+        f"{name} (which lacks {lacking[i]} {unit}{'s' if lacking[i] > 1 else ''})"
+        for i, name in zip(short[:_SHOWN], describe(short[:_SHOWN])))
+    more = f" and {short.size - _SHOWN} more" if short.size > _SHOWN else ""
+    return (f"{short.size} of {lacking.size} strata cannot be balanced: each lacks a "
+            f"{unit} that occurs in other strata ({shown}{more}). No weight can go to a "
+            f"{unit} a stratum does not have, so there \"{mode.doc}\" does not hold, "
+            "whatever the report's deviation says. Merge such strata into coarser ones, "
+            f"or drop their rows.")
+
+
 def describe_cells(counter, cells):
     """``"name=value, ..."`` for each cell (stored index) of a cell counter."""
     keys = counter.cell_keys(np.asarray(cells))
@@ -199,6 +270,28 @@ def weight_warnings(weighter):
         return [", ".join(f"{name}={as_python(row[name])!r}" for name in keys)
                 for _, row in rows.iterrows()]
 
-    return weight_issues(table["count"].to_numpy(), table["weighted_count"].to_numpy(),
-                         table["factor"].to_numpy(), describe,
-                         groups=balances_groups(mode))
+    messages = weight_issues(table["count"].to_numpy(), table["weighted_count"].to_numpy(),
+                             table["factor"].to_numpy(), describe,
+                             groups=balances_groups(mode))
+    spec = weighter.cell_spec_
+    stratum = _numbers(table, list(spec.strata))
+    numbers = {"group": _numbers(table, list(spec.groups)),
+               "label": _numbers(table, [spec.label] if spec.label else [])}
+    first = first_of(stratum, int(stratum.max()) + 1 if stratum.size else 0)
+
+    def strata_names(strata):
+        rows = table.iloc[first[np.asarray(strata)]]
+        return [", ".join(f"{name}={as_python(row[name])!r}" for name in spec.strata)
+                for _, row in rows.iterrows()]
+
+    message = unbalanceable_message(
+        lacking_units(stratum, numbers["group"], numbers["label"], mode),
+        strata_names, mode)
+    return messages + ([message] if message else [])
+
+
+def _numbers(table, columns):
+    """The number of each row's combination of ``columns`` (0 without columns)."""
+    if not columns:
+        return np.zeros(len(table), dtype=np.intp)
+    return table.groupby(columns, sort=True, dropna=False).ngroup().to_numpy(np.intp)

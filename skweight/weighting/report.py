@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES
+from .health import lacking_units
 
 __all__ = ["effective_sample_size", "report_from_cells", "weighter_report"]
 
@@ -199,6 +200,8 @@ def report_from_cells(keys, count, before, after, squares, *, strata, groups, la
     frame["deviation"] = deviation
     frame["max_deviation"] = largest
     frame["stratum_ess"] = _divide(total_after ** 2, _per(s, squares))
+    lacking = lacking_units(s, _ids(frame, list(groups)), _ids(frame, labels), mode)
+    frame["balanceable"] = lacking[s] == 0
     n_classes = frame["class"].nunique() if "class" in strata else 1
     frame.attrs.update({
         "balance": balance,
@@ -209,6 +212,7 @@ def report_from_cells(keys, count, before, after, squares, *, strata, groups, la
         "weight_sum": float(after.sum()),
         "ess": float(after.sum() ** 2 / squares.sum()) if squares.sum() > 0 else 0.0,
         "max_deviation": float(np.nanmax(largest)) if len(largest) else 0.0,
+        "unbalanceable_strata": int(np.count_nonzero(lacking)),
     })
     attrs = frame.attrs
     n = attrs["n_samples"]

@@ -46,7 +46,8 @@ def test_counts_and_shares_by_hand():
     report = balance_report(X, y, w, groups="gender", strata="category")
     assert list(report.columns) == KEYS + [
         "count", "weight_sum", "share_before", "share_after", "deviation",
-        "max_deviation", "stratum_ess"]
+        "max_deviation", "stratum_ess", "balanceable"]
+    assert report["balanceable"].all() and report.attrs["unbalanceable_strata"] == 0
     assert_array_equal(_by_cell(report, "count"), [1, 2, 1, 1, 1])
     assert_allclose(_by_cell(report, "weight_sum"), [2, 2, 4, 1, 3])
     assert_allclose(_by_cell(report, "share_before"), [.25, .5, .25, .5, .5])
