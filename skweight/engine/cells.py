@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .encode import LevelEncoder, check_negative
+from .encode import LevelEncoder, check_finite, check_negative
 from .keys import CellIndex, argsort_ints, flat_ids, locate, numbered, pack, widths_of
 
 __all__ = ["CellCounter", "CellSpec", "Canonical", "FittedCells", "Located", "STAT_COLUMNS",
@@ -329,6 +329,8 @@ class CellCounter:
             columns.append(label)
         codes, unknown = [], None
         for encoder, values in zip(self.encoders, columns):
+            if handle_missing == "error" and encoder is not self.label:
+                check_finite(encoder.name, values)
             c, has_neg = encoder.encode(values, learn=learn, missing=handle_missing)
             if has_neg:
                 c, bad = check_negative(encoder, values, c, handle_unknown)

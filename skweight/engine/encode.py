@@ -13,13 +13,14 @@ same data gives the same tables from any library and any chunking.
 """
 
 import functools
+from collections.abc import Hashable
 
 import numpy as np
 import pandas as pd
 
 from .codes import native_codes
 
-__all__ = ["LevelEncoder", "MISSING", "UNKNOWN", "as_python", "check_negative"]
+__all__ = ["LevelEncoder", "MISSING", "UNKNOWN", "as_python", "check_finite", "check_negative"]
 
 MISSING = -1
 UNKNOWN = -2
@@ -101,7 +102,15 @@ class LevelEncoder:
         has_negative : bool
             Whether any code is ``MISSING`` or ``UNKNOWN``.
         """
-        raw = values if hasattr(values, "uniques") else native_codes(values)
+        try:
+            raw = values if hasattr(values, "uniques") else native_codes(values)
+        except TypeError as exc:  # unhashable values (dicts, lists) name no group
+            kinds = sorted({type(v).__name__ for v in np.asarray(values, dtype=object)
+                            if not isinstance(v, Hashable)})
+            raise TypeError(
+                f"Column {self.name!r} holds values of type {', '.join(kinds) or '?'}, "
+                "which cannot name a group or stratum: each key argument must be a "
+                f"string or a number (or another hashable value). ({exc})") from None
         if raw.uniques is None and self._is_range():
             codes, has_neg = self._encode_range(raw, learn=learn)
         else:
@@ -354,6 +363,20 @@ def _increasing(index):
         return False
 
 
+def check_finite(name, values):
+    """Refuse infinite numbers in a float key column: they name no group."""
+    dtype = getattr(values, "dtype", None)
+    if getattr(dtype, "kind", None) != "f":
+        return
+    infinite = np.isinf(np.asarray(values))
+    if infinite.any():
+        rows = np.flatnonzero(infinite)
+        raise ValueError(
+            f"Column {name!r} has {rows.size} infinite value(s) (inf, first at row "
+            f"{rows[0]}): an infinite number names no group or stratum. Replace them, "
+            "or make the column a category (e.g. X[col].astype(str)).")
+
+
 def check_negative(encoder, values, codes, handle_unknown):
     """Raise for missing or unseen values, or mark unseen rows.
 
@@ -364,8 +387,8 @@ def check_negative(encoder, values, codes, handle_unknown):
     if missing.any():
         rows = np.flatnonzero(missing)
         raise ValueError(
-            f"Column {encoder.name!r} has {rows.size} missing value(s) "
-            f"(first at row {rows[0]}). Fill them, or pass "
+            f"Column {encoder.name!r} has {rows.size} missing value(s) (NaN or None, "
+            f"first at row {rows[0]}). Fill them, or pass "
             "handle_missing='category' to treat missing as a level of its own."
         )
     unknown = codes == UNKNOWN

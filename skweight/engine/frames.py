@@ -226,6 +226,8 @@ class FrameView:
 
             return nw.from_native(X, eager_only=True).get_column(name).to_native()
         if self.kind == "sparse":
+            if getattr(X, "format", None) in _NO_ROW_INDEX:  # no column indexing either
+                X = X.tocsc()
             return np.asarray(X[:, [position]].toarray()).ravel()
         return self.array[:, position]
 
@@ -279,7 +281,8 @@ def take_rows(values, rows, *, array=None):
 
     pandas objects keep their index labels (repeated for repeated rows);
     polars, pyarrow and other narwhals frames and series come back in their
-    own type; lists as lists; numpy arrays and sparse matrices as such.
+    own type; lists as lists; numpy arrays and sparse matrices as such (a
+    DIA matrix as CSR).
     """
     import narwhals as nw
 
@@ -299,9 +302,18 @@ def take_rows(values, rows, *, array=None):
         return nw.from_native(values, eager_only=True)[rows].to_native()
     if isinstance(values, np.ndarray):
         return np.take(values, rows, axis=0)  # far faster than values[rows] in 2-D
+    if hasattr(values, "tocsr") and getattr(values, "format", None) in _NO_ROW_INDEX:
+        # Sparse formats without row indexing: rows of their CSR form, back in
+        # the same format (COO, BSR), or as CSR for DIA, whose diagonals would
+        # grow with the rows drawn.
+        chosen = values.tocsr()[rows]
+        return chosen if values.format == "dia" else chosen.asformat(values.format)
     if isinstance(values, pd.Categorical) or hasattr(values, "tocsr"):
         return values[rows]
     return np.asarray(values)[rows]
+
+
+_NO_ROW_INDEX = ("coo", "dia", "bsr")
 
 
 def key_arrays(values, kwarg, n_samples):

@@ -438,7 +438,8 @@ def class_weight_tensor(weighter, classes=None, *, schedule=None, epoch=None,
     classes : array-like, default=None
         The classes in the order of the model's outputs. None: the
         weighter's ``classes_`` (sorted, as ``LabelEncoder`` numbers them).
-        A class the weighter did not see raises an error.
+        Every fitted class must be listed once: a class the weighter did not
+        see, a fitted class left out or a class listed twice raises an error.
     schedule : Schedule, default=None
         The weights as the schedule makes the weighter at ``epoch`` (e.g.
         ``Schedule.step(at=160)`` for deferred re-weighting: all ones before

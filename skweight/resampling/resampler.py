@@ -463,8 +463,10 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.estimator_type = "sampler"
-        # X's columns are keys or passengers, never numbers to compute with.
-        tags.input_tags.allow_nan = True
+        # X's columns are keys or passengers, never numbers to compute with;
+        # missing values in a key column are refused.
+        tags.input_tags.allow_nan = (self.groups in (None, [], ())
+                                     and self.strata in (None, [], ()))
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         tags.input_tags.sparse = True

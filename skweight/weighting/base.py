@@ -360,7 +360,7 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
                     self.n_features_in_ = X.shape[1]
                     vars(self).pop("feature_names_in_", None)
                 return X
-            return validate_data(self, X, reset=reset, dtype=None,
+            return validate_data(self, X, reset=reset, dtype=None, accept_sparse=True,
                                  ensure_all_finite=False)
         if reset:
             names = frame.columns
@@ -438,9 +438,12 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # X's columns are keys (any hashable values), never numbers to compute with.
-        tags.input_tags.allow_nan = True
+        # Missing keys are refused unless they are a level of their own.
+        reads_X = self.groups not in (None, [], ()) or self.strata not in (None, [], ())
+        tags.input_tags.allow_nan = self.handle_missing == "category" or not reads_X
         tags.input_tags.string = True
         tags.input_tags.categorical = True
+        tags.input_tags.sparse = True  # a key column of a sparse X is read densely
         tags.target_tags.required = resolve_mode(
             self.balance if self.balance in MODES else "auto",
             self.groups is not None).needs_label

@@ -66,9 +66,10 @@ def class_factors(counter, class_weight, mode_name, *, strict=True):
     present = rows > 0
     if strict and unknown and not named[present].all():
         classes = [_plain(v) for v in counter.label.present_levels(present)]
+        one = " y has one class only." if len(classes) == 1 else ""
         raise ValueError(
             f"class_weight names {unknown!r}, which y does not have (its classes: "
-            f"{classes}).")
+            f"{classes}).{one}")
     return factors
 
 
@@ -84,7 +85,8 @@ def per_class_factors(weighter, classes=None):
     weighter : GroupBalancedWeighter or EffectiveNumberWeighter
         Fitted on 1-D class labels.
     classes : array-like, default=None
-        The classes in the order wanted; None: ``weighter.classes_``.
+        Every fitted class once, in the order wanted; None:
+        ``weighter.classes_``.
 
     Returns
     -------
@@ -126,4 +128,15 @@ def per_class_factors(weighter, classes=None):
             f"Class(es) {missing} were not seen by the weighter; it knows "
             f"{np.asarray(weighter.classes_).tolist()}."
         )
+    wanted_list = [_plain(c) for c in wanted.tolist()]
+    left_out = [_plain(c) for c in np.asarray(weighter.classes_).tolist()
+                if _plain(c) not in wanted_list]
+    repeated = sorted({c for c in wanted_list if wanted_list.count(c) > 1}, key=repr)
+    if left_out or repeated:
+        wrong = (f"it leaves out {left_out}" if left_out else f"it repeats {repeated}")
+        raise ValueError(
+            f"classes must list every fitted class once, in the order of the model's "
+            f"outputs; {wrong} (got {wanted_list}; the weighter knows "
+            f"{[_plain(c) for c in weighter.classes_]}): the loss would weigh a class "
+            "with another's weight.")
     return factors.loc[list(wanted)].to_numpy(dtype=np.float64)

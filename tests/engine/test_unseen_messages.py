@@ -47,7 +47,7 @@ def test_at_most_ten_unseen_values_are_listed():
 
 
 def test_missing_values_after_a_fit_without_them():
-    message = ("Column 'g' has 2 missing value(s) (first at row 1). Fill them, or pass "
+    message = ("Column 'g' has 2 missing value(s) (NaN or None, first at row 1). Fill them, or pass "
                "handle_missing='category' to treat missing as a level of its own.")
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         _fitted(["a", "b", "a", "b"]).weight(pd.DataFrame({"g": ["a", None, "b", None]}), Y)

@@ -248,9 +248,9 @@ def test_class_weight_tensor_equals_balanced_class_weights():
     expected = compute_class_weight("balanced", classes=np.array(["a", "b", "c"]),
                                     y=labels)
     assert_allclose(class_weight_tensor(w).numpy(), expected, rtol=1e-6)
-    reordered = class_weight_tensor(w, ["c", "a"], dtype=torch.float64)
+    reordered = class_weight_tensor(w, ["c", "a", "b"], dtype=torch.float64)
     assert reordered.dtype == torch.float64
-    assert_allclose(reordered.numpy(), expected[[2, 0]])
+    assert_allclose(reordered.numpy(), expected[[2, 0, 1]])
     loss = torch.nn.CrossEntropyLoss(weight=class_weight_tensor(w))
     assert loss.weight.shape == (3,)
 

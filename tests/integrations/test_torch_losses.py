@@ -97,3 +97,17 @@ def test_balanced_softmax_lifts_the_rare_class_recall():
         predicted = model(x).argmax(1).numpy()
         recalls.append((predicted[y == 1] == 1).mean())
     assert recalls[1] > recalls[0] + 0.3
+
+
+@pytest.mark.parametrize("classes, match", [([0, 1], r"leaves out \[2\]"),
+                                            ([0, 1, 1, 2], r"repeats \[1\]"),
+                                            ([0, 1, 5], r"not seen by the weighter")])
+def test_class_weight_tensor_needs_every_fitted_class_once(classes, match):
+    from skweight import GroupBalancedWeighter
+    from skweight.torch import class_weight_tensor
+
+    weighter = GroupBalancedWeighter().fit(None, [0, 0, 1, 2])
+    with pytest.raises(ValueError, match=match):
+        class_weight_tensor(weighter, classes=classes)
+    assert class_weight_tensor(weighter, classes=[2, 1, 0]).tolist() == pytest.approx(
+        class_weight_tensor(weighter).tolist()[::-1])

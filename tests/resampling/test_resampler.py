@@ -465,3 +465,16 @@ def test_frequency_weights_are_repeated_rows(strategy):
         assert np.array_equal(weighted.epoch_indices(epoch),
                               copies[repeated.epoch_indices(epoch)])
     assert not np.isin(np.flatnonzero(counts == 0), weighted.epoch_indices(0)).any()
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "dia", "bsr", "lil", "dok"])
+@pytest.mark.parametrize("kind", ["matrix", "array"])
+def test_fit_resample_takes_every_sparse_format(fmt, kind):
+    sp = pytest.importorskip("scipy.sparse")
+    dense = np.random.default_rng(0).random((20, 3))
+    y = np.repeat([0, 1], [14, 6])
+    X = getattr(sp, f"{fmt}_{kind}")(dense)
+    Xr, yr = EpochResampler(random_state=0).fit_resample(X, y)
+    expected, _ = EpochResampler(random_state=0).fit_resample(dense, y)
+    np.testing.assert_array_equal(Xr.toarray(), expected)
+    assert Xr.format == ("csr" if fmt == "dia" else fmt)

@@ -69,7 +69,7 @@ y = np.array([0, 1, 1, 0])
         # missing values in keys
         (lambda: GroupBalancedWeighter(groups="gender"),
          (X.assign(gender=["f", None, "m", "m"]), y), {}, ValueError,
-         "Column 'gender' has 1 missing value\\(s\\) \\(first at row 1\\)"),
+         "Column 'gender' has 1 missing value\\(s\\) \\(NaN or None, first at row 1\\)"),
         # parameters
         (lambda: GroupBalancedWeighter(scheme="inv"), (X, y), {}, ValueError,
          "The 'scheme' parameter of GroupBalancedWeighter must be"),
@@ -179,3 +179,22 @@ def test_default_integer_columns_are_positions_negative_ones_too():
 def test_sample_weight_that_is_not_numbers_is_named(sample_weight):
     with pytest.raises(ValueError, match="sample_weight must hold numbers"):
         GroupBalancedWeighter().fit(None, [0, 1, 1], sample_weight=sample_weight)
+
+
+def test_infinite_and_unhashable_keys_are_refused_by_name():
+    X = pd.DataFrame({"g": [1.0, np.inf, 2.0]})
+    with pytest.raises(ValueError, match=r"Column 'g' has 1 infinite value\(s\) \(inf, "
+                                         "first at row 1\\)"):
+        GroupBalancedWeighter(groups="g").fit(X, [0, 1, 0])
+    X = pd.DataFrame({"g": [{"a": 1}, "b", "b"]})
+    with pytest.raises(TypeError, match="Column 'g' holds values of type dict"):
+        GroupBalancedWeighter(groups="g").fit(X, [0, 1, 0])
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "dia", "bsr", "lil"])
+def test_keys_of_every_sparse_format(fmt):
+    sp = pytest.importorskip("scipy.sparse")
+    dense = np.array([[0, 1.0], [1, 2.0], [1, 0.0], [1, 3.0]])
+    X = getattr(sp, f"{fmt}_matrix")(dense)
+    assert_array_equal(GroupBalancedWeighter(groups=0).fit_weight(X, [0, 1, 0, 1]),
+                       GroupBalancedWeighter(groups=0).fit_weight(dense, [0, 1, 0, 1]))
