@@ -13,18 +13,15 @@ commands that need them.
 """
 
 import argparse
-import json
 import os
-import re
 import signal
 import sys
 import tempfile
 import threading
-import warnings
-from contextlib import closing, contextmanager, nullcontext
+from contextlib import contextmanager
 
-from .tableio import FORMATS, STDOUT, CommandError, TableSink, TableSource, TypeFinder, \
-    same_file
+from .commands import one_line
+from .tableio import FORMATS, STDOUT, CommandError, TableSink
 
 
 
@@ -58,13 +55,6 @@ def _modes():
     from ..engine.modes import MODES
 
     return MODES
-
-# Library hints that read differently on the command line.
-_HINTS = {
-    "pass handle_missing='category'": "pass --missing category",
-    "Pass handle_missing='category'": "Pass --missing category",
-}
-
 
 # ---------------------------------------------------------------------- #
 # Arguments
@@ -266,229 +256,6 @@ def _weighter(args, groups, strata):
     return GroupBalancedWeighter(scheme=scheme, power=power, **common)
 
 
-# ---------------------------------------------------------------------- #
-# Passes over the file
-# ---------------------------------------------------------------------- #
-def _progress(args, desc, total):
-    """A progress bar on stderr when it is a terminal (and not --quiet)."""
-    if args.quiet or not sys.stderr.isatty():
-        return nullcontext(None)
-    from tqdm import tqdm
-
-    try:  # a terminal that does not report its size shows no bar unless told one
-        size = os.get_terminal_size(sys.stderr.fileno())
-    except OSError:
-        size = os.terminal_size((0, 0))
-    return tqdm(total=total, desc=f"skweight {args.command}: {desc}", unit=" rows",
-                unit_scale=True, file=sys.stderr, ncols=size.columns or 80,
-                nrows=size.lines or 24)
-
-
-def _rows(source, columns, args, desc, *, types=None):
-    """Yield ``(where, X, y, frame, batch)`` per chunk, with a progress bar.
-
-    ``where`` is a context manager that names the chunk's rows in errors.
-    ``frame`` holds the key columns (and ``--weight``) in pandas, ``X`` the
-    group and stratum columns (None when there are none); ``batch`` is the
-    chunk as read, every column, in arrow.
-    """
-    import pyarrow as pa
-
-    groups, strata = args.groups or [], args.strata or []
-    wanted = set(strata + groups + [args.label] + [getattr(args, "weight", None)])
-    with _progress(args, desc, source.n_rows) as bar:
-        for start, batch in source.batches(columns, types):
-            names = [n for n in batch.schema.names if n in wanted]
-            frame = pa.Table.from_batches([batch]).select(names).to_pandas()
-            X = frame[strata + groups] if strata + groups else None
-            y = frame[args.label] if args.label else None
-            yield _located(source, start, len(frame)), X, y, frame, batch
-            if bar is not None:
-                bar.update(len(frame))
-
-
-def _closed_at_end(generator):
-    """Iterate ``generator`` and close it however the loop ends (its reader too)."""
-    with closing(generator):
-        yield from generator
-
-
-_AT_ROW = re.compile(r"\bat row (\d+)")
-
-
-@contextmanager
-def _located(source, start, n_rows):
-    """Name the rows (data rows of the whole file, from 1) of a failing chunk."""
-    try:
-        yield
-    except (ValueError, TypeError) as exc:
-        message = _AT_ROW.sub(lambda m: f"at data row {start + int(m.group(1)) + 1}",
-                              _one_line(exc))
-        raise CommandError(
-            f"data rows {start + 1}-{start + n_rows} of {source.path}: {message}"
-        ) from exc
-
-
-def _in_file_order(source, names):
-    wanted = set(names)
-    return [c for c in source.columns if c in wanted]
-
-
-# ---------------------------------------------------------------------- #
-# Commands
-# ---------------------------------------------------------------------- #
-def _run_weigh(args, out):
-    import numpy as np
-    import pyarrow as pa
-
-    from ..evaluation.report import ChunkedBalanceReport
-
-    groups, strata = _key_columns(args)
-    weighter = _weighter(args, groups, strata)
-    source = TableSource(args.input, args.chunk_size, sep=args.sep)
-    keys = ([args.label] if args.label else []) + groups + strata
-    source.check_columns(keys, "--label/--groups/--strata")
-    if args.append_input and args.weight_column in source.columns:
-        raise CommandError(
-            f"{args.input} already has a column {args.weight_column!r}; choose "
-            "another name with --weight-column"
-        )
-    if args.output != STDOUT and same_file(args.output, args.input):
-        raise CommandError(f"the output {args.output} is the input; write the "
-                           "weights to another file")
-    sink = TableSink(args.output, force=args.force, fmt=args.output_format,
-                     sep=args.sep if source.format != "parquet" else None,
-                     stdout=sys.stdout.buffer if args.output == STDOUT else None)
-    if args.output == STDOUT:
-        out = sys.stderr  # the data own stdout
-
-    key_columns = _in_file_order(source, keys)
-    # CSV text written to Parquet gets the types of the whole file.
-    finder = TypeFinder() if (args.append_input and source.format != "parquet"
-                              and sink.format == "parquet") else None
-    seen = 0
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        first = None if finder else key_columns
-        with closing(_rows(source, first, args, "counting")) as rows:
-            for where, X, y, frame, batch in rows:
-                with where:
-                    weighter.partial_fit(X, y)
-                if finder is not None:
-                    finder.add(pa.Table.from_batches([batch]).drop_columns(keys))
-                seen += len(frame)
-        if seen == 0:
-            raise CommandError(f"{args.input} has no rows")
-        from ..weighting.health import weight_warnings
-
-        health = weight_warnings(weighter)
-        if health and args.strict:
-            raise CommandError(
-                f"{len(health)} warning(s) about the weights and --strict, so nothing "
-                f"was written; the first: {health[0]}")
-
-        totals = ChunkedBalanceReport(groups=groups or None, strata=strata or None,
-                                      label=args.label is not None,
-                                      handle_missing=args.missing)
-        columns = None if args.append_input else key_columns
-        low, high = np.inf, -np.inf
-        rows = _rows(source, columns, args, "weighting",
-                     types=finder.types() if finder else None)
-        with sink, closing(rows):
-            for where, X, y, frame, batch in rows:
-                with where:
-                    w = weighter.weight(X, y)
-                    totals.add(X, y, w)
-                low, high = min(low, w.min()), max(high, w.max())
-                if args.append_input:
-                    table = pa.Table.from_batches([batch]).append_column(
-                        args.weight_column, pa.array(w))
-                else:
-                    table = pa.table({args.weight_column: w})
-                sink.write(table)
-    report = totals.report(args.balance)
-    messages = health + [str(w.message) for w in caught]
-    _print_result(report, args, out, weights=(low, high), warned=messages)
-    where = "standard output" if args.output == STDOUT else args.output
-    print(f"skweight: wrote {seen} weights to {where}", file=sys.stderr)
-    return 0
-
-
-def _run_report(args, out):
-    import numpy as np
-    import pandas as pd
-
-    from ..evaluation.report import ChunkedBalanceReport
-
-    groups, strata = _key_columns(args)
-    source = TableSource(args.input, args.chunk_size, sep=args.sep)
-    keys = ([args.label] if args.label else []) + groups + strata
-    source.check_columns(keys, "--label/--groups/--strata")
-    if args.weight is not None:
-        source.check_columns([args.weight], "--weight")
-    totals = ChunkedBalanceReport(groups=groups or None, strata=strata or None,
-                                  label=args.label is not None, handle_missing=args.missing)
-    columns = _in_file_order(source, keys + ([args.weight] if args.weight else []))
-    seen = 0
-    rows = _rows(source, columns, args, "reading")
-    for where, X, y, frame, _ in _closed_at_end(rows):
-        w = None
-        if args.weight is not None:
-            w = pd.to_numeric(frame[args.weight], errors="coerce").to_numpy(
-                dtype=np.float64, na_value=np.nan)
-            bad = ~np.isfinite(w) | (w < 0)
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                raise CommandError(
-                    f"column {args.weight!r} (--weight) must hold finite, "
-                    f"non-negative numbers; data row {seen + row + 1} holds "
-                    f"{frame[args.weight].iloc[row]!r}"
-                )
-        with where:
-            totals.add(X, y, w)
-        seen += len(frame)
-    if seen == 0:
-        raise CommandError(f"{args.input} has no rows")
-    args.report = True
-    _print_result(totals.report(args.balance), args, out)
-    return 0
-
-
-def _print_result(report, args, out, *, weights=None, warned=()):
-    """The summary (and with --report the cell table), as text or JSON."""
-    attrs = report.attrs
-    if args.format == "json":
-        summary = {k: attrs[k] for k in ("balance", "strata", "groups", "label",
-                                         "n_samples", "weight_sum", "ess",
-                                         "max_deviation")}
-        summary["n_cells"] = len(report)
-        if weights is not None:
-            summary["weight_min"], summary["weight_max"] = map(float, weights)
-        summary["warnings"] = list(warned)
-        summary["cells"] = json.loads(report.to_json(orient="records"))
-        print(json.dumps(summary, indent=2), file=out)
-        return
-    if args.report:
-        print(report.round(4).to_string(index=False), end="\n\n", file=out)
-    n, ess = attrs["n_samples"], attrs["ess"]
-    names = [*(attrs["strata"] or []), *(attrs["groups"] or [])]
-    if attrs["label"] is not None:
-        names.append(str(attrs["label"]) if attrs["label"] is not True else "label")
-    where = " within each stratum" if attrs["strata"] else ""
-    lines = [f"{n:,} rows in {len(report):,} cells ({' x '.join(names)})"]
-    if weights is not None:
-        lines.append(f"weights from {weights[0]:.4g} to {weights[1]:.4g} "
-                     f"(sum {attrs['weight_sum']:,.6g})")
-    lines.append(f"effective sample size (Kish) {ess:,.1f} ({ess / n:.0%} of the "
-                 "rows)")
-    lines.append(f"largest deviation from {attrs['balance']!r} balance{where}: "
-                 f"{attrs['max_deviation']:.4f}")
-    lines += [f"warning: {message}" for message in warned]
-    if not args.report:
-        lines.append("(--report prints the table of cells)")
-    print("\n".join(lines), file=out)
-
-
 def _run_demo(args, out):
     if args.save:
         return _save_demo(args, out)
@@ -530,14 +297,20 @@ def _save_demo(args, out):
     return 0
 
 
+def _run_weigh(args, out):
+    from .commands import run_weigh
+
+    groups, strata = _key_columns(args)
+    return run_weigh(args, out, _weighter(args, groups, strata), groups, strata)
+
+
+def _run_report(args, out):
+    from .commands import run_report
+
+    return run_report(args, out, *_key_columns(args))
+
+
 _COMMANDS = {"demo": _run_demo, "weigh": _run_weigh, "report": _run_report}
-
-
-def _one_line(exc):
-    message = " ".join(str(exc).split())
-    for library, command_line in _HINTS.items():
-        message = message.replace(library, command_line)
-    return message or type(exc).__name__
 
 
 class _Stopped(BaseException):
@@ -579,10 +352,16 @@ def main(argv=None):
         with _stop_cleanly():
             return _COMMANDS[args.command](args, sys.stdout)
     except BrokenPipeError:
-        # The reader of stdout went away (e.g. ``| head``): stop quietly.
+        # The reader of stdout went away (e.g. ``| head``): what it got is
+        # incomplete, so no success, and say so on stderr.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        try:
+            print(f"{prog}: the reader of standard output stopped before the end; "
+                  "the output is incomplete", file=sys.stderr)
+        except OSError:  # stderr gone too
+            pass
+        return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
@@ -591,8 +370,8 @@ def main(argv=None):
               "was written", file=sys.stderr)
         return 128 + exc.signum
     except (CommandError, ValueError, TypeError, OSError) as exc:
-        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the command never shows a traceback
-        print(f"{prog}: error: {type(exc).__name__}: {_one_line(exc)}",
+        print(f"{prog}: error: {type(exc).__name__}: {one_line(exc)}",
               file=sys.stderr)
     return 1

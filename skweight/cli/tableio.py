@@ -22,7 +22,8 @@ _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
 # Compressions that arrow detects from the file name.
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
 FORMATS = ("csv", "tsv", "parquet")
-STDOUT = "-"
+STDOUT = STDIN = "-"
+_SLICE = 1 << 20  # bytes written to a CSV output at a time
 
 
 class CommandError(Exception):
@@ -74,15 +75,26 @@ class TableSource:
         Rows of a Parquet file (None for CSV until counted).
     """
 
-    def __init__(self, path, chunk_size, *, sep=None):
+    def __init__(self, path, chunk_size, *, sep=None, stdin=None):
         self.path = Path(path)
         self.chunk_size = chunk_size
+        self._spooled = None
+        if str(path) == STDIN or (self.path.exists() and not self.path.is_dir()
+                                  and not self.path.is_file()):
+            # Standard input, a pipe or a FIFO: read once, into a temporary
+            # file (on disk, not in memory), which the passes then read.
+            self._spooled = self.path = _spool(
+                stdin if str(path) == STDIN else None, path)
+            self.name = "standard input" if str(path) == STDIN else str(path)
+        else:
+            self.name = str(path)
         if not self.path.exists():
             raise CommandError(f"{path}: no such file")
         if self.path.is_dir():
             raise CommandError(f"{path} is a folder, not a file")
         if self.path.stat().st_size == 0:
-            raise CommandError(f"{path} is empty")
+            self.close()
+            raise CommandError(f"{self.name} is empty")
         self.format = format_of(path) or self._sniff()
         self.sep = _delimiter(self.format, sep)
         if len(self.sep) != 1:
@@ -93,10 +105,23 @@ class TableSource:
         for i, name in enumerate(self.columns, 1):
             if name in seen:
                 raise CommandError(
-                    f"the header of {self.path} (line 1) names column {name!r} twice "
+                    f"the header of {self.name} (line 1) names column {name!r} twice "
                     f"(columns {seen[name]} and {i}); rename one"
                 )
             seen[name] = i
+
+    def close(self):
+        """Remove the temporary copy of standard input or a pipe, if any."""
+        if self._spooled is not None:
+            self._spooled.unlink(missing_ok=True)
+            self._spooled = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
     def _sniff(self):
         with open(self.path, "rb") as f:
@@ -108,19 +133,21 @@ class TableSource:
             try:
                 self._parquet = pq.ParquetFile(self.path)
             except (pa.ArrowException, OSError) as exc:
-                raise CommandError(f"cannot read {self.path} as Parquet: {exc}") from exc
+                raise CommandError(f"cannot read {self.name} as Parquet: {exc}") from exc
             self.n_rows = self._parquet.metadata.num_rows
             if self.n_rows == 0:
-                raise CommandError(f"{self.path} has no rows")
+                raise CommandError(f"{self.name} has no rows")
             return list(self._parquet.schema_arrow.names)
         try:
             with pa.input_stream(str(self.path), compression="detect") as raw:
-                text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                # "utf-8-sig": a spreadsheet's "CSV UTF-8" starts with a byte order
+                # mark, which arrow's reader drops too.
+                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
                 header = next(csv.reader(text, delimiter=self.sep), None)
         except (UnicodeDecodeError, csv.Error, pa.ArrowException, OSError) as exc:
-            raise CommandError(f"cannot read {self.path} as CSV: {exc}") from exc
+            raise CommandError(f"cannot read {self.name} as CSV: {exc}") from exc
         if not header or header == [""]:
-            raise CommandError(f"{self.path} is empty")
+            raise CommandError(f"{self.name} is empty")
         return header
 
     def check_columns(self, names, option):
@@ -128,7 +155,7 @@ class TableSource:
         for name in names:
             if name not in self.columns:
                 raise CommandError(
-                    f"column {name!r} (given with {option}) is not in {self.path}; "
+                    f"column {name!r} (given with {option}) is not in {self.name}; "
                     f"its columns are: {', '.join(map(repr, self.columns))}"
                 )
 
@@ -151,13 +178,13 @@ class TableSource:
             if getattr(self, "_bad_row", None) is not None:
                 line, expected, actual = self._bad_row
                 raise CommandError(
-                    f"line {line} of {self.path} has {actual} fields; its header has "
+                    f"line {line} of {self.name} has {actual} fields; its header has "
                     f"{expected}"
                 ) from exc
             kind = "Parquet" if self.format == "parquet" else "CSV"
-            raise CommandError(f"cannot read {self.path} as {kind}: {exc}") from exc
+            raise CommandError(f"cannot read {self.name} as {kind}: {exc}") from exc
         except (UnicodeDecodeError, OSError) as exc:
-            raise CommandError(f"cannot read {self.path}: {exc}") from exc
+            raise CommandError(f"cannot read {self.name}: {exc}") from exc
         if self.n_rows is None:
             self.n_rows = start
 
@@ -177,7 +204,9 @@ class TableSource:
         reader = pacsv.open_csv(
             self.path,
             read_options=pacsv.ReadOptions(use_threads=False),
-            parse_options=pacsv.ParseOptions(delimiter=self.sep,
+            # Quoted values may hold line breaks (as spreadsheets and databases
+            # write them), also across arrow's blocks.
+            parse_options=pacsv.ParseOptions(delimiter=self.sep, newlines_in_values=True,
                                              invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(
                 include_columns=names,
@@ -187,6 +216,24 @@ class TableSource:
         )
         with reader:
             yield from reader
+
+
+def _spool(stream, path):
+    """Copy standard input (``stream``) or the pipe at ``path`` to a temporary file."""
+    import shutil
+
+    fd, tmp = tempfile.mkstemp(prefix="skweight-input-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if stream is not None:
+                shutil.copyfileobj(stream, out, 1 << 20)
+            else:
+                with open(path, "rb") as source:
+                    shutil.copyfileobj(source, out, 1 << 20)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
 
 
 class TypeFinder:
@@ -219,6 +266,26 @@ class TypeFinder:
         pa, _, _, _ = _arrow()
         return {name: pa.type_for_alias(kind) for name, kind in self.kinds.items()
                 if kind not in ("empty", "string")}
+
+    def cast(self, table):
+        """``table`` (arrow) with its text columns cast to the types found."""
+        _, pc, _, _ = _arrow()
+        for name, kind in self.types().items():
+            if name in table.column_names:
+                i = table.column_names.index(name)
+                table = table.set_column(i, name, pc.cast(table.column(i), kind))
+        return table
+
+    def cast_frame(self, frame):
+        """A pandas frame with its text columns given the types found."""
+        pa, pc, _, _ = _arrow()
+        frame = frame.copy()
+        for name, kind in self.types().items():
+            if name in frame.columns:
+                values = pa.array(frame[name].to_numpy(dtype=object), from_pandas=True,
+                                  type=pa.string())
+                frame[name] = pc.cast(values, kind).to_pandas()
+        return frame
 
 
 def _reads_as(values, kind):
@@ -313,8 +380,15 @@ class TableSink:
         import pandas as pd
 
         frame = table.to_pandas(types_mapper=pd.ArrowDtype)
-        text = frame.to_csv(index=False, header=first, sep=self.sep, lineterminator="\n")
-        self._writer.write(text.encode("utf-8"))
+        data = frame.to_csv(index=False, header=first, sep=self.sep,
+                            lineterminator="\n").encode("utf-8")
+        # In slices: a reader that stops early (``| head``) is noticed as a broken
+        # pipe at the next slice, not hidden behind one large write.
+        view = memoryview(data)
+        for start in range(0, len(view), _SLICE):
+            self._writer.write(view[start:start + _SLICE])
+            if self.stdout:
+                self._writer.flush()
 
     def __exit__(self, exc_type, exc, tb):
         if self.stdout:

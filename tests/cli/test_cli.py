@@ -172,7 +172,8 @@ def _bad_files(tmp_path):
     (["weigh", "reviews.csv", *KEYS, "-o", "o.xlsx"], "name it .csv, .tsv or .parquet"),
     (["weigh", "reviews.csv", *KEYS, "-o", "nowhere/o.csv"], "does not exist"),
     (["weigh", "missing.csv", *KEYS, "-o", "o.csv"],
-     "data rows 1-2 of .*: Column 'gender' has 1 missing value.s. \\(first at data row 2\\)"
+     "data rows 1-2 of .*: Column 'gender' has 1 missing value.s. \\(NaN or None, first at "
+     "data row 2\\)"
      ".* pass --missing category"),
     (["weigh", "reviews.csv", "--strata", "category", "-o", "o.csv"],
      "give --label, --groups or both"),

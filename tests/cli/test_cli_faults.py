@@ -165,7 +165,7 @@ def test_append_input_from_csv_to_parquet_keeps_types(capsys, tmp_path):
     table = pq.read_table(tmp_path / "o.parquet")
     types = {field.name: str(field.type) for field in table.schema}
     assert types == {"n": "int64", "x": "double", "flag": "bool", "text": "string",
-                     "g": "string", "y": "string", "weight": "double"}
+                     "g": "string", "y": "int64", "weight": "double"}
     assert table.column("text").to_pylist()[-2:] == [None, "001"]
     assert table.column("x").to_pylist()[-2:] == [2.5, None]
 
