@@ -30,9 +30,9 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import validate_params
 from ..engine.backends import EpochRequest, KeyRoles, backend_for
 from ..engine.frames import FrameView
-from .plan import DrawingPlan, group_rows
+from .plan import DrawingPlan, FrequencyOrder, group_rows
 from .protocol import (as_labels, check_labels, check_row_id, check_rows, draw_seed,
-                       frequencies, key_order, keys_view, repeat_rows, unit_columns)
+                       frequencies, key_order, keys_view, unit_columns)
 from .scheduling import ScheduledDraws, check_schedule
 from .strategies import STRATEGIES, fit_row_weights
 from .targets import Units
@@ -128,22 +128,24 @@ class EpochFitMixin:
                     sample_weight=None if sample_weight is None else
                     np.asarray(sample_weight, dtype=np.float64))
         else:
-            copies = None
+            counts = None
             if sample_weight is not None:  # frequency weights: a row of weight k is k rows
                 check_row_id(self, "frequencies")
-                copies = frequencies(sample_weight, n_rows, strategy.name)
-                X_keys, labels, kwargs = repeat_rows(copies, X_keys, labels, kwargs)
-            fitted = weighter.fit_cells(X_keys, labels, **kwargs)
+                if self.shrinkage is not None:
+                    raise ValueError("shrinkage and sample_weight cannot be combined.")
+                counts = frequencies(sample_weight, n_rows, strategy.name)
+            fitted = weighter.fit_cells(X_keys, labels, sample_weight=counts, **kwargs)
             check_labels(weighter, labels)
+            if counts is not None:  # a unit holds the sum of its rows' weights
+                weighted = weighter.weight_table_["weighted_count"].to_numpy()
+                fitted = fitted._replace(rows=np.rint(weighted).astype(np.int64))
             units = self._fit_units(weighter, fitted, mode, strategy, labels=labels)
             unit_of_row = units.unit_of_rows(fitted.ids)
             self._order = (group_rows(unit_of_row, len(units)) if self.row_id is None
                            else key_order(self, X_checked, unit_of_row, fitted))
-            if copies is not None:  # positions among the copies -> the rows
-                self._order = copies[self._order]
+            if counts is not None:  # row k once per unit of its weight, unexpanded
+                self._order = FrequencyOrder(self._order, counts)
             if self.shrinkage is not None:
-                if copies is not None:
-                    raise ValueError("shrinkage and sample_weight cannot be combined.")
                 self._unit_of_row = unit_of_row
             self._starts = np.cumsum(units.counts) - units.counts
         self._fitted(weighter, n_rows)
@@ -247,7 +249,8 @@ class EpochFitMixin:
                 "n_samples": int(self.n_samples_fit_),
                 "cells": _digest(_table_bytes(self.cell_table_)),
                 "rows": None if order is None else _digest(
-                    np.ascontiguousarray(order, dtype=np.int64).tobytes()),
+                    np.ascontiguousarray(order, dtype=np.int64).tobytes()
+                    if isinstance(order, np.ndarray) else order.digest_bytes()),
             }
             self._fingerprint = cached
         return dict(cached)

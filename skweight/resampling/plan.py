@@ -29,7 +29,7 @@ import numpy as np
 from .permutation import UnitPermutations, cycle_keys
 from .shuffling import shuffle, shuffled_draw
 
-__all__ = ["DrawingPlan", "group_rows", "independent_rows", "order_epoch",
+__all__ = ["DrawingPlan", "FrequencyOrder", "group_rows", "independent_rows", "order_epoch",
            "systematic_rows", "weighted_distinct_rows"]
 
 # Units of at least this many rows are drawn one by one.
@@ -119,7 +119,7 @@ class DrawingPlan:
         Parameters
         ----------
         seed, epoch : int
-        order : ndarray of intp of shape (n_rows,)
+        order : ndarray of intp of shape (n_rows,) or FrequencyOrder
             Row numbers grouped by unit, in rank order within each unit.
         starts : ndarray of int64 of shape (n_units,)
             Where each unit's rows start in ``order``.
@@ -146,7 +146,7 @@ class DrawingPlan:
             np.subtract(pos, n, out=pos, where=pos >= n)  # wrap in the last block
             ranks = self.permutations.forward_unit(u, pos, key)
             ranks += starts[u]
-            np.take(order, ranks, out=out[done:done + k])
+            _take(order, ranks, out=out[done:done + k])
             done += k
         units, r, first, keys = units[~big], r[~big], first[~big], keys[~big]
         if units.size:
@@ -155,7 +155,7 @@ class DrawingPlan:
             pos = _ranges(r) + np.repeat(first, r)
             np.subtract(pos, n, out=pos, where=pos >= n)  # wrap in the last block
             ranks = self.permutations.forward(unit_of, pos, np.repeat(keys, r))
-            np.take(order, np.repeat(starts[units], r) + ranks, out=out[done:])
+            _take(order, np.repeat(starts[units], r) + ranks, out=out[done:])
         return out
 
     def __getstate__(self):
@@ -176,7 +176,7 @@ class DrawingPlan:
             return cache[1], cache[2]
         copied = np.flatnonzero(self.copies > 0)
         if copied.size == self.n.size:  # every unit: all rows, grouped
-            rows = order
+            rows = _all(order)
         else:
             rows = order[np.repeat(starts[copied], self.n[copied])
                          + _ranges(self.n[copied])]
@@ -292,6 +292,61 @@ def weighted_distinct_rows(weights, size, seed, epoch):
     return positive[chosen].astype(np.intp, copy=False)
 
 
+class FrequencyOrder:
+    """Rows grouped by unit, each as many times as its frequency weight, unexpanded.
+
+    Position ``p`` is row ``rows[i]`` for the ``i`` whose cumulative weight
+    range holds ``p``: exactly what the array of the repeated rows would hold
+    there, found by a binary search instead of materialising the copies, so
+    memory follows the rows, never the sum of the weights.
+
+    Parameters
+    ----------
+    rows : ndarray of intp of shape (n_rows,)
+        Row numbers grouped by unit.
+    weights : ndarray of int64 of shape (n_rows,)
+        The frequency weight of each row (indexed by row number).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight.resampling.plan import FrequencyOrder
+    >>> order = FrequencyOrder(np.array([2, 0, 1]), np.array([1, 0, 3]))
+    >>> len(order), order[np.arange(4)].tolist()
+    (4, [2, 2, 2, 0])
+    """
+
+    def __init__(self, rows, weights):
+        self.rows = np.asarray(rows, dtype=np.intp)
+        self.ends = np.cumsum(np.asarray(weights, dtype=np.int64)[self.rows])
+
+    def __len__(self):
+        return int(self.ends[-1]) if self.ends.size else 0
+
+    def __getitem__(self, positions):
+        found = np.searchsorted(self.ends, np.asarray(positions), side="right")
+        return self.rows[found]
+
+    def digest_bytes(self):
+        """The rows and their weights, as bytes (for a fingerprint)."""
+        return self.rows.astype(np.int64).tobytes() + self.ends.tobytes()
+
+
+def _take(order, positions, out=None):
+    """``order[positions]`` into ``out``, for an array or a :class:`FrequencyOrder`."""
+    if isinstance(order, np.ndarray):
+        return np.take(order, positions, out=out)
+    if out is None:
+        return order[positions]
+    out[...] = order[positions]
+    return out
+
+
+def _all(order):
+    """Every position of ``order`` as an array."""
+    return order if isinstance(order, np.ndarray) else order[np.arange(len(order))]
+
+
 def independent_rows(plan, seed, epoch, order, starts, *, keep_all):
     """Every unit's rows drawn independently with replacement, per epoch.
 
@@ -310,10 +365,10 @@ def independent_rows(plan, seed, epoch, order, starts, *, keep_all):
     units = np.repeat(np.arange(n.size), extra)
     rng = np.random.default_rng([seed, epoch, STREAM_SELECT])
     ranks = rng.integers(0, np.maximum(n[units], 1))
-    drawn = np.take(order, starts[units] + ranks)
+    drawn = _take(order, starts[units] + ranks)
     if not keep_all:
         return drawn.astype(np.intp, copy=False)
-    return np.concatenate([order, drawn], dtype=np.intp)
+    return np.concatenate([_all(order), drawn], dtype=np.intp)
 
 
 def group_rows(labels, n_labels):

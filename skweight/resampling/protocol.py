@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
 from .._compat import check_sample_weight
-from ..engine.frames import FrameView, n_rows_of, take_rows
+from ..engine.frames import FrameView, n_rows_of
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 
 
@@ -164,7 +164,7 @@ def sampler_tags(tags):
 
 
 def frequencies(sample_weight, n_rows, strategy):
-    """``sample_weight`` of "under"/"over" as whole numbers of copies per row."""
+    """``sample_weight`` of "under"/"over" as whole numbers of copies per row (int64)."""
     weights = check_sample_weight(sample_weight, np.empty((n_rows, 0)))
     if not np.array_equal(weights, np.floor(weights)) or weights.max() > 2**31:
         bad = weights[weights != np.floor(weights)]
@@ -174,16 +174,7 @@ def frequencies(sample_weight, n_rows, strategy):
             f"{(bad[0] if bad.size else weights.max()).item()!r}. For real-valued "
             "weights, use strategy='weights'."
         )
-    return np.repeat(np.arange(n_rows), weights.astype(np.int64))
-
-
-def repeat_rows(copies, X_keys, labels, kwargs):
-    """The key columns (and labels, key arrays) of the copies of the rows."""
-    X_keys = take_rows(X_keys, copies) if X_keys is not None else None
-    labels = take_rows(labels, copies) if labels is not None else None
-    kwargs = {k: (take_rows(v, copies) if v is not None else None)
-              for k, v in kwargs.items()}
-    return X_keys, labels, kwargs
+    return weights.astype(np.int64)
 
 
 def check_rows(estimator, X, y, sensitive_features, strata_features):

@@ -323,7 +323,9 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
             ``"under"`` and ``"over"``: frequency weights, whole numbers: a
             row of weight ``k`` counts as ``k`` rows (in the unit sizes, the
             targets and the draws; 0: never drawn), exactly as if it were
-            repeated ``k`` times (in memory; dask refuses them).
+            repeated ``k`` times, without the copies being made: memory and
+            time follow the rows, not the sum of the weights (in memory;
+            dask refuses them).
         sensitive_features : array-like or DataFrame, default=None
             Group columns as arrays, instead of naming them with ``groups``.
         strata_features : array-like or DataFrame, default=None

@@ -478,3 +478,30 @@ def test_fit_resample_takes_every_sparse_format(fmt, kind):
     expected, _ = EpochResampler(random_state=0).fit_resample(dense, y)
     np.testing.assert_array_equal(Xr.toarray(), expected)
     assert Xr.format == ("csr" if fmt == "dia" else fmt)
+
+
+@pytest.mark.parametrize("strategy", ["under", "over"])
+def test_frequency_weights_are_drawn_as_copies_without_materialising_them(strategy):
+    """A row of weight k is k rows: the same epochs as the repeated rows, and memory
+    that does not grow with the sum of the weights."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 200)
+    sw = rng.integers(0, 5, 200)
+    weighted = EpochResampler(strategy, random_state=4).fit(None, y, sample_weight=sw)
+    copies = np.repeat(np.arange(200), sw)
+    repeated = EpochResampler(strategy, random_state=4).fit(None, y[copies])
+    for epoch in (0, 7):
+        assert_array_equal(np.sort(weighted.epoch_indices(epoch)),
+                           np.sort(copies[repeated.epoch_indices(epoch)]))
+    # 100 rows of weight 10**6 (10**8 copies) against 10 rows: tiny memory.
+    y = np.repeat([0, 1], [100, 10])
+    sw = np.r_[np.full(100, 10**6), np.ones(10)]
+    tracemalloc.start()
+    resampler = EpochResampler("under", random_state=0).fit(None, y, sample_weight=sw)
+    epoch = resampler.epoch_indices(0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2**22  # 4 MiB; the copies would take 800 MB
+    assert resampler.targets_ == {0: 10, 1: 10} and epoch.size == 20
