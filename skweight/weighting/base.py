@@ -97,7 +97,9 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         last chunk equal those of :meth:`fit` on all rows at once, bit for
         bit whatever the order of the chunks and of their rows; with
         fractional ``sample_weight`` the weighted counts are float sums taken
-        in another order, equal to :meth:`fit`'s to about 1e-15 relative. A
+        in another order, equal to :meth:`fit`'s to within about ``n * 1e-16``
+        relative, ``n`` the rows of the largest cell (the bound of float
+        summation; see the user guide on larger-than-memory data). A
         chunk costs its own rows: the factors are computed from the cells
         when weights are next asked for.
         Unlike :meth:`fit`, it does not warn about degraded weights (the

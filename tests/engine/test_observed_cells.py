@@ -348,3 +348,25 @@ def test_a_counter_without_squares_says_so():
 
     with pytest.raises(AttributeError, match="squares=False"):
         CellCounter(CellSpec((), ("g",), None)).squared
+
+
+@settings(max_examples=examples(10), deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 9))
+def test_fractional_weights_in_any_chunk_order_within_the_documented_bound(seed, n_chunks):
+    """Weights spanning 16 orders of magnitude, cells of 20,000 rows, rows and chunks
+    in any order: within n x 1e-16 relative of fit (the docs' bound), n the largest
+    cell's rows."""
+    rng = np.random.default_rng(seed)
+    n = 60_000
+    X = pd.DataFrame({"g": rng.integers(0, 3, n)})
+    y = rng.integers(0, 2, n)
+    sw = 10.0 ** rng.uniform(-8, 8, n)
+    whole = GroupBalancedWeighter(groups="g", balance="joint").fit(X, y, sample_weight=sw)
+    chunked = GroupBalancedWeighter(groups="g", balance="joint")
+    for rows in np.array_split(rng.permutation(n), n_chunks):
+        chunked.partial_fit(X.iloc[rows], y[rows], sample_weight=sw[rows])
+    largest = int(whole.weight_table_["count"].max())
+    bound = largest * 1e-16
+    for column in ("weighted_count", "factor"):
+        assert_allclose(chunked.weight_table_[column], whole.weight_table_[column],
+                        rtol=bound, atol=0)
