@@ -13,6 +13,7 @@ JAX or PyTorch: set ``KERAS_BACKEND`` before importing Keras); importing
 """
 
 import math
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -61,9 +62,11 @@ class EpochDataset(keras.utils.PyDataset):
     Attributes
     ----------
     epoch : int
-        The epoch being served. After every pass Keras makes over the
-        dataset (each epoch of ``fit``, an ``evaluate``) the next epoch is
-        drawn; with :meth:`callback`, the epoch is Keras's epoch number.
+        The epoch being served. After every pass Keras makes over all the
+        batches (each epoch of ``fit``, an ``evaluate``) the next epoch is
+        drawn, so ``fit``'s epoch ``e`` serves epoch ``e`` (a look at one
+        batch before training does not count); with :meth:`callback`, the
+        epoch is Keras's epoch number.
 
     Examples
     --------
@@ -114,7 +117,7 @@ class EpochDataset(keras.utils.PyDataset):
         """Serve ``epoch`` from now on."""
         self.epoch = check_epoch(epoch)
         self.indices = self.resampler.epoch_indices(self.epoch)
-        self._fetched = 0
+        self._fetched = np.zeros(len(self), dtype=bool)  # batches read this pass
 
     def __len__(self):
         return math.ceil(len(self.indices) / self.batch_size)
@@ -123,7 +126,7 @@ class EpochDataset(keras.utils.PyDataset):
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} out of range for {len(self)} batches.")
         rows = self.indices[index * self.batch_size:(index + 1) * self.batch_size]
-        self._fetched += 1
+        self._fetched[index] = True
         batch = [_take(self.x, rows)]
         if self.y is not None:
             batch.append(_take(self.y, rows))
@@ -132,17 +135,31 @@ class EpochDataset(keras.utils.PyDataset):
         return tuple(batch) if len(batch) > 1 else batch[0]
 
     def on_epoch_end(self):
-        """After a pass that read batches, move to the next epoch: a fresh draw.
+        """After a pass that read every batch, move to the next epoch: a fresh draw.
 
-        Keras calls this after every pass over the dataset (also after the
-        pass in which the PyTorch backend builds the model from one batch, so
-        the first epoch trained may be epoch 1). The draw happens here, while
-        no worker fetches. With :meth:`callback` in ``model.fit``, the epoch
-        follows Keras's own epoch number instead.
+        Keras calls this after every pass over the dataset, and also after a
+        look at the first batch (the PyTorch backend builds the model from
+        one, TensorFlow reads one for the data's shapes). Only a pass that
+        read every batch counts as an epoch, so training's epoch ``e`` is the
+        resampler's epoch ``e`` (from ``epoch``). A pass that read some but
+        not all batches (``steps_per_epoch`` below the batches of an epoch)
+        leaves the epoch as it is and warns: use :meth:`callback` there. The
+        draw happens here, while no worker fetches. With :meth:`callback` in
+        ``model.fit``, the epoch follows Keras's own epoch number instead.
         """
-        if self._fetched and not self._synced:
-            self.set_epoch(self.epoch + 1)
-        self._fetched = 0
+        if not self._synced:
+            read = int(np.count_nonzero(self._fetched))
+            if read == len(self._fetched) and read:
+                self.set_epoch(self.epoch + 1)
+                return
+            if read > 1:
+                warnings.warn(
+                    f"EpochDataset: a pass read {read} of the {len(self._fetched)} "
+                    f"batches of epoch {self.epoch}, so the epoch was not advanced. "
+                    "With steps_per_epoch, pass callbacks=[dataset.callback()] to "
+                    "model.fit: the epochs then follow Keras's.", UserWarning,
+                    stacklevel=2)
+        self._fetched[:] = False
 
     def callback(self):
         """A Keras callback that serves epoch ``e`` in Keras's epoch ``e``.
