@@ -11,6 +11,7 @@ their key from column 0; columns a weighter does not read are never looked at.
 """
 
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skweight import (
@@ -19,6 +20,8 @@ from skweight import (
     GroupBalancedWeighter,
     WeightedEstimator,
 )
+from skweight.pipeline import Pipeline, make_pipeline
+from skweight.priors import LogitAdjustedClassifier
 
 # Drawing a random subset (or random copies) is not fitting on repeated rows:
 # the rows an epoch draws differ, so a model fit with integer sample_weight
@@ -29,12 +32,24 @@ _RANDOM_DRAW = ("a resampler draws rows at random: integer sample_weight and rep
                 "frequency here only in expectation)")
 
 
+# scikit-learn's Pipeline keeps its fitted steps in ``steps`` (its fit replaces
+# each step by the fitted one, which memory caching relies on); skweight's
+# Pipeline keeps that contract, so the steps change during fit.
+_FITTED_STEPS = ("a Pipeline stores its fitted steps in `steps`, as scikit-learn's "
+                 "Pipeline does")
+
+
 def _expected_failed_checks(estimator):
-    if isinstance(estimator, WeightedEstimator) and isinstance(estimator.weighter,
-                                                               EpochResampler):
-        return {"check_sample_weight_equivalence_on_dense_data": _RANDOM_DRAW,
-                "check_sample_weight_equivalence_on_sparse_data": _RANDOM_DRAW}
-    return {}
+    expected = {}
+    inner = estimator.steps[0][1] if isinstance(estimator, Pipeline) else getattr(
+        estimator, "weighter", None)
+    if isinstance(inner, EpochResampler):
+        expected.update({"check_sample_weight_equivalence_on_dense_data": _RANDOM_DRAW,
+                         "check_sample_weight_equivalence_on_sparse_data": _RANDOM_DRAW})
+    if isinstance(estimator, Pipeline):
+        expected.update({"check_estimators_overwrite_params": _FITTED_STEPS,
+                         "check_dont_overwrite_parameters": _FITTED_STEPS})
+    return expected
 
 
 @parametrize_with_checks(
@@ -56,6 +71,9 @@ def _expected_failed_checks(estimator):
         WeightedEstimator(LogisticRegression()),
         WeightedEstimator(LogisticRegression(), GroupBalancedWeighter(groups=0)),
         WeightedEstimator(LogisticRegression(), EpochResampler(random_state=0)),
+        LogitAdjustedClassifier(LogisticRegression()),
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        make_pipeline(EpochResampler(random_state=0), LogisticRegression()),
     ],
     expected_failed_checks=_expected_failed_checks,
 )
