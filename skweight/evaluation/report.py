@@ -20,7 +20,6 @@ import pandas as pd
 from ..engine.backends import Inputs
 from ..engine.cells import CellCounter
 from ..engine.reading import frame_of, read_keys
-
 from ..weighting.report import (
     check_balance,
     effective_sample_size,
@@ -117,10 +116,6 @@ def balance_report(X, y=None, sample_weight=None, *, groups=None, strata=None,
     Examples
     --------
     >>> import pandas as pd
-
-from ..engine.backends import Inputs
-from ..engine.cells import CellCounter
-from ..engine.reading import frame_of, read_keys
     >>> from skweight import GroupBalancedWeighter
     >>> from skweight.diagnostics import balance_report
     >>> X = pd.DataFrame({"category": ["a", "a", "a", "b", "b"],
@@ -178,10 +173,6 @@ class ChunkedBalanceReport:
     Examples
     --------
     >>> import pandas as pd
-
-from ..engine.backends import Inputs
-from ..engine.cells import CellCounter
-from ..engine.reading import frame_of, read_keys
     >>> from skweight.diagnostics import ChunkedBalanceReport
     >>> X = pd.DataFrame({"category": ["a", "a", "a", "b", "b"],
     ...                   "gender": ["f", "f", "m", "f", "m"]})
