@@ -244,8 +244,9 @@ def report(n, repeat):
               f"| {part['full']:.2f} | {part['first']:.3f} | {part['next']:.4f} | "
               f"{part['first'] / part['full']:.1%} | {part['next'] / part['full']:.2%} |",
               "", "The first chunk after a fit builds the lookups of the fitted levels "
-              "and cells (a hash table of the levels, the cells' sorted keys) once; later "
-              "chunks cost their own rows."]
+              "and cells once (the cells' sorted keys and a copy of the growing cell "
+              "columns; integer ids are searched among their sorted levels, no hash "
+              "table); later chunks cost their own rows."]
     print("\n".join(lines[-7:]), flush=True)
     return "\n".join(lines) + "\n"
 

@@ -23,6 +23,7 @@ def _data(seed, n=80):
     X = pd.DataFrame({"s": rng.integers(0, 3, n),
                       "g": rng.choice(["a", "b", "c"], n, p=[0.6, 0.3, 0.1])})
     y = rng.choice([0, 1, 2], n, p=[0.7, 0.2, 0.1])
+    y[:3] = [0, 1, 2]  # every class the class weights name occurs
     return X, y, rng
 
 
