@@ -259,7 +259,7 @@ def print_result(report, args, out, *, weights=None, warned=()):
     if args.format == "json":
         summary = {k: attrs[k] for k in ("balance", "strata", "groups", "label",
                                          "n_samples", "weight_sum", "ess",
-                                         "max_deviation")}
+                                         "max_deviation", "unbalanceable_strata")}
         summary["n_cells"] = len(report)
         if weights is not None:
             summary["weight_min"], summary["weight_max"] = map(float, weights)
@@ -280,8 +280,11 @@ def print_result(report, args, out, *, weights=None, warned=()):
                      f"(sum {attrs['weight_sum']:,.6g})")
     lines.append(f"effective sample size (Kish) {ess:,.1f} ({ess / n:.0%} of the "
                  "rows)")
+    short = attrs.get("unbalanceable_strata", 0)
     lines.append(f"largest deviation from {attrs['balance']!r} balance{where}: "
-                 f"{attrs['max_deviation']:.4f}")
+                 f"{attrs['max_deviation']:.4f}"
+                 + (f", but {short:,} strata cannot be balanced (a unit absent or alone)"
+                    if short else ""))
     lines += [f"warning: {message}" for message in warned]
     if not args.report:
         lines.append("(--report prints the table of cells)")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .codes import native_codes
+from .keys import argsort_ints
 
 __all__ = ["LevelEncoder", "MISSING", "UNKNOWN", "as_python", "check_finite", "check_negative"]
 
@@ -337,6 +338,17 @@ def _sorted_codes(levels, missing_code):
     if missing_code is not None:
         idx = np.delete(idx, missing_code)
         values = levels[idx]
+    if values.dtype.kind in "iu" and len(values) > SORTED_MIN:
+        # Distinct integers: a packed sort of values and positions, several
+        # times faster than an argsort (ids of a million levels).
+        ints = values.to_numpy()
+        low = int(ints.min())
+        if int(ints.max()) - low < 1 << 62:
+            order = argsort_ints((ints - low).astype(np.int64), int(ints.max()) - low + 1)
+            order = idx[order]
+            if missing_code is not None:
+                order = np.append(order, missing_code)
+            return order.astype(np.intp)
     if values.dtype == object and len(values) > SORTED_MIN and pd.api.types.infer_dtype(
             values, skipna=False) == "string":
         values = _as_arrow_strings(values)  # sorted in arrow: several times faster

@@ -418,12 +418,21 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
             self._update_factors()
         return self._factor_table
 
-    @property
     def _canonical_factors(self):
-        """Weighted counts and factors of the cells in canonical order."""
+        """Weighted counts and factors of the cells in canonical order, once.
+
+        The arrays computed with the factors are handed over (and not kept:
+        they would double the weighter's memory); later calls gather them.
+        """
         if self._factor_table is None:
             self._update_factors()
-        return self._cell_factors.counts, self._cell_factors.factors
+        cells = self._cell_factors
+        if cells.counts is None:
+            canonical = self._counter.canonical()
+            return (canonical.gather(self._counter.weighted),
+                    canonical.gather(self._factor_table))
+        self._cell_factors = cells._replace(counts=None, factors=None)
+        return cells.counts, cells.factors
 
     def _update_factors(self):
         per_class = None

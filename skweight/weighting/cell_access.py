@@ -211,11 +211,18 @@ class CellAccessMixin:
         ``located``: where the rows fall (:class:`~skweight.engine.cells.Located`),
         or the cell of each row (from :meth:`cell_ids`).
         """
-        with_unseen = np.append(self._factors, np.nan)  # cell -1: no such cell
-        if hasattr(located, "slots"):
+        if hasattr(located, "slots") and not check_unseen:
+            # The rows just counted: every slot a row has is a cell (slots of no
+            # row may be -1, and no row reads them).
+            factors = np.take(np.take(self._factors, located.cells, mode="wrap"),
+                              located.ids)
+            unknown = None
+        elif hasattr(located, "slots"):
+            with_unseen = np.append(self._factors, np.nan)  # cell -1: no such cell
             factors = np.take(np.take(with_unseen, located.cells), located.ids)
             unknown = located.unknown
         else:
+            with_unseen = np.append(self._factors, np.nan)  # cell -1: no such cell
             factors, unknown = np.take(with_unseen, located), None
         if check_unseen:
             unseen = np.isnan(factors)
@@ -267,18 +274,19 @@ class CellAccessMixin:
             return []
         mode = self._mode
         canonical = counter.canonical()  # messages list cells in output order
-        counts, factors = self._canonical_factors
+        counts, factors = self._canonical_factors()
+        issues = weight_issues(canonical.gather(counter.rows), counts, factors,
+                               lambda cells: describe_cells(counter, canonical.order[cells]),
+                               groups=balances_groups(mode))
+        del counts, factors
         lacking = lacking_units(canonical.stratum, canonical.group, canonical.label, mode)
-        first = first_of(canonical.stratum, lacking.size)
         strata = list(counter.spec.strata) + (["class"] if counter.multilabel else [])
 
         def strata_names(numbers):
+            first = first_of(canonical.stratum, lacking.size)
             keys = counter.cell_keys(canonical.order[first[numbers]])
             return [", ".join(f"{name}={_plain(keys[name][i])!r}" for name in strata)
                     for i in range(len(numbers))]
 
         unbalanceable = unbalanceable_message(lacking, strata_names, mode)
-        return [*weight_issues(canonical.gather(counter.rows), counts, factors,
-                               lambda cells: describe_cells(counter, canonical.order[cells]),
-                               groups=balances_groups(mode)),
-                *([unbalanceable] if unbalanceable else [])]
+        return [*issues, *([unbalanceable] if unbalanceable else [])]

@@ -188,7 +188,8 @@ def lacking_units(stratum, group, label, mode):
     else:
         pair, n_pairs = numbered([stratum, unit])
         per_stratum = np.bincount(stratum[first_of(pair, n_pairs)], minlength=n_strata)
-    return (n_units - per_stratum).astype(np.int64)
+    np.subtract(n_units, per_stratum, out=per_stratum)  # in place: one array of strata
+    return per_stratum.astype(np.int64, copy=False)
 
 
 def unbalanceable_message(lacking, describe, mode):

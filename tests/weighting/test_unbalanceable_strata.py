@@ -90,3 +90,14 @@ def test_strict_fails_on_a_stratum_that_cannot_be_balanced(tmp_path, capsys):
     assert status != 0
     assert "cannot be balanced" in err
     assert not (tmp_path / "w.csv").exists()
+
+
+def test_the_summary_says_strata_cannot_be_balanced(tmp_path, capsys):
+    from skweight.cli.main import main
+
+    X.assign(rating=y).to_csv(tmp_path / "data.csv", index=False)
+    status = main(["report", str(tmp_path / "data.csv"), "--groups", "gender",
+                   "--strata", "category"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "but 1 strata cannot be balanced" in out
