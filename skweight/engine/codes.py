@@ -256,10 +256,14 @@ def _polars_route(values):
                 table = np.full(top + 2, -1, dtype=np.int64)
                 table[present] = np.arange(present.size)
                 codes = table[codes]
-        names = pl.Series(present.astype(np.uint32)).cat.to(dtype).to_list() \
-            if present.size else []
-        return RawCodes(codes, pd.Index(names, dtype=object), present.size,
-                        has_missing)
+        if present.size > POLARS_MIN:  # many: decoded in arrow, no Python strings
+            names = pl.Series(present.astype(np.uint32)).cat.to(dtype).cast(pl.String)
+            uniques = pd.Index(pd.arrays.ArrowExtensionArray(names.to_arrow()))
+        else:
+            names = pl.Series(present.astype(np.uint32)).cat.to(dtype).to_list() \
+                if present.size else []
+            uniques = pd.Index(names, dtype=object)
+        return RawCodes(codes, uniques, present.size, has_missing)
     if values.null_count() == 0 and dtype.is_integer():
         fast = _range_codes(values.to_numpy())
         if fast is not None:

@@ -216,6 +216,9 @@ class LevelEncoder:
                 self.levels = uniques.take(order)
                 positions = np.empty(len(order), dtype=np.intp)
                 positions[order] = np.arange(len(order))
+                # Sorted as learned: canonical_order() need not sort them again.
+                self._cached_order = (self.levels, self.missing_code,
+                                      np.arange(len(order), dtype=np.intp), True)
                 return positions
             self.levels = uniques
             return np.arange(len(uniques), dtype=np.intp)
