@@ -282,3 +282,16 @@ def test_plot_balance_needs_a_report_and_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r"pip install skweight\[plot\]"):
         plot_balance(report)
+
+
+def test_chunked_report_refuses_chunks_of_other_cells_and_bad_weights():
+    report = ChunkedBalanceReport(groups="gender", strata="category")
+    report.add(X.iloc[:3], y.iloc[:3], w[:3])
+    with pytest.raises(ValueError, match="These rows make the cells"):
+        report.add(X.iloc[3:], y.iloc[3:].rename("other"), w[3:])  # another label
+    with pytest.raises(ValueError, match="sample_weight must hold finite, non-negative"):
+        report.add(X.iloc[3:], y.iloc[3:], np.array([1.0, np.inf, 1.0]))
+    with pytest.raises(ValueError, match="3 weights for 2 rows"):
+        report.add(X.iloc[4:], y.iloc[4:], np.ones(3))
+    with pytest.raises(ValueError, match="No rows were added"):
+        ChunkedBalanceReport(groups="gender").report()
