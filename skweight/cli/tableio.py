@@ -88,12 +88,18 @@ class TableSource:
             self.name = "standard input" if str(path) == STDIN else str(path)
         else:
             self.name = str(path)
+        try:
+            self._open(path, sep)
+        except BaseException:
+            self.close()  # the copy of standard input or a pipe, if any
+            raise
+
+    def _open(self, path, sep):
         if not self.path.exists():
             raise CommandError(f"{path}: no such file")
         if self.path.is_dir():
             raise CommandError(f"{path} is a folder, not a file")
         if self.path.stat().st_size == 0:
-            self.close()
             raise CommandError(f"{self.name} is empty")
         self.format = format_of(path) or self._sniff()
         self.sep = _delimiter(self.format, sep)

@@ -111,6 +111,7 @@ class EpochDataset(keras.utils.PyDataset):
             sample_weight, dtype="float32")
         self.batch_size = int(batch_size)
         self._synced = False  # True once callback() drives the epochs
+        self._warned_one_batch = False
         self.set_epoch(epoch)
 
     def set_epoch(self, epoch):
@@ -149,6 +150,13 @@ class EpochDataset(keras.utils.PyDataset):
         """
         if not self._synced:
             read = int(np.count_nonzero(self._fetched))
+            if len(self._fetched) == 1 and read and not self._warned_one_batch:
+                self._warned_one_batch = True
+                warnings.warn(
+                    "EpochDataset: an epoch of one batch cannot be told from the look "
+                    "at one batch Keras takes before training, so the epochs may run "
+                    "one ahead of Keras's. Pass callbacks=[dataset.callback()] to "
+                    "model.fit, or a smaller batch_size.", UserWarning, stacklevel=2)
             if read == len(self._fetched) and read:
                 self.set_epoch(self.epoch + 1)
                 return

@@ -32,7 +32,7 @@ from ..engine.backends import EpochRequest, KeyRoles, backend_for
 from ..engine.frames import FrameView
 from .plan import DrawingPlan, FrequencyOrder, group_rows
 from .protocol import (as_labels, check_labels, check_row_id, check_rows, draw_seed,
-                       frequencies, key_order, keys_view, unit_columns)
+                       frequencies, keep_rows, key_order, keys_view, unit_columns)
 from .scheduling import ScheduledDraws, check_schedule
 from .strategies import STRATEGIES, fit_row_weights
 from .targets import Units
@@ -128,13 +128,18 @@ class EpochFitMixin:
                     sample_weight=None if sample_weight is None else
                     np.asarray(sample_weight, dtype=np.float64))
         else:
-            counts = None
+            counts = kept = None
             if sample_weight is not None:  # frequency weights: a row of weight k is k rows
                 check_row_id(self, "frequencies")
                 if self.shrinkage is not None:
                     raise ValueError("shrinkage and sample_weight cannot be combined.")
                 counts = frequencies(sample_weight, n_rows, strategy.name)
-            fitted = weighter.fit_cells(X_keys, labels, sample_weight=counts, **kwargs)
+                if not counts.all():  # rows of weight 0 are no rows: left out
+                    kept = np.flatnonzero(counts)
+                    X_keys, labels, kwargs = keep_rows(kept, X_keys, labels, kwargs)
+            fitted = weighter.fit_cells(
+                X_keys, labels, sample_weight=None if counts is None else
+                (counts if kept is None else counts[kept]), **kwargs)
             check_labels(weighter, labels)
             if counts is not None:  # a unit holds the sum of its rows' weights
                 weighted = weighter.weight_table_["weighted_count"].to_numpy()
@@ -144,7 +149,8 @@ class EpochFitMixin:
             self._order = (group_rows(unit_of_row, len(units)) if self.row_id is None
                            else key_order(self, X_checked, unit_of_row, fitted))
             if counts is not None:  # row k once per unit of its weight, unexpanded
-                self._order = FrequencyOrder(self._order, counts)
+                rows = self._order if kept is None else kept[self._order]
+                self._order = FrequencyOrder(rows, counts)
             if self.shrinkage is not None:
                 self._unit_of_row = unit_of_row
             self._starts = np.cumsum(units.counts) - units.counts
@@ -317,6 +323,8 @@ def _digest(data):
 
 def _stable(value):
     """A parameter as text that is the same in every process (no addresses)."""
+    if isinstance(value, np.generic):  # numpy 1 and 2 print scalars differently
+        value = value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return repr(value)
     if isinstance(value, dict):

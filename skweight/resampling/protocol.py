@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
 from .._compat import check_sample_weight
-from ..engine.frames import FrameView, n_rows_of
+from ..engine.frames import FrameView, n_rows_of, take_rows
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 
 
@@ -175,6 +175,15 @@ def frequencies(sample_weight, n_rows, strategy):
             "weights, use strategy='weights'."
         )
     return weights.astype(np.int64)
+
+
+def keep_rows(kept, X_keys, labels, kwargs):
+    """The key columns (and labels, key arrays) of the rows ``kept`` only."""
+    X_keys = take_rows(X_keys, kept) if X_keys is not None else None
+    labels = take_rows(labels, kept) if labels is not None else None
+    kwargs = {k: (take_rows(v, kept) if v is not None else None)
+              for k, v in kwargs.items()}
+    return X_keys, labels, kwargs
 
 
 def check_rows(estimator, X, y, sensitive_features, strata_features):

@@ -129,11 +129,10 @@ def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=No
             expected = group_n * (label_n / unit_totals)  # the ratio first: no overflow
         if scheme.exact_inverse and normalize is not None:
             factors = _where_present(expected, units, present)
-        else:
-            factors = _apply(scheme, units, unit_totals, present, unit_stratum, shift)
-            factors = _where_present(
-                factors, _apply(scheme, expected, unit_totals, present, unit_stratum, shift),
-                present)
+        else:  # observed over expected, in one log form where either side overflows
+            factors = _apply(scheme, units, unit_totals, present,
+                             None if normalize is None else unit_stratum, shift,
+                             expected=expected)
         if normalize is None:
             return _times(factors[unit], class_factors)
         # With empty group x label cells the formula no longer keeps the
@@ -260,30 +259,45 @@ def _where_present(numerator, denominator, present):
     return out
 
 
-def _apply(scheme, units, totals, present, stratum, shift=0):
+def _apply(scheme, units, totals, present, stratum, shift=0, *, expected=None):
     """The scheme's raw factors of the present units (0 elsewhere).
 
     ``units`` and ``totals`` are scaled by ``2 ** shift``; the scheme sees
-    them unscaled. With ``stratum`` (the stratum of each unit: the factors
-    are normalised within strata), factors that over- or underflow (zero,
-    subnormal or infinite) are computed from the scheme's log form instead,
-    relative to the largest factor of their stratum.
+    them unscaled. With ``expected``, the ratio ``f(units) / f(expected)``
+    (independence). Where the factors (or either side of the ratio) over- or
+    underflow (zero, subnormal or infinite), they come from the scheme's log
+    form instead: relative to the largest of their stratum when ``stratum``
+    (the stratum of each unit) is given, since the factors are then
+    normalised within strata; as they are otherwise.
     """
     out = np.zeros(units.shape)
     n, t = units[present], totals[present]
+    e = None if expected is None else expected[present]
     if shift:
         n, t = np.ldexp(n, -shift), np.ldexp(t, -shift)
+        e = None if e is None else np.ldexp(e, -shift)
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        factors = scheme.func(n, t)
-    if (stratum is not None and scheme.log_func is not None and factors.size
-            and not np.all(np.isfinite(factors) & (factors >= np.finfo(np.float64).tiny))):
+        sides = [scheme.func(n, t)] + ([] if e is None else [scheme.func(e, t)])
+        factors = sides[0] if e is None else sides[0] / sides[1]
+    if (scheme.log_func is not None and factors.size
+            and not all(_normal(side) for side in sides)):
         logs = scheme.log_func(n, t)
-        where = stratum[present]
-        peak = np.full(int(where.max()) + 1, -np.inf)
-        np.maximum.at(peak, where, logs)
-        factors = np.exp(logs - peak[where])
+        if e is not None:
+            logs = logs - scheme.log_func(e, t)
+        if stratum is not None:
+            where = stratum[present]
+            peak = np.full(int(where.max()) + 1, -np.inf)
+            np.maximum.at(peak, where, logs)
+            logs = logs - peak[where]
+        with np.errstate(over="ignore", under="ignore"):
+            factors = np.exp(logs)
     out[present] = factors
     return out
+
+
+def _normal(values):
+    """Whether every value is finite and at least the smallest normal float."""
+    return bool(np.all(np.isfinite(values) & (values >= np.finfo(np.float64).tiny)))
 
 
 def _times(factors, class_factors):

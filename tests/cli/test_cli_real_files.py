@@ -144,3 +144,11 @@ def test_numeric_keys_keep_their_type_in_json_and_parquet(capsys, tmp_path, revi
     assert str(table.schema.field("rating").type) == "int64"
     status, out, _ = run(capsys, "report", path, *KEYS, "--format", "json")
     assert {type(c["rating"]) for c in json.loads(out)["cells"]} == {int}
+
+
+def test_the_copy_of_standard_input_is_removed_on_failure(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "skweight", "report", "-", "--label", "a"],
+                          input=b"a,a\n1,2\n", capture_output=True, env=env)
+    assert done.returncode == 1 and b"names column 'a' twice" in done.stderr
+    assert not list(tmp_path.glob("skweight-input-*"))

@@ -505,3 +505,16 @@ def test_frequency_weights_are_drawn_as_copies_without_materialising_them(strate
     tracemalloc.stop()
     assert peak < 2**22  # 4 MiB; the copies would take 800 MB
     assert resampler.targets_ == {0: 10, 1: 10} and epoch.size == 20
+
+
+@pytest.mark.parametrize("strategy", ["under", "over"])
+def test_frequency_weights_of_zero_leave_out_rows_and_whole_units(strategy):
+    y = np.array([0, 0, 0, 1, 1, 2, 2, 2])
+    sw = np.array([1, 2, 0, 1, 3, 0, 0, 0])
+    resampler = EpochResampler(strategy, random_state=0).fit(None, y, sample_weight=sw)
+    assert set(resampler.targets_) == {0, 1}  # class 2 has no weight: no unit
+    epoch = resampler.epoch_indices(0)
+    assert not np.isin(epoch, [2, 5, 6, 7]).any()
+    copies = np.repeat(np.arange(8), sw)
+    repeated = EpochResampler(strategy, random_state=0).fit(None, y[copies])
+    assert_array_equal(np.sort(epoch), np.sort(copies[repeated.epoch_indices(0)]))

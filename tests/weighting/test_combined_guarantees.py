@@ -109,3 +109,22 @@ def test_effective_number_with_subnormal_weights_is_finite():
     assert np.all(np.isfinite(w)) and np.all(w > 0)
     factors = weighter.weight_table_["factor"].to_numpy()
     assert_allclose(factors, [1.5, 0.75], rtol=1e-6)
+
+
+@pytest.mark.parametrize("normalize", [None, "mean"])
+@pytest.mark.parametrize("scheme, power", [("power", 2.0), ("power", 200.0),
+                                           ("sqrt_inverse", 1.0)])
+def test_independence_ratios_in_log_form_do_not_depend_on_the_scale(normalize, scheme,
+                                                                    power):
+    """Observed over expected in one log form: the same factors at any weight scale."""
+    X = pd.DataFrame({"g": list("aabbbabba"), "s": [0] * 9})
+    y = np.array([0, 1, 0, 1, 1, 0, 0, 1, 1])
+    sw = np.arange(1, 10.0)
+
+    def factors(scale):
+        weighter = GroupBalancedWeighter(groups="g", strata="s", balance="independence",
+                                         normalize=normalize, scheme=scheme, power=power)
+        return weighter.fit(X, y, sample_weight=sw * scale).weight_table_["factor"]
+
+    for scale in (1e-300, 1e300):
+        assert_allclose(factors(scale), factors(1.0), rtol=1e-9)
