@@ -162,6 +162,24 @@ class WeightedDataset(Dataset):
         return item, weight
 
 
+class _Counted:
+    """An iterator that counts what it has yielded (the resumable position)."""
+
+    __slots__ = ("_values", "count")
+
+    def __init__(self, values):
+        self._values = values
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        value = next(self._values)
+        self.count += 1
+        return value
+
+
 class EpochSampler(Sampler):
     """A ``Sampler`` yielding the indices of a fitted EpochResampler's epochs.
 
@@ -203,11 +221,11 @@ class EpochSampler(Sampler):
     **Resuming.** :meth:`state_dict` records the epoch and how many of this
     rank's indices the current iteration has yielded; after
     :meth:`load_state_dict` the next iteration yields exactly the indices that
-    were still to come (the epoch is drawn again from the seed, so nothing
-    but two integers is stored). As the sampler of torchdata's
+    were still to come (the epoch is drawn again from the seed, so the state
+    is two integers and a fingerprint of the fit, which a load checks). As the sampler of torchdata's
     ``StatefulDataLoader`` its state travels inside the loader's own
-    ``state_dict``, with or without workers. The count is read from the
-    live iterator, so iterating costs nothing extra; a plain ``DataLoader``
+    ``state_dict``, with or without workers. The live iterator counts the
+    indices it yields (no interpreter internals are read); a plain ``DataLoader``
     with workers draws indices ahead of the batches it has returned, so save
     the state of a ``StatefulDataLoader`` there instead (it accounts for
     prefetching).
@@ -394,11 +412,7 @@ class EpochSampler(Sampler):
         """Indices of this rank the live (or last) iteration has yielded."""
         if self._iterator is None:
             return self._offset
-        reduced = self._iterator.__reduce__()  # (iter, (array,), position)
-        position = reduced[2] if len(reduced) > 2 else None
-        if position is None:  # exhausted: CPython drops the array
-            return self.num_samples
-        return self._offset + int(position)
+        return self._offset + self._iterator.count
 
     def shard(self):
         """This rank's indices of the current epoch, as an array."""
@@ -414,7 +428,7 @@ class EpochSampler(Sampler):
         shard = np.ascontiguousarray(self.shard()[start:], dtype=np.int64)
         indices = array.array("q")
         indices.frombytes(shard.data.cast("B"))
-        self._offset, self._iterator = start, iter(indices)
+        self._offset, self._iterator = start, _Counted(iter(indices))
         return self._iterator
 
     def __len__(self):
