@@ -197,12 +197,7 @@ def _weigh(args, out, source, weighter, groups, strata):
 
 def _typed(report, key_types):
     """The report's key columns with the types their text has in the file."""
-    if key_types is None:
-        return report
-    attrs = report.attrs
-    report = key_types.cast_frame(report)
-    report.attrs = attrs
-    return report
+    return report if key_types is None else key_types.cast_frame(report)
 
 
 def run_report(args, out, groups, strata):

@@ -32,7 +32,8 @@ from ..engine.keys import first_of, numbered
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES
 from ..exceptions import WeightingWarning
 
-__all__ = ["THRESHOLDS", "balances_groups", "describe_cells", "lacking_units",
+__all__ = ["THRESHOLDS", "balances_groups", "combination_ids", "describe_cells",
+           "lacking_units",
            "unbalanceable_message", "warn_issues", "weight_issues", "weight_warnings"]
 
 THRESHOLDS = {"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
@@ -275,9 +276,9 @@ def weight_warnings(weighter):
                              table["factor"].to_numpy(), describe,
                              groups=balances_groups(mode))
     spec = weighter.cell_spec_
-    stratum = _numbers(table, list(spec.strata))
-    numbers = {"group": _numbers(table, list(spec.groups)),
-               "label": _numbers(table, [spec.label] if spec.label else [])}
+    stratum = combination_ids(table, list(spec.strata))
+    numbers = {"group": combination_ids(table, list(spec.groups)),
+               "label": combination_ids(table, [spec.label] if spec.label else [])}
     first = first_of(stratum, int(stratum.max()) + 1 if stratum.size else 0)
 
     def strata_names(strata):
@@ -291,8 +292,8 @@ def weight_warnings(weighter):
     return messages + ([message] if message else [])
 
 
-def _numbers(table, columns):
-    """The number of each row's combination of ``columns`` (0 without columns)."""
+def combination_ids(table, columns):
+    """A dense number of each row's combination of ``columns`` (0 without columns)."""
     if not columns:
         return np.zeros(len(table), dtype=np.intp)
-    return table.groupby(columns, sort=True, dropna=False).ngroup().to_numpy(np.intp)
+    return table.groupby(columns, sort=False, dropna=False).ngroup().to_numpy(np.intp)

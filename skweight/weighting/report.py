@@ -12,7 +12,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES
-from .health import lacking_units
+from .health import combination_ids, lacking_units
 
 __all__ = ["effective_sample_size", "report_from_cells", "weighter_report"]
 
@@ -133,13 +133,6 @@ def weighter_report(weighter, *, balance=None):
 # ---------------------------------------------------------------------- #
 # The report, on the small table of cells
 # ---------------------------------------------------------------------- #
-def _ids(frame, columns):
-    """Integer id of each row's combination of ``columns`` (0 without any)."""
-    if not columns:
-        return np.zeros(len(frame), dtype=np.intp)
-    return frame.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
-
-
 def _per(ids, values):
     """Sum of ``values`` over each id, gathered back to the rows."""
     return np.bincount(ids, weights=values)[ids]
@@ -152,7 +145,7 @@ def _divide(a, b):
 
 def _unit_shares(frame, strata, unit, s, weights, totals):
     """Weighted share of each row's unit in its stratum, and 1 / #units."""
-    u = _ids(frame, strata + unit)
+    u = combination_ids(frame, strata + unit)
     _, first = np.unique(u, return_index=True)
     n_units = np.bincount(s[first], minlength=s.max() + 1)[s]
     return _divide(_per(u, weights), totals), 1.0 / n_units
@@ -178,7 +171,7 @@ def report_from_cells(keys, count, before, after, squares, *, strata, groups, la
     frame = keys.reset_index(drop=True).copy()
     count = np.asarray(count, dtype=np.int64)
     before = count.astype(np.float64) if before is None else before
-    s = _ids(frame, strata)
+    s = combination_ids(frame, strata)
     total_before, total_after = _per(s, before), _per(s, after)
     share_after = _divide(after, total_after)
     if mode.independence:
@@ -200,7 +193,7 @@ def report_from_cells(keys, count, before, after, squares, *, strata, groups, la
     frame["deviation"] = deviation
     frame["max_deviation"] = largest
     frame["stratum_ess"] = _divide(total_after ** 2, _per(s, squares))
-    lacking = lacking_units(s, _ids(frame, list(groups)), _ids(frame, labels), mode)
+    lacking = lacking_units(s, combination_ids(frame, list(groups)), combination_ids(frame, labels), mode)
     frame["balanceable"] = lacking[s] == 0
     n_classes = frame["class"].nunique() if "class" in strata else 1
     frame.attrs.update({
