@@ -8,7 +8,9 @@ fastest known pipeline for that input:
 
 1. codes per key column: small non-negative integers are their own codes,
    anything else is hash-factorized (``pandas.factorize``); polars strings
-   take polars' own ``cast(Categorical).to_physical()``;
+   take arrow's ``dictionary_encode`` (for a million distinct strings it is
+   faster than polars' own ``cast(Categorical).to_physical()``: 0.74 s
+   against 1.19 s for 1e7 rows here);
 2. the stratum columns combined into one stratum id, factorized again when
    the product of their code ranges exceeds the rows (what a group-by engine
    does when its group index would overflow);
@@ -135,12 +137,16 @@ def run_ours(case, strata, groups, label):
 def run_baseline(case, strata, groups, label):
     if case != "polars":
         return lambda: baseline(strata, groups, label)
-    import polars as pl
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     frame = _polars_frame(strata, groups, label)
 
     def pipeline():
-        physical = frame["id"].cast(pl.Categorical).to_physical().to_numpy()
+        physical = pc.dictionary_encode(frame["id"].to_arrow())
+        if isinstance(physical, pa.ChunkedArray):
+            physical = physical.combine_chunks()
+        physical = physical.indices.to_numpy(zero_copy_only=False)
         codes = [_codes(physical), _codes(frame["g"].to_numpy()),
                  _codes(frame["y"].to_numpy())]
         return baseline({"id": None}, {"g": None}, frame["y"].to_numpy(), codes=codes)

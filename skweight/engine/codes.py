@@ -35,6 +35,8 @@ RANGE_SLACK = 2
 RANGE_MIN = 1 << 16
 # polars Categorical codes below this are decoded as they are.
 POLARS_MIN = 1 << 10
+# Rows of a polars String column looked at to tell ids from categories.
+_SAMPLE = 1 << 14
 
 
 class RawCodes(NamedTuple):
@@ -198,7 +200,12 @@ def _arrow_codes(array):
     if has_missing:
         indices = pc.fill_null(indices, -1)
     codes = _arrow_to_numpy(indices)
-    uniques = pd.Index(dictionary.to_pandas(), tupleize_cols=False)
+    if len(dictionary) > POLARS_MIN and (pa.types.is_string(dictionary.type)
+                                         or pa.types.is_large_string(dictionary.type)):
+        # Many strings stay in arrow (no Python objects): sorted in arrow later.
+        uniques = pd.Index(pd.arrays.ArrowExtensionArray(dictionary))
+    else:
+        uniques = pd.Index(dictionary.to_pandas(), tupleize_cols=False)
     raw = _from_uniques(codes, uniques)
     return raw._replace(has_missing=raw.has_missing or has_missing)
 
@@ -229,6 +236,11 @@ def _polars_route(values):
         return None
     dtype = values.dtype
     if dtype == pl.String:
+        # Many distinct strings (ids): arrow's dictionary encoding, faster than
+        # a cast to Categorical there and free of polars' process-wide string
+        # cache. Few (categories): the cast, faster there.
+        if len(values) > _SAMPLE and values.head(_SAMPLE).n_unique() > POLARS_MIN:
+            return _arrow_codes(values.to_arrow())
         values = values.cast(pl.Categorical)
         dtype = values.dtype
     if isinstance(dtype, (pl.Categorical, pl.Enum)):
