@@ -13,13 +13,23 @@ from numbers import Integral
 
 import numpy as np
 
-from sklearn import pipeline as _sk_pipeline
+from sklearn import get_config
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
-from sklearn.utils._user_interface import _print_elapsed_time
 from sklearn.utils.validation import _check_sample_weight
 
+try:  # fit callbacks: scikit-learn >= 1.9
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+except ImportError:  # pragma: no cover - older scikit-learn
+    class CallbackSupportMixin:
+        """No fit callbacks before scikit-learn 1.9."""
+
+    def with_callbacks(method):
+        """No fit callbacks before scikit-learn 1.9: the method as it is."""
+        return method
+
 __all__ = [
+    "CallbackSupportMixin",
     "ColumnKeys",
     "HasMethods",
     "Interval",
@@ -28,52 +38,25 @@ __all__ = [
     "callback_context",
     "check_sample_weight",
     "fit_context",
-    "fit_transform_one",
     "import_optional",
     "pandas_column_array",
-    "print_elapsed_time",
     "validate_params",
+    "with_callbacks",
 ]
 
 fit_context = _fit_context
-print_elapsed_time = _print_elapsed_time
-
-
-# Parameter sets already found valid, per class: only plain values (str,
-# numbers, None and tuples of them), compared with their types.
-_VALID = {}
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def _plain_key(value):
-    if isinstance(value, list):
-        value = tuple(value)
-    if isinstance(value, tuple):
-        parts = tuple(_plain_key(v) for v in value)
-        return None if None in parts else ("tuple", parts)
-    if type(value) in _PLAIN and value == value:  # not NaN
-        return (type(value), value)
-    return None
 
 
 def validate_params(estimator):
     """Check ``estimator``'s parameters against its ``_parameter_constraints``.
 
     Raises ``InvalidParameterError`` (a ``ValueError``) whose message names the
-    parameter, the accepted values and the value given. A set of plain values
-    found valid once for a class is not checked again (the checks cost more
-    than a small fit).
+    parameter, the accepted values and the value given. Skipped, as in
+    scikit-learn, inside ``sklearn.config_context(skip_parameter_validation=True)``.
     """
-    parts = tuple(_plain_key(vars(estimator).get(name, None))
-                  for name in estimator._parameter_constraints)
-    key = None if None in parts else (type(estimator), parts)
-    if key is not None and key in _VALID:
+    if get_config().get("skip_parameter_validation", False):
         return
     estimator._validate_params()
-    if key is not None:
-        if len(_VALID) > 4096:
-            _VALID.clear()
-        _VALID[key] = True
 
 
 class RegistryOptions(StrOptions):
@@ -192,20 +175,6 @@ def callback_context(estimator, *, task_name="fit", max_subtasks=0):
     if init is None:
         return _NoCallbacks()
     return init(task_name=task_name, max_subtasks=max_subtasks)
-
-
-def fit_transform_one(transformer, X, y, *, message, params, caller, callback_ctx):
-    """Fit and transform one pipeline step as scikit-learn's Pipeline does.
-
-    Returns ``(Xt, fitted transformer)``. Cached by ``memory`` in the
-    pipeline; ``caller`` and ``callback_ctx`` are not part of the result.
-    """
-    with_callbacks = getattr(_sk_pipeline, "_fit_transform_one_with_callbacks", None)
-    if with_callbacks is not None:
-        return with_callbacks(transformer, X, y, None, "Pipeline", message, params,
-                              caller=caller, callback_ctx=callback_ctx)
-    return _sk_pipeline._fit_transform_one(transformer, X, y, None, "Pipeline",
-                                           message, params)
 
 
 def pandas_column_array(frame, position):

@@ -1,32 +1,43 @@
-"""A scikit-learn ``Pipeline`` that accepts weighter and resampler steps.
+"""A pipeline whose steps may be weighters and resamplers, on scikit-learn's public API.
 
-:class:`Pipeline` subclasses :class:`sklearn.pipeline.Pipeline` and changes
-only what weighting steps need: fitting runs scikit-learn's own step loop
-(validation, metadata routing and ``transform_input``, ``memory``, timing,
-fit callbacks) with the weighting-step core of :mod:`.core` at the weighting
-steps, and the steps are listed without the weighting ones everywhere else,
-so that scikit-learn's own ``predict``, ``transform``, ``score`` (and
-friends) skip them.
+:class:`Pipeline` is a composition, not a subclass of scikit-learn's: it
+holds the steps, fits them one after the other with the weighting-step core
+of :mod:`.core`, and for everything after fitting (``predict``,
+``transform``, ``score``, ``get_feature_names_out`` and friends) hands the
+fitted steps, with each weighting step set to ``"passthrough"``, to a
+:class:`sklearn.pipeline.Pipeline`. Only public scikit-learn names are used
+here (``process_routing``, ``MetadataRouter``, ``check_memory``, ``clone``,
+``get_tags``); what differs between scikit-learn releases lives in
+:mod:`skweight._compat`.
 """
 
-from sklearn import pipeline as _sk_pipeline
-from sklearn.base import clone
-from sklearn.utils.metadata_routing import MethodMapping
+from sklearn import pipeline as sk_pipeline
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import Bunch
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    get_routing_for_object,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_memory
 
 from .._compat import (
+    CallbackSupportMixin,
+    HasMethods,
     callback_context,
     fit_context,
-    fit_transform_one,
-    print_elapsed_time,
+    with_callbacks,
 )
 from .core import WeightingState
+from .fitted import FittedSteps, final_has
+from .step_fitting import elapsed, fit_transform_one, step_mapping
 from .steps import (
     check_key_columns,
     is_passthrough,
-    is_resampler,
     is_weighter,
+    is_weighting,
     n_rows,
     routing_enabled,
 )
@@ -34,31 +45,22 @@ from .steps import (
 __all__ = ["Pipeline", "make_pipeline"]
 
 _FIT_CALLERS = ("fit", "fit_transform", "fit_predict")
-
-
-def is_weighting(step):
-    """Whether a step is a weighter or a resampler."""
-    return is_weighter(step) or is_resampler(step)
+_OWN_PARAMS = ("steps", "transform_input", "memory", "verbose")
 
 
 def _can_fit_transform(self):
-    last = self._final_estimator
-    return last == "passthrough" or hasattr(last, "transform") or hasattr(
+    last = self._steps_list()[-1][1] if self._steps_list() else None
+    return is_passthrough(last) or hasattr(last, "transform") or hasattr(
         last, "fit_transform")
 
 
-def _final_has(attr):
-    def check(self):
-        return hasattr(self._final_estimator, attr)
-    return check
-
-
-class Pipeline(_sk_pipeline.Pipeline):
+class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
     """A pipeline whose steps may also be weighters and resamplers.
 
-    A subclass of :class:`sklearn.pipeline.Pipeline` that keeps all of it
-    (``steps``, ``step__param`` names, ``transform_input``, ``memory``,
-    ``verbose``, fit callbacks, slicing, metadata routing), plus:
+    It takes the steps and parameters of :class:`sklearn.pipeline.Pipeline`
+    and keeps what users rely on (``step__param`` names, ``memory``,
+    ``verbose``, ``transform_input``, slicing, metadata routing,
+    ``set_output``, ``get_feature_names_out``, fit callbacks), plus:
 
     - a *weighter step* (anything with ``fit_weight``, e.g.
       :class:`~skweight.GroupBalancedWeighter`) computes, during ``fit``, the
@@ -137,35 +139,131 @@ class Pipeline(_sk_pipeline.Pipeline):
     1.0
     """
 
+    _parameter_constraints = {
+        "steps": [list],
+        "transform_input": [list, None],
+        "memory": [None, str, HasMethods(["cache"])],
+        "verbose": ["boolean"],
+    }
+
+    def __init__(self, steps, *, transform_input=None, memory=None, verbose=False):
+        self.steps = steps
+        self.transform_input = transform_input
+        self.memory = memory
+        self.verbose = verbose
 
     # ------------------------------------------------------------------ #
-    # The steps without the weighting ones, for everything but fitting
+    # Steps, parameters, slicing
     # ------------------------------------------------------------------ #
-    def _iter(self, with_final=True, filter_passthrough=True):
-        """``(idx, name, step)``; with ``filter_passthrough``, weighting steps
-        are skipped too (they act during fit only)."""
-        for idx, name, step in super()._iter(with_final, filter_passthrough):
-            if filter_passthrough and is_weighting(step):
-                continue
-            yield idx, name, step
+    def _steps_list(self):
+        """The ``(name, step)`` pairs, or [] where ``steps`` is not such a list."""
+        steps = self.steps
+        if isinstance(steps, list) and all(isinstance(s, tuple) and len(s) == 2
+                                           for s in steps):
+            return steps
+        return []
 
     @property
-    def _final_estimator(self):
-        # A slice that ends in a weighting step transforms as if it ended in
-        # "passthrough" (fitting it is refused by _validate_steps).
-        last = super()._final_estimator
-        return "passthrough" if is_weighting(last) else last
+    def named_steps(self):
+        """The steps by name (a :class:`~sklearn.utils.Bunch`)."""
+        return Bunch(**dict(self._steps_list()))
 
-    def _validate_steps(self):
-        name, last = self.steps[-1] if self.steps else (None, None)
+    def __len__(self):
+        """The number of steps."""
+        return len(self.steps)
+
+    def __getitem__(self, ind):
+        """A step (by position or name), or a sub-pipeline (by slice).
+
+        A slice shares the fitted steps with this pipeline, as in
+        scikit-learn; a slice that ends in a weighting step transforms as if
+        that step were ``"passthrough"``.
+        """
+        if isinstance(ind, slice):
+            if ind.step not in (1, None):
+                raise ValueError("Pipeline slicing only supports a step of 1")
+            return type(self)(self.steps[ind], memory=self.memory, verbose=self.verbose)
+        try:
+            return self.steps[ind][1]
+        except TypeError:
+            return self.named_steps[ind]
+
+    def get_params(self, deep=True):
+        """The parameters: own ones, and with ``deep`` each step and its parameters.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return each step (by name) and its parameters
+            (``name__param``).
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        out = super().get_params(deep=False)
+        if not deep:
+            return out
+        steps = self._steps_list()
+        out.update(steps)
+        for name, step in steps:
+            if hasattr(step, "get_params") and not isinstance(step, type):
+                out.update((f"{name}__{key}", value)
+                           for key, value in step.get_params(deep=True).items())
+        return out
+
+    def set_params(self, **params):
+        """Set parameters: own ones, whole steps by name, or ``name__param``.
+
+        Parameters
+        ----------
+        **params : dict
+            E.g. ``verbose=True``, ``clf=LogisticRegression()``,
+            ``w="passthrough"`` or ``clf__C=10``.
+
+        Returns
+        -------
+        self : Pipeline
+            This pipeline.
+        """
+        if "steps" in params:
+            self.steps = params.pop("steps")
+        names = [name for name, _ in self._steps_list()]
+        for key in [k for k in params if "__" not in k and k in names]:
+            value = params.pop(key)
+            self.steps = [(n, value if n == key else s) for n, s in self.steps]
+        if params:
+            super().set_params(**params)
+        return self
+
+    def _check_steps(self):
+        """Refuse steps that cannot be fitted, with scikit-learn's messages."""
+        if not self.steps:
+            raise ValueError("The pipeline is empty. Please add steps.")
+        steps = self._steps_list()
+        if len(steps) != len(self.steps):
+            raise TypeError("steps must be a list of (name, estimator) tuples.")
+        names = [name for name, _ in steps]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Names provided are not unique: {names!r}")
+        clash = sorted(set(names) & set(_OWN_PARAMS))
+        if clash:
+            raise ValueError(
+                f"Estimator names conflict with constructor arguments: {clash!r}")
+        bad = [name for name in names if "__" in name]
+        if bad:
+            raise ValueError(f"Estimator names must not contain __: got {bad!r}")
+        name, last = steps[-1]
         if is_weighting(last):
             raise TypeError(
                 f"The last step {name!r} is a {type(last).__name__}; weighter and "
-                "resampler steps need an estimator after them to use their result."
-            )
-        if self.steps:
-            self._validate_names([n for n, _ in self.steps])
-        for step_name, step in self.steps[:-1]:
+                "resampler steps need an estimator after them to use their result.")
+        if not is_passthrough(last) and not hasattr(last, "fit"):
+            raise TypeError(
+                "Last step of Pipeline should implement fit or be the string "
+                f"'passthrough'. {last!r} (type {type(last)}) doesn't")
+        for step_name, step in steps[:-1]:
             if is_passthrough(step) or is_weighting(step):
                 continue
             if not (hasattr(step, "fit") or hasattr(step, "fit_transform")) \
@@ -173,20 +271,26 @@ class Pipeline(_sk_pipeline.Pipeline):
                 raise TypeError(
                     f"Step {step_name!r} ({type(step).__name__}) is not a transformer "
                     "(fit and transform), a weighter (fit_weight), a resampler "
-                    "(fit_resample) or 'passthrough'."
-                )
-        # scikit-learn's own checks, with the weighting steps standing aside.
-        steps = self.steps
-        try:
-            self.steps = [(n, "passthrough" if is_weighting(s) else s) for n, s in steps]
-            super()._validate_steps()
-        finally:
-            self.steps = steps
+                    "(fit_resample) or 'passthrough'.")
+        for _, step in steps:
+            if isinstance(step, type):
+                raise TypeError(f"Expected an estimator instance ({step.__name__}()), "
+                                f"got estimator class instead ({step.__name__}).")
+
+    def _without_weighting(self, stop=None):
+        """A scikit-learn Pipeline of the steps, weighting steps as "passthrough".
+
+        It shares the (fitted) steps; ``stop`` keeps the steps before it.
+        """
+        steps = [(name, "passthrough" if is_weighting(step) else step)
+                 for name, step in self._steps_list()[:stop]]
+        return sk_pipeline.Pipeline(steps, transform_input=self.transform_input)
 
     # ------------------------------------------------------------------ #
     # Fitting
     # ------------------------------------------------------------------ #
     @fit_context(prefer_skip_nested_validation=False)
+    @with_callbacks
     def fit(self, X, y=None, **params):
         """Fit the steps one after the other, weighting and resampling on the way.
 
@@ -213,6 +317,7 @@ class Pipeline(_sk_pipeline.Pipeline):
 
     @available_if(_can_fit_transform)
     @fit_context(prefer_skip_nested_validation=False)
+    @with_callbacks
     def fit_transform(self, X, y=None, **params):
         """Fit the pipeline, and return the last step's transform of the data.
 
@@ -237,8 +342,9 @@ class Pipeline(_sk_pipeline.Pipeline):
                 Xt, **step_params["transform"])
         return self._fit_all("fit_transform", X, y, params, final)
 
-    @available_if(_final_has("fit_predict"))
+    @available_if(final_has("fit_predict"))
     @fit_context(prefer_skip_nested_validation=False)
+    @with_callbacks
     def fit_predict(self, X, y=None, **params):
         """Fit the pipeline, and return the last step's ``fit_predict``.
 
@@ -260,8 +366,62 @@ class Pipeline(_sk_pipeline.Pipeline):
             return step.fit_predict(Xt, yt, **step_params.get("fit_predict", {}))
         return self._fit_all("fit_predict", X, y, params, final)
 
+    def _message(self, idx):
+        if not self.verbose:
+            return None
+        return f"(step {idx + 1} of {len(self.steps)}) Processing {self.steps[idx][0]}"
+
+    def _routed(self, caller, params):
+        """Each step's parameters per method, as scikit-learn's Pipeline routes them."""
+        if routing_enabled():
+            return process_routing(self, caller, **params)
+        routed = Bunch(**{name: Bunch(**{m: {} for m in (*_FIT_CALLERS, "transform")})
+                          for name, _ in self.steps})
+        for key, value in params.items():
+            if "__" not in key:
+                raise ValueError(
+                    f"Pipeline.{caller} does not accept the {key} parameter. You can "
+                    "pass parameters to specific steps of your pipeline using the "
+                    "stepname__parameter format, e.g. `Pipeline.fit(X, y, "
+                    "logisticregression__sample_weight=sample_weight)`.")
+            step, param = key.split("__", 1)
+            if step not in routed:
+                raise ValueError(f"Pipeline has no step {step!r} for parameter {key!r}; "
+                                 f"its steps are {list(routed)}.")
+            for method in _FIT_CALLERS:
+                routed[step][method][param] = value
+        return routed
+
+    def _step_metadata(self, idx, step_params, all_params, cache):
+        """``step_params`` with the ``transform_input`` ones transformed by the
+        fitted steps before step ``idx`` (weighting steps leave them as they are)."""
+        if not self.transform_input or not all_params or idx == 0:
+            return step_params
+        out = {}
+        for method, values in step_params.items():
+            out[method] = Bunch()
+            for key, value in values.items():
+                if key in self.transform_input:
+                    if (idx, key) not in cache:
+                        cache[idx, key] = self._transform_upto(idx, value, all_params)
+                    value = cache[idx, key]
+                out[method][key] = value
+        return out
+
+    def _transform_upto(self, idx, value, all_params):
+        """``value`` transformed by the fitted transformer steps before ``idx``,
+        each given the metadata its ``transform`` requests."""
+        for _, step in self.steps[:idx]:
+            if is_passthrough(step) or is_weighting(step):
+                continue
+            wanted = get_routing_for_object(step).consumes(method="transform",
+                                                           params=all_params.keys())
+            value = step.transform(value, **{key: all_params[key] for key in wanted})
+        return value
+
     def _fit_all(self, caller, X, y, params, final):
-        """scikit-learn's fit sequence, with the weighting steps' state."""
+        """Fit every step; the last with ``final``; return what ``final`` returns."""
+        self._check_steps()
         task = caller.replace("_", "-")
         ctx = callback_context(self, task_name=task, max_subtasks=len(self.steps))
         ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
@@ -269,13 +429,13 @@ class Pipeline(_sk_pipeline.Pipeline):
             raise ValueError(
                 "The `transform_input` parameter can only be set if metadata "
                 "routing is enabled. You can enable metadata routing using "
-                "`sklearn.set_config(enable_metadata_routing=True)`."
-            )
-        routed = self._check_method_params(method=caller, props=params)
-        Xt, yt, state = self._fit_steps(X, y, routed, params, ctx)
+                "`sklearn.set_config(enable_metadata_routing=True)`.")
+        routed = self._routed(caller, params)
+        cache = {}
+        Xt, yt, state = self._fit_steps(X, y, routed, params, ctx, cache)
         name, last = self.steps[-1]
         result = Xt
-        with print_elapsed_time("Pipeline", self._log_message(len(self.steps) - 1)):
+        with elapsed(self._message(len(self.steps) - 1)):
             sub = ctx.subcontext(task_name=f"{task}-final-estimator")
             if is_passthrough(last):
                 if state.weights is not None and not state.used:
@@ -285,9 +445,8 @@ class Pipeline(_sk_pipeline.Pipeline):
             else:
                 with sub.propagate_callback_context(last):
                     sub.call_on_fit_task_begin(estimator=self, X=Xt, y=yt)
-                    own = self._get_metadata_for_step(
-                        step_idx=len(self) - 1, step_params=routed[name],
-                        all_params=params)
+                    own = self._step_metadata(len(self.steps) - 1, routed[name],
+                                              params, cache)
                     step_params = self._with_state(state, last, own, name)
                     if state.weights is not None and not state.used:
                         raise ValueError(state.unused_message(name, last))
@@ -306,39 +465,33 @@ class Pipeline(_sk_pipeline.Pipeline):
                                                          own.get(method, {}))
         return step_params
 
-    def _fit_steps(self, X, y, routed, raw_params, ctx):
+    def _fit_steps(self, X, y, routed, raw_params, ctx, cache):
         """Fit every step but the last; return ``(Xt, yt, state)``."""
         self.steps = list(self.steps)
-        self._validate_steps()
         memory = check_memory(self.memory)
-        cache = not (hasattr(memory, "location") and memory.location is None)
-        fit_transform_cached = memory.cache(fit_transform_one,
-                                            ignore=["caller", "callback_ctx"])
+        cloning = not (hasattr(memory, "location") and memory.location is None)
+        fit_transform = memory.cache(fit_transform_one, ignore=["caller", "ctx"])
         state = WeightingState(n_rows(X))
-        for idx, name, step in self._iter(with_final=False, filter_passthrough=False):
+        for idx, (name, step) in enumerate(self.steps[:-1]):
             sub = ctx.subcontext(task_name=f"fit-transform-{name}")
             if is_passthrough(step):
-                with print_elapsed_time("Pipeline", self._log_message(idx)):
+                with elapsed(self._message(idx)):
                     sub.call_on_fit_task_begin(estimator=self, X=X, y=y)
                     sub.call_on_fit_task_end(estimator=self, X=X, y=y)
                 continue
-            step = clone(step) if cache else step
-            own = self._get_metadata_for_step(step_idx=idx, step_params=routed[name],
-                                              all_params=raw_params)
+            step = clone(step) if cloning else step
+            own = self._step_metadata(idx, routed[name], raw_params, cache)
             if is_weighting(step):
                 if is_weighter(step):
                     check_key_columns(step, X, where=f"step {name!r} of the Pipeline")
                 fit_params = state.follow(own["fit"], owner=f"Pipeline step {name!r}")
-                with print_elapsed_time("Pipeline", self._log_message(idx)), \
-                        sub.propagate_callback_context(step):
+                with elapsed(self._message(idx)), sub.propagate_callback_context(step):
                     sub.call_on_fit_task_begin(estimator=self, X=X, y=y)
                     X, y = state.apply(step, X, y, fit_params, name=f"step {name!r}")
                     sub.call_on_fit_task_end(estimator=self, X=X, y=y)
             else:
-                step_params = self._with_state(state, step, own, name)
-                X, step = fit_transform_cached(
-                    step, X, y, message=self._log_message(idx), params=step_params,
-                    caller=self, callback_ctx=sub)
+                X, step = fit_transform(step, X, y, self._with_state(state, step, own, name),
+                                        self._message(idx), caller=self, ctx=sub)
             self.steps[idx] = (name, step)
         return X, y, state
 
@@ -358,13 +511,19 @@ class Pipeline(_sk_pipeline.Pipeline):
         routing : sklearn.utils.metadata_routing.MetadataRouter
             The routing information.
         """
-        router = super().get_metadata_routing()
-        for _, name, step in super()._iter(with_final=False, filter_passthrough=True):
+        router = MetadataRouter(owner=self)
+        steps = self._steps_list()
+        for name, step in steps:
+            if is_passthrough(step):
+                continue
             if is_weighting(step):
                 mapping = MethodMapping()
                 for caller in _FIT_CALLERS:
                     mapping.add(caller=caller, callee="fit")
                 router.add(method_mapping=mapping, **{name: step})
+            else:
+                last = step is steps[-1][1]
+                router.add(method_mapping=step_mapping(step, last=last), **{name: step})
         return router
 
 
@@ -401,6 +560,6 @@ def make_pipeline(*steps, memory=None, transform_input=None, verbose=False):
     >>> [name for name, _ in pipe.steps]
     ['standardscaler', 'effectivenumberweighter', 'logisticregression']
     """
-    names = [name for name, _ in _sk_pipeline.make_pipeline(*steps).steps]
+    names = [name for name, _ in sk_pipeline.make_pipeline(*steps).steps]
     return Pipeline(list(zip(names, steps)), memory=memory,
                     transform_input=transform_input, verbose=verbose)

@@ -29,6 +29,11 @@ def is_weighter(obj):
             and not is_resampler(obj))
 
 
+def is_weighting(step):
+    """Whether a step is a weighter or a resampler."""
+    return is_weighter(step) or is_resampler(step)
+
+
 def routing_enabled():
     """Whether scikit-learn's metadata routing is switched on."""
     return bool(get_config().get("enable_metadata_routing", False))

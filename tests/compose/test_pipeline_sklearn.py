@@ -165,3 +165,53 @@ def test_polars_frames_through_a_weighting_pipeline():
     pipe = make_pipeline(GroupBalancedWeighter(groups="g"), _Recorder()).fit(frame, y)
     expected = GroupBalancedWeighter(groups="g").fit_weight(frame.to_pandas(), y)
     assert_allclose(pipe[-1].sample_weight_, expected)
+
+
+def test_feature_names_inverse_transform_and_tags_as_sklearn(data):
+    from sklearn.base import clone, is_classifier
+    from sklearn.utils import get_tags
+
+    X, y = data
+    pipe = make_pipeline(StandardScaler(), GroupBalancedWeighter(groups=2),
+                         LogisticRegression())
+    assert is_classifier(pipe) and get_tags(pipe).estimator_type == "classifier"
+    assert not hasattr(pipe, "inverse_transform")  # the last step has none
+    pipe.fit(X, y)
+    assert_array_equal(pipe[:-1].get_feature_names_out(), X.columns)
+    head = pipe[:2]  # ends in the weighter: transforms as passthrough
+    assert_allclose(head.inverse_transform(head.transform(X)), X.to_numpy())
+    assert_array_equal(pipe.classes_, [0, 1])
+    assert pipe.n_features_in_ == 3
+    assert_array_equal(pipe.feature_names_in_, X.columns)
+    assert clone(pipe).get_params()["groupbalancedweighter__groups"] == 2
+
+
+def test_set_params_replaces_steps_and_sets_nested_params(data):
+    X, y = data
+    pipe = make_pipeline(GroupBalancedWeighter(groups="g"), LogisticRegression())
+    pipe.set_params(logisticregression__C=0.5, verbose=False,
+                    groupbalancedweighter="passthrough")
+    assert pipe.steps[0][1] == "passthrough" and pipe[-1].C == 0.5
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        pipe.set_params(nosuchstep__C=1)
+    with pytest.raises(ValueError, match="has no step 'nosuch'"):
+        pipe.fit(X, y, nosuch__sample_weight=np.ones(len(y)))
+
+
+def test_routed_predict_params_and_score_sample_weight(data):
+    X, y = data
+    pipe = make_pipeline(_scaler(), GroupBalancedWeighter(groups="g"),
+                         LogisticRegression()).fit(X, y)
+    theirs = SkPipeline([("s", _scaler()), ("clf", LogisticRegression())]).fit(
+        X, y, clf__sample_weight=GroupBalancedWeighter(groups="g").fit_weight(X, y))
+    w = np.linspace(0.1, 1.0, len(y))
+    assert pipe.score(X, y, sample_weight=w) == pytest.approx(
+        theirs.score(X, y, sample_weight=w))
+    assert_allclose(pipe.decision_function(X), theirs.decision_function(X))
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = Pipeline([("w", GroupBalancedWeighter(groups="g")),
+                           ("clf", _Recorder().set_fit_request(sample_weight=True))])
+        routed.fit(X, y)
+        assert routed.get_metadata_routing().consumes("predict", ["sample_weight"]) == set()
+        assert_allclose(routed[-1].sample_weight_,
+                        GroupBalancedWeighter(groups="g").fit_weight(X, y))
