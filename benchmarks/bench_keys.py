@@ -200,7 +200,7 @@ def partial_child(n):
     full = time.perf_counter() - start
     rng = np.random.default_rng(1)
     times = []
-    for k in range(6):
+    for _ in range(6):
         rows = rng.integers(0, n, CHUNK)
         chunk = frame.iloc[rows].assign(id=lambda f: np.where(
             rng.random(CHUNK) < 0.3, rng.integers(0, 10**12, CHUNK), f["id"]))

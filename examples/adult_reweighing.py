@@ -40,8 +40,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skweight import GroupBalancedWeighter
-from skweight import WeightedEstimator
+from skweight import GroupBalancedWeighter, WeightedEstimator
 from skweight.datasets import load_adult
 from skweight.metrics import (
     disparate_impact,

@@ -12,7 +12,6 @@ from contextlib import nullcontext
 from numbers import Integral
 
 import numpy as np
-
 from sklearn import get_config
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions

@@ -13,7 +13,15 @@ import sys
 import warnings
 from contextlib import closing, contextmanager, nullcontext
 
-from .tableio import STDIN, STDOUT, CommandError, TableSink, TableSource, TypeFinder, same_file
+from .tableio import (
+    STDIN,
+    STDOUT,
+    CommandError,
+    TableSink,
+    TableSource,
+    TypeFinder,
+    same_file,
+)
 
 # Library hints that read differently on the command line.
 _HINTS = {
@@ -174,7 +182,7 @@ def _weigh(args, out, source, weighter, groups, strata):
         rows = _rows(source, columns, args, "weighting",
                      types=finder.types() if finder else None)
         with sink, closing(rows):
-            for where, X, y, frame, batch in rows:
+            for where, X, y, _frame, batch in rows:
                 with where:
                     w = weighter.weight(X, y)
                     totals.add(X, y, w)

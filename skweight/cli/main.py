@@ -24,7 +24,6 @@ from .commands import one_line
 from .tableio import FORMATS, STDOUT, CommandError, TableSink
 
 
-
 class _Registered:
     """Choices read from a registry when argparse first looks at them.
 

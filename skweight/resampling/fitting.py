@@ -31,8 +31,18 @@ from .._compat import validate_params
 from ..engine.backends import EpochRequest, KeyRoles, backend_for
 from ..engine.frames import FrameView
 from .plan import DrawingPlan, FrequencyOrder, group_rows
-from .protocol import (as_labels, check_labels, check_row_id, check_rows, draw_seed,
-                       frequencies, keep_rows, key_order, keys_view, unit_columns)
+from .protocol import (
+    as_labels,
+    check_labels,
+    check_row_id,
+    check_rows,
+    draw_seed,
+    frequencies,
+    keep_rows,
+    key_order,
+    keys_view,
+    unit_columns,
+)
 from .scheduling import ScheduledDraws, check_schedule
 from .strategies import STRATEGIES, fit_row_weights
 from .targets import Units

@@ -13,13 +13,11 @@ import pandas as pd
 from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
-
 from sklearn.utils.validation import validate_data
 
 from .._compat import check_sample_weight
 from ..engine.frames import FrameView, n_rows_of, take_rows
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS
-
 
 _ROW_ID_REASONS = {
     "systematic": "strategy='weights' then draws over rows by their weights (with "

@@ -10,6 +10,7 @@ hands back a small :class:`~skweight.engine.backends.CountTable`.
 
 from abc import ABCMeta, abstractmethod
 from numbers import Real
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -18,11 +19,11 @@ from .._compat import ColumnKeys, Interval, RegistryOptions, StrOptions, validat
 from ..engine.backends import Inputs, KeyRoles, backend_for
 from ..engine.cells import CellCounter, FittedCells
 from ..engine.frames import FrameView, as_key_list, plain_2d
-from ..engine.reading import frame_of, read_keys
 from ..engine.modes import MODES, resolve_mode
+from ..engine.reading import frame_of, read_keys
+from .cell_access import CellAccessMixin
 from .class_weight import class_factors
 from .factors import counter_factors
-from .cell_access import CellAccessMixin
 from .health import warn_issues
 from .multioutput import fit_outputs, output_table, outputs_of, weigh_outputs
 from .report import weighter_report

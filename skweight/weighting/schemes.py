@@ -19,7 +19,8 @@ effective number  ``(1 - beta) / (1 - beta ** n)``     Cui et al., CVPR 2019
 A new named scheme is one function decorated with :func:`register_scheme`.
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

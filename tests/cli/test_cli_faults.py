@@ -12,12 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
+from test_cli import KEYS, in_memory, read, run
 
 from skweight import GroupBalancedWeighter
 from skweight.cli import tableio
 from skweight.datasets import make_product_reviews
-
-from test_cli import KEYS, in_memory, read, run
 
 pq = pytest.importorskip("pyarrow.parquet")
 

@@ -23,7 +23,6 @@ from skweight import EffectiveNumberWeighter, EpochResampler, GroupBalancedWeigh
 from skweight.engine.keys import locate
 from skweight.exceptions import WeightingWarning
 from tests.conftest import examples
-
 from tests.frame_kinds import EAGER, params
 
 
@@ -347,7 +346,7 @@ def test_a_counter_without_squares_says_so():
     from skweight.engine.cells import CellCounter, CellSpec
 
     with pytest.raises(AttributeError, match="squares=False"):
-        CellCounter(CellSpec((), ("g",), None)).squared
+        _ = CellCounter(CellSpec((), ("g",), None)).squared
 
 
 @settings(max_examples=examples(10), deadline=None)

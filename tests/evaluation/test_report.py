@@ -12,12 +12,12 @@ from sklearn.linear_model import LogisticRegression
 from skweight import EffectiveNumberWeighter, GroupBalancedWeighter
 from skweight.datasets import make_product_reviews
 from skweight.diagnostics import (
+    ChunkedBalanceReport,
     balance_report,
     effective_sample_size,
     plot_balance,
     weighter_report,
 )
-from skweight.diagnostics import ChunkedBalanceReport
 
 # Six rows and weights; the numbers below are worked out from these.
 #   row:       0    1    2    3    4    5

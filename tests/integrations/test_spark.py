@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from tests.integrations.spark_env import MARKS, spy_on_collects  # skips without Spark
 from skweight import EffectiveNumberWeighter, GroupBalancedWeighter  # noqa: E402
+from tests.integrations.spark_env import MARKS, spy_on_collects  # skips without Spark
 
 pytestmark = MARKS
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.integrations.spark_env import MARKS, spy_on_collects  # skips without Spark
 from skweight import EffectiveNumberWeighter, EpochResampler  # noqa: E402
+from tests.integrations.spark_env import MARKS, spy_on_collects  # skips without Spark
 
 pytestmark = MARKS
 

@@ -7,8 +7,12 @@ import numpy as np
 import pytest
 
 from skweight import EpochResampler, GroupBalancedWeighter
-from skweight.resampling.plan import (STREAM_SELECT, DrawingPlan, group_rows,
-                                      weighted_distinct_rows)
+from skweight.resampling.plan import (
+    STREAM_SELECT,
+    DrawingPlan,
+    group_rows,
+    weighted_distinct_rows,
+)
 
 
 @pytest.mark.parametrize("size", [1, 2, 7, 29, 30])

@@ -227,9 +227,9 @@ def test_import_skweight_imports_neither_imblearn_nor_torch(other_process):
 
 
 def test_random_state_none_draws_a_stored_seed():
-    np.random.seed(0)
+    np.random.seed(0)  # noqa: NPY002 - the global state None draws from
     a = EpochResampler().fit(None, y)
-    np.random.seed(0)
+    np.random.seed(0)  # noqa: NPY002
     b = EpochResampler().fit(None, y)
     assert a.seed_ == b.seed_ and a.random_state is None
     assert_array_equal(a.epoch_indices(4), EpochResampler(random_state=a.seed_).fit(

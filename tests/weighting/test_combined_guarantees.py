@@ -18,6 +18,7 @@ from numpy.testing import assert_allclose
 from skweight import EffectiveNumberWeighter, GroupBalancedWeighter
 from tests.conftest import examples
 
+
 def _data(seed, n=80):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame({"s": rng.integers(0, 3, n),

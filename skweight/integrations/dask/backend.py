@@ -22,8 +22,16 @@ import pandas as pd
 
 from ...engine.backends import CountTable, Inputs
 from ...engine.frames import as_key_list
-from .counting import (FIRST, check_keys, check_missing, combine_inputs, count_table,
-                       key_labels, roles_of, tree_count)
+from .counting import (
+    FIRST,
+    check_keys,
+    check_missing,
+    combine_inputs,
+    count_table,
+    key_labels,
+    roles_of,
+    tree_count,
+)
 from .epochs import dask_epochs
 
 __all__ = ["DaskBackend"]

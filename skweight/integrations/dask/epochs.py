@@ -15,8 +15,16 @@ import copy
 import numpy as np
 
 from ...engine.backends import Inputs
-from .counting import (FIRST, POS_BITS, ROWS, check_keys, check_missing, combine_inputs,
-                       count_partition, count_table)
+from .counting import (
+    FIRST,
+    POS_BITS,
+    ROWS,
+    check_keys,
+    check_missing,
+    combine_inputs,
+    count_partition,
+    count_table,
+)
 from .frames import combine, import_dask
 
 dd = import_dask()
