@@ -55,12 +55,14 @@ def write_dataset(path, n, rows_per_partition, seed=0):
         cat = rng.choice(N_CATEGORIES, size, p=popularity)
         female = rng.random(size) < female_share[cat]
         label = np.minimum((rng.random(size) * (2.2 + female)).astype(np.int64), 2)
-        frame = pd.DataFrame({
-            "category": categories[cat],
-            "gender": np.where(female, "f", "m"),
-            "label": label,
-            **{f"x{j}": rng.normal(size=size).astype(np.float32) for j in range(4)},
-        })
+        frame = pd.DataFrame(
+            {
+                "category": categories[cat],
+                "gender": np.where(female, "f", "m"),
+                "label": label,
+                **{f"x{j}": rng.normal(size=size).astype(np.float32) for j in range(4)},
+            }
+        )
         frame.to_parquet(path / f"part-{number:05d}.parquet", index=False)
 
 
@@ -76,7 +78,9 @@ def pandas_baseline(data, out):
     np.save(out / "pandas_weights.npy", weights)
     weighter.weight_table_.to_pickle(out / "pandas_table.pkl")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
-    json.dump({"read": read, "weight": compute, "peak": peak}, open(out / "pandas.json", "w"))
+    json.dump(
+        {"read": read, "weight": compute, "peak": peak}, open(out / "pandas.json", "w")
+    )
 
 
 class _MemoryPoller(threading.Thread):
@@ -117,23 +121,36 @@ def dask_run(client, data, out):
     weighter = GroupBalancedWeighter(**PARAMS)
     weights = weighter.fit_weight(frame, frame["label"])  # counts computed here
     fit = time.perf_counter() - start
-    weights.to_frame().to_parquet(out / "dask_weights", write_index=False,
-                                  name_function=lambda i: f"part-{i:05d}.parquet")
+    weights.to_frame().to_parquet(
+        out / "dask_weights",
+        write_index=False,
+        name_function=lambda i: f"part-{i:05d}.parquet",
+    )
     total = time.perf_counter() - start
     poller.stop()
-    return {"fit": fit, "total": total, "idle": idle, "peak": poller.peak,
-            "table": weighter.weight_table_, "partitions": frame.npartitions}
+    return {
+        "fit": fit,
+        "total": total,
+        "idle": idle,
+        "peak": poller.peak,
+        "table": weighter.weight_table_,
+        "partitions": frame.npartitions,
+    }
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=float, default=5e6, help="rows at scale 1")
-    parser.add_argument("--scales", default="0.2,1",
-                        help="comma-separated fractions of --n to run (default 0.2,1)")
+    parser.add_argument(
+        "--scales",
+        default="0.2,1",
+        help="comma-separated fractions of --n to run (default 0.2,1)",
+    )
     parser.add_argument("--rows-per-partition", type=int, default=500_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--pandas-baseline", nargs=2, metavar=("DATA", "OUT"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--pandas-baseline", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.pandas_baseline:
         pandas_baseline(*map(Path, args.pandas_baseline))
@@ -142,13 +159,16 @@ def main():
     import dask
     import distributed
 
-    print(f"dask {dask.__version__}, distributed {distributed.__version__}, "
-          f"pandas {pd.__version__}, {os.cpu_count()} CPUs; "
-          f"GroupBalancedWeighter({', '.join(f'{k}={v!r}' for k, v in PARAMS.items())})")
-    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
+    print(
+        f"dask {dask.__version__}, distributed {distributed.__version__}, "
+        f"pandas {pd.__version__}, {os.cpu_count()} CPUs; "
+        f"GroupBalancedWeighter({', '.join(f'{k}={v!r}' for k, v in PARAMS.items())})"
+    )
+    cluster = distributed.LocalCluster(
+        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     client = distributed.Client(cluster)
-    mib = 2 ** 20
+    mib = 2**20
     try:
         for scale in map(float, args.scales.split(",")):
             n = int(args.n * scale)
@@ -157,10 +177,20 @@ def main():
                 start = time.perf_counter()
                 write_dataset(tmp / "data", n, args.rows_per_partition)
                 size = sum(f.stat().st_size for f in (tmp / "data").iterdir())
-                print(f"\n{n:,} rows: wrote {size / mib:,.0f} MiB of Parquet in "
-                      f"{time.perf_counter() - start:.1f} s")
-                subprocess.run([sys.executable, __file__, "--pandas-baseline",
-                                str(tmp / "data"), str(tmp)], check=True)
+                print(
+                    f"\n{n:,} rows: wrote {size / mib:,.0f} MiB of Parquet in "
+                    f"{time.perf_counter() - start:.1f} s"
+                )
+                subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--pandas-baseline",
+                        str(tmp / "data"),
+                        str(tmp),
+                    ],
+                    check=True,
+                )
                 base = json.load(open(tmp / "pandas.json"))
                 run = dask_run(client, tmp / "data", tmp)
                 expected = np.load(tmp / "pandas_weights.npy")
@@ -168,15 +198,21 @@ def main():
                 same_weights = np.array_equal(got, expected)
                 same_table = run["table"].equals(pd.read_pickle(tmp / "pandas_table.pkl"))
             pandas_total = base["read"] + base["weight"]
-            print(f"  pandas, one process: read {base['read']:6.2f} s + fit_weight "
-                  f"{base['weight']:6.2f} s = {pandas_total:6.2f} s; peak RSS "
-                  f"{base['peak'] / mib:7.0f} MiB")
-            print(f"  dask, {args.workers} workers x 1 thread, {run['partitions']} "
-                  f"partitions: fit {run['fit']:6.2f} s, fit + weights written "
-                  f"{run['total']:6.2f} s ({run['total'] / pandas_total:.2f}x pandas)")
+            print(
+                f"  pandas, one process: read {base['read']:6.2f} s + fit_weight "
+                f"{base['weight']:6.2f} s = {pandas_total:6.2f} s; peak RSS "
+                f"{base['peak'] / mib:7.0f} MiB"
+            )
+            print(
+                f"  dask, {args.workers} workers x 1 thread, {run['partitions']} "
+                f"partitions: fit {run['fit']:6.2f} s, fit + weights written "
+                f"{run['total']:6.2f} s ({run['total'] / pandas_total:.2f}x pandas)"
+            )
             for worker in sorted(run["peak"]):
-                print(f"    worker {worker}: peak RSS {run['peak'][worker] / mib:7.0f} MiB"
-                      f" (idle {run['idle'][worker] / mib:5.0f} MiB)")
+                print(
+                    f"    worker {worker}: peak RSS {run['peak'][worker] / mib:7.0f} MiB"
+                    f" (idle {run['idle'][worker] / mib:5.0f} MiB)"
+                )
             print(f"  equal weights: {same_weights}; equal weight_table_: {same_table}")
             if not (same_weights and same_table):
                 raise SystemExit("dask and pandas results differ")

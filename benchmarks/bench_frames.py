@@ -52,8 +52,14 @@ from skweight import GroupBalancedWeighter
 
 N_CATEGORIES, N_GENDERS, N_CLASSES = 50, 2, 5
 FIXED_N, FIXED_TARGET_MS = 100, 0.3
-TARGETS = {"int codes": 1.3, "pandas Categorical": 1.3, "pandas str (arrow)": 1.3,
-           "polars String": 1.3, "polars Categorical": 1.3, "pyarrow Table": 1.3}
+TARGETS = {
+    "int codes": 1.3,
+    "pandas Categorical": 1.3,
+    "pandas str (arrow)": 1.3,
+    "polars String": 1.3,
+    "polars Categorical": 1.3,
+    "pyarrow Table": 1.3,
+}
 
 
 def make_codes(n, seed=0):
@@ -95,9 +101,13 @@ def polars_own(frame):
     import polars as pl
 
     return frame.select(
-        (pl.len().over("category")
-         / (pl.struct("gender", "label").n_unique().over("category")
-            * pl.len().over(["category", "gender", "label"]))).alias("w")
+        (
+            pl.len().over("category")
+            / (
+                pl.struct("gender", "label").n_unique().over("category")
+                * pl.len().over(["category", "gender", "label"])
+            )
+        ).alias("w")
     )["w"].to_numpy()
 
 
@@ -126,53 +136,121 @@ def cases(n):
     out = []
 
     def weigh(frame):
-        return lambda: GroupBalancedWeighter(groups="gender", strata="category",
-                                             balance="joint").fit_weight(frame, label)
+        return lambda: GroupBalancedWeighter(
+            groups="gender", strata="category", balance="joint"
+        ).fit_weight(frame, label)
 
-    out.append(("int codes", weigh(ints), "numpy pipeline",
-                lambda: numpy_pipeline(ints["category"].to_numpy(),
-                                       ints["gender"].to_numpy(), label)))
-    cats = pd.DataFrame({"category": pd.Categorical.from_codes(category, names),
-                         "gender": pd.Categorical.from_codes(gender, genders)})
-    out.append(("pandas Categorical", weigh(cats), "cat.codes + numpy pipeline",
-                lambda: numpy_pipeline(cats["category"].cat.codes.to_numpy(),
-                                       cats["gender"].cat.codes.to_numpy(), label)))
-    strs = pd.DataFrame({"category": pd.array(names[category], dtype="str"),
-                         "gender": pd.array(genders[gender], dtype="str")})
-    out.append(("pandas str (arrow)", weigh(strs),
-                "arrow dictionary_encode + numpy pipeline",
-                lambda: numpy_pipeline(arrow_codes(strs["category"].array.__arrow_array__()),
-                                       arrow_codes(strs["gender"].array.__arrow_array__()),
-                                       label)))
+    out.append(
+        (
+            "int codes",
+            weigh(ints),
+            "numpy pipeline",
+            lambda: numpy_pipeline(
+                ints["category"].to_numpy(), ints["gender"].to_numpy(), label
+            ),
+        )
+    )
+    cats = pd.DataFrame(
+        {
+            "category": pd.Categorical.from_codes(category, names),
+            "gender": pd.Categorical.from_codes(gender, genders),
+        }
+    )
+    out.append(
+        (
+            "pandas Categorical",
+            weigh(cats),
+            "cat.codes + numpy pipeline",
+            lambda: numpy_pipeline(
+                cats["category"].cat.codes.to_numpy(),
+                cats["gender"].cat.codes.to_numpy(),
+                label,
+            ),
+        )
+    )
+    strs = pd.DataFrame(
+        {
+            "category": pd.array(names[category], dtype="str"),
+            "gender": pd.array(genders[gender], dtype="str"),
+        }
+    )
+    out.append(
+        (
+            "pandas str (arrow)",
+            weigh(strs),
+            "arrow dictionary_encode + numpy pipeline",
+            lambda: numpy_pipeline(
+                arrow_codes(strs["category"].array.__arrow_array__()),
+                arrow_codes(strs["gender"].array.__arrow_array__()),
+                label,
+            ),
+        )
+    )
     try:
         import polars as pl
     except ImportError:
         print("polars is not installed: its rows are skipped", file=sys.stderr)
     else:
-        pstr = pl.DataFrame({"category": names[category].astype(str),
-                             "gender": genders[gender].astype(str)})
+        pstr = pl.DataFrame(
+            {"category": names[category].astype(str), "gender": genders[gender].astype(str)}
+        )
 
         def polars_codes(frame):
-            return [frame[c].cast(pl.Categorical).to_physical().to_numpy()
-                    for c in ("category", "gender")]
+            return [
+                frame[c].cast(pl.Categorical).to_physical().to_numpy()
+                for c in ("category", "gender")
+            ]
 
-        out.append(("polars String", weigh(pstr), "cast(Categorical).to_physical + numpy",
-                    lambda: numpy_pipeline(*polars_codes(pstr), label)))
+        out.append(
+            (
+                "polars String",
+                weigh(pstr),
+                "cast(Categorical).to_physical + numpy",
+                lambda: numpy_pipeline(*polars_codes(pstr), label),
+            )
+        )
         pcat = pstr.with_columns(pl.all().cast(pl.Categorical))
-        out.append(("polars Categorical", weigh(pcat), "to_physical + numpy pipeline",
-                    lambda: numpy_pipeline(pcat["category"].to_physical().to_numpy(),
-                                           pcat["gender"].to_physical().to_numpy(),
-                                           label)))
+        out.append(
+            (
+                "polars Categorical",
+                weigh(pcat),
+                "to_physical + numpy pipeline",
+                lambda: numpy_pipeline(
+                    pcat["category"].to_physical().to_numpy(),
+                    pcat["gender"].to_physical().to_numpy(),
+                    label,
+                ),
+            )
+        )
         with_label = pcat.with_columns(label=pl.Series(label))
-        out.append(("polars Categorical", weigh(pcat), "polars pl.len().over(cells)",
-                    lambda: polars_own(with_label)))
+        out.append(
+            (
+                "polars Categorical",
+                weigh(pcat),
+                "polars pl.len().over(cells)",
+                lambda: polars_own(with_label),
+            )
+        )
     import pyarrow as pa
 
-    table = pa.table({"category": pa.array(names[category].astype(str)),
-                      "gender": pa.array(genders[gender].astype(str))})
-    out.append(("pyarrow Table", weigh(table), "arrow dictionary_encode + numpy pipeline",
-                lambda: numpy_pipeline(arrow_codes(table.column("category")),
-                                       arrow_codes(table.column("gender")), label)))
+    table = pa.table(
+        {
+            "category": pa.array(names[category].astype(str)),
+            "gender": pa.array(genders[gender].astype(str)),
+        }
+    )
+    out.append(
+        (
+            "pyarrow Table",
+            weigh(table),
+            "arrow dictionary_encode + numpy pipeline",
+            lambda: numpy_pipeline(
+                arrow_codes(table.column("category")),
+                arrow_codes(table.column("gender")),
+                label,
+            ),
+        )
+    )
     return out
 
 
@@ -188,29 +266,42 @@ def timed_calls(ours, theirs, repeat, number=100):
 
 def fixed_costs(repeat):
     """Table rows: the time of one call on ``FIXED_N`` rows, per input type."""
-    lines = ["| input | skweight best / median (ms) | baseline | baseline best / median "
-             "(ms) | target |", "|---|---|---|---|---|"]
+    lines = [
+        "| input | skweight best / median (ms) | baseline | baseline best / median "
+        "(ms) | target |",
+        "|---|---|---|---|---|",
+    ]
     for name, ours, against, theirs in cases(FIXED_N):
         np.testing.assert_allclose(ours(), theirs(), rtol=1e-9)
         (ob, om), (tb, tm) = timed_calls(ours, theirs, repeat)
-        target = (f"< {FIXED_TARGET_MS} ms"
-                  if name in ("int codes", "pandas Categorical") else "")
-        lines.append(f"| {name} | {ob * 1e3:.3f} / {om * 1e3:.3f} | {against} | "
-                     f"{tb * 1e3:.3f} / {tm * 1e3:.3f} | {target} |")
+        target = (
+            f"< {FIXED_TARGET_MS} ms" if name in ("int codes", "pandas Categorical") else ""
+        )
+        lines.append(
+            f"| {name} | {ob * 1e3:.3f} / {om * 1e3:.3f} | {against} | "
+            f"{tb * 1e3:.3f} / {tm * 1e3:.3f} | {target} |"
+        )
         print(lines[-1], flush=True)
     return lines
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=float, nargs="+", default=[1e5, 1e6],
-                        help="row counts (default 1e5 1e6)")
+    parser.add_argument(
+        "--n",
+        type=float,
+        nargs="+",
+        default=[1e5, 1e6],
+        help="row counts (default 1e5 1e6)",
+    )
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--output", help="also write the report to this markdown file")
     args = parser.parse_args(argv)
-    lines = ["| rows | input | baseline | skweight best / median (ms) | "
-             "baseline best / median (ms) | ratio best / median | target |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| rows | input | baseline | skweight best / median (ms) | "
+        "baseline best / median (ms) | ratio best / median | target |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for n in map(int, args.n):
         repeat = args.repeat if n <= 10**6 else max(3, args.repeat // 2)
         for name, ours, against, theirs in cases(n):
@@ -222,29 +313,43 @@ def main(argv=None):
             lines.append(
                 f"| {n:.0e} | {name} | {against} | {ob * 1e3:.2f} / {om * 1e3:.2f} | "
                 f"{tb * 1e3:.2f} / {tm * 1e3:.2f} | {ob / tb:.2f} / {om / tm:.2f} | "
-                f"{'' if target is None else f'<= {target}'} |")
+                f"{'' if target is None else f'<= {target}'} |"
+            )
             print(lines[-1], flush=True)
     fixed = fixed_costs(args.repeat)
-    versions = (f"skweight {skweight.__version__}, numpy {np.__version__}, "
-                f"pandas {pd.__version__}")
+    versions = (
+        f"skweight {skweight.__version__}, numpy {np.__version__}, pandas {pd.__version__}"
+    )
     for module in ("polars", "pyarrow"):
         try:
             versions += f", {module} {__import__(module).__version__}"
         except ImportError:
             pass
-    command = " ".join(["python", "benchmarks/bench_frames.py",
-                        *(argv if argv is not None else sys.argv[1:])])
-    report = "\n".join([
-        f"`{command}` at commit {git_revision()} on {platform.platform()}, "
-        f"{os.cpu_count()} CPUs "
-        f"({versions}). Label of {N_CLASSES} classes, {N_CATEGORIES}-level category, "
-        f"{N_GENDERS}-level gender, balance='joint' within category; ratio = "
-        "skweight's time over the baseline's (below 1: skweight is faster); runs "
-        "interleaved. Targets: <= 1.3x at 1e6 and 1e7, <= 2x at 1e5.", "",
-        *lines, "",
-        f"The fixed cost: one call on {FIXED_N} rows (the same problem), per call over "
-        "blocks of 100 calls in a loop.", "",
-        *fixed, ""])
+    command = " ".join(
+        [
+            "python",
+            "benchmarks/bench_frames.py",
+            *(argv if argv is not None else sys.argv[1:]),
+        ]
+    )
+    report = "\n".join(
+        [
+            f"`{command}` at commit {git_revision()} on {platform.platform()}, "
+            f"{os.cpu_count()} CPUs "
+            f"({versions}). Label of {N_CLASSES} classes, {N_CATEGORIES}-level category, "
+            f"{N_GENDERS}-level gender, balance='joint' within category; ratio = "
+            "skweight's time over the baseline's (below 1: skweight is faster); runs "
+            "interleaved. Targets: <= 1.3x at 1e6 and 1e7, <= 2x at 1e5.",
+            "",
+            *lines,
+            "",
+            f"The fixed cost: one call on {FIXED_N} rows (the same problem), per call over "
+            "blocks of 100 calls in a loop.",
+            "",
+            *fixed,
+            "",
+        ]
+    )
     if args.output:
         with open(args.output, "w") as fh:
             fh.write(report)

@@ -45,12 +45,23 @@ from _timing import git_revision
 
 # case -> (what it is, time target, memory target)
 CASES = {
-    "ids": ("1e6 distinct int64 ids (up to 1e12) as strata x 2 groups x 2 labels, "
-            "balance='joint'", 1.3, 1.3),
-    "user_item": ("1e6 user ids x 1e3 item ids (product 1e9) as strata x 2 labels, "
-                  "balance='label'", 1.5, 1.5),
-    "polars": ("polars String ids (1e6 distinct) x 2 groups x 2 labels, 'joint', "
-               "with 2e6 unrelated Categorical values alive", 1.5, 1.5),
+    "ids": (
+        "1e6 distinct int64 ids (up to 1e12) as strata x 2 groups x 2 labels, "
+        "balance='joint'",
+        1.3,
+        1.3,
+    ),
+    "user_item": (
+        "1e6 user ids x 1e3 item ids (product 1e9) as strata x 2 labels, balance='label'",
+        1.5,
+        1.5,
+    ),
+    "polars": (
+        "polars String ids (1e6 distinct) x 2 groups x 2 labels, 'joint', "
+        "with 2e6 unrelated Categorical values alive",
+        1.5,
+        1.5,
+    ),
 }
 CHUNK = 10_000
 PARTIAL_TARGET = 0.05
@@ -63,8 +74,10 @@ def make(case, n, seed=0):
     if case == "user_item":
         users = rng.choice(10**12, n_ids, replace=False)
         items = rng.choice(10**9, 1000, replace=False)
-        strata = {"user": users[rng.integers(0, n_ids, n)],
-                  "item": items[rng.integers(0, 1000, n)]}
+        strata = {
+            "user": users[rng.integers(0, n_ids, n)],
+            "item": items[rng.integers(0, 1000, n)],
+        }
         return strata, {}, rng.integers(0, 2, n)
     ids = rng.choice(10**12, n_ids, replace=False)[rng.integers(0, n_ids, n)]
     if case == "polars":
@@ -74,8 +87,12 @@ def make(case, n, seed=0):
 
 def _codes(values):
     """Codes and their range: small non-negative ints as they are, else hashed."""
-    if values.dtype.kind in "iu" and values.size and values.min() >= 0 \
-            and values.max() < 2 * values.size:
+    if (
+        values.dtype.kind in "iu"
+        and values.size
+        and values.min() >= 0
+        and values.max() < 2 * values.size
+    ):
         return values, int(values.max()) + 1
     codes, uniques = pd.factorize(values)
     return codes, len(uniques)
@@ -117,16 +134,22 @@ def baseline(strata, groups, label, *, codes=None):
 def _polars_frame(strata, groups, label):
     import polars as pl
 
-    return pl.DataFrame({**{k: pl.Series(v, dtype=pl.String) for k, v in strata.items()},
-                         **groups, "y": label})
+    return pl.DataFrame(
+        {
+            **{k: pl.Series(v, dtype=pl.String) for k, v in strata.items()},
+            **groups,
+            "y": label,
+        }
+    )
 
 
 def run_ours(case, strata, groups, label):
     from skweight import GroupBalancedWeighter
 
     balance = "label" if case == "user_item" else "joint"
-    est = GroupBalancedWeighter(groups=list(groups) or None, strata=list(strata),
-                                balance=balance)
+    est = GroupBalancedWeighter(
+        groups=list(groups) or None, strata=list(strata), balance=balance
+    )
     if case == "polars":
         frame = _polars_frame(strata, groups, label)
         return lambda: est.fit_weight(frame, "y")
@@ -147,8 +170,11 @@ def run_baseline(case, strata, groups, label):
         if isinstance(physical, pa.ChunkedArray):
             physical = physical.combine_chunks()
         physical = physical.indices.to_numpy(zero_copy_only=False)
-        codes = [_codes(physical), _codes(frame["g"].to_numpy()),
-                 _codes(frame["y"].to_numpy())]
+        codes = [
+            _codes(physical),
+            _codes(frame["g"].to_numpy()),
+            _codes(frame["y"].to_numpy()),
+        ]
         return baseline({"id": None}, {"g": None}, frame["y"].to_numpy(), codes=codes)
 
     return pipeline
@@ -202,31 +228,46 @@ def partial_child(n):
     times = []
     for _ in range(6):
         rows = rng.integers(0, n, CHUNK)
-        chunk = frame.iloc[rows].assign(id=lambda f: np.where(
-            rng.random(CHUNK) < 0.3, rng.integers(0, 10**12, CHUNK), f["id"]))
+        chunk = frame.iloc[rows].assign(
+            id=lambda f: np.where(
+                rng.random(CHUNK) < 0.3, rng.integers(0, 10**12, CHUNK), f["id"]
+            )
+        )
         start = time.perf_counter()
         est.partial_fit(chunk, rng.integers(0, 2, CHUNK))
         times.append(time.perf_counter() - start)
-    return {"full": full, "first": times[0], "next": statistics.median(times[1:]),
-            "cells": int(est.n_cells_)}
+    return {
+        "full": full,
+        "first": times[0],
+        "next": statistics.median(times[1:]),
+        "cells": int(est.n_cells_),
+    }
 
 
 def spawn(*args):
-    out = subprocess.run([sys.executable, __file__, "--child", *map(str, args)],
-                         capture_output=True, text=True, check=True,
-                         cwd=os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def report(n, repeat):
-    lines = [f"`python benchmarks/bench_keys.py --n {n:.0e}` at commit {git_revision()} on "
-             f"{platform.platform()}, {os.cpu_count()} CPUs, {n:,} rows. Time: best / "
-             f"median of {repeat} runs; memory: tracemalloc's peak; each in a process of "
-             "its own. Ratio: skweight over the fastest pipeline (below 1: skweight is "
-             "faster).", "",
-             "| case | skweight time (s) | pipeline time (s) | time ratio | target | "
-             "skweight peak (MiB) | pipeline peak (MiB) | memory ratio | target | same "
-             "weights |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"`python benchmarks/bench_keys.py --n {n:.0e}` at commit {git_revision()} on "
+        f"{platform.platform()}, {os.cpu_count()} CPUs, {n:,} rows. Time: best / "
+        f"median of {repeat} runs; memory: tracemalloc's peak; each in a process of "
+        "its own. Ratio: skweight over the fastest pipeline (below 1: skweight is "
+        "faster).",
+        "",
+        "| case | skweight time (s) | pipeline time (s) | time ratio | target | "
+        "skweight peak (MiB) | pipeline peak (MiB) | memory ratio | target | same "
+        "weights |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for case, (what, t_target, m_target) in CASES.items():
         same = spawn(case, "both", "check", n, 1)["same"]
         ours = spawn(case, "skweight", "time", n, repeat)
@@ -238,21 +279,28 @@ def report(n, repeat):
             f"{theirs['median']:.2f} | {ours['best'] / theirs['best']:.2f} / "
             f"{ours['median'] / theirs['median']:.2f} | <= {t_target} | "
             f"{m_ours / 2**20:,.0f} | {m_theirs / 2**20:,.0f} | {m_ours / m_theirs:.2f} | "
-            f"<= {m_target} | {'yes' if same else 'NO'} |")
+            f"<= {m_target} | {'yes' if same else 'NO'} |"
+        )
         print(lines[-1], flush=True)
     part = spawn("partial", "skweight", "time", n, 1)
-    lines += ["", f"`partial_fit` of a {CHUNK:,}-row chunk (30% new ids) onto the table of "
-              f"the full fit ({part['cells']:,} cells after the chunks), over the time of "
-              "that fit (target: at most "
-              f"{PARTIAL_TARGET:.0%}):", "",
-              "| full fit (s) | first chunk (s) | next chunks, median (s) | first / full | "
-              "next / full |", "|---|---|---|---|---|",
-              f"| {part['full']:.2f} | {part['first']:.3f} | {part['next']:.4f} | "
-              f"{part['first'] / part['full']:.1%} | {part['next'] / part['full']:.2%} |",
-              "", "The first chunk after a fit builds the lookups of the fitted levels "
-              "and cells once (the cells' sorted keys and a copy of the growing cell "
-              "columns; integer ids are searched among their sorted levels, no hash "
-              "table); later chunks cost their own rows."]
+    lines += [
+        "",
+        f"`partial_fit` of a {CHUNK:,}-row chunk (30% new ids) onto the table of "
+        f"the full fit ({part['cells']:,} cells after the chunks), over the time of "
+        "that fit (target: at most "
+        f"{PARTIAL_TARGET:.0%}):",
+        "",
+        "| full fit (s) | first chunk (s) | next chunks, median (s) | first / full | "
+        "next / full |",
+        "|---|---|---|---|---|",
+        f"| {part['full']:.2f} | {part['first']:.3f} | {part['next']:.4f} | "
+        f"{part['first'] / part['full']:.1%} | {part['next'] / part['full']:.2%} |",
+        "",
+        "The first chunk after a fit builds the lookups of the fitted levels "
+        "and cells once (the cells' sorted keys and a copy of the growing cell "
+        "columns; integer ids are searched among their sorted levels, no hash "
+        "table); later chunks cost their own rows.",
+    ]
     print("\n".join(lines[-7:]), flush=True)
     return "\n".join(lines) + "\n"
 
@@ -266,8 +314,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.child:
         case, impl, what, n, repeat = args.child
-        result = (partial_child(int(float(n))) if case == "partial"
-                  else child(case, impl, what, int(float(n)), int(repeat)))
+        result = (
+            partial_child(int(float(n)))
+            if case == "partial"
+            else child(case, impl, what, int(float(n)), int(repeat))
+        )
         print(json.dumps(result))
         return
     text = "# High-cardinality keys\n\n" + report(int(args.n), args.repeat)

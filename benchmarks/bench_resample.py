@@ -98,8 +98,9 @@ def main():
     n, repeats = int(args.n), args.repeats
     rng = np.random.default_rng(args.seed)
     y = rng.choice(len(SHARES), size=n, p=SHARES).astype(np.int64)
-    print(f"{n:,} rows, classes {np.bincount(y).tolist()}, {repeats} repeats "
-          "(best / median)")
+    print(
+        f"{n:,} rows, classes {np.bincount(y).tolist()}, {repeats} repeats (best / median)"
+    )
 
     # 1. Epoch indices against plain numpy.
     reference = NumpyPerClass(y, args.seed)
@@ -113,8 +114,10 @@ def main():
         epoch = iter(range(10**9))
         base = timed(lambda: getattr(reference, strategy)(next(epoch)), repeats)
         ours = timed(lambda: rs.epoch_indices(next(epoch)), repeats)
-        print(f"  {strategy}: {rs.epoch_size_:,} indices per epoch "
-              f"(fit once: {fit_time * 1e3:.1f} ms)")
+        print(
+            f"  {strategy}: {rs.epoch_size_:,} indices per epoch "
+            f"(fit once: {fit_time * 1e3:.1f} ms)"
+        )
         row("numpy per class", *base)
         row(f"EpochResampler('{strategy}').epoch_indices", *ours, ref=base)
 
@@ -127,10 +130,14 @@ def main():
     else:
         X = rng.normal(size=(n, 8)).astype(np.float32)
         size = X.nbytes / 2**20
-        print(f"\n2. vs imbalanced-learn, X of 8 float32 columns ({size:.0f} MiB); "
-              "peak = traced memory of one call")
-        for strategy, sampler in (("under", RandomUnderSampler),
-                                  ("over", RandomOverSampler)):
+        print(
+            f"\n2. vs imbalanced-learn, X of 8 float32 columns ({size:.0f} MiB); "
+            "peak = traced memory of one call"
+        )
+        for strategy, sampler in (
+            ("under", RandomUnderSampler),
+            ("over", RandomOverSampler),
+        ):
             imb = sampler(random_state=args.seed)
             ours = EpochResampler(strategy, random_state=args.seed)
             rs = resamplers[strategy]
@@ -140,13 +147,23 @@ def main():
                 return np.take(X, rs.epoch_indices(next(epoch)), axis=0)
 
             ref = timed(lambda: imb.fit_resample(X, y), repeats)
-            row(f"{sampler.__name__}.fit_resample", *ref,
-                memory=peak_memory(lambda: imb.fit_resample(X, y)))
-            row(f"EpochResampler('{strategy}').fit_resample",
-                *timed(lambda: ours.fit_resample(X, y), repeats), ref=ref,
-                memory=peak_memory(lambda: ours.fit_resample(X, y)))
-            row("  a later epoch: take(X, epoch_indices(e))", *timed(one_epoch, repeats),
-                ref=ref, memory=peak_memory(one_epoch))
+            row(
+                f"{sampler.__name__}.fit_resample",
+                *ref,
+                memory=peak_memory(lambda: imb.fit_resample(X, y)),
+            )
+            row(
+                f"EpochResampler('{strategy}').fit_resample",
+                *timed(lambda: ours.fit_resample(X, y), repeats),
+                ref=ref,
+                memory=peak_memory(lambda: ours.fit_resample(X, y)),
+            )
+            row(
+                "  a later epoch: take(X, epoch_indices(e))",
+                *timed(one_epoch, repeats),
+                ref=ref,
+                memory=peak_memory(one_epoch),
+            )
         X = None  # free it before section 3
 
     # 3. EpochSampler(strategy="weights") against WeightedRandomSampler.
@@ -159,11 +176,14 @@ def main():
         print("\n3. torch is not installed: skipped")
         return
     weights = GroupBalancedWeighter().fit_weight(None, y)
-    print("\n3. One epoch of a weighted sampler, list(sampler), "
-          f"{n:,} draws (balanced class weights)")
+    print(
+        "\n3. One epoch of a weighted sampler, list(sampler), "
+        f"{n:,} draws (balanced class weights)"
+    )
     generator = torch.Generator().manual_seed(args.seed)
-    wrs = WeightedRandomSampler(torch.as_tensor(weights), num_samples=n,
-                                replacement=True, generator=generator)
+    wrs = WeightedRandomSampler(
+        torch.as_tensor(weights), num_samples=n, replacement=True, generator=generator
+    )
     if n <= 2**24:
         ref = timed(lambda: list(wrs), repeats)
         row("list(WeightedRandomSampler)", *ref)
@@ -187,11 +207,15 @@ def main():
     drawn = sampler.shard()
     limit = timed(lambda: list(drawn.tolist()), repeats)
     row("the limit: list(epoch.tolist()), epoch drawn", *limit)
-    print(f"  of EpochSampler's best, {limit[0] / ours[0]:.0%} is the consumer's list "
-          "of ints; the rest draws the epoch")
+    print(
+        f"  of EpochSampler's best, {limit[0] / ours[0]:.0%} is the consumer's list "
+        "of ints; the rest draws the epoch"
+    )
     if ref is not None:
-        print(f"  EpochSampler is {ref[0] / ours[0]:.1f}x (best) / "
-              f"{ref[1] / ours[1]:.1f}x (median) faster")
+        print(
+            f"  EpochSampler is {ref[0] / ours[0]:.1f}x (best) / "
+            f"{ref[1] / ours[1]:.1f}x (median) faster"
+        )
     _size_limit(torch, WeightedRandomSampler, EpochSampler)
 
 
@@ -210,8 +234,10 @@ def _size_limit(torch, WeightedRandomSampler, EpochSampler):
     resampler = EpochResampler("weights", n_samples=10, random_state=0)
     resampler.fit(None, (np.arange(rows) % 3 == 0).astype(np.int8))
     drawn = list(EpochSampler(resampler))
-    print(f"  EpochSampler('weights'), {rows:,} rows: works ({len(drawn)} draws, "
-          f"largest index {max(drawn):,})")
+    print(
+        f"  EpochSampler('weights'), {rows:,} rows: works ({len(drawn)} draws, "
+        f"largest index {max(drawn):,})"
+    )
 
 
 if __name__ == "__main__":

@@ -46,10 +46,13 @@ def weight_case(n, seed):
     category, gender, label, _ = make_data(n, seed)
     frame = pd.DataFrame({"category": category, "gender": gender, "label": label})
     weighter = GroupBalancedWeighter(groups="gender", strata="category", balance="joint")
-    np.testing.assert_allclose(weighter.fit_weight(frame, label),
-                               numpy_joint(category, gender, label), rtol=1e-12)
-    return (lambda: weighter.fit_weight(frame, label),
-            lambda: numpy_joint(category, gender, label))
+    np.testing.assert_allclose(
+        weighter.fit_weight(frame, label), numpy_joint(category, gender, label), rtol=1e-12
+    )
+    return (
+        lambda: weighter.fit_weight(frame, label),
+        lambda: numpy_joint(category, gender, label),
+    )
 
 
 def resample_case(strategy, n, seed):
@@ -59,16 +62,22 @@ def resample_case(strategy, n, seed):
     reference = NumpyPerClass(y, seed)
     ours_epoch, ref_epoch = iter(range(10**9)), iter(range(10**9))
     assert resampler.epoch_indices(0).size == getattr(reference, strategy)(0).size
-    return (lambda: resampler.epoch_indices(next(ours_epoch)),
-            lambda: getattr(reference, strategy)(next(ref_epoch)))
+    return (
+        lambda: resampler.epoch_indices(next(ours_epoch)),
+        lambda: getattr(reference, strategy)(next(ref_epoch)),
+    )
 
 
 CASES = {
     "fit_weight (joint, int codes)": ("numpy pipeline", weight_case),
     "EpochResampler('under').epoch_indices": (
-        "numpy per class", lambda n, seed: resample_case("under", n, seed)),
+        "numpy per class",
+        lambda n, seed: resample_case("under", n, seed),
+    ),
     "EpochResampler('over').epoch_indices": (
-        "numpy per class", lambda n, seed: resample_case("over", n, seed)),
+        "numpy per class",
+        lambda n, seed: resample_case("over", n, seed),
+    ),
 }
 
 
@@ -91,12 +100,25 @@ def run(sizes, repeat, seed=0):
             ours, reference = make(n, seed)
             t = timeit(ours, repeat=repeat)
             r = timeit(reference, repeat=repeat)
-            rows.append({"case": case, "n": n, "best": t[0], "median": t[1],
-                         "ref best": r[0], "ref median": r[1],
-                         "fixed": fixed, "ref fixed": ref_fixed,
-                         "peak": peak_memory(ours), "ref peak": peak_memory(reference)})
-            print(f"  {case:<40} n={n:>11,}  {1e9 * t[0] / n:6.1f} ns/row "
-                  f"(ratio {t[0] / r[0]:.2f})", file=sys.stderr)
+            rows.append(
+                {
+                    "case": case,
+                    "n": n,
+                    "best": t[0],
+                    "median": t[1],
+                    "ref best": r[0],
+                    "ref median": r[1],
+                    "fixed": fixed,
+                    "ref fixed": ref_fixed,
+                    "peak": peak_memory(ours),
+                    "ref peak": peak_memory(reference),
+                }
+            )
+            print(
+                f"  {case:<40} n={n:>11,}  {1e9 * t[0] / n:6.1f} ns/row "
+                f"(ratio {t[0] / r[0]:.2f})",
+                file=sys.stderr,
+            )
     return pd.DataFrame(rows)
 
 
@@ -137,30 +159,43 @@ def report(results, command):
     for case, group in results.groupby("case", sort=False):
         ours = (group["fixed"].iloc[0], marginal(group["n"], group["best"]))
         ref = (group["ref fixed"].iloc[0], marginal(group["n"], group["ref best"]))
-        lines.append(f"| {case} | {CASES[case][0]} | {1e3 * ours[0]:.2f} | "
-                     f"{1e9 * ours[1]:.1f} | {1e3 * ref[0]:.2f} | {1e9 * ref[1]:.1f} | "
-                     f"{exponent(group['n'], group['best']):.2f} | "
-                     f"{exponent(group['n'], group['ref best']):.2f} |")
-    columns = ["rows", "ns/row best", "ns/row median", "reference ns/row best",
-               "reference ns/row median", "ratio (best)", "ratio (median)",
-               "ns/row vs smallest n", "peak (bytes/row)", "reference peak (bytes/row)"]
+        lines.append(
+            f"| {case} | {CASES[case][0]} | {1e3 * ours[0]:.2f} | "
+            f"{1e9 * ours[1]:.1f} | {1e3 * ref[0]:.2f} | {1e9 * ref[1]:.1f} | "
+            f"{exponent(group['n'], group['best']):.2f} | "
+            f"{exponent(group['n'], group['ref best']):.2f} |"
+        )
+    columns = [
+        "rows",
+        "ns/row best",
+        "ns/row median",
+        "reference ns/row best",
+        "reference ns/row median",
+        "ratio (best)",
+        "ratio (median)",
+        "ns/row vs smallest n",
+        "peak (bytes/row)",
+        "reference peak (bytes/row)",
+    ]
     for case, group in results.groupby("case", sort=False):
         first = group["best"].iloc[0] / group["n"].iloc[0]
         rows = []
         for r in group.to_dict("records"):
             n = r["n"]
-            rows.append({
-                "rows": f"{n:,}",
-                "ns/row best": f"{1e9 * r['best'] / n:.1f}",
-                "ns/row median": f"{1e9 * r['median'] / n:.1f}",
-                "reference ns/row best": f"{1e9 * r['ref best'] / n:.1f}",
-                "reference ns/row median": f"{1e9 * r['ref median'] / n:.1f}",
-                "ratio (best)": f"{r['best'] / r['ref best']:.2f}",
-                "ratio (median)": f"{r['median'] / r['ref median']:.2f}",
-                "ns/row vs smallest n": f"{r['best'] / n / first:.2f}",
-                "peak (bytes/row)": f"{r['peak'] / n:.1f}",
-                "reference peak (bytes/row)": f"{r['ref peak'] / n:.1f}",
-            })
+            rows.append(
+                {
+                    "rows": f"{n:,}",
+                    "ns/row best": f"{1e9 * r['best'] / n:.1f}",
+                    "ns/row median": f"{1e9 * r['median'] / n:.1f}",
+                    "reference ns/row best": f"{1e9 * r['ref best'] / n:.1f}",
+                    "reference ns/row median": f"{1e9 * r['ref median'] / n:.1f}",
+                    "ratio (best)": f"{r['best'] / r['ref best']:.2f}",
+                    "ratio (median)": f"{r['median'] / r['ref median']:.2f}",
+                    "ns/row vs smallest n": f"{r['best'] / n / first:.2f}",
+                    "peak (bytes/row)": f"{r['peak'] / n:.1f}",
+                    "reference peak (bytes/row)": f"{r['ref peak'] / n:.1f}",
+                }
+            )
         lines += ["", f"**{case}** against {CASES[case][0]}:", "", table(rows, columns)]
     return "\n".join(lines)
 
@@ -174,10 +209,15 @@ def plot(results, path):
     fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
     for i, (case, group) in enumerate(results.groupby("case", sort=False)):
         color = f"C{i}"
-        ax.plot(group["n"], 1e9 * group["best"] / group["n"], "o-", color=color,
-                label=case)
-        ax.plot(group["n"], 1e9 * group["ref best"] / group["n"], "s--", color=color,
-                alpha=0.6, label=f"{CASES[case][0]} (same data)")
+        ax.plot(group["n"], 1e9 * group["best"] / group["n"], "o-", color=color, label=case)
+        ax.plot(
+            group["n"],
+            1e9 * group["ref best"] / group["n"],
+            "s--",
+            color=color,
+            alpha=0.6,
+            label=f"{CASES[case][0]} (same data)",
+        )
     ax.set_xscale("log")
     ax.set_xlabel("rows")
     ax.set_ylabel("ns per row (best of repeats)")
@@ -191,14 +231,18 @@ def plot(results, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true",
-                        help="go up to 1e7 rows (default: up to 1e6)")
+    parser.add_argument(
+        "--full", action="store_true", help="go up to 1e7 rows (default: up to 1e6)"
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--output", help="folder for scaling.md and scaling.png")
     args = parser.parse_args(argv)
     sizes = FULL_SIZES if args.full else SIZES
-    command = ("python benchmarks/bench_scaling.py" + (" --full" if args.full else "")
-               + f" --repeat {args.repeat}")
+    command = (
+        "python benchmarks/bench_scaling.py"
+        + (" --full" if args.full else "")
+        + f" --repeat {args.repeat}"
+    )
     results = run(sizes, args.repeat)
     text = report(results, command)
     print(text)

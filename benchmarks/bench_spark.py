@@ -46,9 +46,11 @@ def frame(spark, n):
     stratum = (F.abs(F.xxhash64("id", F.lit(1))) % 20).cast("int")
     skew = (F.abs(F.xxhash64("id", F.lit(2))) % 100).cast("int")
     return rows.select(
-        "id", stratum.alias("stratum"),
+        "id",
+        stratum.alias("stratum"),
         F.when(skew < 20 + stratum * 3, "f").otherwise("m").alias("group"),
-        (F.abs(F.xxhash64("id", F.lit(3))) % 5).cast("int").alias("label"))
+        (F.abs(F.xxhash64("id", F.lit(3))) % 5).cast("int").alias("label"),
+    )
 
 
 def hand_written(data):
@@ -58,10 +60,12 @@ def hand_written(data):
     cells = data.groupBy("stratum", "group").count()
     by_stratum = Window.partitionBy("stratum")
     cells = cells.withColumn(
-        "w", F.sum("count").over(by_stratum)
-        / (F.count("*").over(by_stratum) * F.col("count")))
-    return data.join(F.broadcast(cells.select("stratum", "group", "w")),
-                     ["stratum", "group"])
+        "w",
+        F.sum("count").over(by_stratum) / (F.count("*").over(by_stratum) * F.col("count")),
+    )
+    return data.join(
+        F.broadcast(cells.select("stratum", "group", "w")), ["stratum", "group"]
+    )
 
 
 def with_skweight(data):
@@ -100,18 +104,26 @@ def epochs_section(data, repeat):
     for rows in resampler._lazy.epochs(data, range(4)):
         rows.write.format("noop").mode("overwrite").save()
     ranked_once = (time.perf_counter() - start) / 4
-    peak = peak_memory(lambda: EpochResampler("under", row_id="id", random_state=0)
-                       .fit(data, "label").resample(data, epoch=0))
-    return {"sampleBy (s)": f"{sampled:.2f}",
-            "sampleBy rows per class": f"{spread[0]:,} to {spread[1]:,}",
-            "EpochResampler fit (s)": f"{fit_time:.2f}",
-            "exact window query (s)": f"{exact:.2f}",
-            "one epoch (s)": f"{one:.2f}", "ratio to sampleBy": f"{one / sampled:.2f}",
-            "ratio to the window query": f"{one / exact:.2f}",
-            "epoch of 4, ranked once (s)": f"{ranked_once:.2f}",
-            "ratio to sampleBy (ranked once)": f"{ranked_once / sampled:.2f}",
-            "rows per class": f"{smallest:,}",
-            "Python driver peak (KiB)": f"{peak / 1024:,.0f}"}
+    peak = peak_memory(
+        lambda: (
+            EpochResampler("under", row_id="id", random_state=0)
+            .fit(data, "label")
+            .resample(data, epoch=0)
+        )
+    )
+    return {
+        "sampleBy (s)": f"{sampled:.2f}",
+        "sampleBy rows per class": f"{spread[0]:,} to {spread[1]:,}",
+        "EpochResampler fit (s)": f"{fit_time:.2f}",
+        "exact window query (s)": f"{exact:.2f}",
+        "one epoch (s)": f"{one:.2f}",
+        "ratio to sampleBy": f"{one / sampled:.2f}",
+        "ratio to the window query": f"{one / exact:.2f}",
+        "epoch of 4, ranked once (s)": f"{ranked_once:.2f}",
+        "ratio to sampleBy (ranked once)": f"{ranked_once / sampled:.2f}",
+        "rows per class": f"{smallest:,}",
+        "Python driver peak (KiB)": f"{peak / 1024:,.0f}",
+    }
 
 
 def run(data, make, repeat):
@@ -128,14 +140,19 @@ def main(argv=None):
     parser.add_argument("--n", type=float, nargs="+", default=[2e6])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", default=None)
-    parser.add_argument("--no-epochs", dest="epochs", action="store_false",
-                        help="skip the epoch section")
+    parser.add_argument(
+        "--no-epochs", dest="epochs", action="store_false", help="skip the epoch section"
+    )
     args = parser.parse_args(argv)
     from pyspark.sql import SparkSession
 
-    spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
-             .config("spark.driver.memory", "3g")
-             .config("spark.sql.shuffle.partitions", "8").getOrCreate())
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "3g")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
     spark.sparkContext.setLogLevel("ERROR")
     rows, epoch_rows = [], []
     for n in args.n:
@@ -145,10 +162,15 @@ def main(argv=None):
         ours = run(data, with_skweight, args.repeat)
         # What fit_weight holds in the Python driver: the collected cell table.
         peak = peak_memory(lambda: with_skweight(data))
-        rows.append({"rows": f"{int(n):,}", "hand-written query (s)": f"{hand:.2f}",
-                     "skweight fit_weight (s)": f"{ours:.2f}",
-                     "ratio": f"{ours / hand:.2f}",
-                     "Python driver peak (KiB)": f"{peak / 1024:,.0f}"})
+        rows.append(
+            {
+                "rows": f"{int(n):,}",
+                "hand-written query (s)": f"{hand:.2f}",
+                "skweight fit_weight (s)": f"{ours:.2f}",
+                "ratio": f"{ours / hand:.2f}",
+                "Python driver peak (KiB)": f"{peak / 1024:,.0f}",
+            }
+        )
         print(rows[-1], flush=True)
         if args.epochs:
             epoch_rows.append({"rows": f"{int(n):,}", **epochs_section(data, args.repeat)})
@@ -156,30 +178,44 @@ def main(argv=None):
         data.unpersist()
     import pyspark
 
-    text = "\n".join([
-        "Groups balanced within strata on PySpark (`local[2]`), the frame with its weight "
-        "column written to the `noop` sink; best of "
-        f"{args.repeat}. Ratio: skweight over the hand-written query (target: at most "
-        "1.2). Python driver peak: the memory `fit_weight` allocates in Python (traced), "
-        "which holds the collected cell table only, whatever the number of rows.", "",
-        table(rows, list(rows[0])), ""]
-        + ([] if not epoch_rows else [
-            "Epochs: under-sampling the label alone (5 classes), one epoch written to the "
-            "`noop` sink, against `sampleBy` with each class's fraction `n_min / n_class`; "
-            f"best of {args.repeat}. `sampleBy` draws each row independently (the classes "
-            "come out about, not exactly, balanced; a new seed is a new sample, with no "
-            "rotation); skweight's epoch has exactly `rows per class` rows of every class "
-            "and rotates through all rows over the epochs. The exact window query is what "
-            "a Spark user writes for exact sizes: `row_number()` over each class in a "
-            "hashed order, the first `n_min` kept (one sample, no rotation). 'Ranked once': "
-            "the mean of four "
-            "epochs drawn from rows ranked and persisted once, as `write_epochs` does. "
-            "Python driver peak: traced allocations of fit plus one epoch query.", "",
-            table(epoch_rows, list(epoch_rows[0])), ""])
+    text = "\n".join(
+        [
+            "Groups balanced within strata on PySpark (`local[2]`), the frame with its weight "
+            "column written to the `noop` sink; best of "
+            f"{args.repeat}. Ratio: skweight over the hand-written query (target: at most "
+            "1.2). Python driver peak: the memory `fit_weight` allocates in Python (traced), "
+            "which holds the collected cell table only, whatever the number of rows.",
+            "",
+            table(rows, list(rows[0])),
+            "",
+        ]
+        + (
+            []
+            if not epoch_rows
+            else [
+                "Epochs: under-sampling the label alone (5 classes), one epoch written to the "
+                "`noop` sink, against `sampleBy` with each class's fraction `n_min / n_class`; "
+                f"best of {args.repeat}. `sampleBy` draws each row independently (the classes "
+                "come out about, not exactly, balanced; a new seed is a new sample, with no "
+                "rotation); skweight's epoch has exactly `rows per class` rows of every class "
+                "and rotates through all rows over the epochs. The exact window query is what "
+                "a Spark user writes for exact sizes: `row_number()` over each class in a "
+                "hashed order, the first `n_min` kept (one sample, no rotation). 'Ranked once': "
+                "the mean of four "
+                "epochs drawn from rows ranked and persisted once, as `write_epochs` does. "
+                "Python driver peak: traced allocations of fit plus one epoch query.",
+                "",
+                table(epoch_rows, list(epoch_rows[0])),
+                "",
+            ]
+        )
         + [
-        f"skweight {skweight.__version__} ({git_revision()}), pyspark "
-        f"{pyspark.__version__}, Python {platform.python_version()}, {os.cpu_count()} "
-        "CPUs.", ""])
+            f"skweight {skweight.__version__} ({git_revision()}), pyspark "
+            f"{pyspark.__version__}, Python {platform.python_version()}, {os.cpu_count()} "
+            "CPUs.",
+            "",
+        ]
+    )
     print(text)
     if args.output:
         with open(args.output, "w") as out:

@@ -25,8 +25,12 @@ TARGET_S = 0.5
 def import_seconds(argv):
     """Seconds of top-level imports of ``python -X importtime argv``, and wall seconds."""
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-X", "importtime", *argv],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - start
     total = 0
     for line in result.stderr.splitlines():
@@ -39,7 +43,10 @@ def import_seconds(argv):
 def measure(argv, repeat):
     runs = [import_seconds(argv) for _ in range(repeat)]
     imports, walls = zip(*runs)
-    return (min(imports), statistics.median(imports)), (min(walls), statistics.median(walls))
+    return (min(imports), statistics.median(imports)), (
+        min(walls),
+        statistics.median(walls),
+    )
 
 
 def main(argv=None):
@@ -47,16 +54,21 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--output", help="also write the report to this markdown file")
     args = parser.parse_args(argv)
-    cases = [("skweight --help", ["-m", "skweight", "--help"]),
-             ("python -c pass (the interpreter)", ["-c", "pass"]),
-             ("import sklearn", ["-c", "import sklearn"])]
-    lines = [f"`python benchmarks/bench_startup.py --repeat {args.repeat}`: Python "
-             f"{platform.python_version()}, {platform.machine()}. Imports: the sum of "
-             "the top-level lines of `python -X importtime`; wall: the whole process. "
-             f"Best / median of {args.repeat} fresh processes. Target for `skweight "
-             f"--help`: imports under {TARGET_S} s.", "",
-             "| command | imports best / median (s) | wall best / median (s) | target |",
-             "|---|---|---|---|"]
+    cases = [
+        ("skweight --help", ["-m", "skweight", "--help"]),
+        ("python -c pass (the interpreter)", ["-c", "pass"]),
+        ("import sklearn", ["-c", "import sklearn"]),
+    ]
+    lines = [
+        f"`python benchmarks/bench_startup.py --repeat {args.repeat}`: Python "
+        f"{platform.python_version()}, {platform.machine()}. Imports: the sum of "
+        "the top-level lines of `python -X importtime`; wall: the whole process. "
+        f"Best / median of {args.repeat} fresh processes. Target for `skweight "
+        f"--help`: imports under {TARGET_S} s.",
+        "",
+        "| command | imports best / median (s) | wall best / median (s) | target |",
+        "|---|---|---|---|",
+    ]
     for name, command in cases:
         (ib, im), (wb, wm) = measure(command, args.repeat)
         target = ""

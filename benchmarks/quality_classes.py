@@ -36,8 +36,16 @@ from skweight import EffectiveNumberWeighter, GroupBalancedWeighter
 from skweight.datasets import load_adult
 
 NUMERIC = ["age", "education_num", "capital_gain", "capital_loss", "hours_per_week"]
-CATEGORICAL = ["workclass", "education", "marital_status", "relationship", "race",
-               "sex", "native_country", "income"]
+CATEGORICAL = [
+    "workclass",
+    "education",
+    "marital_status",
+    "relationship",
+    "race",
+    "sex",
+    "native_country",
+    "income",
+]
 
 
 def methods():
@@ -46,8 +54,13 @@ def methods():
     for scheme in ("inverse", "sqrt_inverse", "log_inverse"):
         out.append((scheme, "weights", GroupBalancedWeighter(scheme=scheme)))
     for beta in (0.9, 0.99, 0.999, 0.9999):
-        out.append((f"effective number, beta={beta}", "weights",
-                    EffectiveNumberWeighter(beta=beta)))
+        out.append(
+            (
+                f"effective number, beta={beta}",
+                "weights",
+                EffectiveNumberWeighter(beta=beta),
+            )
+        )
     try:
         from skweight import EpochResampler
     except ImportError:  # pragma: no cover - the resampler ships with skweight
@@ -73,7 +86,8 @@ def run(n_seeds):
     scores, per_class = [], []
     for seed in range(n_seeds):
         X_tr, X_te, y_tr, y_te = train_test_split(
-            X_all, y_all, test_size=0.3, stratify=y_all, random_state=seed)
+            X_all, y_all, test_size=0.3, stratify=y_all, random_state=seed
+        )
         for name, kind, method in methods():
             start = time.perf_counter()
             est = model(seed)
@@ -87,25 +101,33 @@ def run(n_seeds):
             else:
                 est.fit(X_tr, y_tr)
             pred = est.predict(X_te)
-            scores.append({
-                "method": name, "seed": seed,
-                "macro F1": f1_score(y_te, pred, average="macro"),
-                "macro F0.5": fbeta_score(y_te, pred, beta=0.5, average="macro"),
-                "accuracy": float(np.mean(pred == y_te)),
-                "seconds": time.perf_counter() - start,
-            })
+            scores.append(
+                {
+                    "method": name,
+                    "seed": seed,
+                    "macro F1": f1_score(y_te, pred, average="macro"),
+                    "macro F0.5": fbeta_score(y_te, pred, beta=0.5, average="macro"),
+                    "accuracy": float(np.mean(pred == y_te)),
+                    "seconds": time.perf_counter() - start,
+                }
+            )
             f1 = f1_score(y_te, pred, labels=classes, average=None, zero_division=0)
-            per_class.append(pd.DataFrame({"method": name, "seed": seed,
-                                           "class": classes, "F1": f1}))
+            per_class.append(
+                pd.DataFrame({"method": name, "seed": seed, "class": classes, "F1": f1})
+            )
     return pd.DataFrame(scores), pd.concat(per_class), pd.Series(support, classes)
 
 
 def summarise(scores):
     agg = scores.groupby("method", sort=False).agg(
-        **{"macro F1 mean": ("macro F1", "mean"), "macro F1 sd": ("macro F1", "std"),
-           "macro F0.5 mean": ("macro F0.5", "mean"),
-           "macro F0.5 sd": ("macro F0.5", "std"),
-           "accuracy mean": ("accuracy", "mean")})
+        **{
+            "macro F1 mean": ("macro F1", "mean"),
+            "macro F1 sd": ("macro F1", "std"),
+            "macro F0.5 mean": ("macro F0.5", "mean"),
+            "macro F0.5 sd": ("macro F0.5", "std"),
+            "accuracy mean": ("accuracy", "mean"),
+        }
+    )
     return agg.round(4).reset_index()
 
 
@@ -132,8 +154,12 @@ def plot(change, path):
         ax.bar(x + i * width, change[name], width, label=name)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x + 0.4 - width / 2)
-    ax.set_xticklabels([f"{c}\n(n={n})" for c, n in change["support"].items()],
-                       rotation=60, ha="right", fontsize=7)
+    ax.set_xticklabels(
+        [f"{c}\n(n={n})" for c, n in change["support"].items()],
+        rotation=60,
+        ha="right",
+        fontsize=7,
+    )
     ax.set_ylabel("F1 change against no weights")
     ax.set_title("Adult occupation: per-class F1 change, classes by support")
     ax.legend(fontsize=7, ncols=2)
@@ -144,8 +170,9 @@ def plot(change, path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--output", default=None,
-                        help="folder for quality_classes.md and .png")
+    parser.add_argument(
+        "--output", default=None, help="folder for quality_classes.md and .png"
+    )
     args = parser.parse_args(argv)
     scores, per_class, support = run(args.seeds)
     summary = summarise(scores)
@@ -160,13 +187,19 @@ def main(argv=None):
         "70/30 stratified split per seed; logistic regression on one-hot "
         "categoricals and scaled numerics. Mean and standard deviation over seeds."
     )
-    report = "\n".join([
-        header, "", table(summary.to_dict("records"), list(summary.columns)), "",
-        "Per-class F1 change against no weights (mean over seeds), classes by "
-        "support:", "",
-        table(change.reset_index().to_dict("records"),
-              ["class"] + list(change.columns)),
-    ])
+    report = "\n".join(
+        [
+            header,
+            "",
+            table(summary.to_dict("records"), list(summary.columns)),
+            "",
+            "Per-class F1 change against no weights (mean over seeds), classes by support:",
+            "",
+            table(
+                change.reset_index().to_dict("records"), ["class"] + list(change.columns)
+            ),
+        ]
+    )
     print(report)
     if args.output:
         os.makedirs(args.output, exist_ok=True)

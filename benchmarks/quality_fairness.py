@@ -59,9 +59,14 @@ from skweight.metrics import (
 
 BALANCES = ("groups", "joint", "independence")
 STRENGTHS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
-METRICS = ["accuracy", "balanced accuracy", "disparate impact",
-           "statistical parity difference", "equal opportunity difference",
-           "disparate impact, worst / best group"]
+METRICS = [
+    "accuracy",
+    "balanced accuracy",
+    "disparate impact",
+    "statistical parity difference",
+    "equal opportunity difference",
+    "disparate impact, worst / best group",
+]
 
 
 def load():
@@ -74,12 +79,12 @@ def load():
 
 def groupings(X):
     """{name: (group columns, privileged label)}; the columns are derived from X."""
-    race = pd.Series(np.where(X["race"] == "White", "White", "non-White"),
-                     index=X.index, name="race")
+    race = pd.Series(
+        np.where(X["race"] == "White", "White", "non-White"), index=X.index, name="race"
+    )
     return {
         "sex": (X[["sex"]].astype(str), "Male"),
-        "sex x race": (pd.concat([X["sex"].astype(str), race], axis=1),
-                       "Male, White"),
+        "sex x race": (pd.concat([X["sex"].astype(str), race], axis=1), "Male, White"),
     }
 
 
@@ -89,11 +94,16 @@ def group_labels(columns):
 
 
 def make_model():
-    preprocess = ColumnTransformer([
-        ("categories", OneHotEncoder(handle_unknown="ignore"),
-         make_column_selector(dtype_include="category")),
-        ("numbers", StandardScaler(), make_column_selector(dtype_include="number")),
-    ])
+    preprocess = ColumnTransformer(
+        [
+            (
+                "categories",
+                OneHotEncoder(handle_unknown="ignore"),
+                make_column_selector(dtype_include="category"),
+            ),
+            ("numbers", StandardScaler(), make_column_selector(dtype_include="number")),
+        ]
+    )
     return make_pipeline(preprocess, LogisticRegression(max_iter=1000))
 
 
@@ -106,26 +116,36 @@ def methods(seeds):
     def weighted(balance, strength=1.0):
         def fit(X, y, groups):
             w = GroupBalancedWeighter(balance=balance, strength=strength).fit_weight(
-                X, y, sensitive_features=groups)
+                X, y, sensitive_features=groups
+            )
             return make_model().fit(X, y, logisticregression__sample_weight=w), len(y)
+
         return fit
 
     def resampled(strategy, balance, seed):
         def fit(X, y, groups):
             if strategy == "weights":
-                rs = EpochResampler("weights", random_state=seed, weighter=(
-                    GroupBalancedWeighter(balance=balance)))
+                rs = EpochResampler(
+                    "weights",
+                    random_state=seed,
+                    weighter=(GroupBalancedWeighter(balance=balance)),
+                )
             else:
                 rs = EpochResampler(strategy, balance=balance, random_state=seed)
             rows = rs.fit(X, y, sensitive_features=groups).epoch_indices(0)
             return make_model().fit(X.iloc[rows], y[rows]), len(rows)
+
         return fit
 
     out = [("no weighting", None, plain)]
     out += [(f'weights, balance="{b}"', None, weighted(b)) for b in BALANCES]
-    for strategy, balance in (("under", "joint"), ("under", "independence"),
-                              ("over", "joint"), ("over", "independence"),
-                              ("weights", "independence")):
+    for strategy, balance in (
+        ("under", "joint"),
+        ("under", "independence"),
+        ("over", "joint"),
+        ("over", "independence"),
+        ("weights", "independence"),
+    ):
         name = f'EpochResampler("{strategy}"), balance="{balance}"'
         out += [(name, seed, resampled(strategy, balance, seed)) for seed in seeds]
     return out, weighted
@@ -138,9 +158,11 @@ def evaluate(model, X, y, labels, privileged):
         "balanced accuracy": balanced_accuracy_score(y, pred),
         "disparate impact": disparate_impact(pred, labels, privileged=privileged),
         "statistical parity difference": statistical_parity_difference(
-            pred, labels, privileged=privileged),
+            pred, labels, privileged=privileged
+        ),
         "equal opportunity difference": equal_opportunity_difference(
-            y, pred, labels, privileged=privileged),
+            y, pred, labels, privileged=privileged
+        ),
         "disparate impact, worst / best group": disparate_impact(pred, labels),
     }
 
@@ -154,18 +176,32 @@ def run(n_seeds, strengths):
         labels = group_labels(test_groups[grouping][0])
         for name, seed, fit in plan:
             model, n_rows = fit(X_train, y_train, columns)
-            scores.append({"grouping": grouping, "method": name, "seed": seed,
-                           "training rows": n_rows,
-                           **evaluate(model, X_test, y_test, labels, privileged)})
+            scores.append(
+                {
+                    "grouping": grouping,
+                    "method": name,
+                    "seed": seed,
+                    "training rows": n_rows,
+                    **evaluate(model, X_test, y_test, labels, privileged),
+                }
+            )
             print(f"  {grouping:<10} {name:<50} seed {seed}", file=sys.stderr)
         for balance in BALANCES:
             for strength in strengths:
                 model, _ = weighted(balance, float(strength))(X_train, y_train, columns)
-                sweep.append({"grouping": grouping, "balance": balance,
-                              "strength": float(strength),
-                              **evaluate(model, X_test, y_test, labels, privileged)})
-    return pd.DataFrame(scores), pd.DataFrame(sweep), {
-        g: group_labels(c) for g, (c, _) in train_groups.items()}
+                sweep.append(
+                    {
+                        "grouping": grouping,
+                        "balance": balance,
+                        "strength": float(strength),
+                        **evaluate(model, X_test, y_test, labels, privileged),
+                    }
+                )
+    return (
+        pd.DataFrame(scores),
+        pd.DataFrame(sweep),
+        {g: group_labels(c) for g, (c, _) in train_groups.items()},
+    )
 
 
 def summarise(scores):
@@ -174,12 +210,14 @@ def summarise(scores):
     for grouping, frame in scores.groupby("grouping", sort=False):
         rows = []
         for method, runs in frame.groupby("method", sort=False):
-            row = {"method": method, "seeds": len(runs) if runs["seed"].notna().all()
-                   else "-", "training rows": f"{runs['training rows'].mean():,.0f}"}
+            row = {
+                "method": method,
+                "seeds": len(runs) if runs["seed"].notna().all() else "-",
+                "training rows": f"{runs['training rows'].mean():,.0f}",
+            }
             for metric in METRICS:
                 mean, sd = runs[metric].mean(), runs[metric].std()
-                row[metric] = (f"{mean:.3f} ± {sd:.3f}" if len(runs) > 1
-                               else f"{mean:.3f}")
+                row[metric] = f"{mean:.3f} ± {sd:.3f}" if len(runs) > 1 else f"{mean:.3f}"
             rows.append(row)
         out[grouping] = rows
     return out
@@ -191,22 +229,37 @@ def plot(sweep, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [("disparate impact", "disparate impact\n(unprivileged / privileged)"),
-              ("equal opportunity difference", "equal opportunity\ndifference"),
-              ("accuracy", "accuracy")]
+    panels = [
+        ("disparate impact", "disparate impact\n(unprivileged / privileged)"),
+        ("equal opportunity difference", "equal opportunity\ndifference"),
+        ("accuracy", "accuracy"),
+    ]
     names = list(dict.fromkeys(sweep["grouping"]))
-    fig, axes = plt.subplots(len(panels), len(names), figsize=(10, 8), sharex=True,
-                             sharey="row", layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        len(panels),
+        len(names),
+        figsize=(10, 8),
+        sharex=True,
+        sharey="row",
+        layout="constrained",
+        squeeze=False,
+    )
     for j, grouping in enumerate(names):
         frame = sweep[sweep["grouping"] == grouping]
         for i, (metric, label) in enumerate(panels):
             ax = axes[i, j]
             for balance, curve in frame.groupby("balance", sort=False):
-                ax.plot(curve["strength"], curve[metric], "o-", markersize=3,
-                        label=f'balance="{balance}"')
+                ax.plot(
+                    curve["strength"],
+                    curve[metric],
+                    "o-",
+                    markersize=3,
+                    label=f'balance="{balance}"',
+                )
             if metric == "disparate impact":
-                ax.axhline(0.8, color="grey", linestyle=":", linewidth=1,
-                           label="four-fifths rule")
+                ax.axhline(
+                    0.8, color="grey", linestyle=":", linewidth=1, label="four-fifths rule"
+                )
                 ax.set_title(f"groups: {grouping}")
             if metric == "equal opportunity difference":
                 ax.axhline(0, color="grey", linewidth=0.8)
@@ -223,8 +276,9 @@ def plot(sweep, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5,
-                        help="seeds of the resampling methods (default 5)")
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="seeds of the resampling methods (default 5)"
+    )
     parser.add_argument("--output", help="folder for quality_fairness.md and .png")
     args = parser.parse_args(argv)
     scores, sweep, train_labels = run(args.seeds, STRENGTHS)
@@ -249,16 +303,34 @@ def main(argv=None):
     for grouping, rows in summary.items():
         counts = pd.Series(train_labels[grouping]).value_counts()
         shares = ", ".join(f"{g} {c:,}" for g, c in counts.items())
-        lines += ["", f"## Groups: {grouping}", "", f"Training rows per group: {shares}.",
-                  "", table(rows, ["method", "seeds", "training rows"] + METRICS)]
-    sweep_columns = ["strength", "accuracy", "balanced accuracy", "disparate impact",
-                     "statistical parity difference", "equal opportunity difference"]
+        lines += [
+            "",
+            f"## Groups: {grouping}",
+            "",
+            f"Training rows per group: {shares}.",
+            "",
+            table(rows, ["method", "seeds", "training rows"] + METRICS),
+        ]
+    sweep_columns = [
+        "strength",
+        "accuracy",
+        "balanced accuracy",
+        "disparate impact",
+        "statistical parity difference",
+        "equal opportunity difference",
+    ]
     lines += ["", "## Strength trade-off (GroupBalancedWeighter weights)"]
     for (grouping, balance), curve in sweep.groupby(["grouping", "balance"], sort=False):
-        rows = [{c: (f"{v:.1f}" if c == "strength" else f"{v:.3f}")
-                 for c, v in r.items()} for r in curve[sweep_columns].to_dict("records")]
-        lines += ["", f'Groups {grouping}, balance="{balance}":', "",
-                  table(rows, sweep_columns)]
+        rows = [
+            {c: (f"{v:.1f}" if c == "strength" else f"{v:.3f}") for c, v in r.items()}
+            for r in curve[sweep_columns].to_dict("records")
+        ]
+        lines += [
+            "",
+            f'Groups {grouping}, balance="{balance}":',
+            "",
+            table(rows, sweep_columns),
+        ]
     report = "\n".join(lines)
     print(report)
     if args.output:

@@ -47,14 +47,23 @@ from skweight.schedules import Schedule
 from skweight.torch import BalancedSoftmaxLoss, EpochSampler, class_weight_tensor
 
 EPOCHS, BATCH, TEST_PER_CLASS, DRW_AT = 60, 32, 50, 48
-METHODS = ["cross-entropy", "class-balanced weights", "deferred re-weighting",
-           "logit adjustment (post hoc)", "Balanced Softmax", "under-sampling per epoch",
-           "over-sampling per epoch", "weights sampler per epoch"]
+METHODS = [
+    "cross-entropy",
+    "class-balanced weights",
+    "deferred re-weighting",
+    "logit adjustment (post hoc)",
+    "Balanced Softmax",
+    "under-sampling per epoch",
+    "over-sampling per epoch",
+    "weights sampler per epoch",
+]
 # The ordering the papers report on long-tailed benchmarks (best last): re-balancing
 # the loss or the sampling from the start helps the tail but hurts representation;
 # deferring it, adjusting logits or Balanced Softmax do better.
-EXPECTED = ("cross-entropy < class-balanced weights and re-sampling < deferred "
-            "re-weighting, logit adjustment, Balanced Softmax")
+EXPECTED = (
+    "cross-entropy < class-balanced weights and re-sampling < deferred "
+    "re-weighting, logit adjustment, Balanced Softmax"
+)
 
 
 def long_tailed_split(factor, seed):
@@ -63,7 +72,7 @@ def long_tailed_split(factor, seed):
     X = (X / 16.0).astype(np.float32)
     rng = np.random.default_rng(seed)
     train, test = [], []
-    order = rng.permutation(10)                      # which digit is the head
+    order = rng.permutation(10)  # which digit is the head
     for digit in range(10):
         rows = rng.permutation(np.flatnonzero(y == digit))
         test.append(rows[:TEST_PER_CLASS])
@@ -77,8 +86,9 @@ def long_tailed_split(factor, seed):
 
 def mlp(seed):
     torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(),
-                               torch.nn.Linear(128, 10))
+    return torch.nn.Sequential(
+        torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)
+    )
 
 
 def train(method, X, y, seed):
@@ -94,8 +104,11 @@ def train(method, X, y, seed):
     elif method == "Balanced Softmax":
         loss_fn = BalancedSoftmaxLoss(GroupBalancedWeighter().fit(None, y))
     sampler = None
-    strategy = {"under-sampling per epoch": "under", "over-sampling per epoch": "over",
-                "weights sampler per epoch": "weights"}.get(method)
+    strategy = {
+        "under-sampling per epoch": "under",
+        "over-sampling per epoch": "over",
+        "weights sampler per epoch": "weights",
+    }.get(method)
     if strategy is not None:
         sampler = EpochSampler(EpochResampler(strategy, random_state=seed).fit(None, y))
     drw = Schedule.step(at=DRW_AT)
@@ -103,14 +116,15 @@ def train(method, X, y, seed):
     for epoch in range(EPOCHS):
         if method == "deferred re-weighting":
             loss_fn = torch.nn.CrossEntropyLoss(
-                weight=class_weight_tensor(weighter, schedule=drw, epoch=epoch))
+                weight=class_weight_tensor(weighter, schedule=drw, epoch=epoch)
+            )
         if sampler is not None:
             sampler.set_epoch(epoch)
             rows = torch.as_tensor(sampler.shard())
         else:
             rows = torch.randperm(len(y), generator=generator)
         for start in range(0, len(rows), BATCH):
-            batch = rows[start:start + BATCH]
+            batch = rows[start : start + BATCH]
             optimizer.zero_grad()
             loss_fn(model(xs[batch]), ys[batch]).backward()
             optimizer.step()
@@ -124,6 +138,7 @@ def train(method, X, y, seed):
         if offsets is not None:
             logits = logits - offsets.to(logits.dtype)
         return logits.argmax(1).numpy()
+
     return predict
 
 
@@ -131,8 +146,12 @@ def evaluate(predict, X_test, y_test, y_train):
     predicted = predict(X_test)
     recall = np.array([np.mean(predicted[y_test == c] == c) for c in range(10)])
     by_support = np.argsort(-np.bincount(y_train, minlength=10), kind="stable")
-    return {"balanced accuracy": recall.mean(), "head": recall[by_support[:3]].mean(),
-            "middle": recall[by_support[3:7]].mean(), "tail": recall[by_support[7:]].mean()}
+    return {
+        "balanced accuracy": recall.mean(),
+        "head": recall[by_support[:3]].mean(),
+        "middle": recall[by_support[3:7]].mean(),
+        "tail": recall[by_support[7:]].mean(),
+    }
 
 
 def run(factors, seeds):
@@ -150,11 +169,13 @@ def run(factors, seeds):
 
 
 def report(results, factors, seeds, elapsed):
-    lines = [f"Long-tailed `load_digits` (imbalance factors {', '.join(map(str, factors))}; "
-             f"{seeds} seeds; the balanced test split has {TEST_PER_CLASS} images per "
-             f"class). Each cell: mean ± standard deviation over the seeds; head, middle "
-             f"and tail: mean recall of the 3 largest, 4 middle and 3 smallest classes.",
-             ""]
+    lines = [
+        f"Long-tailed `load_digits` (imbalance factors {', '.join(map(str, factors))}; "
+        f"{seeds} seeds; the balanced test split has {TEST_PER_CLASS} images per "
+        f"class). Each cell: mean ± standard deviation over the seeds; head, middle "
+        f"and tail: mean recall of the 3 largest, 4 middle and 3 smallest classes.",
+        "",
+    ]
     for factor in factors:
         lines += [f"### Imbalance factor {factor}", ""]
         rows = []
@@ -165,23 +186,40 @@ def report(results, factors, seeds, elapsed):
                 values = np.array([s[key] for s in scores])
                 row[key] = f"{values.mean():.3f} ± {values.std():.3f}"
             rows.append(row)
-        lines += [table(rows, ["method", "balanced accuracy", "head", "middle", "tail"]),
-                  ""]
-    order = {factor: sorted(METHODS, key=lambda m: np.mean(
-        [s["balanced accuracy"] for s in results[factor, m]])) for factor in factors}
-    lines += ["### Against the papers", "",
-              f"The papers report, roughly: {EXPECTED}. Here, from worst to best:", ""]
+        lines += [
+            table(rows, ["method", "balanced accuracy", "head", "middle", "tail"]),
+            "",
+        ]
+    order = {
+        factor: sorted(
+            METHODS,
+            key=lambda m: np.mean([s["balanced accuracy"] for s in results[factor, m]]),
+        )
+        for factor in factors
+    }
+    lines += [
+        "### Against the papers",
+        "",
+        f"The papers report, roughly: {EXPECTED}. Here, from worst to best:",
+        "",
+    ]
     for factor in factors:
         lines.append(f"- IF {factor}: " + " < ".join(order[factor]) + ".")
-    lines += ["", f"skweight {skweight.__version__} ({git_revision()}), torch "
-              f"{torch.__version__}, Python {platform.python_version()}, "
-              f"{os.cpu_count()} CPUs; {elapsed:.0f} s.", "",
-              "![per-method balanced accuracy](quality_long_tail.png)", ""]
+    lines += [
+        "",
+        f"skweight {skweight.__version__} ({git_revision()}), torch "
+        f"{torch.__version__}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs; {elapsed:.0f} s.",
+        "",
+        "![per-method balanced accuracy](quality_long_tail.png)",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def plot(results, factors, path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -191,8 +229,9 @@ def plot(results, factors, path):
         width = 0.8 / len(parts)
         for k, part in enumerate(parts):
             means = [np.mean([s[part] for s in results[factor, m]]) for m in METHODS]
-            ax.barh(np.arange(len(METHODS)) + (k - 1) * width, means, height=width,
-                    label=part)
+            ax.barh(
+                np.arange(len(METHODS)) + (k - 1) * width, means, height=width, label=part
+            )
         ax.set_yticks(np.arange(len(METHODS)), METHODS)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)

@@ -29,8 +29,19 @@ from _timing import git_revision
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks"
-PACKAGES = ("skweight", "numpy", "pandas", "scikit-learn", "imbalanced-learn", "torch",
-            "aif360", "matplotlib", "narwhals", "polars", "pyarrow")
+PACKAGES = (
+    "skweight",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "imbalanced-learn",
+    "torch",
+    "aif360",
+    "matplotlib",
+    "narwhals",
+    "polars",
+    "pyarrow",
+)
 
 
 def steps(full, out):
@@ -38,28 +49,79 @@ def steps(full, out):
     n = "10000000" if full else "1000000"
     seeds = "5" if full else "3"
     return [
-        ("frames", "fit_weight on every input type (pandas, polars, pyarrow) against "
-         "the fastest codes of that library plus the numpy pipeline",
-         "bench_frames.py", ["--n", "1e5", "1e6", *(["1e7"] if full else []),
-                             "--output", str(out / "frames.md")], True),
-        ("weights", "fit_weight against numpy, pandas, scikit-learn and AIF360",
-         "bench_weights.py", ["--n", n, "--output", str(out / "weights.md")], True),
-        ("resample", "EpochResampler against numpy and imbalanced-learn; EpochSampler "
-         "against WeightedRandomSampler", "bench_resample.py", ["--n", n], False),
-        ("scaling", "time and memory per row from 1e5 rows up to "
-         + ("1e7" if full else "1e6"), "bench_scaling.py",
-         (["--full"] if full else []) + ["--output", str(out)], True),
-        ("quality_classes", "class-weighting schemes on Adult occupation (macro F1)",
-         "quality_classes.py", ["--seeds", seeds, "--output", str(out)], True),
-        ("quality_fairness", "group balancing on Adult: accuracy and fairness",
-         "quality_fairness.py", ["--seeds", seeds, "--output", str(out)], True),
-        ("quality_long_tail", "training-loop methods on long-tailed digits (torch MLP)",
-         "quality_long_tail.py", ["--seeds", seeds, "--output", str(out)], True),
-        ("startup", "imports and wall time of skweight --help", "bench_startup.py",
-         ["--output", str(out / "startup.md")], True),
-        ("dask", "weights on a two-worker dask LocalCluster against pandas in one "
-         "process, from partitioned Parquet", "bench_dask.py",
-         ["--n", "50000000" if full else "2000000", "--scales", "1"], False),
+        (
+            "frames",
+            "fit_weight on every input type (pandas, polars, pyarrow) against "
+            "the fastest codes of that library plus the numpy pipeline",
+            "bench_frames.py",
+            [
+                "--n",
+                "1e5",
+                "1e6",
+                *(["1e7"] if full else []),
+                "--output",
+                str(out / "frames.md"),
+            ],
+            True,
+        ),
+        (
+            "weights",
+            "fit_weight against numpy, pandas, scikit-learn and AIF360",
+            "bench_weights.py",
+            ["--n", n, "--output", str(out / "weights.md")],
+            True,
+        ),
+        (
+            "resample",
+            "EpochResampler against numpy and imbalanced-learn; EpochSampler "
+            "against WeightedRandomSampler",
+            "bench_resample.py",
+            ["--n", n],
+            False,
+        ),
+        (
+            "scaling",
+            "time and memory per row from 1e5 rows up to " + ("1e7" if full else "1e6"),
+            "bench_scaling.py",
+            (["--full"] if full else []) + ["--output", str(out)],
+            True,
+        ),
+        (
+            "quality_classes",
+            "class-weighting schemes on Adult occupation (macro F1)",
+            "quality_classes.py",
+            ["--seeds", seeds, "--output", str(out)],
+            True,
+        ),
+        (
+            "quality_fairness",
+            "group balancing on Adult: accuracy and fairness",
+            "quality_fairness.py",
+            ["--seeds", seeds, "--output", str(out)],
+            True,
+        ),
+        (
+            "quality_long_tail",
+            "training-loop methods on long-tailed digits (torch MLP)",
+            "quality_long_tail.py",
+            ["--seeds", seeds, "--output", str(out)],
+            True,
+        ),
+        (
+            "startup",
+            "imports and wall time of skweight --help",
+            "bench_startup.py",
+            ["--output", str(out / "startup.md")],
+            True,
+        ),
+        (
+            "dask",
+            "weights on a two-worker dask LocalCluster against pandas in one "
+            "process, from partitioned Parquet",
+            "bench_dask.py",
+            ["--n", "50000000" if full else "2000000", "--scales", "1"],
+            False,
+        ),
     ]
 
 
@@ -67,27 +129,68 @@ def large_steps(out):
     """The speed benchmarks at 10 million rows (dask at 50 million), pages of
     their own (``<name>.md``) beside those of the default run."""
     return [
-        ("frames_10m", "fit_weight on every input type up to 1e7 rows",
-         "bench_frames.py", ["--n", "1e5", "1e6", "1e7", "--repeat", "7",
-                             "--output", str(out / "frames_10m.md")], True),
-        ("weights_10m", "fit_weight against numpy, pandas and scikit-learn at 1e7 rows",
-         "bench_weights.py", ["--n", "10000000", "--repeat", "5", "--no-aif360",
-                              "--output", str(out / "weights_10m.md")], True),
-        ("resample_10m", "EpochResampler and EpochSampler at 1e7 rows",
-         "bench_resample.py", ["--n", "1e7", "--repeats", "3"], False),
-        ("keys", "fit_weight and partial_fit on keys of a million levels (ids, user x "
-         "item, polars strings) against the fastest pipeline, at 1e7 rows",
-         "bench_keys.py", ["--n", "1e7", "--output", str(out / "keys.md")], True),
-        ("dask_50m", "weights on a two-worker dask LocalCluster at 5e7 rows",
-         "bench_dask.py", ["--n", "50000000", "--scales", "1"], False),
+        (
+            "frames_10m",
+            "fit_weight on every input type up to 1e7 rows",
+            "bench_frames.py",
+            [
+                "--n",
+                "1e5",
+                "1e6",
+                "1e7",
+                "--repeat",
+                "7",
+                "--output",
+                str(out / "frames_10m.md"),
+            ],
+            True,
+        ),
+        (
+            "weights_10m",
+            "fit_weight against numpy, pandas and scikit-learn at 1e7 rows",
+            "bench_weights.py",
+            [
+                "--n",
+                "10000000",
+                "--repeat",
+                "5",
+                "--no-aif360",
+                "--output",
+                str(out / "weights_10m.md"),
+            ],
+            True,
+        ),
+        (
+            "resample_10m",
+            "EpochResampler and EpochSampler at 1e7 rows",
+            "bench_resample.py",
+            ["--n", "1e7", "--repeats", "3"],
+            False,
+        ),
+        (
+            "keys",
+            "fit_weight and partial_fit on keys of a million levels (ids, user x "
+            "item, polars strings) against the fastest pipeline, at 1e7 rows",
+            "bench_keys.py",
+            ["--n", "1e7", "--output", str(out / "keys.md")],
+            True,
+        ),
+        (
+            "dask_50m",
+            "weights on a two-worker dask LocalCluster at 5e7 rows",
+            "bench_dask.py",
+            ["--n", "50000000", "--scales", "1"],
+            False,
+        ),
     ]
 
 
 def command_line(script, args, out):
     """The command as a reader would type it from the repository root."""
     inside = out.is_relative_to(ROOT)
-    shown = [os.path.relpath(a, ROOT) if inside and a.startswith(str(out)) else a
-             for a in args]
+    shown = [
+        os.path.relpath(a, ROOT) if inside and a.startswith(str(out)) else a for a in args
+    ]
     return " ".join(["python", f"benchmarks/{script}", *shown])
 
 
@@ -100,21 +203,23 @@ def run_step(name, script, args, writes_report, out):
         return "missing", 0.0
     print(f"== {name}: {command_line(script, args, out)}", flush=True)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(path), *args], cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(path), *args], cwd=ROOT, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - start
     sys.stderr.write(proc.stderr)
     if proc.returncode != 0:
         report.write_text(
             f"`{command_line(script, args, out)}` failed (exit {proc.returncode}); "
-            "its last output:\n\n```text\n" + _tail(proc.stdout + proc.stderr)
-            + "\n```\n")
+            "its last output:\n\n```text\n" + _tail(proc.stdout + proc.stderr) + "\n```\n"
+        )
         print(f"   failed (exit {proc.returncode}) after {seconds:.0f} s", flush=True)
         return f"failed (exit {proc.returncode})", seconds
     if not writes_report:  # a script that only prints: keep its output verbatim
         report.write_text(
             f"`{command_line(script, args, out)}`: {_versions_line()}; "
-            f"{_machine_line()}.\n\n```text\n{proc.stdout.rstrip()}\n```\n")
+            f"{_machine_line()}.\n\n```text\n{proc.stdout.rstrip()}\n```\n"
+        )
     print(f"   done in {seconds:.0f} s", flush=True)
     return "ok", seconds
 
@@ -131,8 +236,9 @@ def _version(package):
 
 
 def _versions_line():
-    return ", ".join([f"Python {platform.python_version()}"]
-                     + [f"{p} {_version(p)}" for p in PACKAGES])
+    return ", ".join(
+        [f"Python {platform.python_version()}"] + [f"{p} {_version(p)}" for p in PACKAGES]
+    )
 
 
 def _cpu_model():
@@ -156,8 +262,7 @@ def _memory():
 
 
 def _machine_line():
-    return (f"{platform.platform()}, {_cpu_model()}, {os.cpu_count()} CPUs, "
-            f"{_memory()}")
+    return f"{platform.platform()}, {_cpu_model()}, {os.cpu_count()} CPUs, {_memory()}"
 
 
 def _load():
@@ -167,8 +272,9 @@ def _load():
         return "unknown"
 
 
-def write_index(out, command, results, started, load_before, note, revision,
-                index="README.md"):
+def write_index(
+    out, command, results, started, load_before, note, revision, index="README.md"
+):
     lines = [
         "# Benchmark results" + (" at 10 million rows" if index == "large.md" else ""),
         "",
@@ -193,30 +299,53 @@ def write_index(out, command, results, started, load_before, note, revision,
         "|---|---|---|---|---|",
     ]
     for name, measures, cmd, status, seconds in results:
-        lines.append(f"| [{name}]({name}.md) | {measures} | `{cmd}` | {status} | "
-                     f"{seconds:.0f} |")
+        lines.append(
+            f"| [{name}]({name}.md) | {measures} | `{cmd}` | {status} | {seconds:.0f} |"
+        )
     if index == "README.md":
-        lines += ["", "The speed benchmarks at 10 million rows: [large.md](large.md) "
-                  "(`python benchmarks/run_all.py --large`)."]
-    lines += ["", "What each script measures, and the targets: "
-              "[benchmarks/README.md](../../benchmarks/README.md)."]
+        lines += [
+            "",
+            "The speed benchmarks at 10 million rows: [large.md](large.md) "
+            "(`python benchmarks/run_all.py --large`).",
+        ]
+    lines += [
+        "",
+        "What each script measures, and the targets: "
+        "[benchmarks/README.md](../../benchmarks/README.md).",
+    ]
     (out / index).write_text("\n".join(lines) + "\n")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true",
-                        help="10 million rows (and up to 1e7 for scaling), 5 seeds")
-    parser.add_argument("--large", action="store_true",
-                        help="only the speed benchmarks at 1e7 rows, into *_10m.md "
-                             "and dask_50m.md, indexed in large.md")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
-                        help="folder for the tables (default: docs/benchmarks)")
-    parser.add_argument("--only", help="comma-separated subset, e.g. weights,scaling "
-                        "(the index then lists only those)")
-    parser.add_argument("--note", default="",
-                        help="a remark on the machine for the index, e.g. that it "
-                             "was shared with other jobs")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="10 million rows (and up to 1e7 for scaling), 5 seeds",
+    )
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="only the speed benchmarks at 1e7 rows, into *_10m.md "
+        "and dask_50m.md, indexed in large.md",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help="folder for the tables (default: docs/benchmarks)",
+    )
+    parser.add_argument(
+        "--only",
+        help="comma-separated subset, e.g. weights,scaling "
+        "(the index then lists only those)",
+    )
+    parser.add_argument(
+        "--note",
+        default="",
+        help="a remark on the machine for the index, e.g. that it "
+        "was shared with other jobs",
+    )
     args = parser.parse_args(argv)
     out = args.output.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -228,8 +357,10 @@ def main(argv=None):
         wanted = set(args.only.split(","))
         unknown = wanted - {s[0] for s in plan}
         if unknown:
-            parser.error(f"--only: unknown benchmark(s) {sorted(unknown)}; choose from "
-                         f"{[s[0] for s in plan]}")
+            parser.error(
+                f"--only: unknown benchmark(s) {sorted(unknown)}; choose from "
+                f"{[s[0] for s in plan]}"
+            )
         plan = [s for s in plan if s[0] in wanted]
     given = sys.argv[1:] if argv is None else list(argv)
     command = shlex.join(["python", "benchmarks/run_all.py", *given])
@@ -239,10 +370,12 @@ def main(argv=None):
     results = []
     for name, measures, script, script_args, writes_report in plan:
         status, seconds = run_step(name, script, script_args, writes_report, out)
-        results.append((name, measures, command_line(script, script_args, out), status,
-                        seconds))
-    write_index(out, command, results, started, load_before, args.note, revision,
-                index=index)
+        results.append(
+            (name, measures, command_line(script, script_args, out), status, seconds)
+        )
+    write_index(
+        out, command, results, started, load_before, args.note, revision, index=index
+    )
     print(f"Wrote {out / index}")
     return 0 if all(r[3] == "ok" for r in results) else 1
 

@@ -61,8 +61,10 @@ html_theme_options = {
     "secondary_sidebar_items": {"benchmark_results/*": [], "api/*": []},
 }
 # Top-level pages without sub-pages: no (empty) section navigation.
-html_sidebars = {page: [] for page in ("index", "getting_started", "command_line",
-                                       "architecture", "formulas")}
+html_sidebars = {
+    page: []
+    for page in ("index", "getting_started", "command_line", "architecture", "formulas")
+}
 html_static_path = ["_static"]
 html_css_files = ["skweight.css"]
 autosummary_generate = False  # the stubs are written below, for what imports
@@ -72,8 +74,12 @@ autosummary_generate = False  # the stubs are written below, for what imports
 # ---------------------------------------------------------------------- #
 # (title, module, names, what it needs when it does not import)
 API = [
-    ("Weighters", "skweight",
-     ["GroupBalancedWeighter", "EffectiveNumberWeighter", "BaseWeighter"], None),
+    (
+        "Weighters",
+        "skweight",
+        ["GroupBalancedWeighter", "EffectiveNumberWeighter", "BaseWeighter"],
+        None,
+    ),
     ("Resampling", "skweight", ["EpochResampler"], None),
     ("Fitting with weights", "skweight", ["WeightedEstimator"], None),
     ("Pipelines", "skweight.pipeline", ["Pipeline", "make_pipeline"], None),
@@ -100,13 +106,27 @@ def _api_section(title, module_name, names, needs):
         return lines + [f"Not part of this build: it needs {what}.", ""]
     present = [n for n in (names or getattr(module, "__all__", [])) if hasattr(module, n)]
     if not present:
-        return lines + [f"Not part of this build: `{module_name}` has none of "
-                        f"{', '.join(names)} yet.", ""]
+        return lines + [
+            f"Not part of this build: `{module_name}` has none of {', '.join(names)} yet.",
+            "",
+        ]
     if names is None and module.__doc__:
-        lines += ["```{eval-rst}", f".. automodule:: {module_name}",
-                  "   :no-members:", "```", ""]
-    lines += ["```{eval-rst}", f".. currentmodule:: {module_name}", "",
-              ".. autosummary::", "   :toctree: api", "   :nosignatures:", ""]
+        lines += [
+            "```{eval-rst}",
+            f".. automodule:: {module_name}",
+            "   :no-members:",
+            "```",
+            "",
+        ]
+    lines += [
+        "```{eval-rst}",
+        f".. currentmodule:: {module_name}",
+        "",
+        ".. autosummary::",
+        "   :toctree: api",
+        "   :nosignatures:",
+        "",
+    ]
     lines += [f"   {name}" for name in present]
     return lines + ["```", ""]
 
@@ -128,10 +148,14 @@ def _write_stubs():
         for name in names or getattr(module, "__all__", []):
             if not hasattr(module, name):
                 continue
-            kind = "autoclass" if isinstance(getattr(module, name), type) else "autofunction"
+            kind = (
+                "autoclass" if isinstance(getattr(module, name), type) else "autofunction"
+            )
             path = folder / f"{module_name}.{name}.rst"
-            text = (f"{name}\n{'=' * len(name)}\n\n.. currentmodule:: {module_name}\n\n"
-                    f".. {kind}:: {name}\n")
+            text = (
+                f"{name}\n{'=' * len(name)}\n\n.. currentmodule:: {module_name}\n\n"
+                f".. {kind}:: {name}\n"
+            )
             wanted.add(path.name)
             if not path.exists() or path.read_text() != text:
                 path.write_text(text)
@@ -156,16 +180,18 @@ def _benchmark_summary():
     readme = folder / "README.md"
     if not readme.exists():
         return ["No benchmark run in this build."]
-    text = re.sub(r"\A# [^\n]*\n", "", readme.read_text())   # the page has its title
-    pages = {table: topic for topic, tables in _BENCHMARK_TOPICS.items()
-             for table in tables}
+    text = re.sub(r"\A# [^\n]*\n", "", readme.read_text())  # the page has its title
+    pages = {
+        table: topic for topic, tables in _BENCHMARK_TOPICS.items() for table in tables
+    }
 
     def link(match):
         label, target = match.groups()
         stem = Path(target).stem
         if "/" not in target and target.endswith(".md") and stem in pages:
             return f"[{label}](benchmark_results/{pages[stem]}.md)"
-        return label                                       # outside the docs
+        return label  # outside the docs
+
     return ["## Latest run", "", _MD_LINK.sub(link, text), ""]
 
 
@@ -179,9 +205,15 @@ def _benchmark_tables(stems):
             continue
         levels = _heading_levels(path.read_text())
         offset = max(0, 3 - min(levels)) if levels else 0
-        lines += [f"## {stem.replace('_', ' ').capitalize()}", "",
-                  f"```{{include}} /benchmarks/{path.name}",
-                  f":heading-offset: {offset}", ":relative-images:", "```", ""]
+        lines += [
+            f"## {stem.replace('_', ' ').capitalize()}",
+            "",
+            f"```{{include}} /benchmarks/{path.name}",
+            f":heading-offset: {offset}",
+            ":relative-images:",
+            "```",
+            "",
+        ]
     return lines or ["No table of this topic in this build."]
 
 
@@ -242,8 +274,12 @@ def _figure(name):
     folder = HERE / "_generated" / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     FIGURES[name]().savefig(folder / f"{name}.png", dpi=100)
-    return [f"```{{image}} /_generated/figures/{name}.png", f":alt: {name}",
-            ":width: 100%", "```"]
+    return [
+        f"```{{image}} /_generated/figures/{name}.png",
+        f":alt: {name}",
+        ":width: 100%",
+        "```",
+    ]
 
 
 _FIGURE_MARKER = re.compile(r"<!-- figure: (\w+) -->")
@@ -265,7 +301,8 @@ def _fill(app, docname, source):
             source[0] = source[0].replace(marker, "\n".join(make()))
     source[0] = _FIGURE_MARKER.sub(lambda m: "\n".join(_figure(m.group(1))), source[0])
     source[0] = _TABLES_MARKER.sub(
-        lambda m: "\n".join(_benchmark_tables(m.group(1).split())), source[0])
+        lambda m: "\n".join(_benchmark_tables(m.group(1).split())), source[0]
+    )
 
 
 def _skip_routing_setters(app, what, name, obj, skip, options):
@@ -292,14 +329,13 @@ def _clean_docstring(app, what, name, obj, options, lines):
     i = 0
     while i < len(lines) - 1:
         if lines[i].endswith("\\"):
-            lines[i:i + 2] = [lines[i][:-1].rstrip() + " " + lines[i + 1].strip()]
+            lines[i : i + 2] = [lines[i][:-1].rstrip() + " " + lines[i + 1].strip()]
         else:
             i += 1
     for i, line in enumerate(lines):
         field = _FIELD.match(line)
         if field and "``" not in field.group(2):
-            lines[i] = field.group(1) + _TRAILING_UNDERSCORE.sub(r"\1\\_",
-                                                                  field.group(2))
+            lines[i] = field.group(1) + _TRAILING_UNDERSCORE.sub(r"\1\\_", field.group(2))
 
 
 def setup(app):

@@ -63,14 +63,20 @@ def load_data():
 
 def make_model(*, strength=1.0, drop_sex=False):
     """Logistic regression on Adult, reweighed on sex with ``strength``."""
-    preprocess = ColumnTransformer([
-        ("categories", OneHotEncoder(handle_unknown="ignore"),
-         make_column_selector(dtype_include="category")),
-        ("numbers", StandardScaler(), make_column_selector(dtype_include="number")),
-    ])
+    preprocess = ColumnTransformer(
+        [
+            (
+                "categories",
+                OneHotEncoder(handle_unknown="ignore"),
+                make_column_selector(dtype_include="category"),
+            ),
+            ("numbers", StandardScaler(), make_column_selector(dtype_include="number")),
+        ]
+    )
     classifier = make_pipeline(preprocess, LogisticRegression(max_iter=1000))
-    weighter = GroupBalancedWeighter(groups="sex", balance="independence",
-                                     strength=strength)
+    weighter = GroupBalancedWeighter(
+        groups="sex", balance="independence", strength=strength
+    )
     return WeightedEstimator(classifier, weighter, drop_weighting_columns=drop_sex)
 
 
@@ -83,9 +89,11 @@ def evaluate(model, X_test, y_test):
         "accuracy": accuracy_score(y_test, y_pred),
         "disparate_impact": disparate_impact(y_pred, sex, privileged="Male"),
         "statistical_parity_difference": statistical_parity_difference(
-            y_pred, sex, privileged="Male"),
+            y_pred, sex, privileged="Male"
+        ),
         "equal_opportunity_difference": equal_opportunity_difference(
-            y_test, y_pred, sex, privileged="Male"),
+            y_test, y_pred, sex, privileged="Male"
+        ),
         "positive_rate_female": rates["Female"],
         "positive_rate_male": rates["Male"],
     }
@@ -102,8 +110,10 @@ def compare(*, drop_sex=False, data=None):
     if not drop_sex:
         plain.set_params(weighter=None)
     rows = {}
-    for name, model in [("plain", plain),
-                        ("reweighed", make_model(strength=1.0, drop_sex=drop_sex))]:
+    for name, model in [
+        ("plain", plain),
+        ("reweighed", make_model(strength=1.0, drop_sex=drop_sex)),
+    ]:
         rows[name] = evaluate(model.fit(X_train, y_train), X_test, y_test)
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -115,8 +125,7 @@ def strength_sweep(strengths=DEFAULT_STRENGTHS, *, drop_sex=False, data=None):
     rows = []
     for strength in strengths:
         model.set_params(weighter__strength=float(strength)).fit(X_train, y_train)
-        rows.append({"strength": float(strength),
-                     **evaluate(model, X_test, y_test)})
+        rows.append({"strength": float(strength), **evaluate(model, X_test, y_test)})
     return pd.DataFrame(rows)
 
 
@@ -128,10 +137,16 @@ def plot_sweep(sweep, path):
     import matplotlib.pyplot as plt
 
     fig, (ax_di, ax_acc) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True)
-    ax_di.plot(sweep["strength"], sweep["disparate_impact"], "o-", color="tab:blue",
-               label="reweighed")
-    ax_di.axhline(0.8, color="grey", linestyle=":", linewidth=1,
-                  label="four-fifths rule (0.8)")
+    ax_di.plot(
+        sweep["strength"],
+        sweep["disparate_impact"],
+        "o-",
+        color="tab:blue",
+        label="reweighed",
+    )
+    ax_di.axhline(
+        0.8, color="grey", linestyle=":", linewidth=1, label="four-fifths rule (0.8)"
+    )
     ax_di.set_ylabel("disparate impact\n(women / men)")
     ax_di.legend(loc="lower right")
     ax_di.set_title("Adult: Kamiran-Calders reweighing on sex (test file)")
@@ -150,37 +165,62 @@ def to_markdown(table):
     columns = [str(c) for c in table.columns]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for _, row in table.iterrows():
-        lines.append("| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v)
-                                       for v in row) + " |")
+        lines.append(
+            "| "
+            + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row)
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"folder for the table and plot (default: {DEFAULT_OUT})")
-    parser.add_argument("--drop-sex", action="store_true",
-                        help="do not use sex as a feature (the weights still use it)")
-    parser.add_argument("--strengths", default=None,
-                        help="comma-separated strengths to sweep "
-                             "(default: 0, 0.1, ..., 1)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"folder for the table and plot (default: {DEFAULT_OUT})",
+    )
+    parser.add_argument(
+        "--drop-sex",
+        action="store_true",
+        help="do not use sex as a feature (the weights still use it)",
+    )
+    parser.add_argument(
+        "--strengths",
+        default=None,
+        help="comma-separated strengths to sweep (default: 0, 0.1, ..., 1)",
+    )
     args = parser.parse_args(argv)
-    strengths = (DEFAULT_STRENGTHS if args.strengths is None
-                 else [float(s) for s in args.strengths.split(",")])
+    strengths = (
+        DEFAULT_STRENGTHS
+        if args.strengths is None
+        else [float(s) for s in args.strengths.split(",")]
+    )
 
     data = load_data()
     pd.set_option("display.width", 120)
     summary = compare(drop_sex=args.drop_sex, data=data)
-    print("Adult test file, logistic regression"
-          + (" without sex as a feature" if args.drop_sex else "") + ":")
-    print(summary[["accuracy", "disparate_impact", "positive_rate_female",
-                   "positive_rate_male"]].round(4).to_string())
+    print(
+        "Adult test file, logistic regression"
+        + (" without sex as a feature" if args.drop_sex else "")
+        + ":"
+    )
+    print(
+        summary[
+            ["accuracy", "disparate_impact", "positive_rate_female", "positive_rate_male"]
+        ]
+        .round(4)
+        .to_string()
+    )
     accuracy = summary["accuracy"]
     drop = 100 * (accuracy["plain"] - accuracy["reweighed"])
-    print(f"Reweighing moves disparate impact from "
-          f"{summary.loc['plain', 'disparate_impact']:.3f} to "
-          f"{summary.loc['reweighed', 'disparate_impact']:.3f} for {drop:.2f} "
-          "accuracy points.\n")
+    print(
+        f"Reweighing moves disparate impact from "
+        f"{summary.loc['plain', 'disparate_impact']:.3f} to "
+        f"{summary.loc['reweighed', 'disparate_impact']:.3f} for {drop:.2f} "
+        "accuracy points.\n"
+    )
 
     sweep = strength_sweep(strengths, drop_sex=args.drop_sex, data=data)
     print("Strength sweep:")

@@ -31,6 +31,7 @@ _LAZY = {
     "EpochResampler": ".resampling.resampler",
     "GroupBalancedWeighter": ".weighting.weighters",
     "WeightedEstimator": ".compose.weighted_estimator",
+    "show_versions": "._show_versions",
 }
 
 __all__ = [
@@ -40,9 +41,11 @@ __all__ = [
     "GroupBalancedWeighter",
     "WeightedEstimator",
     "__version__",
+    "show_versions",
 ]
 
 if typing.TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from ._show_versions import show_versions
     from .compose.weighted_estimator import WeightedEstimator
     from .resampling.resampler import EpochResampler
     from .weighting.base import BaseWeighter

@@ -20,12 +20,14 @@ from sklearn.utils.validation import _check_sample_weight
 try:  # fit callbacks: scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin, with_callbacks
 except ImportError:  # pragma: no cover - older scikit-learn
+
     class CallbackSupportMixin:
         """No fit callbacks before scikit-learn 1.9."""
 
     def with_callbacks(method):
         """No fit callbacks before scikit-learn 1.9: the method as it is."""
         return method
+
 
 __all__ = [
     "CallbackSupportMixin",
@@ -101,8 +103,10 @@ class ColumnKeys(Options):
 
     def is_satisfied_by(self, val):
         keys = val if isinstance(val, (list, tuple)) else [val]
-        return all(isinstance(k, (str, Integral)) and not isinstance(k, (bool, np.bool_))
-                   for k in keys)
+        return all(
+            isinstance(k, (str, Integral)) and not isinstance(k, (bool, np.bool_))
+            for k in keys
+        )
 
     def __str__(self):
         return "a column name (str), a column position (int) or a list of them"
@@ -120,14 +124,16 @@ def check_sample_weight(sample_weight, X):
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 "sample_weight must hold numbers, one finite non-negative weight per "
-                f"row; {exc}.") from None
+                f"row; {exc}."
+            ) from None
     elif sample_weight is not None and sample_weight.dtype.kind not in "biuf":
         try:
             sample_weight = sample_weight.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 "sample_weight must hold numbers, one finite non-negative weight per "
-                f"row; got an array of dtype {sample_weight.dtype} ({exc}).") from None
+                f"row; got an array of dtype {sample_weight.dtype} ({exc})."
+            ) from None
     return _check_sample_weight(sample_weight, X, ensure_non_negative=True)
 
 

@@ -25,8 +25,10 @@ if MUTATION:
 
     def _uses_polars(request):
         """Whether the test's code, or a parameter's, calls polars (``pl.``)."""
-        if not any(isinstance(value, types.ModuleType) and value.__name__ == "polars"
-                   for value in vars(request.module).values()):
+        if not any(
+            isinstance(value, types.ModuleType) and value.__name__ == "polars"
+            for value in vars(request.module).values()
+        ):
             return False
         callspec = getattr(request.node, "callspec", None)
         params = list(callspec.params.values()) if callspec is not None else []

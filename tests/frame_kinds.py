@@ -20,20 +20,35 @@ def _pandas(df):
 
 
 def _pandas_categorical(df):
-    return df.astype({c: "category" for c in df.columns if df[c].dtype == object
-                      or pd.api.types.is_string_dtype(df[c])})
+    return df.astype(
+        {
+            c: "category"
+            for c in df.columns
+            if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])
+        }
+    )
 
 
 def _pandas_arrow_str(df):
     import pyarrow as pa
 
-    return df.astype({c: pd.ArrowDtype(pa.string()) for c in df.columns
-                      if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])})
+    return df.astype(
+        {
+            c: pd.ArrowDtype(pa.string())
+            for c in df.columns
+            if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])
+        }
+    )
 
 
 def _pandas_str(df):
-    return df.astype({c: "str" for c in df.columns
-                      if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])})
+    return df.astype(
+        {
+            c: "str"
+            for c in df.columns
+            if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])
+        }
+    )
 
 
 def _pandas_nullable(df):
@@ -94,7 +109,13 @@ LAZY = {
 
 def params(kinds):
     """``pytest.param`` of each kind, skipped where its library is missing."""
-    return [pytest.param(make, id=name,
-                         marks=[] if _has(module) else pytest.mark.skip(
-                             reason=f"{module} is not installed"))
-            for name, (make, module) in kinds.items()]
+    return [
+        pytest.param(
+            make,
+            id=name,
+            marks=[]
+            if _has(module)
+            else pytest.mark.skip(reason=f"{module} is not installed"),
+        )
+        for name, (make, module) in kinds.items()
+    ]

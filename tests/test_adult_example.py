@@ -41,8 +41,7 @@ def test_strength_zero_is_the_plain_fit(example, data):
     summary = example.compare(data=data)
     assert sweep.loc[0, "accuracy"] == summary.loc["plain", "accuracy"]
     assert sweep.loc[0, "disparate_impact"] == summary.loc["plain", "disparate_impact"]
-    assert sweep.loc[1, "disparate_impact"] == summary.loc["reweighed",
-                                                           "disparate_impact"]
+    assert sweep.loc[1, "disparate_impact"] == summary.loc["reweighed", "disparate_impact"]
 
 
 def test_script_writes_table_and_plot(example, tmp_path, capsys):

@@ -54,8 +54,11 @@ def test_parameters_are_checked_at_every_fit_unless_skipped(monkeypatch):
 
     calls = []
     original = GroupBalancedWeighter._validate_params
-    monkeypatch.setattr(GroupBalancedWeighter, "_validate_params",
-                        lambda self: calls.append(1) or original(self))
+    monkeypatch.setattr(
+        GroupBalancedWeighter,
+        "_validate_params",
+        lambda self: calls.append(1) or original(self),
+    )
     weighter = GroupBalancedWeighter(groups=["a"], strength=0.5)
     _compat.validate_params(weighter)
     _compat.validate_params(weighter)

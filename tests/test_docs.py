@@ -15,12 +15,19 @@ import pytest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
-PAGES = sorted(p for p in DOCS.rglob("*.md")
-               if "_build" not in p.parts and FENCE.search(p.read_text()))
-NEEDS = {"pytorch.md": "torch", "multilabel.md": "torch",
-         "larger_than_memory.md": "pyarrow", "diagnostics.md": "matplotlib",
-         "dask.md": "dask", "dataframes.md": "duckdb", "architecture.md": "polars",
-         "spark.md": "pyspark"}
+PAGES = sorted(
+    p for p in DOCS.rglob("*.md") if "_build" not in p.parts and FENCE.search(p.read_text())
+)
+NEEDS = {
+    "pytorch.md": "torch",
+    "multilabel.md": "torch",
+    "larger_than_memory.md": "pyarrow",
+    "diagnostics.md": "matplotlib",
+    "dask.md": "dask",
+    "dataframes.md": "duckdb",
+    "architecture.md": "polars",
+    "spark.md": "pyspark",
+}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
@@ -45,8 +52,9 @@ def test_readme_code_runs(tmp_path, monkeypatch):
 
 
 BASH = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
-SHELL_PAGES = sorted([DOCS.parent / "README.md"] + [
-    p for p in DOCS.rglob("*.md") if "_build" not in p.parts])
+SHELL_PAGES = sorted(
+    [DOCS.parent / "README.md"] + [p for p in DOCS.rglob("*.md") if "_build" not in p.parts]
+)
 
 
 def _command_lines(text):
@@ -65,9 +73,13 @@ def _command_lines(text):
 SHELL_PAGES = [p for p in SHELL_PAGES if _command_lines(p.read_text())]
 
 
-@pytest.mark.parametrize("page", SHELL_PAGES,
-                         ids=[p.name if p.parent == DOCS.parent else
-                              str(p.relative_to(DOCS)) for p in SHELL_PAGES])
+@pytest.mark.parametrize(
+    "page",
+    SHELL_PAGES,
+    ids=[
+        p.name if p.parent == DOCS.parent else str(p.relative_to(DOCS)) for p in SHELL_PAGES
+    ],
+)
 def test_page_command_lines_run(page, tmp_path, monkeypatch, capsys):
     """Every ``skweight`` line of a page's shell blocks runs, in order, and succeeds."""
     pytest.importorskip("pyarrow")
@@ -77,10 +89,12 @@ def test_page_command_lines_run(page, tmp_path, monkeypatch, capsys):
     for argv in _command_lines(page.read_text()):
         target = None
         if ">" in argv:  # the one redirection the pages use: stdout to a file
-            argv, target = argv[:argv.index(">")], argv[argv.index(">") + 1]
+            argv, target = argv[: argv.index(">")], argv[argv.index(">") + 1]
         with open(target or os.devnull, "w") as stdout:
             with contextlib.redirect_stdout(stdout) if target else contextlib.nullcontext():
                 status = main(argv)
-        assert status == 0, f"{page.name}: skweight {' '.join(argv)}\n{capsys.readouterr().err}"
+        assert status == 0, (
+            f"{page.name}: skweight {' '.join(argv)}\n{capsys.readouterr().err}"
+        )
         if target is not None:
             assert os.path.getsize(target) > 0

@@ -27,28 +27,42 @@ from skweight.priors import LogitAdjustedClassifier
 # the rows an epoch draws differ, so a model fit with integer sample_weight
 # and one fit on the repeated rows see other data. The weights that a
 # resampler turns into rows are exact; their draw is random by design.
-_RANDOM_DRAW = ("a resampler draws rows at random: integer sample_weight and repeated "
-                "rows give other draws, hence other models (sample_weight is a "
-                "frequency here only in expectation)")
+_RANDOM_DRAW = (
+    "a resampler draws rows at random: integer sample_weight and repeated "
+    "rows give other draws, hence other models (sample_weight is a "
+    "frequency here only in expectation)"
+)
 
 
 # scikit-learn's Pipeline keeps its fitted steps in ``steps`` (its fit replaces
 # each step by the fitted one, which memory caching relies on); skweight's
 # Pipeline keeps that contract, so the steps change during fit.
-_FITTED_STEPS = ("a Pipeline stores its fitted steps in `steps`, as scikit-learn's "
-                 "Pipeline does")
+_FITTED_STEPS = (
+    "a Pipeline stores its fitted steps in `steps`, as scikit-learn's Pipeline does"
+)
 
 
 def _expected_failed_checks(estimator):
     expected = {}
-    inner = estimator.steps[0][1] if isinstance(estimator, Pipeline) else getattr(
-        estimator, "weighter", None)
+    inner = (
+        estimator.steps[0][1]
+        if isinstance(estimator, Pipeline)
+        else getattr(estimator, "weighter", None)
+    )
     if isinstance(inner, EpochResampler):
-        expected.update({"check_sample_weight_equivalence_on_dense_data": _RANDOM_DRAW,
-                         "check_sample_weight_equivalence_on_sparse_data": _RANDOM_DRAW})
+        expected.update(
+            {
+                "check_sample_weight_equivalence_on_dense_data": _RANDOM_DRAW,
+                "check_sample_weight_equivalence_on_sparse_data": _RANDOM_DRAW,
+            }
+        )
     if isinstance(estimator, Pipeline):
-        expected.update({"check_estimators_overwrite_params": _FITTED_STEPS,
-                         "check_dont_overwrite_parameters": _FITTED_STEPS})
+        expected.update(
+            {
+                "check_estimators_overwrite_params": _FITTED_STEPS,
+                "check_dont_overwrite_parameters": _FITTED_STEPS,
+            }
+        )
     return expected
 
 
@@ -57,13 +71,11 @@ def _expected_failed_checks(estimator):
         GroupBalancedWeighter(),
         GroupBalancedWeighter(groups=0),
         GroupBalancedWeighter(scheme="log_inverse", strength=0.5, max_weight=3),
-        GroupBalancedWeighter(groups=0, balance="independence",
-                              handle_missing="category"),
+        GroupBalancedWeighter(groups=0, balance="independence", handle_missing="category"),
         GroupBalancedWeighter(class_weight={1: 2.0}, trim_quantile=0.9),
         EffectiveNumberWeighter(),
         EffectiveNumberWeighter(strata=[0]),
-        EffectiveNumberWeighter(strata=[1], normalize="cells",
-                                handle_missing="category"),
+        EffectiveNumberWeighter(strata=[1], normalize="cells", handle_missing="category"),
         EpochResampler(random_state=0),
         EpochResampler("over", random_state=0),
         EpochResampler("weights", random_state=0),

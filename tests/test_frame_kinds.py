@@ -23,24 +23,24 @@ from .frame_kinds import EAGER, LAZY, params
 
 def _data(n=400, seed=0):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "category": rng.choice(["toys", "beauty", "tools"], n, p=[0.5, 0.3, 0.2]),
-        "gender": rng.choice(["m", "f"], n, p=[0.7, 0.3]),
-        "stars": rng.choice([5, 1, 3], n, p=[0.6, 0.3, 0.1]),
-        "price": rng.random(n),
-        "row": np.arange(n),
-    })
+    return pd.DataFrame(
+        {
+            "category": rng.choice(["toys", "beauty", "tools"], n, p=[0.5, 0.3, 0.2]),
+            "gender": rng.choice(["m", "f"], n, p=[0.7, 0.3]),
+            "stars": rng.choice([5, 1, 3], n, p=[0.6, 0.3, 0.1]),
+            "price": rng.random(n),
+            "row": np.arange(n),
+        }
+    )
 
 
 DF = _data()
 WEIGHTERS = [
     GroupBalancedWeighter(groups="gender", strata="category"),
     GroupBalancedWeighter(groups="gender", strata="category", balance="joint"),
-    GroupBalancedWeighter(groups=["gender"], balance="independence",
-                          scheme="sqrt_inverse"),
+    GroupBalancedWeighter(groups=["gender"], balance="independence", scheme="sqrt_inverse"),
     GroupBalancedWeighter(strata="category", scheme="log_inverse"),
-    EffectiveNumberWeighter(beta=0.99, groups="gender", balance="joint",
-                            max_weight=2.0),
+    EffectiveNumberWeighter(beta=0.99, groups="gender", balance="joint", max_weight=2.0),
 ]
 
 
@@ -67,8 +67,9 @@ def test_eager_kinds_weigh_like_pandas(make, weighter):
     weights = fitted.fit_weight(frame, "stars")
     assert isinstance(weights, np.ndarray)
     assert_allclose(weights, expected, rtol=1e-12)
-    assert_frame_equal(_plain_table(fitted.weight_table_),
-                       _plain_table(reference.weight_table_))
+    assert_frame_equal(
+        _plain_table(fitted.weight_table_), _plain_table(reference.weight_table_)
+    )
     assert_allclose(fitted.weight(frame, "stars"), expected, rtol=1e-12)
 
 
@@ -82,8 +83,9 @@ def test_lazy_kinds_weigh_like_pandas(make, weighter):
     expected = reference.fit_weight(DF, DF["stars"])
     fitted = clone(weighter)
     lazy = fitted.fit_weight(frame, "stars")
-    assert_frame_equal(_plain_table(fitted.weight_table_),
-                       _plain_table(reference.weight_table_))
+    assert_frame_equal(
+        _plain_table(fitted.weight_table_), _plain_table(reference.weight_table_)
+    )
     got = _collect_weights(lazy)
     assert_allclose(got.sort_index().to_numpy(), expected, rtol=1e-12)
 
@@ -103,12 +105,14 @@ def _collect_weights(lazy):
 def test_lazy_frame_weights_are_a_lazy_column():
     pl = pytest.importorskip("polars")
     lf = pl.from_pandas(DF).lazy()
-    out = GroupBalancedWeighter(groups="gender").fit_weight(lf, "stars",
-                                                           sample_weight="price")
+    out = GroupBalancedWeighter(groups="gender").fit_weight(
+        lf, "stars", sample_weight="price"
+    )
     assert isinstance(out, pl.LazyFrame)
     assert out.collect_schema().names() == [*DF.columns, "weight"]
     expected = GroupBalancedWeighter(groups="gender").fit_weight(
-        DF, DF["stars"], sample_weight=DF["price"])
+        DF, DF["stars"], sample_weight=DF["price"]
+    )
     assert_allclose(out.collect()["weight"].to_numpy(), expected)
 
 
@@ -127,11 +131,14 @@ def test_lazy_frame_unseen_cells():
 
 
 @pytest.mark.parametrize("make", params(EAGER))
-@pytest.mark.parametrize("strategy, kwargs", [
-    ("under", dict(groups="gender", strata="category", balance="joint")),
-    ("over", dict(groups="gender")),
-    ("weights", dict(strata="category")),
-])
+@pytest.mark.parametrize(
+    "strategy, kwargs",
+    [
+        ("under", dict(groups="gender", strata="category", balance="joint")),
+        ("over", dict(groups="gender")),
+        ("weights", dict(strata="category")),
+    ],
+)
 def test_epochs_are_the_same_rows_for_every_eager_kind(make, strategy, kwargs):
     frame = make(DF)
     reference = EpochResampler(strategy, random_state=3, **kwargs).fit(DF, DF["stars"])
@@ -140,17 +147,21 @@ def test_epochs_are_the_same_rows_for_every_eager_kind(make, strategy, kwargs):
     for epoch in (0, 1, 7):
         assert_array_equal(rs.epoch_indices(epoch), reference.epoch_indices(epoch))
     X_res, y_res = EpochResampler(strategy, random_state=3, **kwargs).fit_resample(
-        frame, "stars")
+        frame, "stars"
+    )
     assert type(X_res) is type(frame)
     assert len(X_res) == rs.epoch_size_
 
 
-@pytest.mark.parametrize("strategy, kwargs", [
-    ("under", dict(groups="gender", strata="category", balance="joint")),
-    ("over", dict(strata="category")),
-    ("weights", dict(groups="gender", strata="category")),
-    ("weights", dict(weighter=EffectiveNumberWeighter(beta=0.9))),
-])
+@pytest.mark.parametrize(
+    "strategy, kwargs",
+    [
+        ("under", dict(groups="gender", strata="category", balance="joint")),
+        ("over", dict(strata="category")),
+        ("weights", dict(groups="gender", strata="category")),
+        ("weights", dict(weighter=EffectiveNumberWeighter(beta=0.9))),
+    ],
+)
 def test_dask_epochs_are_the_in_memory_rows(strategy, kwargs):
     """The one drawing plan: dask partitions draw exactly the rows that the
     in-memory resampler draws from the same data and seed."""
@@ -164,9 +175,9 @@ def test_dask_epochs_are_the_in_memory_rows(strategy, kwargs):
     dask_rs = DaskEpochResampler(strategy, random_state=5, **kwargs).fit(ddf, ddf["stars"])
     for epoch in (0, 3):
         rows = dask_rs.resample(ddf, ddf["stars"], epoch=epoch)[0]["row"].compute(
-            scheduler="sync")
-        assert_array_equal(np.sort(rows.to_numpy()),
-                           np.sort(memory.epoch_indices(epoch)))
+            scheduler="sync"
+        )
+        assert_array_equal(np.sort(rows.to_numpy()), np.sort(memory.epoch_indices(epoch)))
 
 
 def test_lazy_frames_are_resampled_as_queries_given_a_row_key():
@@ -184,25 +195,33 @@ def test_balance_report_reads_polars():
     pl = pytest.importorskip("polars")
     w = GroupBalancedWeighter(groups="gender", strata="category").fit_weight(DF)
     expected = balance_report(DF, sample_weight=w, groups="gender", strata="category")
-    got = balance_report(pl.from_pandas(DF), sample_weight=w, groups="gender",
-                         strata="category")
+    got = balance_report(
+        pl.from_pandas(DF), sample_weight=w, groups="gender", strata="category"
+    )
     assert_frame_equal(_plain_table(got), _plain_table(expected))
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**16), n=st.integers(5, 80),
-       kind=st.sampled_from([k for k in EAGER if k != "pandas"]),
-       balance=st.sampled_from(["groups", "joint", "independence"]))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    seed=st.integers(0, 2**16),
+    n=st.integers(5, 80),
+    kind=st.sampled_from([k for k in EAGER if k != "pandas"]),
+    balance=st.sampled_from(["groups", "joint", "independence"]),
+)
 def test_any_eager_kind_equals_pandas(seed, n, kind, balance):
     """Hypothesis over random data and frame kinds: weights and tables equal."""
     make, module = EAGER[kind]
     pytest.importorskip(module)
     df = _data(n, seed)
-    expected = GroupBalancedWeighter(groups="gender", strata="category",
-                                     balance=balance)
+    expected = GroupBalancedWeighter(groups="gender", strata="category", balance=balance)
     got = GroupBalancedWeighter(groups="gender", strata="category", balance=balance)
-    assert_allclose(got.fit_weight(make(df), "stars"),
-                    expected.fit_weight(df, df["stars"]), rtol=1e-12)
-    assert_frame_equal(_plain_table(got.weight_table_),
-                       _plain_table(expected.weight_table_))
+    assert_allclose(
+        got.fit_weight(make(df), "stars"), expected.fit_weight(df, df["stars"]), rtol=1e-12
+    )
+    assert_frame_equal(
+        _plain_table(got.weight_table_), _plain_table(expected.weight_table_)
+    )

@@ -12,11 +12,33 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "skweight"
 # Lowest first: a layer may import any layer before it in this list.
-LAYERS = ["_compat", "exceptions", "engine", "weighting", "resampling", "compose", "evaluation",
-          "datasets", "integrations", "cli"]
+LAYERS = [
+    "_compat",
+    "exceptions",
+    "engine",
+    "weighting",
+    "resampling",
+    "compose",
+    "evaluation",
+    "datasets",
+    "integrations",
+    "cli",
+]
 # Faces at the top: the package root and its public facades.
-FACADES = {"__init__", "__main__", "torch", "dask", "pipeline", "metrics", "diagnostics",
-           "priors", "schedules", "keras", "streams"}
+FACADES = {
+    "__init__",
+    "__main__",
+    "_show_versions",
+    "torch",
+    "dask",
+    "pipeline",
+    "metrics",
+    "diagnostics",
+    "priors",
+    "schedules",
+    "keras",
+    "streams",
+}
 BACKENDS = ("dask", "distributed", "duckdb", "pyspark", "sqlframe", "torch", "keras")
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 
@@ -41,7 +63,7 @@ def _imports(path):
                     libraries.add(top)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = list(package[:len(package) - node.level + 1])
+                base = list(package[: len(package) - node.level + 1])
                 target = base + (node.module.split(".") if node.module else [])
                 if len(target) > 1:
                     layers.add(target[1])
@@ -65,9 +87,11 @@ def test_imports_point_down(path):
     assert not above, f"{path.name} ({layer}) imports the higher layer(s) {above}"
 
 
-@pytest.mark.parametrize("path", [p for p in MODULES if _layer(p) in
-                                  ("engine", "weighting", "resampling", "compose")],
-                         ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize(
+    "path",
+    [p for p in MODULES if _layer(p) in ("engine", "weighting", "resampling", "compose")],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
 def test_the_core_names_no_backend(path):
     _, libraries = _imports(path)
     assert not set(libraries) & set(BACKENDS)
@@ -91,6 +115,7 @@ def test_the_top_level_names_load_on_first_use():
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         skweight.Nope  # noqa: B018
     code = "import sys, skweight; print('sklearn' in sys.modules, 'pandas' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["False", "False"]

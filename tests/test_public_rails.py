@@ -23,12 +23,18 @@ CONVENTIONS = {"_parameter_constraints"}
 
 def _sklearn_private_names():
     """Private attributes of the scikit-learn classes skweight builds on."""
-    classes = [obj for module in (sklearn.base, sklearn.pipeline,
-                                  sklearn.utils.metadata_routing)
-               for _, obj in inspect.getmembers(module, inspect.isclass)
-               if obj.__module__.startswith("sklearn")]
-    return {name for cls in classes for name in dir(cls)
-            if name.startswith("_") and not name.startswith("__")} - CONVENTIONS
+    classes = [
+        obj
+        for module in (sklearn.base, sklearn.pipeline, sklearn.utils.metadata_routing)
+        for _, obj in inspect.getmembers(module, inspect.isclass)
+        if obj.__module__.startswith("sklearn")
+    ]
+    return {
+        name
+        for cls in classes
+        for name in dir(cls)
+        if name.startswith("_") and not name.startswith("__")
+    } - CONVENTIONS
 
 
 def _own_private_names():
@@ -50,13 +56,15 @@ def _private_sklearn_uses(path, private):
     for node in ast.walk(ast.parse(path.read_text())):
         where = f"{path.name}:{getattr(node, 'lineno', 0)}"
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn"):
-            if any(part.startswith("_") for part in node.module.split(".")) or \
-                    any(alias.name.startswith("_") for alias in node.names):
+            if any(part.startswith("_") for part in node.module.split(".")) or any(
+                alias.name.startswith("_") for alias in node.names
+            ):
                 found.append(f"{where}: {ast.unparse(node)}")
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.startswith("sklearn") and \
-                        any(p.startswith("_") for p in alias.name.split(".")):
+                if alias.name.startswith("sklearn") and any(
+                    p.startswith("_") for p in alias.name.split(".")
+                ):
                     found.append(f"{where}: {ast.unparse(node)}")
         elif isinstance(node, ast.Attribute) and node.attr in private:
             found.append(f"{where}: {ast.unparse(node)}")
@@ -65,18 +73,28 @@ def _private_sklearn_uses(path, private):
 
 def test_no_private_sklearn_name_outside_compat():
     private = _sklearn_private_names() - _own_private_names()
-    assert {"_iter", "_final_estimator", "_check_method_params",
-            "_validate_params"} <= private  # the scan sees the usual suspects
-    found = [hit for path in MODULES if path.relative_to(PACKAGE).as_posix() != EDGE
-             for hit in _private_sklearn_uses(path, private)]
+    assert {
+        "_iter",
+        "_final_estimator",
+        "_check_method_params",
+        "_validate_params",
+    } <= private  # the scan sees the usual suspects
+    found = [
+        hit
+        for path in MODULES
+        if path.relative_to(PACKAGE).as_posix() != EDGE
+        for hit in _private_sklearn_uses(path, private)
+    ]
     assert not found, "private scikit-learn API outside _compat.py:\n" + "\n".join(found)
 
 
 def test_the_scan_finds_private_imports_and_calls(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("from sklearn.utils._param_validation import Interval\n"
-                   "import sklearn.utils._testing\n"
-                   "from sklearn.base import _fit_context\n"
-                   "from sklearn.base import clone\n"
-                   "def f(pipe):\n    return pipe._iter(), pipe.fit\n")
+    bad.write_text(
+        "from sklearn.utils._param_validation import Interval\n"
+        "import sklearn.utils._testing\n"
+        "from sklearn.base import _fit_context\n"
+        "from sklearn.base import clone\n"
+        "def f(pipe):\n    return pipe._iter(), pipe.fit\n"
+    )
     assert len(_private_sklearn_uses(bad, {"_iter"})) == 4

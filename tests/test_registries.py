@@ -19,15 +19,20 @@ from skweight.diagnostics import balance_report, weighter_report
 from skweight.engine.modes import GROUP_AXIS, MODES, Mode, register_mode
 from skweight.weighting.schemes import SCHEMES, register_scheme
 
-TOY_MODE = Mode("groups_by_label", needs_label=True, needs_groups=True,
-                unit_axes=(GROUP_AXIS,), independence=False,
-                doc="each group carries the same total weight, the label in the cells")
+TOY_MODE = Mode(
+    "groups_by_label",
+    needs_label=True,
+    needs_groups=True,
+    unit_axes=(GROUP_AXIS,),
+    independence=False,
+    doc="each group carries the same total weight, the label in the cells",
+)
 
 
 @pytest.fixture
 def toys():
     register_mode(TOY_MODE)
-    register_scheme("toy_square")(lambda counts, totals, power: counts ** -2.0)
+    register_scheme("toy_square")(lambda counts, totals, power: counts**-2.0)
     yield
     MODES.pop(TOY_MODE.name)
     SCHEMES.pop("toy_square")
@@ -35,27 +40,35 @@ def toys():
 
 def _data(n=400, seed=0):
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"category": rng.choice(["a", "b"], n),
-                      "gender": rng.choice(["f", "m"], n, p=[0.2, 0.8])})
+    X = pd.DataFrame(
+        {
+            "category": rng.choice(["a", "b"], n),
+            "gender": rng.choice(["f", "m"], n, p=[0.2, 0.8]),
+        }
+    )
     return X, rng.integers(0, 3, n)
 
 
 def test_a_registered_mode_is_accepted_and_balances_its_units(toys):
     X, y = _data()
-    est = GroupBalancedWeighter(groups="gender", strata="category",
-                                balance=TOY_MODE.name)
+    est = GroupBalancedWeighter(groups="gender", strata="category", balance=TOY_MODE.name)
     w = est.fit_weight(X, y)
     # Its units are the groups: equal weight per group in each stratum, as
     # balance="groups" gives, but the cells keep the label.
-    assert_allclose(w, GroupBalancedWeighter(groups="gender", strata="category",
-                                             balance="groups").fit_weight(X, y))
+    assert_allclose(
+        w,
+        GroupBalancedWeighter(
+            groups="gender", strata="category", balance="groups"
+        ).fit_weight(X, y),
+    )
     assert "label" in est.weight_table_.columns
     report = weighter_report(est)
     assert report.attrs["balance"] == TOY_MODE.name
     assert_allclose(report["deviation"], 0.0, atol=1e-12)
     # The report of other weights measures the toy balance too.
-    unweighted = balance_report(X, y, groups="gender", strata="category",
-                                balance=TOY_MODE.name)
+    unweighted = balance_report(
+        X, y, groups="gender", strata="category", balance=TOY_MODE.name
+    )
     assert unweighted["max_deviation"].max() > 0.1
 
 
@@ -79,16 +92,32 @@ def test_unregistered_names_are_refused_with_the_current_ones(toys):
 def test_the_command_line_offers_registered_modes_and_schemes(toys, tmp_path, capsys):
     X, y = _data()
     X.assign(rating=y).to_csv(tmp_path / "in.csv", index=False)
-    status = main(["weigh", str(tmp_path / "in.csv"), "--label", "rating",
-                   "--groups", "gender", "--strata", "category",
-                   "--balance", TOY_MODE.name, "--scheme", "toy_square",
-                   "--format", "json", "-o", str(tmp_path / "w.csv")])
+    status = main(
+        [
+            "weigh",
+            str(tmp_path / "in.csv"),
+            "--label",
+            "rating",
+            "--groups",
+            "gender",
+            "--strata",
+            "category",
+            "--balance",
+            TOY_MODE.name,
+            "--scheme",
+            "toy_square",
+            "--format",
+            "json",
+            "-o",
+            str(tmp_path / "w.csv"),
+        ]
+    )
     assert status == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["balance"] == TOY_MODE.name
-    expected = GroupBalancedWeighter(groups="gender", strata="category",
-                                     balance=TOY_MODE.name, scheme="toy_square"
-                                     ).fit_weight(X.astype(str), y.astype(str))
+    expected = GroupBalancedWeighter(
+        groups="gender", strata="category", balance=TOY_MODE.name, scheme="toy_square"
+    ).fit_weight(X.astype(str), y.astype(str))
     assert_allclose(pd.read_csv(tmp_path / "w.csv")["weight"], expected)
     with pytest.raises(SystemExit):
         main(["weigh", "--help"])

@@ -33,8 +33,15 @@ MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.part
 SKLEARN_EDGE = {"_compat.py"}
 # The namedtuple API, and scikit-learn's convention of extending a parent's
 # declared constraints.
-PUBLIC_UNDERSCORED = {"_replace", "_fields", "_asdict", "_make", "_parameter_constraints",
-                      "_meta", "_meta_nonempty"}
+PUBLIC_UNDERSCORED = {
+    "_replace",
+    "_fields",
+    "_asdict",
+    "_make",
+    "_parameter_constraints",
+    "_meta",
+    "_meta_nonempty",
+}
 
 
 def _module_name(path):
@@ -62,7 +69,7 @@ def _import_graph():
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
-                    up = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join(up + ([node.module] if node.module else []))
                 targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
             else:
@@ -75,8 +82,11 @@ def _import_graph():
                 # Importing a submodule runs its packages' __init__ first
                 # (those the importer is not inside of).
                 parts = found.split(".")
-                edges.update(p for p in (".".join(parts[:i]) for i in range(2, len(parts)))
-                             if p != module and not module.startswith(p + "."))
+                edges.update(
+                    p
+                    for p in (".".join(parts[:i]) for i in range(2, len(parts)))
+                    if p != module and not module.startswith(p + ".")
+                )
         graph[module] = edges
     return graph
 
@@ -89,7 +99,7 @@ def test_no_import_cycle():
         state[node] = "open"
         for nxt in sorted(graph[node]):
             if state.get(nxt) == "open":
-                cycles.append(path[path.index(nxt):] + [nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = "done"
@@ -106,8 +116,9 @@ def _copies_of_self(function):
     for node in ast.walk(function):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             call = node.value
-            if ast.unparse(call.func) in ("copy.copy", "copy.deepcopy") and \
-                    [ast.unparse(a) for a in call.args] == ["self"]:
+            if ast.unparse(call.func) in ("copy.copy", "copy.deepcopy") and [
+                ast.unparse(a) for a in call.args
+            ] == ["self"]:
                 names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return names
 
@@ -124,13 +135,21 @@ def _reach_ins(path):
         receiver = None
         if isinstance(node, ast.Attribute):
             name, receiver = node.attr, node.value
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                node.func.id in ("getattr", "hasattr", "setattr", "delattr") and \
-                len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and \
-                isinstance(node.args[1].value, str):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "hasattr", "setattr", "delattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
             name, receiver = node.args[1].value, node.args[0]
-        if name is None or not name.startswith("_") or name.startswith("__") or \
-                name in PUBLIC_UNDERSCORED:
+        if (
+            name is None
+            or not name.startswith("_")
+            or name.startswith("__")
+            or name in PUBLIC_UNDERSCORED
+        ):
             continue
         if isinstance(receiver, ast.Name) and receiver.id in owners:
             continue
@@ -141,9 +160,12 @@ def _reach_ins(path):
 
 
 def test_no_module_reaches_into_another_objects_private_state():
-    found = [hit for path in MODULES
-             if path.relative_to(PACKAGE).as_posix() not in SKLEARN_EDGE
-             for hit in _reach_ins(path)]
+    found = [
+        hit
+        for path in MODULES
+        if path.relative_to(PACKAGE).as_posix() not in SKLEARN_EDGE
+        for hit in _reach_ins(path)
+    ]
     assert not found, "private reach-ins:\n" + "\n".join(found)
 
 
@@ -151,13 +173,18 @@ _STRATEGY_NAMES = r"\"(under|over|weights)\""
 _MODE_NAMES = r"\"(label|groups|joint|independence)\""
 
 
-@pytest.mark.parametrize("names, home, subject", [
-    (_STRATEGY_NAMES, "resampling/strategies.py", r"(strategy|\.name)"),
-    (_MODE_NAMES, "engine/modes.py", r"(balance|mode|\.name)"),
-])
+@pytest.mark.parametrize(
+    "names, home, subject",
+    [
+        (_STRATEGY_NAMES, "resampling/strategies.py", r"(strategy|\.name)"),
+        (_MODE_NAMES, "engine/modes.py", r"(balance|mode|\.name)"),
+    ],
+)
 def test_no_strategy_or_mode_name_is_tested_outside_its_home(names, home, subject):
-    test = re.compile(rf"{subject}\s*(==|!=)\s*{names}|{names}\s*(==|!=)\s*\w*{subject}"
-                      rf"|{subject}\s+(not\s+)?in\s+\(?[^)\n]*{names}")
+    test = re.compile(
+        rf"{subject}\s*(==|!=)\s*{names}|{names}\s*(==|!=)\s*\w*{subject}"
+        rf"|{subject}\s+(not\s+)?in\s+\(?[^)\n]*{names}"
+    )
     found = []
     for path in MODULES:
         if path.relative_to(PACKAGE).as_posix() == home:
@@ -195,8 +222,9 @@ def test_a_new_column_type_is_one_registered_route():
 
     def route(values):
         calls.append(len(values))
-        return RawCodes(values.codes.astype(np.int64), pd.Index(values.names),
-                        len(values.names), False)
+        return RawCodes(
+            values.codes.astype(np.int64), pd.Index(values.names), len(values.names), False
+        )
 
     register_codes("toycolumns", route)
     try:
@@ -204,8 +232,9 @@ def test_a_new_column_type_is_one_registered_route():
         y = [0, 1, 0, 1, 0, 1]
         weighter = GroupBalancedWeighter().fit(None, y, sensitive_features={"g": column})
         assert calls  # the route coded the column
-        plain = GroupBalancedWeighter().fit(None, y,
-                                            sensitive_features={"g": np.asarray(column)})
+        plain = GroupBalancedWeighter().fit(
+            None, y, sensitive_features={"g": np.asarray(column)}
+        )
         pd.testing.assert_frame_equal(weighter.weight_table_, plain.weight_table_)
     finally:
         _ROUTES.remove(("toycolumns", route))
@@ -236,8 +265,13 @@ class ToyBackend:
         counted = frame.groupby(keys + ([y] if y else []), sort=False).size()
         table = counted.reset_index(name="rows")
         label = table[y] if y else None
-        return CountTable(Inputs(table[keys], label), table["rows"].to_numpy(), None,
-                          frame.shape[1], np.asarray(frame.columns, dtype=object))
+        return CountTable(
+            Inputs(table[keys], label),
+            table["rows"].to_numpy(),
+            None,
+            frame.shape[1],
+            np.asarray(frame.columns, dtype=object),
+        )
 
     def weigh(self, inputs, weighter, *, fitted_rows):
         return weighter.weight(inputs.X.frame, inputs.y)
@@ -253,8 +287,7 @@ class ToyEpochs:
     def __init__(self, drawing, label):
         self.drawing, self.label = drawing, label
 
-    def resample(self, X, y=None, *, epoch, sensitive_features=None,
-                 strata_features=None):
+    def resample(self, X, y=None, *, epoch, sensitive_features=None, strata_features=None):
         frame = X.frame
         d = self.drawing
         unit = d.unit_of_cell[d.weighter.cell_ids(frame, self.label)]
@@ -282,12 +315,19 @@ def toy_engine():
 
 def test_a_new_dataframe_engine_is_one_registered_backend(toy_engine, tmp_path):
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"g": rng.choice(["f", "m"], 200, p=[0.2, 0.8]),
-                       "y": rng.integers(0, 2, 200), "x": rng.normal(size=200)})
+    df = pd.DataFrame(
+        {
+            "g": rng.choice(["f", "m"], 200, p=[0.2, 0.8]),
+            "y": rng.integers(0, 2, 200),
+            "x": rng.normal(size=200),
+        }
+    )
     toy = ToyFrame(df)
     weighter = GroupBalancedWeighter(groups="g", balance="joint")
-    assert_allclose(weighter.fit_weight(toy, "y"),
-                    GroupBalancedWeighter(groups="g", balance="joint").fit_weight(df, "y"))
+    assert_allclose(
+        weighter.fit_weight(toy, "y"),
+        GroupBalancedWeighter(groups="g", balance="joint").fit_weight(df, "y"),
+    )
     params = dict(groups="g", balance="joint", random_state=4)
     on_toy = EpochResampler("under", **params).fit(toy, "y")
     in_memory = EpochResampler("under", **params).fit(df, "y")

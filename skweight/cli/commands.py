@@ -51,9 +51,15 @@ def _progress(args, desc, total):
         size = os.get_terminal_size(sys.stderr.fileno())
     except OSError:
         size = os.terminal_size((0, 0))
-    return tqdm(total=total, desc=f"skweight {args.command}: {desc}", unit=" rows",
-                unit_scale=True, file=sys.stderr, ncols=size.columns or 80,
-                nrows=size.lines or 24)
+    return tqdm(
+        total=total,
+        desc=f"skweight {args.command}: {desc}",
+        unit=" rows",
+        unit_scale=True,
+        file=sys.stderr,
+        ncols=size.columns or 80,
+        nrows=size.lines or 24,
+    )
 
 
 def _rows(source, columns, args, desc, *, types=None):
@@ -94,8 +100,9 @@ def _located(source, start, n_rows):
     try:
         yield
     except (ValueError, TypeError) as exc:
-        message = _AT_ROW.sub(lambda m: f"at data row {start + int(m.group(1)) + 1}",
-                              one_line(exc))
+        message = _AT_ROW.sub(
+            lambda m: f"at data row {start + int(m.group(1)) + 1}", one_line(exc)
+        )
         raise CommandError(
             f"data rows {start + 1}-{start + n_rows} of {source.name}: {message}"
         ) from exc
@@ -117,8 +124,12 @@ def run_weigh(args, out, weighter, groups, strata):
 
 def _source(args):
     """The input table (standard input for ``-``), removed copies at the end."""
-    return TableSource(args.input, args.chunk_size, sep=args.sep,
-                       stdin=sys.stdin.buffer if args.input == STDIN else None)
+    return TableSource(
+        args.input,
+        args.chunk_size,
+        sep=args.sep,
+        stdin=sys.stdin.buffer if args.input == STDIN else None,
+    )
 
 
 def _weigh(args, out, source, weighter, groups, strata):
@@ -135,18 +146,26 @@ def _weigh(args, out, source, weighter, groups, strata):
             "another name with --weight-column"
         )
     if args.output != STDOUT and args.input != STDIN and same_file(args.output, args.input):
-        raise CommandError(f"the output {args.output} is the input; write the "
-                           "weights to another file")
-    sink = TableSink(args.output, force=args.force, fmt=args.output_format,
-                     sep=args.sep if source.format != "parquet" else None,
-                     stdout=sys.stdout.buffer if args.output == STDOUT else None)
+        raise CommandError(
+            f"the output {args.output} is the input; write the weights to another file"
+        )
+    sink = TableSink(
+        args.output,
+        force=args.force,
+        fmt=args.output_format,
+        sep=args.sep if source.format != "parquet" else None,
+        stdout=sys.stdout.buffer if args.output == STDOUT else None,
+    )
     if args.output == STDOUT:
         out = sys.stderr  # the data own stdout
 
     key_columns = _in_file_order(source, keys)
     # CSV text written to Parquet gets the types of the whole file.
-    finder = TypeFinder() if (args.append_input and source.format != "parquet"
-                              and sink.format == "parquet") else None
+    finder = (
+        TypeFinder()
+        if (args.append_input and source.format != "parquet" and sink.format == "parquet")
+        else None
+    )
     # Keys are read as text (alike in every chunk); their types, found over the
     # whole file, type the report and the keys written to Parquet.
     key_types = TypeFinder() if source.format != "parquet" else None
@@ -172,15 +191,20 @@ def _weigh(args, out, source, weighter, groups, strata):
         if health and args.strict:
             raise CommandError(
                 f"{len(health)} warning(s) about the weights and --strict, so nothing "
-                f"was written; the first: {health[0]}")
+                f"was written; the first: {health[0]}"
+            )
 
-        totals = ChunkedBalanceReport(groups=groups or None, strata=strata or None,
-                                      label=args.label is not None,
-                                      handle_missing=args.missing)
+        totals = ChunkedBalanceReport(
+            groups=groups or None,
+            strata=strata or None,
+            label=args.label is not None,
+            handle_missing=args.missing,
+        )
         columns = None if args.append_input else key_columns
         low, high = np.inf, -np.inf
-        rows = _rows(source, columns, args, "weighting",
-                     types=finder.types() if finder else None)
+        rows = _rows(
+            source, columns, args, "weighting", types=finder.types() if finder else None
+        )
         with sink, closing(rows):
             for where, X, y, _frame, batch in rows:
                 with where:
@@ -224,8 +248,12 @@ def _report(args, out, source, groups, strata):
     source.check_columns(keys, "--label/--groups/--strata")
     if args.weight is not None:
         source.check_columns([args.weight], "--weight")
-    totals = ChunkedBalanceReport(groups=groups or None, strata=strata or None,
-                                  label=args.label is not None, handle_missing=args.missing)
+    totals = ChunkedBalanceReport(
+        groups=groups or None,
+        strata=strata or None,
+        label=args.label is not None,
+        handle_missing=args.missing,
+    )
     columns = _in_file_order(source, keys + ([args.weight] if args.weight else []))
     key_types = TypeFinder() if source.format != "parquet" else None
     key_columns = _in_file_order(source, keys)
@@ -237,7 +265,8 @@ def _report(args, out, source, groups, strata):
         w = None
         if args.weight is not None:
             w = pd.to_numeric(frame[args.weight], errors="coerce").to_numpy(
-                dtype=np.float64, na_value=np.nan)
+                dtype=np.float64, na_value=np.nan
+            )
             bad = ~np.isfinite(w) | (w < 0)
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
@@ -260,9 +289,20 @@ def print_result(report, args, out, *, weights=None, warned=()):
     """The summary (and with --report the cell table), as text or JSON."""
     attrs = report.attrs
     if args.format == "json":
-        summary = {k: attrs[k] for k in ("balance", "strata", "groups", "label",
-                                         "n_samples", "weight_sum", "ess",
-                                         "max_deviation", "unbalanceable_strata")}
+        summary = {
+            k: attrs[k]
+            for k in (
+                "balance",
+                "strata",
+                "groups",
+                "label",
+                "n_samples",
+                "weight_sum",
+                "ess",
+                "max_deviation",
+                "unbalanceable_strata",
+            )
+        }
         summary["n_cells"] = len(report)
         if weights is not None:
             summary["weight_min"], summary["weight_max"] = map(float, weights)
@@ -279,15 +319,21 @@ def print_result(report, args, out, *, weights=None, warned=()):
     where = " within each stratum" if attrs["strata"] else ""
     lines = [f"{n:,} rows in {len(report):,} cells ({' x '.join(names)})"]
     if weights is not None:
-        lines.append(f"weights from {weights[0]:.4g} to {weights[1]:.4g} "
-                     f"(sum {attrs['weight_sum']:,.6g})")
-    lines.append(f"effective sample size (Kish) {ess:,.1f} ({ess / n:.0%} of the "
-                 "rows)")
+        lines.append(
+            f"weights from {weights[0]:.4g} to {weights[1]:.4g} "
+            f"(sum {attrs['weight_sum']:,.6g})"
+        )
+    lines.append(f"effective sample size (Kish) {ess:,.1f} ({ess / n:.0%} of the rows)")
     short = attrs.get("unbalanceable_strata", 0)
-    lines.append(f"largest deviation from {attrs['balance']!r} balance{where}: "
-                 f"{attrs['max_deviation']:.4f}"
-                 + (f", but {short:,} strata cannot be balanced (a unit absent or alone)"
-                    if short else ""))
+    lines.append(
+        f"largest deviation from {attrs['balance']!r} balance{where}: "
+        f"{attrs['max_deviation']:.4f}"
+        + (
+            f", but {short:,} strata cannot be balanced (a unit absent or alone)"
+            if short
+            else ""
+        )
+    )
     lines += [f"warning: {message}" for message in warned]
     if not args.report:
         lines.append("(--report prints the table of cells)")

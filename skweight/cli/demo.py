@@ -68,8 +68,7 @@ def run_demo(n_samples=40_000, random_state=0, print_fn=print):
         balance report, :func:`skweight.diagnostics.weighter_report`).
     """
     reviews = make_product_reviews(n_samples, random_state=random_state)
-    train, test = train_test_split(reviews, test_size=0.5,
-                                   random_state=random_state)
+    train, test = train_test_split(reviews, test_size=0.5, random_state=random_state)
     X_train, y_train = train.drop(columns="rating"), train["rating"].to_numpy()
     X_test, y_test = test.drop(columns="rating"), test["rating"].to_numpy()
 
@@ -79,22 +78,28 @@ def run_demo(n_samples=40_000, random_state=0, print_fn=print):
 
     out = print_fn
     out("skweight demo: product reviews whose gender mix differs by category")
-    out(f"{len(train)} training reviews, {len(test)} test reviews; label: "
-        "positive review (rating >= 4)\n")
+    out(
+        f"{len(train)} training reviews, {len(test)} test reviews; label: "
+        "positive review (rating >= 4)\n"
+    )
     out("Weighting: GroupBalancedWeighter(groups='gender', strata='category')")
     out("makes women and men carry equal weight inside each category, while")
     out("each category keeps its share of the total weight.\n")
 
-    shares = pd.DataFrame({
-        "female share before": _female_share(X_train, ones),
-        "female share after": _female_share(X_train, w),
-        "category share before": _category_mix(X_train, ones),
-        "category share after": _category_mix(X_train, w),
-    })
+    shares = pd.DataFrame(
+        {
+            "female share before": _female_share(X_train, ones),
+            "female share after": _female_share(X_train, w),
+            "category share before": _category_mix(X_train, ones),
+            "category share after": _category_mix(X_train, w),
+        }
+    )
     out(shares.round(3).to_string())
     ess = effective_sample_size(w)
-    out(f"\nEffective sample size (Kish): {ess:,.0f} of {len(w):,} rows "
-        f"({ess / len(w):.0%}): the price of the correction in variance.")
+    out(
+        f"\nEffective sample size (Kish): {ess:,.0f} of {len(w):,} rows "
+        f"({ess / len(w):.0%}): the price of the correction in variance."
+    )
     out(f"Weights range from {w.min():.2f} to {w.max():.2f} (mean {w.mean():.2f}).\n")
 
     plain = _model().fit(X_train, y_train)
@@ -102,32 +107,40 @@ def run_demo(n_samples=40_000, random_state=0, print_fn=print):
     acc_plain = _accuracy_by_group(X_test, y_test, plain.predict(X_test))
     acc_weighted = _accuracy_by_group(X_test, y_test, weighted.predict(X_test))
 
-    minority = shares["female share before"].lt(0.5).map(
-        {True: "female", False: "male"})
+    minority = shares["female share before"].lt(0.5).map({True: "female", False: "male"})
     rows = []
     for category, gender in minority.items():
         majority = "male" if gender == "female" else "female"
-        rows.append({
-            "category": category,
-            "minority": gender,
-            "minority acc. plain": acc_plain.loc[category, gender],
-            "minority acc. weighted": acc_weighted.loc[category, gender],
-            "majority acc. plain": acc_plain.loc[category, majority],
-            "majority acc. weighted": acc_weighted.loc[category, majority],
-        })
+        rows.append(
+            {
+                "category": category,
+                "minority": gender,
+                "minority acc. plain": acc_plain.loc[category, gender],
+                "minority acc. weighted": acc_weighted.loc[category, gender],
+                "majority acc. plain": acc_plain.loc[category, majority],
+                "majority acc. weighted": acc_weighted.loc[category, majority],
+            }
+        )
     accuracy = pd.DataFrame(rows).set_index("category")
-    out("Test accuracy of a logistic regression (gender is not a feature), "
-        "plain and")
-    out("trained with the weights, for each category's minority and majority "
-        "gender:")
+    out("Test accuracy of a logistic regression (gender is not a feature), plain and")
+    out("trained with the weights, for each category's minority and majority gender:")
     out(accuracy.round(3).to_string())
-    out(f"\nWorst group accuracy: plain {acc_plain.min().min():.3f}, "
-        f"weighted {acc_weighted.min().min():.3f}.")
-    gap_plain = (accuracy["majority acc. plain"]
-                 - accuracy["minority acc. plain"]).mean()
-    gap_weighted = (accuracy["majority acc. weighted"]
-                    - accuracy["minority acc. weighted"]).mean()
-    out(f"Mean majority-minority accuracy gap: plain {gap_plain:.3f}, "
-        f"weighted {gap_weighted:.3f}.")
-    return {"shares": shares, "accuracy": accuracy, "ess": ess, "weights": w,
-            "report": weighter_report(weighter)}
+    out(
+        f"\nWorst group accuracy: plain {acc_plain.min().min():.3f}, "
+        f"weighted {acc_weighted.min().min():.3f}."
+    )
+    gap_plain = (accuracy["majority acc. plain"] - accuracy["minority acc. plain"]).mean()
+    gap_weighted = (
+        accuracy["majority acc. weighted"] - accuracy["minority acc. weighted"]
+    ).mean()
+    out(
+        f"Mean majority-minority accuracy gap: plain {gap_plain:.3f}, "
+        f"weighted {gap_weighted:.3f}."
+    )
+    return {
+        "shares": shares,
+        "accuracy": accuracy,
+        "ess": ess,
+        "weights": w,
+        "report": weighter_report(weighter),
+    }

@@ -55,6 +55,7 @@ def _modes():
 
     return MODES
 
+
 # ---------------------------------------------------------------------- #
 # Arguments
 # ---------------------------------------------------------------------- #
@@ -66,8 +67,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _number(low, high=None, *, low_open=False, high_open=False, kind=float):
-    bounds = ("(" if low_open else "[") + f"{low}, " + (
-        "inf)" if high is None else f"{high}" + (")" if high_open else "]"))
+    bounds = (
+        ("(" if low_open else "[")
+        + f"{low}, "
+        + ("inf)" if high is None else f"{high}" + (")" if high_open else "]"))
+    )
 
     def parse(text):
         try:
@@ -93,41 +97,73 @@ def _columns(text):
 def _add_keys(parser):
     keys = parser.add_argument_group("columns")
     keys.add_argument("--label", metavar="COL", help="the label column")
-    keys.add_argument("--groups", metavar="COL[,COL]", type=_columns,
-                      help="sensitive group column(s); several form "
-                           "intersectional groups")
-    keys.add_argument("--strata", metavar="COL[,COL]", type=_columns,
-                      help="stratum column(s): balance inside each stratum")
+    keys.add_argument(
+        "--groups",
+        metavar="COL[,COL]",
+        type=_columns,
+        help="sensitive group column(s); several form intersectional groups",
+    )
+    keys.add_argument(
+        "--strata",
+        metavar="COL[,COL]",
+        type=_columns,
+        help="stratum column(s): balance inside each stratum",
+    )
     modes = _modes()
-    parser.add_argument("--balance", choices=("auto", *modes), default="auto",
-                        help="what becomes equal inside each stratum: "
-                             + "; ".join(f"{name}: {mode.doc}" for name, mode in modes.items())
-                             + " (default: auto = groups when --groups is given, "
-                               "else label)")
-    parser.add_argument("--missing", choices=("error", "category"),
-                        default="error",
-                        help="missing values in a group or stratum column: an "
-                             "error (default) or a level of their own")
-    parser.add_argument("--format", choices=("table", "json"), default="table",
-                        help="how the result is printed (default: table)")
+    parser.add_argument(
+        "--balance",
+        choices=("auto", *modes),
+        default="auto",
+        help="what becomes equal inside each stratum: "
+        + "; ".join(f"{name}: {mode.doc}" for name, mode in modes.items())
+        + " (default: auto = groups when --groups is given, "
+        "else label)",
+    )
+    parser.add_argument(
+        "--missing",
+        choices=("error", "category"),
+        default="error",
+        help="missing values in a group or stratum column: an "
+        "error (default) or a level of their own",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="how the result is printed (default: table)",
+    )
     _add_reading(parser)
 
 
 def _add_reading(parser):
-    parser.add_argument("--sep", metavar="CHAR", type=_separator,
-                        help="field separator of CSV input (default: tab for "
-                             ".tsv, else comma; \\t for a tab)")
-    parser.add_argument("--chunk-size", type=_number(1, kind=int), default=65_536,
-                        metavar="N", help="rows read at a time (default: 65536)")
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="no progress bars (they are shown only on a terminal)")
+    parser.add_argument(
+        "--sep",
+        metavar="CHAR",
+        type=_separator,
+        help="field separator of CSV input (default: tab for "
+        ".tsv, else comma; \\t for a tab)",
+    )
+    parser.add_argument(
+        "--chunk-size",
+        type=_number(1, kind=int),
+        default=65_536,
+        metavar="N",
+        help="rows read at a time (default: 65536)",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bars (they are shown only on a terminal)",
+    )
 
 
 def _separator(text):
     text = {"\\t": "\t", "tab": "\t"}.get(text, text)
-    if len(text) != 1 or text in "\r\n\"":
+    if len(text) != 1 or text in '\r\n"':
         raise argparse.ArgumentTypeError(
-            f"must be one character other than a quote or newline; got {text!r}")
+            f"must be one character other than a quote or newline; got {text!r}"
+        )
     return text
 
 
@@ -137,81 +173,144 @@ def _parser():
     parser = _Parser(
         prog="skweight",
         description="Sample weights that balance labels and groups within "
-                    "strata. Without a command: the demonstration.",
+        "strata. Without a command: the demonstration.",
     )
-    parser.add_argument("--version", action="version",
-                        version=f"skweight {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"skweight {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    demo = sub.add_parser("demo", help="balance gender within product categories "
-                                       "on generated data (the default command)")
-    demo.add_argument("--n-samples", type=_number(100, kind=int), default=40_000,
-                      help="number of generated reviews (default: 40000)")
-    demo.add_argument("--random-state", type=int, default=0,
-                      help="seed of the data and the split (default: 0)")
-    demo.add_argument("--plot", metavar="PATH",
-                      default=os.path.join(tempfile.gettempdir(), "skweight-demo.png"),
-                      help="where to save the balance plot when matplotlib is "
-                           "installed (default: %(default)s)")
+    demo = sub.add_parser(
+        "demo",
+        help="balance gender within product categories "
+        "on generated data (the default command)",
+    )
+    demo.add_argument(
+        "--n-samples",
+        type=_number(100, kind=int),
+        default=40_000,
+        help="number of generated reviews (default: 40000)",
+    )
+    demo.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the data and the split (default: 0)",
+    )
+    demo.add_argument(
+        "--plot",
+        metavar="PATH",
+        default=os.path.join(tempfile.gettempdir(), "skweight-demo.png"),
+        help="where to save the balance plot when matplotlib is "
+        "installed (default: %(default)s)",
+    )
     demo.add_argument("--no-plot", action="store_true", help="save no plot")
-    demo.add_argument("--save", metavar="FILE",
-                      help="write the generated reviews to FILE (.csv, .tsv or "
-                           ".parquet) for the other commands, instead of running "
-                           "the demonstration")
-    demo.add_argument("--force", action="store_true",
-                      help="with --save: overwrite FILE if it exists")
+    demo.add_argument(
+        "--save",
+        metavar="FILE",
+        help="write the generated reviews to FILE (.csv, .tsv or "
+        ".parquet) for the other commands, instead of running "
+        "the demonstration",
+    )
+    demo.add_argument(
+        "--force", action="store_true", help="with --save: overwrite FILE if it exists"
+    )
 
     weigh = sub.add_parser(
-        "weigh", help="compute weights for a CSV, TSV or Parquet file",
+        "weigh",
+        help="compute weights for a CSV, TSV or Parquet file",
         description="Compute one weight per row of INPUT, write them to OUTPUT "
-                    "and print a summary (the full balance report with "
-                    "--report).")
+        "and print a summary (the full balance report with "
+        "--report).",
+    )
     weigh.add_argument("input", metavar="INPUT", help="a .csv, .tsv or .parquet file")
-    weigh.add_argument("--output", "-o", metavar="OUTPUT", required=True,
-                       help="where to write the weights (.csv, .tsv or .parquet; "
-                            "- for standard output)")
-    weigh.add_argument("--output-format", choices=FORMATS,
-                       help="the output's format (default: from its name; csv for -)")
-    weigh.add_argument("--force", action="store_true",
-                       help="overwrite OUTPUT if it exists (never INPUT)")
-    weigh.add_argument("--append-input", action="store_true",
-                       help="write the input's columns followed by the weight")
-    weigh.add_argument("--weight-column", default="weight", metavar="NAME",
-                       help="name of the weight column (default: weight)")
-    weigh.add_argument("--report", action="store_true",
-                       help="print the full balance report, one line per cell")
-    weigh.add_argument("--strict", action="store_true",
-                       help="fail (write nothing, exit 1) when the weights are warned "
-                            "about: few effective rows, or few rows carrying much")
+    weigh.add_argument(
+        "--output",
+        "-o",
+        metavar="OUTPUT",
+        required=True,
+        help="where to write the weights (.csv, .tsv or .parquet; - for standard output)",
+    )
+    weigh.add_argument(
+        "--output-format",
+        choices=FORMATS,
+        help="the output's format (default: from its name; csv for -)",
+    )
+    weigh.add_argument(
+        "--force", action="store_true", help="overwrite OUTPUT if it exists (never INPUT)"
+    )
+    weigh.add_argument(
+        "--append-input",
+        action="store_true",
+        help="write the input's columns followed by the weight",
+    )
+    weigh.add_argument(
+        "--weight-column",
+        default="weight",
+        metavar="NAME",
+        help="name of the weight column (default: weight)",
+    )
+    weigh.add_argument(
+        "--report",
+        action="store_true",
+        help="print the full balance report, one line per cell",
+    )
+    weigh.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (write nothing, exit 1) when the weights are warned "
+        "about: few effective rows, or few rows carrying much",
+    )
     _add_keys(weigh)
     scheme = weigh.add_argument_group("weighting")
-    scheme.add_argument("--scheme", choices=_Registered(_schemes),
-                        help="count -> factor (default: inverse; effective_number "
-                             "when --beta is given)")
-    scheme.add_argument("--beta", type=_number(0, 1, low_open=True, high_open=True),
-                        help="beta of the effective-number scheme (default: 0.999)")
-    scheme.add_argument("--power", type=_number(0),
-                        help="exponent of the power scheme (default: 1)")
-    scheme.add_argument("--normalize", choices=("mean", "cells", "none"),
-                        default="mean", help="scaling of the weights (default: "
-                                             "mean weight 1)")
-    scheme.add_argument("--strength", type=_number(0, 1), default=1.0,
-                        help="0: no correction, 1: full (default: 1)")
-    scheme.add_argument("--max-weight", type=_number(1), metavar="M",
-                        help="clip weights at M times the mean")
-    scheme.add_argument("--trim-quantile", type=_number(0, 1, low_open=True,
-                                                        high_open=True),
-                        metavar="Q", help="clip weights at their Q quantile")
+    scheme.add_argument(
+        "--scheme",
+        choices=_Registered(_schemes),
+        help="count -> factor (default: inverse; effective_number when --beta is given)",
+    )
+    scheme.add_argument(
+        "--beta",
+        type=_number(0, 1, low_open=True, high_open=True),
+        help="beta of the effective-number scheme (default: 0.999)",
+    )
+    scheme.add_argument(
+        "--power", type=_number(0), help="exponent of the power scheme (default: 1)"
+    )
+    scheme.add_argument(
+        "--normalize",
+        choices=("mean", "cells", "none"),
+        default="mean",
+        help="scaling of the weights (default: mean weight 1)",
+    )
+    scheme.add_argument(
+        "--strength",
+        type=_number(0, 1),
+        default=1.0,
+        help="0: no correction, 1: full (default: 1)",
+    )
+    scheme.add_argument(
+        "--max-weight",
+        type=_number(1),
+        metavar="M",
+        help="clip weights at M times the mean",
+    )
+    scheme.add_argument(
+        "--trim-quantile",
+        type=_number(0, 1, low_open=True, high_open=True),
+        metavar="Q",
+        help="clip weights at their Q quantile",
+    )
 
     report = sub.add_parser(
-        "report", help="print the balance report of a file",
+        "report",
+        help="print the balance report of a file",
         description="Print the balance report of INPUT: shares per stratum x "
-                    "group x label cell, before and after weighting by --weight.")
+        "group x label cell, before and after weighting by --weight.",
+    )
     report.add_argument("input", metavar="INPUT", help="a .csv, .tsv or .parquet file")
-    report.add_argument("--weight", metavar="COL",
-                        help="a column of weights to assess (default: none, the "
-                             "data as they are)")
+    report.add_argument(
+        "--weight",
+        metavar="COL",
+        help="a column of weights to assess (default: none, the data as they are)",
+    )
     _add_keys(report)
     return parser
 
@@ -227,8 +326,9 @@ def _key_columns(args):
     groups, strata = args.groups or [], args.strata or []
     names = ([args.label] if args.label else []) + groups + strata
     if len(set(names)) != len(names):
-        raise CommandError(f"a column is named twice among --label, --groups "
-                           f"and --strata: {names}")
+        raise CommandError(
+            f"a column is named twice among --label, --groups and --strata: {names}"
+        )
     return groups, strata
 
 
@@ -243,11 +343,16 @@ def _weighter(args, groups, strata):
     # With a balance that does not use them (label), the groups are only
     # reported, not balanced.
     use_groups = groups and (args.balance == "auto" or _modes()[args.balance].needs_groups)
-    common = dict(groups=groups if use_groups else None, strata=strata or None,
-                  balance=args.balance, strength=args.strength,
-                  normalize=None if args.normalize == "none" else args.normalize,
-                  max_weight=args.max_weight, trim_quantile=args.trim_quantile,
-                  handle_missing=args.missing)
+    common = dict(
+        groups=groups if use_groups else None,
+        strata=strata or None,
+        balance=args.balance,
+        strength=args.strength,
+        normalize=None if args.normalize == "none" else args.normalize,
+        max_weight=args.max_weight,
+        trim_quantile=args.trim_quantile,
+        handle_missing=args.missing,
+    )
     if scheme == "effective_number":
         beta = 0.999 if args.beta is None else args.beta
         return EffectiveNumberWeighter(beta=beta, **common)
@@ -260,22 +365,30 @@ def _run_demo(args, out):
         return _save_demo(args, out)
     from .demo import run_demo
 
-    results = run_demo(n_samples=args.n_samples, random_state=args.random_state,
-                       print_fn=lambda *a: print(*a, file=out))
+    results = run_demo(
+        n_samples=args.n_samples,
+        random_state=args.random_state,
+        print_fn=lambda *a: print(*a, file=out),
+    )
     if args.no_plot or "report" not in results:
         return 0
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        print("\n(Install matplotlib, pip install skweight[plot], to get the "
-              "balance plot.)", file=out)
+        print(
+            "\n(Install matplotlib, pip install skweight[plot], to get the balance plot.)",
+            file=out,
+        )
         return 0
     from ..evaluation.plotting import plot_balance
 
     figure = plot_balance(results["report"], sample_weight=results.get("weights"))
     figure.savefig(args.plot, dpi=100)
-    print(f"\nSaved the balance plot (group shares per category before and "
-          f"after weighting, and the weights) to {args.plot}", file=out)
+    print(
+        f"\nSaved the balance plot (group shares per category before and "
+        f"after weighting, and the weights) to {args.plot}",
+        file=out,
+    )
     return 0
 
 
@@ -290,9 +403,12 @@ def _save_demo(args, out):
         out = sys.stderr  # the data own stdout
     with TableSink(args.save, force=args.force, stdout=stdout) as sink:
         sink.write(pa.Table.from_pandas(reviews, preserve_index=False))
-    print(f"wrote {len(reviews):,} generated reviews ({', '.join(reviews.columns)}) "
-          f"to {args.save}; try:\n  skweight weigh {args.save} --label rating "
-          "--groups gender --strata category -o weights.csv", file=out)
+    print(
+        f"wrote {len(reviews):,} generated reviews ({', '.join(reviews.columns)}) "
+        f"to {args.save}; try:\n  skweight weigh {args.save} --label rating "
+        "--groups gender --strata category -o weights.csv",
+        file=out,
+    )
     return 0
 
 
@@ -356,8 +472,11 @@ def main(argv=None):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         try:
-            print(f"{prog}: the reader of standard output stopped before the end; "
-                  "the output is incomplete", file=sys.stderr)
+            print(
+                f"{prog}: the reader of standard output stopped before the end; "
+                "the output is incomplete",
+                file=sys.stderr,
+            )
         except OSError:  # stderr gone too
             pass
         return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
@@ -365,12 +484,13 @@ def main(argv=None):
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except _Stopped as exc:
-        print(f"{prog}: stopped by {signal.Signals(exc.signum).name}; nothing "
-              "was written", file=sys.stderr)
+        print(
+            f"{prog}: stopped by {signal.Signals(exc.signum).name}; nothing was written",
+            file=sys.stderr,
+        )
         return 128 + exc.signum
     except (CommandError, ValueError, TypeError, OSError) as exc:
         print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the command never shows a traceback
-        print(f"{prog}: error: {type(exc).__name__}: {one_line(exc)}",
-              file=sys.stderr)
+        print(f"{prog}: error: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
     return 1

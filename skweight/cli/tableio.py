@@ -17,8 +17,13 @@ import os
 import tempfile
 from pathlib import Path
 
-_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
-             ".pq": "parquet"}
+_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 # Compressions that arrow detects from the file name.
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
 FORMATS = ("csv", "tsv", "parquet")
@@ -79,12 +84,12 @@ class TableSource:
         self.path = Path(path)
         self.chunk_size = chunk_size
         self._spooled = None
-        if str(path) == STDIN or (self.path.exists() and not self.path.is_dir()
-                                  and not self.path.is_file()):
+        if str(path) == STDIN or (
+            self.path.exists() and not self.path.is_dir() and not self.path.is_file()
+        ):
             # Standard input, a pipe or a FIFO: read once, into a temporary
             # file (on disk, not in memory), which the passes then read.
-            self._spooled = self.path = _spool(
-                stdin if str(path) == STDIN else None, path)
+            self._spooled = self.path = _spool(stdin if str(path) == STDIN else None, path)
             self.name = "standard input" if str(path) == STDIN else str(path)
         else:
             self.name = str(path)
@@ -197,8 +202,9 @@ class TableSource:
     def _raw_batches(self, columns, types):
         pa, _, pacsv, _ = _arrow()
         if self.format == "parquet":
-            yield from self._parquet.iter_batches(batch_size=self.chunk_size,
-                                                  columns=columns)
+            yield from self._parquet.iter_batches(
+                batch_size=self.chunk_size, columns=columns
+            )
             return
         names = self.columns if columns is None else columns
         self._bad_row = None
@@ -212,13 +218,16 @@ class TableSource:
             read_options=pacsv.ReadOptions(use_threads=False),
             # Quoted values may hold line breaks (as spreadsheets and databases
             # write them), also across arrow's blocks.
-            parse_options=pacsv.ParseOptions(delimiter=self.sep, newlines_in_values=True,
-                                             invalid_row_handler=invalid),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self.sep, newlines_in_values=True, invalid_row_handler=invalid
+            ),
             convert_options=pacsv.ConvertOptions(
                 include_columns=names,
                 column_types={name: types.get(name, pa.string()) for name in names},
-                null_values=[""], strings_can_be_null=True,
-                quoted_strings_can_be_null=True),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
         )
         with reader:
             yield from reader
@@ -250,8 +259,12 @@ class TypeFinder:
     """
 
     # The kinds a column of each kind can still widen to, narrowest first.
-    _WIDER = {"empty": ("int64", "float64", "bool"), "int64": ("int64", "float64"),
-              "float64": ("float64",), "bool": ("bool",)}
+    _WIDER = {
+        "empty": ("int64", "float64", "bool"),
+        "int64": ("int64", "float64"),
+        "float64": ("float64",),
+        "bool": ("bool",),
+    }
 
     def __init__(self):
         self.kinds = {}
@@ -266,12 +279,16 @@ class TypeFinder:
             values = column.drop_null()
             if len(values):
                 self.kinds[name] = next(
-                    (k for k in self._WIDER[kind] if _reads_as(values, k)), "string")
+                    (k for k in self._WIDER[kind] if _reads_as(values, k)), "string"
+                )
 
     def types(self):
         pa, _, _, _ = _arrow()
-        return {name: pa.type_for_alias(kind) for name, kind in self.kinds.items()
-                if kind not in ("empty", "string")}
+        return {
+            name: pa.type_for_alias(kind)
+            for name, kind in self.kinds.items()
+            if kind not in ("empty", "string")
+        }
 
     def cast(self, table):
         """``table`` (arrow) with its text columns cast to the types found."""
@@ -288,8 +305,9 @@ class TypeFinder:
         frame = frame.copy()
         for name, kind in self.types().items():
             if name in frame.columns:
-                values = pa.array(frame[name].to_numpy(dtype=object), from_pandas=True,
-                                  type=pa.string())
+                values = pa.array(
+                    frame[name].to_numpy(dtype=object), from_pandas=True, type=pa.string()
+                )
                 frame[name] = pc.cast(values, kind).to_pandas()
         return frame
 
@@ -357,8 +375,9 @@ class TableSink:
 
     def __enter__(self):
         if not self.stdout:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent,
-                                       prefix=f".{self.path.name}.", suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+            )
             os.close(fd)
             self._tmp = Path(tmp)
         return self
@@ -374,8 +393,9 @@ class TableSink:
             if self.format == "parquet":
                 if self.stdout:
                     self._stream = pa.PythonFile(self._out, mode="w")
-                self._writer = pq.ParquetWriter(self._stream or str(self._tmp),
-                                                self._schema)
+                self._writer = pq.ParquetWriter(
+                    self._stream or str(self._tmp), self._schema
+                )
             else:
                 self._writer = self._out if self.stdout else open(self._tmp, "wb")
         table = table.cast(self._schema)
@@ -386,13 +406,14 @@ class TableSink:
         import pandas as pd
 
         frame = table.to_pandas(types_mapper=pd.ArrowDtype)
-        data = frame.to_csv(index=False, header=first, sep=self.sep,
-                            lineterminator="\n").encode("utf-8")
+        data = frame.to_csv(
+            index=False, header=first, sep=self.sep, lineterminator="\n"
+        ).encode("utf-8")
         # In slices: a reader that stops early (``| head``) is noticed as a broken
         # pipe at the next slice, not hidden behind one large write.
         view = memoryview(data)
         for start in range(0, len(view), _SLICE):
-            self._writer.write(view[start:start + _SLICE])
+            self._writer.write(view[start : start + _SLICE])
             if self.stdout:
                 self._writer.flush()
 
@@ -421,8 +442,10 @@ class TableSink:
 
     def _claim(self):
         """Give the finished file its name unless that name is taken (atomic)."""
-        exists = CommandError(f"{self.path} was created by someone else while "
-                              "this command ran; pass --force to overwrite it")
+        exists = CommandError(
+            f"{self.path} was created by someone else while "
+            "this command ran; pass --force to overwrite it"
+        )
         try:
             os.link(self._tmp, self.path)  # fails if the name exists
         except FileExistsError:

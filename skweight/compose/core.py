@@ -94,8 +94,9 @@ class WeightingState:
         """Per-row fit parameters (given for the input rows) for the current rows."""
         if self.rows is None and self.rows_known:
             return dict(params)
-        return follow_rows(params, self.rows if self.rows_known else None,
-                           self.n_rows, owner=owner)
+        return follow_rows(
+            params, self.rows if self.rows_known else None, self.n_rows, owner=owner
+        )
 
     def with_weights(self, step, params, own):
         """``params`` plus the running weights, if ``step.fit`` takes them.
@@ -111,8 +112,11 @@ class WeightingState:
             return params
         params = dict(params)
         given = own.get("sample_weight")
-        if "sample_weight" in kwargs and given is not None \
-                and id(given) not in self._consumed:
+        if (
+            "sample_weight" in kwargs
+            and given is not None
+            and id(given) not in self._consumed
+        ):
             kwargs["sample_weight"] = self.weights * params["sample_weight"]
         params.update(kwargs)
         self.used = True
@@ -137,18 +141,24 @@ class WeightingState:
             )
         request = get_routing_for_object(step) if routing_enabled() else None
         if request is not None and not isinstance(request, MetadataRouter):
-            hint = ("Metadata routing is enabled, and its fit has no sample_weight or "
-                    "it opted out with set_fit_request(sample_weight=False); request "
-                    "it, or use a resampler step instead.")
+            hint = (
+                "Metadata routing is enabled, and its fit has no sample_weight or "
+                "it opted out with set_fit_request(sample_weight=False); request "
+                "it, or use a resampler step instead."
+            )
         elif request is not None:
-            hint = ("Metadata routing is enabled: call "
-                    "set_fit_request(sample_weight=True) on the step inside it that "
-                    "should get the weights.")
+            hint = (
+                "Metadata routing is enabled: call "
+                "set_fit_request(sample_weight=True) on the step inside it that "
+                "should get the weights."
+            )
         else:
-            hint = ("Its fit does not accept sample_weight: use a resampler step "
-                    "instead (e.g. skweight's EpochResampler or imbalanced-learn's "
-                    "RandomUnderSampler), or an estimator whose fit takes "
-                    "sample_weight.")
+            hint = (
+                "Its fit does not accept sample_weight: use a resampler step "
+                "instead (e.g. skweight's EpochResampler or imbalanced-learn's "
+                "RandomUnderSampler), or an estimator whose fit takes "
+                "sample_weight."
+            )
         return (
             f"Weighter step(s) {names} computed sample weights, but they cannot "
             f"reach the last step {name!r} ({type(step).__name__}), so they would "

@@ -20,6 +20,7 @@ def final_has(attr):
     def check(self):
         last = self._steps_list()[-1][1] if self._steps_list() else None
         return not is_passthrough(last) and hasattr(last, attr)
+
     return check
 
 
@@ -29,8 +30,10 @@ def _can_transform(self):
 
 
 def _can_inverse_transform(self):
-    return all(is_passthrough(s) or is_weighting(s) or hasattr(s, "inverse_transform")
-               for _, s in self._steps_list())
+    return all(
+        is_passthrough(s) or is_weighting(s) or hasattr(s, "inverse_transform")
+        for _, s in self._steps_list()
+    )
 
 
 class FittedSteps:
@@ -149,8 +152,7 @@ class FittedSteps:
         score : float
             The score.
         """
-        return self._without_weighting().score(X, y, sample_weight=sample_weight,
-                                               **params)
+        return self._without_weighting().score(X, y, sample_weight=sample_weight, **params)
 
     @available_if(_can_transform)
     def transform(self, X, **params):

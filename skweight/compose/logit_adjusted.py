@@ -100,8 +100,9 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         self : object
         """
         validate_params(self)
-        weighter = clone(self.weighter) if self.weighter is not None else \
-            GroupBalancedWeighter()
+        weighter = (
+            clone(self.weighter) if self.weighter is not None else GroupBalancedWeighter()
+        )
         if sample_weight is not None:
             fit_params["sample_weight"] = sample_weight
         self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
@@ -151,8 +152,10 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
 
 def _positions(weighter_classes, classes):
     """Where each of ``classes`` sits in ``weighter_classes``."""
-    lookup = {c.item() if hasattr(c, "item") else c: i
-              for i, c in enumerate(np.asarray(weighter_classes).tolist())}
+    lookup = {
+        c.item() if hasattr(c, "item") else c: i
+        for i, c in enumerate(np.asarray(weighter_classes).tolist())
+    }
     try:
         return np.array([lookup[c] for c in np.asarray(classes).tolist()], dtype=np.intp)
     except KeyError as missing:  # pragma: no cover - both fit on the same y

@@ -32,7 +32,7 @@ from .._compat import (
 )
 from .core import WeightingState
 from .fitted import FittedSteps, final_has
-from .step_fitting import elapsed, fit_transform_one, step_mapping
+from .step_fitting import elapsed, fit_transform_one, step_mapping, step_params_by_name
 from .steps import (
     check_key_columns,
     is_passthrough,
@@ -50,8 +50,9 @@ _OWN_PARAMS = ("steps", "transform_input", "memory", "verbose")
 
 def _can_fit_transform(self):
     last = self._steps_list()[-1][1] if self._steps_list() else None
-    return is_passthrough(last) or hasattr(last, "transform") or hasattr(
-        last, "fit_transform")
+    return (
+        is_passthrough(last) or hasattr(last, "transform") or hasattr(last, "fit_transform")
+    )
 
 
 class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
@@ -158,8 +159,9 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
     def _steps_list(self):
         """The ``(name, step)`` pairs, or [] where ``steps`` is not such a list."""
         steps = self.steps
-        if isinstance(steps, list) and all(isinstance(s, tuple) and len(s) == 2
-                                           for s in steps):
+        if isinstance(steps, list) and all(
+            isinstance(s, tuple) and len(s) == 2 for s in steps
+        ):
             return steps
         return []
 
@@ -209,8 +211,10 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
         out.update(steps)
         for name, step in steps:
             if hasattr(step, "get_params") and not isinstance(step, type):
-                out.update((f"{name}__{key}", value)
-                           for key, value in step.get_params(deep=True).items())
+                out.update(
+                    (f"{name}__{key}", value)
+                    for key, value in step.get_params(deep=True).items()
+                )
         return out
 
     def set_params(self, **params):
@@ -250,7 +254,8 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
         clash = sorted(set(names) & set(_OWN_PARAMS))
         if clash:
             raise ValueError(
-                f"Estimator names conflict with constructor arguments: {clash!r}")
+                f"Estimator names conflict with constructor arguments: {clash!r}"
+            )
         bad = [name for name in names if "__" in name]
         if bad:
             raise ValueError(f"Estimator names must not contain __: got {bad!r}")
@@ -258,32 +263,40 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
         if is_weighting(last):
             raise TypeError(
                 f"The last step {name!r} is a {type(last).__name__}; weighter and "
-                "resampler steps need an estimator after them to use their result.")
+                "resampler steps need an estimator after them to use their result."
+            )
         if not is_passthrough(last) and not hasattr(last, "fit"):
             raise TypeError(
                 "Last step of Pipeline should implement fit or be the string "
-                f"'passthrough'. {last!r} (type {type(last)}) doesn't")
+                f"'passthrough'. {last!r} (type {type(last)}) doesn't"
+            )
         for step_name, step in steps[:-1]:
             if is_passthrough(step) or is_weighting(step):
                 continue
-            if not (hasattr(step, "fit") or hasattr(step, "fit_transform")) \
-                    or not hasattr(step, "transform"):
+            if not (hasattr(step, "fit") or hasattr(step, "fit_transform")) or not hasattr(
+                step, "transform"
+            ):
                 raise TypeError(
                     f"Step {step_name!r} ({type(step).__name__}) is not a transformer "
                     "(fit and transform), a weighter (fit_weight), a resampler "
-                    "(fit_resample) or 'passthrough'.")
+                    "(fit_resample) or 'passthrough'."
+                )
         for _, step in steps:
             if isinstance(step, type):
-                raise TypeError(f"Expected an estimator instance ({step.__name__}()), "
-                                f"got estimator class instead ({step.__name__}).")
+                raise TypeError(
+                    f"Expected an estimator instance ({step.__name__}()), "
+                    f"got estimator class instead ({step.__name__})."
+                )
 
     def _without_weighting(self, stop=None):
         """A scikit-learn Pipeline of the steps, weighting steps as "passthrough".
 
         It shares the (fitted) steps; ``stop`` keeps the steps before it.
         """
-        steps = [(name, "passthrough" if is_weighting(step) else step)
-                 for name, step in self._steps_list()[:stop]]
+        steps = [
+            (name, "passthrough" if is_weighting(step) else step)
+            for name, step in self._steps_list()[:stop]
+        ]
         return sk_pipeline.Pipeline(steps, transform_input=self.transform_input)
 
     # ------------------------------------------------------------------ #
@@ -310,8 +323,10 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
         self : Pipeline
             The fitted pipeline.
         """
+
         def final(step, Xt, yt, step_params):
             step.fit(Xt, yt, **step_params["fit"])
+
         self._fit_all("fit", X, y, params, final)
         return self
 
@@ -335,11 +350,14 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
         Xt : array-like
             The transformed training rows (after any resampling).
         """
+
         def final(step, Xt, yt, step_params):
             if hasattr(step, "fit_transform"):
                 return step.fit_transform(Xt, yt, **step_params["fit_transform"])
             return step.fit(Xt, yt, **step_params["fit"]).transform(
-                Xt, **step_params["transform"])
+                Xt, **step_params["transform"]
+            )
+
         return self._fit_all("fit_transform", X, y, params, final)
 
     @available_if(final_has("fit_predict"))
@@ -362,8 +380,10 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
         y_pred : ndarray
             Predictions for the training rows (after any resampling).
         """
+
         def final(step, Xt, yt, step_params):
             return step.fit_predict(Xt, yt, **step_params.get("fit_predict", {}))
+
         return self._fit_all("fit_predict", X, y, params, final)
 
     def _message(self, idx):
@@ -375,22 +395,7 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
         """Each step's parameters per method, as scikit-learn's Pipeline routes them."""
         if routing_enabled():
             return process_routing(self, caller, **params)
-        routed = Bunch(**{name: Bunch(**{m: {} for m in (*_FIT_CALLERS, "transform")})
-                          for name, _ in self.steps})
-        for key, value in params.items():
-            if "__" not in key:
-                raise ValueError(
-                    f"Pipeline.{caller} does not accept the {key} parameter. You can "
-                    "pass parameters to specific steps of your pipeline using the "
-                    "stepname__parameter format, e.g. `Pipeline.fit(X, y, "
-                    "logisticregression__sample_weight=sample_weight)`.")
-            step, param = key.split("__", 1)
-            if step not in routed:
-                raise ValueError(f"Pipeline has no step {step!r} for parameter {key!r}; "
-                                 f"its steps are {list(routed)}.")
-            for method in _FIT_CALLERS:
-                routed[step][method][param] = value
-        return routed
+        return step_params_by_name(caller, params, [name for name, _ in self.steps])
 
     def _step_metadata(self, idx, step_params, all_params, cache):
         """``step_params`` with the ``transform_input`` ones transformed by the
@@ -414,8 +419,9 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
         for _, step in self.steps[:idx]:
             if is_passthrough(step) or is_weighting(step):
                 continue
-            wanted = get_routing_for_object(step).consumes(method="transform",
-                                                           params=all_params.keys())
+            wanted = get_routing_for_object(step).consumes(
+                method="transform", params=all_params.keys()
+            )
             value = step.transform(value, **{key: all_params[key] for key in wanted})
         return value
 
@@ -429,7 +435,8 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
             raise ValueError(
                 "The `transform_input` parameter can only be set if metadata "
                 "routing is enabled. You can enable metadata routing using "
-                "`sklearn.set_config(enable_metadata_routing=True)`.")
+                "`sklearn.set_config(enable_metadata_routing=True)`."
+            )
         routed = self._routed(caller, params)
         cache = {}
         Xt, yt, state = self._fit_steps(X, y, routed, params, ctx, cache)
@@ -445,8 +452,9 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
             else:
                 with sub.propagate_callback_context(last):
                     sub.call_on_fit_task_begin(estimator=self, X=Xt, y=yt)
-                    own = self._step_metadata(len(self.steps) - 1, routed[name],
-                                              params, cache)
+                    own = self._step_metadata(
+                        len(self.steps) - 1, routed[name], params, cache
+                    )
                     step_params = self._with_state(state, last, own, name)
                     if state.weights is not None and not state.used:
                         raise ValueError(state.unused_message(name, last))
@@ -461,8 +469,9 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
         step_params = {method: state.follow(p, owner=owner) for method, p in own.items()}
         for method in _FIT_CALLERS:
             if method in step_params:
-                step_params[method] = state.with_weights(step, step_params[method],
-                                                         own.get(method, {}))
+                step_params[method] = state.with_weights(
+                    step, step_params[method], own.get(method, {})
+                )
         return step_params
 
     def _fit_steps(self, X, y, routed, raw_params, ctx, cache):
@@ -490,8 +499,15 @@ class Pipeline(FittedSteps, CallbackSupportMixin, BaseEstimator):
                     X, y = state.apply(step, X, y, fit_params, name=f"step {name!r}")
                     sub.call_on_fit_task_end(estimator=self, X=X, y=y)
             else:
-                X, step = fit_transform(step, X, y, self._with_state(state, step, own, name),
-                                        self._message(idx), caller=self, ctx=sub)
+                X, step = fit_transform(
+                    step,
+                    X,
+                    y,
+                    self._with_state(state, step, own, name),
+                    self._message(idx),
+                    caller=self,
+                    ctx=sub,
+                )
             self.steps[idx] = (name, step)
         return X, y, state
 
@@ -561,5 +577,9 @@ def make_pipeline(*steps, memory=None, transform_input=None, verbose=False):
     ['standardscaler', 'effectivenumberweighter', 'logisticregression']
     """
     names = [name for name, _ in sk_pipeline.make_pipeline(*steps).steps]
-    return Pipeline(list(zip(names, steps)), memory=memory,
-                    transform_input=transform_input, verbose=verbose)
+    return Pipeline(
+        list(zip(names, steps)),
+        memory=memory,
+        transform_input=transform_input,
+        verbose=verbose,
+    )

@@ -25,8 +25,7 @@ def is_resampler(obj):
 
 def is_weighter(obj):
     """Anything with ``fit_weight`` that is not a resampler."""
-    return (not isinstance(obj, str) and hasattr(obj, "fit_weight")
-            and not is_resampler(obj))
+    return not isinstance(obj, str) and hasattr(obj, "fit_weight") and not is_resampler(obj)
 
 
 def is_weighting(step):
@@ -98,8 +97,11 @@ def sample_weight_kwargs(estimator, sample_weight):
 
 def key_columns(weighter):
     """The columns of ``X`` a weighter or resampler reads (groups and strata)."""
-    return [key for attr in ("groups", "strata")
-            for key in as_key_list(getattr(weighter, attr, None))]
+    return [
+        key
+        for attr in ("groups", "strata")
+        for key in as_key_list(getattr(weighter, attr, None))
+    ]
 
 
 def check_key_columns(weighter, X, *, where):

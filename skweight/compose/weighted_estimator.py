@@ -25,17 +25,25 @@ from ..engine.frames import FrameView
 from .core import WeightingState, no_sample_weight_message
 from .steps import is_resampler, key_columns, n_rows, routing_enabled
 
-_DELEGATED = ("predict", "predict_proba", "predict_log_proba",
-              "decision_function", "score", "transform")
+_DELEGATED = (
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "score",
+    "transform",
+)
 _KEY_KWARGS = ("sensitive_features", "strata_features")
 
 
 def _estimator_has(attr):
     """For ``available_if``: the fitted (else the given) estimator has ``attr``."""
+
     def check(self):
         estimator = getattr(self, "estimator_", self.estimator)
         getattr(estimator, attr)
         return True
+
     return check
 
 
@@ -150,8 +158,16 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
         self.weighter = weighter
         self.drop_weighting_columns = drop_weighting_columns
 
-    def fit(self, X, y=None, *, sample_weight=None, sensitive_features=None,
-            strata_features=None, **fit_params):
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+        **fit_params,
+    ):
         """Compute the weights of the rows of ``X`` and fit the estimator.
 
         Parameters
@@ -184,8 +200,11 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
         n_samples = n_rows(X)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X)
-        keys = {k: v for k, v in zip(_KEY_KWARGS, (sensitive_features, strata_features))
-                if v is not None}
+        keys = {
+            k: v
+            for k, v in zip(_KEY_KWARGS, (sensitive_features, strata_features))
+            if v is not None
+        }
         weighter_params, estimator_params = self._fit_params(keys, fit_params)
 
         weighter = None if self.weighter is None else clone(self.weighter)
@@ -199,10 +218,8 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
             state = WeightingState(n_samples, sample_weight if resampler else None)
             if sample_weight is not None and not resampler:
                 weighter_params = {**weighter_params, "sample_weight": sample_weight}
-            X_fit, y_fit = state.apply(weighter, X, y, weighter_params,
-                                       name="weighter")
-            estimator_params = state.follow(estimator_params,
-                                            owner=type(self).__name__)
+            X_fit, y_fit = state.apply(weighter, X, y, weighter_params, name="weighter")
+            estimator_params = state.follow(estimator_params, owner=type(self).__name__)
             weights = state.weights
         self.weighter_ = weighter
         self.dropped_columns_ = self._columns_to_drop(weighter, X)
@@ -424,8 +441,11 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
             The estimator.
         """
         if params.get("weighter", self.weighter) is None:
-            params = {key: value for key, value in params.items()
-                      if not key.startswith("weighter__")}
+            params = {
+                key: value
+                for key, value in params.items()
+                if not key.startswith("weighter__")
+            }
         return super().set_params(**params)
 
     @property
@@ -456,8 +476,10 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
             mapping.add(caller=method, callee=method)
         router.add(estimator=self.estimator, method_mapping=mapping)
         if self.weighter is not None:
-            router.add(weighter=self.weighter,
-                       method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+            router.add(
+                weighter=self.weighter,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
         return router
 
     def __sklearn_tags__(self):
@@ -471,8 +493,7 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
         tags.input_tags = inner.input_tags
         if self.weighter is not None:
             weighter = get_tags(self.weighter)
-            tags.input_tags.sparse = (inner.input_tags.sparse
-                                      and weighter.input_tags.sparse)
+            tags.input_tags.sparse = inner.input_tags.sparse and weighter.input_tags.sparse
             tags.target_tags.required = (
                 inner.target_tags.required or weighter.target_tags.required
             )

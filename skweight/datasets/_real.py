@@ -341,4 +341,3 @@ def load_german_credit():
     )
     data.insert(len(names) - 1, "sex", _sex_of(data["personal_status_sex"]))
     return data
-

@@ -26,8 +26,14 @@ core file: see :mod:`skweight.integrations`.
 
 from typing import NamedTuple
 
-__all__ = ["CountTable", "EpochRequest", "Inputs", "KeyRoles", "backend_for",
-           "register_backend"]
+__all__ = [
+    "CountTable",
+    "EpochRequest",
+    "Inputs",
+    "KeyRoles",
+    "backend_for",
+    "register_backend",
+]
 
 
 class Inputs(NamedTuple):

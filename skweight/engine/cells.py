@@ -38,10 +38,18 @@ import numpy as np
 import pandas as pd
 
 from .encode import LevelEncoder, check_finite, check_negative
-from .keys import CellIndex, argsort_ints, flat_ids, locate, numbered, pack, widths_of
+from .keys import CellIndex, flat_ids, locate, numbered, sorted_axes
 
-__all__ = ["CellCounter", "CellSpec", "Canonical", "FittedCells", "Located", "STAT_COLUMNS",
-           "TABLE_COLUMNS", "flat_ids"]
+__all__ = [
+    "CellCounter",
+    "CellSpec",
+    "Canonical",
+    "FittedCells",
+    "Located",
+    "STAT_COLUMNS",
+    "TABLE_COLUMNS",
+    "flat_ids",
+]
 
 # Learned levels that no cell has are dropped once they are more than this
 # many and outnumber those that occur (see CellCounter._compact).
@@ -52,9 +60,18 @@ TABLE_COLUMNS = ("count", "weighted_count")
 
 # Columns of the tables built from cells (weight_table_, balance reports,
 # resampling tables): no key column may have one of these names.
-STAT_COLUMNS = (*TABLE_COLUMNS, "factor", "target", "weight_sum",
-                "share_before", "share_after", "deviation", "max_deviation",
-                "stratum_ess", "balanceable")
+STAT_COLUMNS = (
+    *TABLE_COLUMNS,
+    "factor",
+    "target",
+    "weight_sum",
+    "share_before",
+    "share_after",
+    "deviation",
+    "max_deviation",
+    "stratum_ess",
+    "balanceable",
+)
 
 
 class CellSpec(NamedTuple):
@@ -191,14 +208,14 @@ class _Column:
         need = self.size + values.size
         if need > self._data.size:
             data = np.empty(max(need, 2 * self._data.size), dtype=self._data.dtype)
-            data[:self.size] = self._data[:self.size]
+            data[: self.size] = self._data[: self.size]
             self._data = data
-        self._data[self.size:need] = values
+        self._data[self.size : need] = values
         self.size = need
 
     @property
     def view(self):
-        return self._data[:self.size]
+        return self._data[: self.size]
 
 
 class CellCounter:
@@ -224,8 +241,11 @@ class CellCounter:
         self.spec = spec
         self.strata = [LevelEncoder(n) for n in spec.strata]
         self.groups = [LevelEncoder(n) for n in spec.groups]
-        self.label = (LevelEncoder(spec.label)
-                      if spec.label is not None and not spec.multilabel else None)
+        self.label = (
+            LevelEncoder(spec.label)
+            if spec.label is not None and not spec.multilabel
+            else None
+        )
         self._axes = self._axis_encoders()
         self._codes = [_Column(np.intp) for _ in self._axes]
         self._rows = _Column(np.int64)
@@ -340,10 +360,12 @@ class CellCounter:
             raise ValueError("No key column to count.")
         if self.multilabel:
             n_s = len(self.strata)
-            codes = ([c.reshape(-1, 1) for c in codes[:n_s]]
-                     + [np.arange(self.n_classes).reshape(1, -1)]
-                     + [c.reshape(-1, 1) for c in codes[n_s:]]
-                     + [np.asarray(label, dtype=np.intp)])
+            codes = (
+                [c.reshape(-1, 1) for c in codes[:n_s]]
+                + [np.arange(self.n_classes).reshape(1, -1)]
+                + [c.reshape(-1, 1) for c in codes[n_s:]]
+                + [np.asarray(label, dtype=np.intp)]
+            )
         slots = locate(codes, self._dims())
         cells = self._index.lookup(slots, self._columns(), self._dims(), self._version)
         return Located(slots, cells, unknown)
@@ -374,7 +396,8 @@ class CellCounter:
         present = self._present[axis]
         if present.size != encoder.n_levels:
             present = np.concatenate(
-                [present, np.zeros(encoder.n_levels - present.size, dtype=bool)])
+                [present, np.zeros(encoder.n_levels - present.size, dtype=bool)]
+            )
         return present
 
     # ------------------------------------------------------------------ #
@@ -407,8 +430,9 @@ class CellCounter:
             if self._squared is not None:
                 if rows is not None:
                     raise ValueError("Squared weights cannot be summed from a count table.")
-                squared = np.bincount(flat, weights=np.square(sample_weight),
-                                      minlength=slots.n)
+                squared = np.bincount(
+                    flat, weights=np.square(sample_weight), minlength=slots.n
+                )
         if self._squared is None:
             squared = None
         occurring = np.flatnonzero(counted)
@@ -416,8 +440,11 @@ class CellCounter:
         self._canonical = None
         if self.n_cells == 0:  # a new table: every combination is a new cell
             located.cells[occurring] = self._new_cells(
-                slots.codes(occurring), counted[occurring], weighted[occurring],
-                _part(squared, occurring))
+                slots.codes(occurring),
+                counted[occurring],
+                weighted[occurring],
+                _part(squared, occurring),
+            )
             return
         cells = located.cells[occurring]
         known = cells >= 0
@@ -429,8 +456,9 @@ class CellCounter:
             self._squared.view[cells] += squared[seen]
         new = occurring[~known]
         if new.size:
-            located.cells[new] = self._new_cells(slots.codes(new), counted[new],
-                                                 weighted[new], _part(squared, new))
+            located.cells[new] = self._new_cells(
+                slots.codes(new), counted[new], weighted[new], _part(squared, new)
+            )
 
     def _new_cells(self, codes, rows, weighted, squared):
         """Append cells with ``codes`` (one array per axis) and counts; return their indices."""
@@ -480,7 +508,7 @@ class CellCounter:
             rank[order] = dense
             ranks.append(rank[codes])
             dims[axis] = int(dense[-1]) + 1 if dense.size else 1
-        order, axes = _sorted_axes(ranks, dims)
+        order, axes = sorted_axes(ranks, dims)
         in_order = order is None
         if in_order:  # stored in canonical order already
             order = np.arange(self.n_cells, dtype=np.intp)
@@ -509,8 +537,11 @@ class CellCounter:
     def label_rows(self):
         """Rows per learned label level (1-D labels)."""
         axis = len(self._axes) - 1
-        return np.bincount(self._codes[axis].view, weights=self.rows.astype(np.float64),
-                           minlength=self.label.n_levels).astype(np.int64)
+        return np.bincount(
+            self._codes[axis].view,
+            weights=self.rows.astype(np.float64),
+            minlength=self.label.n_levels,
+        ).astype(np.int64)
 
     def class_totals(self):
         """Weighted rows per class and negative/positive (multi-label targets).
@@ -520,8 +551,9 @@ class CellCounter:
         totals : ndarray of shape (n_classes, 2)
         """
         pair = self.codes(len(self.strata)) * 2 + self.codes(len(self._axes) - 1)
-        return np.bincount(pair, weights=self.weighted,
-                           minlength=2 * self.n_classes).reshape(-1, 2)
+        return np.bincount(
+            pair, weights=self.weighted, minlength=2 * self.n_classes
+        ).reshape(-1, 2)
 
     def cell_keys(self, cells):
         """The key values of ``cells`` (stored indices): one array per key column."""
@@ -562,36 +594,3 @@ class CellCounter:
 def _part(values, index):
     """``values[index]``, or None without values."""
     return None if values is None else values[index]
-
-
-def _sorted_axes(ranks, dims):
-    """Sort the cells by their ranks (first axis first).
-
-    Returns ``(order, axes)``: the order (None if stored sorted), and
-    ``axes(lo, hi)``, the sorted ranks of axes ``lo`` to ``hi`` as a list of
-    arrays (one, their combination, when the ranks were packed).
-
-    The ranks are packed into one int64 key per cell and the keys sorted with
-    their positions (:func:`~skweight.engine.keys.argsort_ints`): the sorted
-    keys come with the order, and each axis is a shift and a mask of them,
-    without a gather per axis. Past 63 bits, :func:`numpy.lexsort`.
-    """
-    widths = widths_of(dims)
-    if sum(widths) > 63:
-        order = np.lexsort(ranks[::-1]).astype(np.intp)
-        if np.all(order[1:] > order[:-1]):
-            return None, lambda lo, hi: ranks[lo:hi]
-        ranks = [r[order] for r in ranks]
-        return order, lambda lo, hi: ranks[lo:hi]
-    key = pack(ranks, widths, np.shape(ranks[0])).view(np.int64)
-    order = None
-    if key.size > 1 and not np.all(key[1:] > key[:-1]):
-        order, key = argsort_ints(key, 1 << sum(widths), return_sorted=True)
-    ends = np.cumsum(widths[::-1])[::-1]  # bits of axes i and after
-
-    def axes(lo, hi):
-        below = int(ends[hi]) if hi < len(widths) else 0
-        mask = (1 << int(ends[lo]) - below) - 1
-        return [((key >> below) & mask).astype(np.intp, copy=False)]
-
-    return order, axes

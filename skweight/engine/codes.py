@@ -200,8 +200,9 @@ def _arrow_codes(array):
     if has_missing:
         indices = pc.fill_null(indices, -1)
     codes = _arrow_to_numpy(indices)
-    if len(dictionary) > POLARS_MIN and (pa.types.is_string(dictionary.type)
-                                         or pa.types.is_large_string(dictionary.type)):
+    if len(dictionary) > POLARS_MIN and (
+        pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
+    ):
         # Many strings stay in arrow (no Python objects): sorted in arrow later.
         uniques = pd.Index(pd.arrays.ArrowExtensionArray(dictionary))
     else:
@@ -247,8 +248,11 @@ def _polars_route(values):
         physical = values.to_physical()
         has_missing = physical.null_count() > 0
         if has_missing:
-            physical = physical.fill_null(-1) if physical.dtype.is_signed_integer() \
+            physical = (
+                physical.fill_null(-1)
+                if physical.dtype.is_signed_integer()
                 else physical.cast(pl.Int64).fill_null(-1)
+            )
         codes = physical.to_numpy()
         if isinstance(dtype, pl.Enum):
             uniques = pd.Index(dtype.categories.to_list(), dtype=object)
@@ -272,8 +276,11 @@ def _polars_route(values):
             names = pl.Series(present.astype(np.uint32)).cat.to(dtype).cast(pl.String)
             uniques = pd.Index(pd.arrays.ArrowExtensionArray(names.to_arrow()))
         else:
-            names = pl.Series(present.astype(np.uint32)).cat.to(dtype).to_list() \
-                if present.size else []
+            names = (
+                pl.Series(present.astype(np.uint32)).cat.to(dtype).to_list()
+                if present.size
+                else []
+            )
             uniques = pd.Index(names, dtype=object)
         return RawCodes(codes, uniques, present.size, has_missing)
     if values.null_count() == 0 and dtype.is_integer():

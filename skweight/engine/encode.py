@@ -21,7 +21,14 @@ import pandas as pd
 from .codes import native_codes
 from .keys import argsort_ints
 
-__all__ = ["LevelEncoder", "MISSING", "UNKNOWN", "as_python", "check_finite", "check_negative"]
+__all__ = [
+    "LevelEncoder",
+    "MISSING",
+    "UNKNOWN",
+    "as_python",
+    "check_finite",
+    "check_negative",
+]
 
 MISSING = -1
 UNKNOWN = -2
@@ -106,12 +113,18 @@ class LevelEncoder:
         try:
             raw = values if hasattr(values, "uniques") else native_codes(values)
         except TypeError as exc:  # unhashable values (dicts, lists) name no group
-            kinds = sorted({type(v).__name__ for v in np.asarray(values, dtype=object)
-                            if not isinstance(v, Hashable)})
+            kinds = sorted(
+                {
+                    type(v).__name__
+                    for v in np.asarray(values, dtype=object)
+                    if not isinstance(v, Hashable)
+                }
+            )
             raise TypeError(
                 f"Column {self.name!r} holds values of type {', '.join(kinds) or '?'}, "
                 "which cannot name a group or stratum: each key argument must be a "
-                f"string or a number (or another hashable value). ({exc})") from None
+                f"string or a number (or another hashable value). ({exc})"
+            ) from None
         if raw.uniques is None and self._is_range():
             codes, has_neg = self._encode_range(raw, learn=learn)
         else:
@@ -132,13 +145,19 @@ class LevelEncoder:
         """
         keep = np.flatnonzero(present)
         if isinstance(self.levels, pd.RangeIndex):
-            self.levels = (_range_index(keep.size) if keep.size == 0
-                           or keep[-1] == keep.size - 1 else pd.Index(keep))
+            self.levels = (
+                _range_index(keep.size)
+                if keep.size == 0 or keep[-1] == keep.size - 1
+                else pd.Index(keep)
+            )
         else:
             self.levels = self.levels[keep]
         if self.missing_code is not None:
-            self.missing_code = (int(np.count_nonzero(present[:self.missing_code]))
-                                 if present[self.missing_code] else None)
+            self.missing_code = (
+                int(np.count_nonzero(present[: self.missing_code]))
+                if present[self.missing_code]
+                else None
+            )
 
     def present_levels(self, present):
         """The levels whose ``present`` entry is True, in canonical order.
@@ -186,8 +205,9 @@ class LevelEncoder:
 
     # ------------------------------------------------------------------ #
     def _is_range(self):
-        return not self._runs or (len(self._runs) == 1
-                                  and isinstance(self._runs[0], pd.RangeIndex))
+        return not self._runs or (
+            len(self._runs) == 1 and isinstance(self._runs[0], pd.RangeIndex)
+        )
 
     def _encode_range(self, raw, *, learn):
         """Small non-negative integers: the values are their own codes."""
@@ -206,8 +226,11 @@ class LevelEncoder:
         if not self._runs:
             if not learn:  # pragma: no cover - fit always learns first
                 return np.full(len(uniques), UNKNOWN, dtype=np.intp)
-            uniques = uniques if isinstance(uniques, pd.Index) else pd.Index(
-                uniques, tupleize_cols=False)  # an Index is immutable: kept as is
+            uniques = (
+                uniques
+                if isinstance(uniques, pd.Index)
+                else pd.Index(uniques, tupleize_cols=False)
+            )  # an Index is immutable: kept as is
             if len(uniques) > SORTED_MIN and not _increasing(uniques):
                 # Many values: learn them sorted, so that the cells come out
                 # in canonical order (one gather of the rows, not a sort of
@@ -217,8 +240,12 @@ class LevelEncoder:
                 positions = np.empty(len(order), dtype=np.intp)
                 positions[order] = np.arange(len(order))
                 # Sorted as learned: canonical_order() need not sort them again.
-                self._cached_order = (self.levels, self.missing_code,
-                                      np.arange(len(order), dtype=np.intp), True)
+                self._cached_order = (
+                    self.levels,
+                    self.missing_code,
+                    np.arange(len(order), dtype=np.intp),
+                    True,
+                )
                 return positions
             self.levels = uniques
             return np.arange(len(uniques), dtype=np.intp)
@@ -311,8 +338,10 @@ def _positions(run, uniques):
 def _apply(raw, mapping):
     """Map raw codes through ``mapping`` (raw code -> learned code)."""
     identity = mapping.size == 0 or (
-        mapping[0] == 0 and mapping[-1] == mapping.size - 1
-        and np.array_equal(mapping, np.arange(mapping.size)))
+        mapping[0] == 0
+        and mapping[-1] == mapping.size - 1
+        and np.array_equal(mapping, np.arange(mapping.size))
+    )
     if identity:
         return raw.codes, raw.has_missing
     # Append MISSING so that the raw code -1 maps to itself.
@@ -357,8 +386,12 @@ def _sorted_codes(levels, missing_code):
         idx = np.delete(idx, missing_code)
         values = levels[idx]
     order = _int_order(values)
-    if (order is None and values.dtype == object and len(values) > SORTED_MIN
-            and pd.api.types.infer_dtype(values, skipna=False) == "string"):
+    if (
+        order is None
+        and values.dtype == object
+        and len(values) > SORTED_MIN
+        and pd.api.types.infer_dtype(values, skipna=False) == "string"
+    ):
         values = _as_arrow_strings(values)  # sorted in arrow: several times faster
     try:
         # The library's own sort (arrow strings sort in arrow); the values
@@ -395,7 +428,8 @@ def check_finite(name, values):
         raise ValueError(
             f"Column {name!r} has {rows.size} infinite value(s) (inf, first at row "
             f"{rows[0]}): an infinite number names no group or stratum. Replace them, "
-            "or make the column a category (e.g. X[col].astype(str)).")
+            "or make the column a category (e.g. X[col].astype(str))."
+        )
 
 
 def check_negative(encoder, values, codes, handle_unknown):

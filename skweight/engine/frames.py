@@ -18,8 +18,16 @@ import pandas as pd
 
 from .._compat import pandas_column_array
 
-__all__ = ["FrameView", "as_key_list", "is_per_row", "key_arrays", "n_rows_of", "plain_2d",
-           "resolve_keys", "take_rows"]
+__all__ = [
+    "FrameView",
+    "as_key_list",
+    "is_per_row",
+    "key_arrays",
+    "n_rows_of",
+    "plain_2d",
+    "resolve_keys",
+    "take_rows",
+]
 
 
 def as_key_list(spec):
@@ -29,15 +37,22 @@ def as_key_list(spec):
     if isinstance(spec, (str, Integral)) and not isinstance(spec, bool):
         return [spec]
     if not isinstance(spec, (list, tuple)):
-        raise TypeError("Key columns are named by str, by int position or by a list of "
-                        f"them; got {spec!r} of type {type(spec).__name__}.")
+        raise TypeError(
+            "Key columns are named by str, by int position or by a list of "
+            f"them; got {spec!r} of type {type(spec).__name__}."
+        )
     return list(spec)
 
 
 def plain_2d(X):
     """A non-empty 2-D numpy array of real or object values (nothing to check)."""
-    return (type(X) is np.ndarray and X.ndim == 2 and X.shape[0] > 0
-            and X.shape[1] > 0 and X.dtype.kind in "biufO")
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.shape[0] > 0
+        and X.shape[1] > 0
+        and X.dtype.kind in "biufO"
+    )
 
 
 def _kind(X):
@@ -77,8 +92,13 @@ class FrameView:
         self.native = X
         self.kind = _kind(X)
         if self.kind == "array":
-            arr = X if isinstance(X, np.ndarray) else np.asarray(X, dtype=object) \
-                if _is_ragged(X) else np.asarray(X)
+            arr = (
+                X
+                if isinstance(X, np.ndarray)
+                else np.asarray(X, dtype=object)
+                if _is_ragged(X)
+                else np.asarray(X)
+            )
             if arr.ndim == 1:
                 arr = arr.reshape(-1, 1)
             self.array = arr
@@ -158,8 +178,9 @@ class FrameView:
                 return key, self.native[key]
             self._check_unique(key, columns, param)
             return key, self._get(key, columns.index(key))
-        labels = [c for c in columns or () if isinstance(c, Integral)
-                  and not isinstance(c, bool)]
+        labels = [
+            c for c in columns or () if isinstance(c, Integral) and not isinstance(c, bool)
+        ]
         if labels and labels != list(range(len(columns))):
             # Integer column labels that are not the positions: an int names a
             # label, as in X[key], never silently another column's position.
@@ -363,8 +384,9 @@ def key_arrays(values, kwarg, n_samples):
     return pairs
 
 
-def resolve_keys(frame, spec, fit_values, *, param, kwarg, estimator_name, n_samples,
-                 arrays=False):
+def resolve_keys(
+    frame, spec, fit_values, *, param, kwarg, estimator_name, n_samples, arrays=False
+):
     """The ``(name, values)`` pairs of one role (groups or strata).
 
     Parameters
@@ -396,8 +418,9 @@ def resolve_keys(frame, spec, fit_values, *, param, kwarg, estimator_name, n_sam
             f"or int, or be a list of them; got {spec!r}."
         )
     read = frame.values if arrays else frame.column
-    pairs = [read(key, param=param, estimator_name=estimator_name)
-             for key in as_key_list(spec)]
+    pairs = [
+        read(key, param=param, estimator_name=estimator_name) for key in as_key_list(spec)
+    ]
     names = [n for n, _ in pairs]
     if len(set(names)) != len(names):
         raise ValueError(f"{param} names a column more than once: {names}.")

@@ -28,8 +28,19 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["CellIndex", "Slots", "argsort_ints", "dense_limit", "first_of", "flat_ids", "locate", "numbered",
-           "pack", "widths_of"]
+__all__ = [
+    "CellIndex",
+    "Slots",
+    "argsort_ints",
+    "dense_limit",
+    "first_of",
+    "flat_ids",
+    "locate",
+    "numbered",
+    "pack",
+    "sorted_axes",
+    "widths_of",
+]
 
 # A dense slot table of up to this many entries is always fine (256 KiB of
 # 32-bit counts); beyond it, it may have at most two entries per row.
@@ -183,8 +194,9 @@ def _unpack(keys, widths):
     shift = sum(widths)
     for width in widths:
         shift -= width
-        out.append(((keys >> np.uint64(shift)) & np.uint64((1 << width) - 1))
-                   .astype(np.intp))
+        out.append(
+            ((keys >> np.uint64(shift)) & np.uint64((1 << width) - 1)).astype(np.intp)
+        )
     return out
 
 
@@ -242,8 +254,9 @@ def locate(codes, dims):
     widths = widths_of(dims)
     if sum(widths) <= 64:
         ids, uniques = pd.factorize(pack(codes, widths, shape).ravel())
-        return Slots(ids.reshape(shape), len(uniques),
-                     lambda s: _unpack(uniques[s], widths))
+        return Slots(
+            ids.reshape(shape), len(uniques), lambda s: _unpack(uniques[s], widths)
+        )
     return _compressed(codes, dims, shape)
 
 
@@ -260,8 +273,11 @@ def _compressed(codes, dims, shape):
         size *= d
     ids, uniques = pd.factorize(key)
     first = first_of(ids, len(uniques))  # the first row of each
-    return Slots(ids.reshape(shape), len(uniques),
-                 lambda s: [c[first[s]].astype(np.intp) for c in full])
+    return Slots(
+        ids.reshape(shape),
+        len(uniques),
+        lambda s: [c[first[s]].astype(np.intp) for c in full],
+    )
 
 
 class CellIndex:
@@ -327,8 +343,11 @@ class CellIndex:
         new_keys = new_keys[order]
         _, keys, known = self._sorted
         at = np.searchsorted(keys, new_keys)
-        self._sorted = (widths, np.insert(keys, at, new_keys),
-                        np.insert(known, at, cells[order]))
+        self._sorted = (
+            widths,
+            np.insert(keys, at, new_keys),
+            np.insert(known, at, cells[order]),
+        )
 
     def _key_widths(self, dims):
         """Bits per axis of the packed keys, with room to grow; None past 64."""
@@ -340,3 +359,36 @@ class CellIndex:
         if sum(self._widths) > 64:
             return None if sum(needed) > 64 else needed
         return self._widths
+
+
+def sorted_axes(ranks, dims):
+    """Sort the cells by their ranks (first axis first).
+
+    Returns ``(order, axes)``: the order (None if stored sorted), and
+    ``axes(lo, hi)``, the sorted ranks of axes ``lo`` to ``hi`` as a list of
+    arrays (one, their combination, when the ranks were packed).
+
+    The ranks are packed into one int64 key per cell and the keys sorted with
+    their positions (:func:`argsort_ints`): the sorted
+    keys come with the order, and each axis is a shift and a mask of them,
+    without a gather per axis. Past 63 bits, :func:`numpy.lexsort`.
+    """
+    widths = widths_of(dims)
+    if sum(widths) > 63:
+        order = np.lexsort(ranks[::-1]).astype(np.intp)
+        if np.all(order[1:] > order[:-1]):
+            return None, lambda lo, hi: ranks[lo:hi]
+        ranks = [r[order] for r in ranks]
+        return order, lambda lo, hi: ranks[lo:hi]
+    key = pack(ranks, widths, np.shape(ranks[0])).view(np.int64)
+    order = None
+    if key.size > 1 and not np.all(key[1:] > key[:-1]):
+        order, key = argsort_ints(key, 1 << sum(widths), return_sorted=True)
+    ends = np.cumsum(widths[::-1])[::-1]  # bits of axes i and after
+
+    def axes(lo, hi):
+        below = int(ends[hi]) if hi < len(widths) else 0
+        mask = (1 << int(ends[lo]) - below) - 1
+        return [((key >> below) & mask).astype(np.intp, copy=False)]
+
+    return order, axes

@@ -68,8 +68,11 @@ def read_label(y, frame, n_samples):
             return _indicator(y.to_numpy(), n_samples, tuple(map(str, y.columns)))
     if hasattr(y, "toarray"):
         y = y.toarray()
-    if isinstance(y, (pd.Series, pd.Index, pd.Categorical)) or deps.is_polars_series(y) \
-            or deps.is_pyarrow_chunked_array(y):
+    if (
+        isinstance(y, (pd.Series, pd.Index, pd.Categorical))
+        or deps.is_polars_series(y)
+        or deps.is_pyarrow_chunked_array(y)
+    ):
         values = y
         name = name or getattr(y, "name", None)
     else:
@@ -125,8 +128,7 @@ def _indicator(values, n_samples, names):
 
     if len(values) != n_samples:
         raise ValueError(f"y has {len(values)} rows but X has {n_samples}.")
-    is_binary = values.dtype.kind in "biuf" and bool(
-        ((values == 0) | (values == 1)).all())
+    is_binary = values.dtype.kind in "biuf" and bool(((values == 0) | (values == 1)).all())
     if not is_binary or not is_multilabel(values):
         raise ValueError(
             f"y is 2-D with {values.shape[1]} columns but is not a binary "

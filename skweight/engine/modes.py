@@ -51,15 +51,40 @@ class Mode(NamedTuple):
 
 
 MODES = {
-    mode.name: mode for mode in (
-        Mode("label", True, False, (LABEL_AXIS,), False,
-             "each class carries the same total weight"),
-        Mode("groups", False, True, (GROUP_AXIS,), False,
-             "each group carries the same total weight"),
-        Mode("joint", True, True, (GROUP_AXIS, LABEL_AXIS), False,
-             "each group x label cell carries the same total weight"),
-        Mode("independence", True, True, (GROUP_AXIS, LABEL_AXIS), True,
-             "the label becomes independent of the group, marginals kept"),
+    mode.name: mode
+    for mode in (
+        Mode(
+            "label",
+            True,
+            False,
+            (LABEL_AXIS,),
+            False,
+            "each class carries the same total weight",
+        ),
+        Mode(
+            "groups",
+            False,
+            True,
+            (GROUP_AXIS,),
+            False,
+            "each group carries the same total weight",
+        ),
+        Mode(
+            "joint",
+            True,
+            True,
+            (GROUP_AXIS, LABEL_AXIS),
+            False,
+            "each group x label cell carries the same total weight",
+        ),
+        Mode(
+            "independence",
+            True,
+            True,
+            (GROUP_AXIS, LABEL_AXIS),
+            True,
+            "the label becomes independent of the group, marginals kept",
+        ),
     )
 }
 

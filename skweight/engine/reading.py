@@ -106,12 +106,26 @@ def read_keys(frame, inputs, *, groups, strata, balance, name):
     """
     _, y, sample_weight, sensitive_features, strata_features = inputs
     n_samples = frame.n_rows
-    groups = resolve_keys(frame, groups, sensitive_features, param="groups",
-                          kwarg="sensitive_features", estimator_name=name,
-                          n_samples=n_samples, arrays=True)
-    strata = resolve_keys(frame, strata, strata_features, param="strata",
-                          kwarg="strata_features", estimator_name=name,
-                          n_samples=n_samples, arrays=True)
+    groups = resolve_keys(
+        frame,
+        groups,
+        sensitive_features,
+        param="groups",
+        kwarg="sensitive_features",
+        estimator_name=name,
+        n_samples=n_samples,
+        arrays=True,
+    )
+    strata = resolve_keys(
+        frame,
+        strata,
+        strata_features,
+        param="strata",
+        kwarg="strata_features",
+        estimator_name=name,
+        n_samples=n_samples,
+        arrays=True,
+    )
     mode = resolve_mode(balance, bool(groups))
     overlap = {n for n, _ in groups} & {n for n, _ in strata}
     if overlap:
@@ -157,12 +171,21 @@ def read_keys(frame, inputs, *, groups, strata, balance, name):
     label_name = None
     if label is not None:
         label_name = "label"
-        if (label.name is not None and label.name not in names
-                and label.name not in STAT_COLUMNS and not label.multilabel):
+        if (
+            label.name is not None
+            and label.name not in names
+            and label.name not in STAT_COLUMNS
+            and not label.multilabel
+        ):
             label_name = label.name
         while label_name in names:
             label_name += "_"
-    spec = CellSpec(tuple(n for n, _ in strata), tuple(n for n, _ in groups),
-                    label_name, label.classes if label is not None else None)
-    return Keys([v for _, v in strata], [v for _, v in groups], label,
-                sample_weight, spec, mode)
+    spec = CellSpec(
+        tuple(n for n, _ in strata),
+        tuple(n for n, _ in groups),
+        label_name,
+        label.classes if label is not None else None,
+    )
+    return Keys(
+        [v for _, v in strata], [v for _, v in groups], label, sample_weight, spec, mode
+    )

@@ -34,8 +34,7 @@ def _column(values, name, n_samples=None):
 def _hits(labels, positive, name):
     """Boolean array ``labels == positive``, guarding against a mistyped label."""
     values = pd.unique(np.asarray(labels, dtype=object))
-    numeric = all(isinstance(v, (int, float, np.number, bool, np.bool_))
-                  for v in values)
+    numeric = all(isinstance(v, (int, float, np.number, bool, np.bool_)) for v in values)
     present = any(v == positive for v in values)
     if not present and not (numeric and isinstance(positive, (int, float, np.number))):
         shown = sorted(map(str, values))[:10]
@@ -53,8 +52,9 @@ def _rates(hits, groups, sample_weight, where, privileged):
         codes, uniques = pd.factorize(groups, sort=True, use_na_sentinel=False)
         index = list(uniques)
     else:
-        wanted = list(privileged) if isinstance(privileged, (list, tuple, set)) else [
-            privileged]
+        wanted = (
+            list(privileged) if isinstance(privileged, (list, tuple, set)) else [privileged]
+        )
         observed = pd.unique(np.asarray(groups, dtype=object))
         missing = [p for p in wanted if not any(p == g for g in observed)]
         if missing:
@@ -62,8 +62,9 @@ def _rates(hits, groups, sample_weight, where, privileged):
                 f"privileged={privileged!r}: {missing} not among the groups "
                 f"{sorted(map(str, observed))}."
             )
-        codes = np.asarray(pd.Series(np.asarray(groups, dtype=object)).isin(wanted),
-                           dtype=np.intp)
+        codes = np.asarray(
+            pd.Series(np.asarray(groups, dtype=object)).isin(wanted), dtype=np.intp
+        )
         if codes.all():
             raise ValueError(
                 f"privileged={privileged!r} covers every group; nothing to compare."
@@ -133,8 +134,7 @@ def selection_rates(y_pred, groups, *, positive=1, sample_weight=None):
     return _rates(hits, groups, sample_weight, None, None)
 
 
-def disparate_impact(y_pred, groups, *, privileged=None, positive=1,
-                     sample_weight=None):
+def disparate_impact(y_pred, groups, *, privileged=None, positive=1, sample_weight=None):
     """Ratio of positive prediction rates, unprivileged over privileged.
 
     ``P(y_pred = positive | unprivileged) / P(y_pred = positive | privileged)``;
@@ -170,12 +170,14 @@ def disparate_impact(y_pred, groups, *, privileged=None, positive=1,
     0.3333333333333333
     """
     hits, groups, sample_weight, _ = _prepare(y_pred, groups, sample_weight, positive)
-    return _compare(_rates(hits, groups, sample_weight, None, privileged), privileged,
-                    "ratio")
+    return _compare(
+        _rates(hits, groups, sample_weight, None, privileged), privileged, "ratio"
+    )
 
 
-def statistical_parity_difference(y_pred, groups, *, privileged=None, positive=1,
-                                  sample_weight=None):
+def statistical_parity_difference(
+    y_pred, groups, *, privileged=None, positive=1, sample_weight=None
+):
     """Difference of positive prediction rates, unprivileged minus privileged.
 
     Parameters
@@ -206,12 +208,14 @@ def statistical_parity_difference(y_pred, groups, *, privileged=None, positive=1
     -0.5
     """
     hits, groups, sample_weight, _ = _prepare(y_pred, groups, sample_weight, positive)
-    return _compare(_rates(hits, groups, sample_weight, None, privileged), privileged,
-                    "difference")
+    return _compare(
+        _rates(hits, groups, sample_weight, None, privileged), privileged, "difference"
+    )
 
 
-def equal_opportunity_difference(y_true, y_pred, groups, *, privileged=None,
-                                 positive=1, sample_weight=None):
+def equal_opportunity_difference(
+    y_true, y_pred, groups, *, privileged=None, positive=1, sample_weight=None
+):
     """Difference of true positive rates, unprivileged minus privileged.
 
     Parameters
@@ -245,7 +249,9 @@ def equal_opportunity_difference(y_true, y_pred, groups, *, privileged=None,
     >>> equal_opportunity_difference(y_true, y_pred, sex, privileged="M")
     -0.5
     """
-    hits, groups, sample_weight, where = _prepare(y_pred, groups, sample_weight,
-                                                  positive, y_true=y_true)
-    return _compare(_rates(hits, groups, sample_weight, where, privileged), privileged,
-                    "difference")
+    hits, groups, sample_weight, where = _prepare(
+        y_pred, groups, sample_weight, positive, y_true=y_true
+    )
+    return _compare(
+        _rates(hits, groups, sample_weight, where, privileged), privileged, "difference"
+    )

@@ -11,8 +11,9 @@ from .._compat import import_optional
 
 
 def _import_figure():
-    return import_optional("matplotlib.figure", extra="plot",
-                           needed_by="plot_balance").Figure
+    return import_optional(
+        "matplotlib.figure", extra="plot", needed_by="plot_balance"
+    ).Figure
 
 
 def _stratum_labels(index_frame, strata):
@@ -30,8 +31,14 @@ def _shares(report, strata, parts, column):
     rows = _stratum_labels(table, strata)
     cols = table[parts].astype(str).agg(" / ".join, axis=1)
     wide = pd.DataFrame({"stratum": rows, "part": cols, "share": table[column]})
-    return wide.pivot_table(index="stratum", columns="part", values="share",
-                            aggfunc="sum", sort=False, fill_value=0.0)
+    return wide.pivot_table(
+        index="stratum",
+        columns="part",
+        values="share",
+        aggfunc="sum",
+        sort=False,
+        fill_value=0.0,
+    )
 
 
 def _renamed(index, names):
@@ -49,8 +56,9 @@ def _as_int(value):
         return value
 
 
-def plot_balance(report, *, sample_weight=None, bins=30, figsize=None, max_strata=30,
-                 class_names=None):
+def plot_balance(
+    report, *, sample_weight=None, bins=30, figsize=None, max_strata=30, class_names=None
+):
     """Draw a balance report: shares per stratum before/after, and weights.
 
     Three panels: the share of each group (each class when the report has no
@@ -106,8 +114,9 @@ def plot_balance(report, *, sample_weight=None, bins=30, figsize=None, max_strat
             "report must be a DataFrame from balance_report or weighter_report, "
             "with its attrs (the column roles) intact."
         )
-    if max_strata is not None and (isinstance(max_strata, bool)
-                                   or not isinstance(max_strata, int) or max_strata < 1):
+    if max_strata is not None and (
+        isinstance(max_strata, bool) or not isinstance(max_strata, int) or max_strata < 1
+    ):
         raise ValueError(f"max_strata must be an int >= 1 or None; got {max_strata!r}.")
     Figure = _import_figure()
     from matplotlib.ticker import MaxNLocator
@@ -124,10 +133,12 @@ def plot_balance(report, *, sample_weight=None, bins=30, figsize=None, max_strat
             report[column] = _renamed(report[column].tolist(), class_names)
     if multilabel:  # the parts are a class's absence and presence
         report[attrs["label"]] = report[attrs["label"]].map(
-            lambda v: {0: "absent", 1: "present"}.get(_as_int(v), v))
+            lambda v: {0: "absent", 1: "present"}.get(_as_int(v), v)
+        )
     before = _shares(report, strata, parts, "share_before")
     after = _shares(report, strata, parts, "share_after").reindex(
-        index=before.index, columns=before.columns, fill_value=0.0)
+        index=before.index, columns=before.columns, fill_value=0.0
+    )
 
     # The most unbalanced strata first: the largest distance from equal shares.
     spread = (before - 1.0 / max(before.shape[1], 1)).abs().max(axis=1)
@@ -143,12 +154,20 @@ def plot_balance(report, *, sample_weight=None, bins=30, figsize=None, max_strat
     axes = figure.subplots(1, 3, width_ratios=[4, 4, 3])
     colors = [f"C{i % 10}" for i in range(before.shape[1])]
     y = np.arange(n_shown)[::-1]  # the first stratum on top
-    for ax, shares, title in ((axes[0], before, "Before weighting"),
-                              (axes[1], after, "After weighting")):
+    for ax, shares, title in (
+        (axes[0], before, "Before weighting"),
+        (axes[1], after, "After weighting"),
+    ):
         left = np.zeros(n_shown)
         for color, part in zip(colors, shares.columns):
-            ax.barh(y, shares[part].to_numpy(), left=left, color=color,
-                    label=str(part), height=0.8)
+            ax.barh(
+                y,
+                shares[part].to_numpy(),
+                left=left,
+                color=color,
+                label=str(part),
+                height=0.8,
+            )
             left += shares[part].to_numpy()
         ax.set_xlim(0, 1)
         ax.set_ylim(-0.6, n_shown - 0.4)
@@ -158,10 +177,16 @@ def plot_balance(report, *, sample_weight=None, bins=30, figsize=None, max_strat
     axes[0].set_yticks(y, [str(s) for s in before.index])
     axes[1].set_yticks(y, [""] * n_shown)
     if total > n_shown:
-        figure.suptitle(f"{n_shown} of {total} strata: the most unbalanced before "
-                        "weighting", fontsize="medium")
-    axes[1].legend(title=" / ".join(map(str, parts)), fontsize="small",
-                   loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        figure.suptitle(
+            f"{n_shown} of {total} strata: the most unbalanced before weighting",
+            fontsize="medium",
+        )
+    axes[1].legend(
+        title=" / ".join(map(str, parts)),
+        fontsize="small",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
 
     if sample_weight is not None:
         values = np.asarray(sample_weight, dtype=np.float64).ravel()

@@ -37,10 +37,18 @@ __all__ = [
 ]
 
 
-
-def balance_report(X, y=None, sample_weight=None, *, groups=None, strata=None,
-                   balance="auto", sensitive_features=None,
-                   strata_features=None, handle_missing="error"):
+def balance_report(
+    X,
+    y=None,
+    sample_weight=None,
+    *,
+    groups=None,
+    strata=None,
+    balance="auto",
+    sensitive_features=None,
+    strata_features=None,
+    handle_missing="error",
+):
     """Tabulate weights by stratum x group x label cell.
 
     One row per non-empty cell: its row count, the sum of its weights, its
@@ -135,10 +143,16 @@ def balance_report(X, y=None, sample_weight=None, *, groups=None, strata=None,
     4.651
     """
     check_balance(balance, "balance_report")
-    cells = ChunkedBalanceReport(groups=groups, strata=strata, label=y is not None,
-                                 handle_missing=handle_missing)
-    cells.add(X, y, sample_weight, sensitive_features=sensitive_features,
-              strata_features=strata_features)
+    cells = ChunkedBalanceReport(
+        groups=groups, strata=strata, label=y is not None, handle_missing=handle_missing
+    )
+    cells.add(
+        X,
+        y,
+        sample_weight,
+        sensitive_features=sensitive_features,
+        strata_features=strata_features,
+    )
     return cells.report(balance)
 
 
@@ -196,8 +210,15 @@ class ChunkedBalanceReport:
         self._counter = None
         self._low, self._high = np.inf, -np.inf  # the weights' range
 
-    def add(self, X, y=None, sample_weight=None, *, sensitive_features=None,
-            strata_features=None):
+    def add(
+        self,
+        X,
+        y=None,
+        sample_weight=None,
+        *,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         """Count one chunk of rows with its weights.
 
         Parameters
@@ -212,25 +233,40 @@ class ChunkedBalanceReport:
         self : ChunkedBalanceReport
         """
         if self.label and y is None:
-            raise ValueError("y is None, but this report counts a label (label=True); "
-                             "pass y, or create the report with label=False.")
-        inputs = Inputs(X, y if self.label else None, None, sensitive_features,
-                        strata_features)
+            raise ValueError(
+                "y is None, but this report counts a label (label=True); "
+                "pass y, or create the report with label=False."
+            )
+        inputs = Inputs(
+            X, y if self.label else None, None, sensitive_features, strata_features
+        )
         name = type(self).__name__
         has_groups = self.groups is not None or sensitive_features is not None
         frame = frame_of(inputs, name)
-        keys = read_keys(frame, inputs, groups=self.groups, strata=self.strata,
-                         balance=_mode(has_groups, self.label), name=name)
+        keys = read_keys(
+            frame,
+            inputs,
+            groups=self.groups,
+            strata=self.strata,
+            balance=_mode(has_groups, self.label),
+            name=name,
+        )
         weights = _check_weights(sample_weight, frame.n_rows)
         if self._counter is None:
             self._counter = CellCounter(keys.spec, squares=True)
         elif keys.spec != self._counter.spec:
             raise ValueError(
                 f"These rows make the cells {list(keys.spec.key_columns)}, earlier "
-                f"chunks made {list(self._counter.spec.key_columns)}.")
-        located = self._counter.encode(keys.strata, keys.groups, keys.label_codes,
-                                       learn=True, handle_missing=self.handle_missing,
-                                       handle_unknown="error")
+                f"chunks made {list(self._counter.spec.key_columns)}."
+            )
+        located = self._counter.encode(
+            keys.strata,
+            keys.groups,
+            keys.label_codes,
+            learn=True,
+            handle_missing=self.handle_missing,
+            handle_unknown="error",
+        )
         self._counter.add(located, weights)
         if weights is None:
             self._low, self._high = min(self._low, 1.0), max(self._high, 1.0)
@@ -252,9 +288,17 @@ class ChunkedBalanceReport:
         if balance == "auto":
             balance = "groups" if spec.groups else "label"
         return report_from_cells(
-            keys, canonical.gather(counter.rows), None, canonical.gather(counter.weighted),
-            canonical.gather(counter.squared), strata=strata, groups=list(spec.groups),
-            label=spec.label, balance=balance, weight_range=(self._low, self._high))
+            keys,
+            canonical.gather(counter.rows),
+            None,
+            canonical.gather(counter.weighted),
+            canonical.gather(counter.squared),
+            strata=strata,
+            groups=list(spec.groups),
+            label=spec.label,
+            balance=balance,
+            weight_range=(self._low, self._high),
+        )
 
 
 def _check_weights(sample_weight, n_rows):
@@ -272,8 +316,10 @@ def _check_weights(sample_weight, n_rows):
     bad = ~np.isfinite(weights) | (weights < 0)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"sample_weight must hold finite, non-negative numbers; "
-                         f"row {row} holds {weights[row]!r}.")
+        raise ValueError(
+            f"sample_weight must hold finite, non-negative numbers; "
+            f"row {row} holds {weights[row]!r}."
+        )
     return weights
 
 

@@ -40,9 +40,15 @@ def _as_scorer(scoring):
 
 def _group_codes(X, groups, sensitive_features, n_samples):
     """Return ``(codes, labels, name)``: each row's group and the group values."""
-    pairs = resolve_keys(X, groups, sensitive_features, param="groups",
-                         kwarg="sensitive_features", estimator_name="group scorer",
-                         n_samples=n_samples)
+    pairs = resolve_keys(
+        X,
+        groups,
+        sensitive_features,
+        param="groups",
+        kwarg="sensitive_features",
+        estimator_name="group scorer",
+        n_samples=n_samples,
+    )
     if not pairs:
         raise ValueError(
             "The group scorer needs groups: name the column(s) of X with groups=, "
@@ -74,15 +80,18 @@ def _per_group(scorer, estimator, X, y, codes, n_groups, kwargs):
     scores = np.empty(n_groups)
     for k in range(n_groups):
         rows = np.flatnonzero(codes == k)
-        group_kwargs = {key: take_rows(value, rows) if is_per_row(value, n_samples)
-                        else value for key, value in kwargs.items()}
+        group_kwargs = {
+            key: take_rows(value, rows) if is_per_row(value, n_samples) else value
+            for key, value in kwargs.items()
+        }
         y_k = None if y is None else take_rows(y, rows)
         scores[k] = scorer(estimator, take_rows(X, rows), y_k, **group_kwargs)
     return scores
 
 
-def group_scores(estimator, X, y, *, scoring="accuracy", groups=None,
-                 sensitive_features=None, **kwargs):
+def group_scores(
+    estimator, X, y, *, scoring="accuracy", groups=None, sensitive_features=None, **kwargs
+):
     """Score a fitted estimator on each group separately.
 
     Parameters
@@ -127,10 +136,12 @@ def group_scores(estimator, X, y, *, scoring="accuracy", groups=None,
     """
     n_samples = n_rows(X)
     codes, labels, names = _group_codes(X, groups, sensitive_features, n_samples)
-    scores = _per_group(_as_scorer(scoring), estimator, X, y, codes, len(labels),
-                        kwargs)
-    index = (pd.MultiIndex.from_tuples(labels, names=names) if len(names) > 1
-             else pd.Index(labels, name=names[0]))
+    scores = _per_group(_as_scorer(scoring), estimator, X, y, codes, len(labels), kwargs)
+    index = (
+        pd.MultiIndex.from_tuples(labels, names=names)
+        if len(names) > 1
+        else pd.Index(labels, name=names[0])
+    )
     return pd.Series(scores, index=index)
 
 
@@ -183,8 +194,7 @@ class _GroupScorer(_RoutableScorer):
     def __call__(self, estimator, X, y_true, sensitive_features=None, **kwargs):
         n_samples = n_rows(X)
         codes, labels, _ = _group_codes(X, self._groups, sensitive_features, n_samples)
-        scores = _per_group(self._scorer, estimator, X, y_true, codes, len(labels),
-                            kwargs)
+        scores = _per_group(self._scorer, estimator, X, y_true, codes, len(labels), kwargs)
         if self._aggregate == "min":
             return float(scores.min())
         if self._aggregate == "mean":
@@ -200,13 +210,16 @@ class _GroupScorer(_RoutableScorer):
             The routing information.
         """
         router = MetadataRouter(owner=self).add_self_request(self._self_request())
-        return router.add(scorer=self._scorer,
-                          method_mapping=MethodMapping().add(caller="score",
-                                                             callee="score"))
+        return router.add(
+            scorer=self._scorer,
+            method_mapping=MethodMapping().add(caller="score", callee="score"),
+        )
 
     def __repr__(self):
-        return (f"make_group_scorer({self._scoring!r}, groups={self._groups!r}, "
-                f"aggregate={self._aggregate!r})")
+        return (
+            f"make_group_scorer({self._scoring!r}, groups={self._groups!r}, "
+            f"aggregate={self._aggregate!r})"
+        )
 
 
 def make_group_scorer(scoring="accuracy", *, groups=None, aggregate="min"):
@@ -269,17 +282,29 @@ class _WeightedScorer(_RoutableScorer):
     """Score weighted by a weighter fit on the scoring rows."""
 
     def __init__(self, scoring, weighter):
-        super().__init__({"sample_weight": None, "sensitive_features": None,
-                          "strata_features": None})
+        super().__init__(
+            {"sample_weight": None, "sensitive_features": None, "strata_features": None}
+        )
         self._scoring = scoring
         self._scorer = _as_scorer(scoring)
         self._weighter = weighter
 
-    def __call__(self, estimator, X, y_true, sample_weight=None,
-                 sensitive_features=None, strata_features=None):
+    def __call__(
+        self,
+        estimator,
+        X,
+        y_true,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         weights = clone(self._weighter).fit_weight(
-            X, y_true, sample_weight=sample_weight,
-            sensitive_features=sensitive_features, strata_features=strata_features)
+            X,
+            y_true,
+            sample_weight=sample_weight,
+            sensitive_features=sensitive_features,
+            strata_features=strata_features,
+        )
         return self._scorer(estimator, X, y_true, sample_weight=weights)
 
     def get_metadata_routing(self):

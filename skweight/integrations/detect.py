@@ -7,7 +7,8 @@ def is_dask(value):
     """Whether ``value`` is a dask collection (without importing dask)."""
     module = type(value).__module__
     return (module == "dask" or module.startswith(("dask.", "dask_expr"))) and hasattr(
-        value, "__dask_graph__")
+        value, "__dask_graph__"
+    )
 
 
 # Libraries with lazy frames (a first, cheap test on the type's module).

@@ -32,7 +32,8 @@ except ImportError as error:
         raise ImportError(
             "Keras could not load its default backend, TensorFlow, which is not "
             "installed. Set KERAS_BACKEND=torch (or jax) before importing Keras, or "
-            "install tensorflow.") from error
+            "install tensorflow."
+        ) from error
     raise
 
 __all__ = ["EpochDataset", "class_weight_dict"]
@@ -86,29 +87,38 @@ class EpochDataset(keras.utils.PyDataset):
     (1, True)
     """
 
-    def __init__(self, resampler, x, y=None, *, sample_weight=None, batch_size=32,
-                 epoch=0, **kwargs):
+    def __init__(
+        self, resampler, x, y=None, *, sample_weight=None, batch_size=32, epoch=0, **kwargs
+    ):
         super().__init__(**kwargs)
         check_is_fitted(resampler, "seed_")
-        if getattr(resampler, "schedule", None) is not None and \
-                STRATEGIES[resampler.strategy].scheduled_size:
+        if (
+            getattr(resampler, "schedule", None) is not None
+            and STRATEGIES[resampler.strategy].scheduled_size
+        ):
             raise ValueError(
                 "Keras reads the number of batches once per fit, but this resampler's "
                 "schedule changes the epoch size; use strategy='weights' (fixed size) "
-                "or a torch EpochSampler.")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) \
-                or batch_size < 1:
+                "or a torch EpochSampler."
+            )
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, Integral)
+            or batch_size < 1
+        ):
             raise ValueError(f"batch_size must be an int >= 1; got {batch_size!r}.")
         n_rows = resampler.n_samples_fit_
         for name, data in (("x", x), ("y", y), ("sample_weight", sample_weight)):
             if data is not None and _n_rows(data) != n_rows:
                 raise ValueError(
                     f"{name} has {_n_rows(data)} rows but the resampler was fit on "
-                    f"{n_rows}.")
+                    f"{n_rows}."
+                )
         self.resampler = resampler
         self.x, self.y = _as_arrays(x), _as_arrays(y)
-        self.sample_weight = None if sample_weight is None else np.asarray(
-            sample_weight, dtype="float32")
+        self.sample_weight = (
+            None if sample_weight is None else np.asarray(sample_weight, dtype="float32")
+        )
         self.batch_size = int(batch_size)
         self._synced = False  # True once callback() drives the epochs
         self._warned_one_batch = False
@@ -126,7 +136,7 @@ class EpochDataset(keras.utils.PyDataset):
     def __getitem__(self, index):
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} out of range for {len(self)} batches.")
-        rows = self.indices[index * self.batch_size:(index + 1) * self.batch_size]
+        rows = self.indices[index * self.batch_size : (index + 1) * self.batch_size]
         self._fetched[index] = True
         batch = [_take(self.x, rows)]
         if self.y is not None:
@@ -156,7 +166,10 @@ class EpochDataset(keras.utils.PyDataset):
                     "EpochDataset: an epoch of one batch cannot be told from the look "
                     "at one batch Keras takes before training, so the epochs may run "
                     "one ahead of Keras's. Pass callbacks=[dataset.callback()] to "
-                    "model.fit, or a smaller batch_size.", UserWarning, stacklevel=2)
+                    "model.fit, or a smaller batch_size.",
+                    UserWarning,
+                    stacklevel=2,
+                )
             if read == len(self._fetched) and read:
                 self.set_epoch(self.epoch + 1)
                 return
@@ -165,8 +178,10 @@ class EpochDataset(keras.utils.PyDataset):
                     f"EpochDataset: a pass read {read} of the {len(self._fetched)} "
                     f"batches of epoch {self.epoch}, so the epoch was not advanced. "
                     "With steps_per_epoch, pass callbacks=[dataset.callback()] to "
-                    "model.fit: the epochs then follow Keras's.", UserWarning,
-                    stacklevel=2)
+                    "model.fit: the epochs then follow Keras's.",
+                    UserWarning,
+                    stacklevel=2,
+                )
         self._fetched[:] = False
 
     def callback(self):
@@ -196,8 +211,10 @@ class EpochDataset(keras.utils.PyDataset):
         self.set_epoch(epoch)
 
     def __repr__(self):
-        return (f"{type(self).__name__}({self.resampler!r}, batch_size={self.batch_size}; "
-                f"epoch={self.epoch}, {len(self.indices)} rows in {len(self)} batches)")
+        return (
+            f"{type(self).__name__}({self.resampler!r}, batch_size={self.batch_size}; "
+            f"epoch={self.epoch}, {len(self.indices)} rows in {len(self)} batches)"
+        )
 
 
 def class_weight_dict(weighter, classes=None, *, schedule=None, epoch=None):
@@ -237,8 +254,11 @@ def class_weight_dict(weighter, classes=None, *, schedule=None, epoch=None):
 
 def _is_structure(data):
     """A list or tuple of arrays (several inputs), not a list of labels."""
-    return isinstance(data, (list, tuple)) and bool(data) and all(
-        hasattr(d, "shape") for d in data)
+    return (
+        isinstance(data, (list, tuple))
+        and bool(data)
+        and all(hasattr(d, "shape") for d in data)
+    )
 
 
 def _n_rows(data):

@@ -43,9 +43,15 @@ def _key_columns(inputs, roles, names):
     meta = FrameView(pd.DataFrame(columns=names), 0)
     columns = []
     for param in ("groups", "strata"):
-        pairs = resolve_keys(meta, getattr(roles, param), None, param=param,
-                             kwarg=f"{param}_features", estimator_name=roles.owner,
-                             n_samples=0)
+        pairs = resolve_keys(
+            meta,
+            getattr(roles, param),
+            None,
+            param=param,
+            kwarg=f"{param}_features",
+            estimator_name=roles.owner,
+            n_samples=0,
+        )
         columns += [name for name, _ in pairs]
     return columns
 
@@ -73,12 +79,20 @@ class LazyBackend:
         by = list(dict.fromkeys(keys + ([y] if y is not None else [])))
         if not by:  # no key column: fake rows let the weighter say what is missing
             X = pd.DataFrame({name: [0] for name in names})
-            return CountTable(Inputs(X), np.ones(1, np.int64), None, len(names),
-                              np.asarray(names, dtype=object))
+            return CountTable(
+                Inputs(X),
+                np.ones(1, np.int64),
+                None,
+                len(names),
+                np.asarray(names, dtype=object),
+            )
         aggs = [nw.len().alias(_ROWS)]
         if sw is not None:
-            aggs += [nw.col(sw).sum().alias(_WEIGHTED), nw.col(sw).min().alias(_MIN),
-                     nw.col(sw).null_count().alias(_NULLS)]
+            aggs += [
+                nw.col(sw).sum().alias(_WEIGHTED),
+                nw.col(sw).min().alias(_MIN),
+                nw.col(sw).null_count().alias(_NULLS),
+            ]
         if row_id is not None:
             column_name(row_id, "row_id", names)
             aggs.append(nw.col(row_id).null_count().alias(_ID_NULLS))
@@ -87,8 +101,11 @@ class LazyBackend:
             _check_row_ids(table, row_id)
         if sw is not None:
             weighted = table[_WEIGHTED].to_numpy(dtype=np.float64)
-            if table[_NULLS].sum() or (table[_MIN] < 0).any() or \
-                    not np.isfinite(weighted).all():
+            if (
+                table[_NULLS].sum()
+                or (table[_MIN] < 0).any()
+                or not np.isfinite(weighted).all()
+            ):
                 raise ValueError(
                     f"sample_weight column {sw!r} has missing, negative or "
                     "non-finite values; weights must be finite and >= 0."
@@ -105,8 +122,13 @@ class LazyBackend:
         zeros = np.zeros(len(table), dtype=np.int8)
         X = pd.DataFrame({name: table[name] if name in keys else zeros for name in names})
         label = table[y].rename(y) if y is not None else None
-        return CountTable(Inputs(X, label), rows, weighted if sw is not None else None,
-                          len(names), np.asarray(names, dtype=object))
+        return CountTable(
+            Inputs(X, label),
+            rows,
+            weighted if sw is not None else None,
+            len(names),
+            np.asarray(names, dtype=object),
+        )
 
     def weigh(self, inputs, weighter, *, fitted_rows):
         """The caller's lazy frame with a ``weight`` column."""
@@ -123,11 +145,19 @@ class LazyBackend:
         sw = column_name(inputs.sample_weight, "sample_weight", names)
         table = weighter.weight_table_
         unknown = nw.any_horizontal(*[c < 0 for c in codes], ignore_nulls=True)
-        factor = cell.replace_strict(table_cell.tolist(), table["factor"].tolist(),
-                                     default=None, return_dtype=nw.Float64)
+        factor = cell.replace_strict(
+            table_cell.tolist(),
+            table["factor"].tolist(),
+            default=None,
+            return_dtype=nw.Float64,
+        )
         if weighter.handle_unknown == "error" and not fitted_rows:
-            n_unknown = lf_codes.select(unknown.cast(nw.Int64).sum().alias("n")) \
-                .collect().to_pandas()["n"].iloc[0]
+            n_unknown = (
+                lf_codes.select(unknown.cast(nw.Int64).sum().alias("n"))
+                .collect()
+                .to_pandas()["n"]
+                .iloc[0]
+            )
             if n_unknown:
                 raise ValueError(
                     f"{int(n_unknown)} row(s) fall in cells that had no rows during "
@@ -135,10 +165,12 @@ class LazyBackend:
                     "factor."
                 )
         weighted = table["weighted_count"].to_numpy()
-        neutral = 0.0 if weighter.handle_unknown == "zero" else float(
-            (weighted * table["factor"]).sum() / weighted.sum())
-        weight = nw.when(unknown | factor.is_null()).then(nw.lit(neutral)) \
-            .otherwise(factor)
+        neutral = (
+            0.0
+            if weighter.handle_unknown == "zero"
+            else float((weighted * table["factor"]).sum() / weighted.sum())
+        )
+        weight = nw.when(unknown | factor.is_null()).then(nw.lit(neutral)).otherwise(factor)
         if sw is not None:
             weight = weight * nw.col(sw)
         return lf_codes.with_columns(weight.alias(WEIGHT_COLUMN)).drop(temp).to_native()
@@ -153,4 +185,5 @@ def _check_row_ids(table, row_id):
     if nulls:
         raise ValueError(
             f"row_id column {row_id!r} has {nulls} missing value(s); the rows of an "
-            "epoch are ranked by it: give every row a key.")
+            "epoch are ranked by it: give every row a key."
+        )

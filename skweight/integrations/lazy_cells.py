@@ -79,12 +79,15 @@ def _level_codes(nw, column, dtype, values):
     levels = [as_python(v) for v in levels]
     code_of = {v: i for i, v in enumerate(levels)}
     missing_code = len(levels) if missing.any() else -1
-    table_codes = np.array([missing_code if m else code_of[as_python(v)]
-                            for v, m in zip(values, missing)], dtype=np.int64)
+    table_codes = np.array(
+        [missing_code if m else code_of[as_python(v)] for v, m in zip(values, missing)],
+        dtype=np.int64,
+    )
     expr = nw.col(column)
     if dtype in (nw.Categorical, nw.Enum) or isinstance(dtype, (nw.Categorical, nw.Enum)):
         expr = expr.cast(nw.String)
-    mapped = expr.replace_strict(levels, list(range(len(levels))), default=-1,
-                                 return_dtype=nw.Int64)
+    mapped = expr.replace_strict(
+        levels, list(range(len(levels))), default=-1, return_dtype=nw.Int64
+    )
     code = nw.when(nw.col(column).is_null()).then(nw.lit(missing_code)).otherwise(mapped)
     return code, table_codes

@@ -64,12 +64,14 @@ def lazy_epochs(backend, inputs, roles, request, draw):
         raise ValueError(
             f"The rows of a lazy frame have no order: name a stable row key with "
             f"row_id= (e.g. {request.owner}(..., row_id='id')), by which the rows of "
-            "each unit are ranked, the same way on every run.")
+            "each unit are ranked, the same way on every run."
+        )
     row_id = column_name(request.row_id, "row_id", names)
     y = column_name(y, "y", names)
     drawing = draw(backend.count(inputs._replace(y=y), roles, row_id=row_id))
-    return LazyEpochs(drawing.plan, drawing.cell_unit, drawing.weighter, row_id, y,
-                      drawing.seed, engine)
+    return LazyEpochs(
+        drawing.plan, drawing.cell_unit, drawing.weighter, row_id, y, drawing.seed, engine
+    )
 
 
 class LazyEpochs:
@@ -100,13 +102,19 @@ class LazyEpochs:
         import narwhals as nw
 
         module = type(X).__module__
-        if not (module.startswith(self.engine.replace("spark", "pyspark")) and not (
-                self.engine == "polars" and hasattr(X, "shape"))):
-            kind = {"spark": "PySpark DataFrame", "polars": "polars LazyFrame",
-                    "duckdb": "DuckDB relation"}[self.engine]
+        if not (
+            module.startswith(self.engine.replace("spark", "pyspark"))
+            and not (self.engine == "polars" and hasattr(X, "shape"))
+        ):
+            kind = {
+                "spark": "PySpark DataFrame",
+                "polars": "polars LazyFrame",
+                "duckdb": "DuckDB relation",
+            }[self.engine]
             raise TypeError(
                 f"The resampler was fit on a {kind}: resample that frame; got a "
-                f"{type(X).__name__}.")
+                f"{type(X).__name__}."
+            )
         lf = nw.from_native(X)
         names = lf.collect_schema().names()
         clash = [c for c in names if c in _HELPERS]
@@ -122,21 +130,26 @@ class LazyEpochs:
             mapped = cell.replace_strict(rows, values, default=-1, return_dtype=nw.Int64)
             return nw.when(unknown).then(nw.lit(-1)).otherwise(mapped)
 
-        lf = lf_codes.with_columns(lookup(list(range(len(rows)))).alias(_CELL),
-                                   lookup(self.cell_unit.tolist()).alias(_UNIT)).drop(temp)
+        lf = lf_codes.with_columns(
+            lookup(list(range(len(rows)))).alias(_CELL),
+            lookup(self.cell_unit.tolist()).alias(_UNIT),
+        ).drop(temp)
         order = [row_id, _CELL]
         rank = nw.col(row_id).cum_count().over(_UNIT, order_by=order) - 1
         # A key twice in one cell: the row after it in the same window has it too.
-        twice = ((nw.col(row_id).shift(1).over(_UNIT, order_by=order) == nw.col(row_id))
-                 & (nw.col(_CELL).shift(1).over(_UNIT, order_by=order) == nw.col(_CELL)))
-        return lf.with_columns(rank.cast(nw.Int64).alias(_RANK),
-                               twice.fill_null(False).alias(_TWICE))
+        twice = (nw.col(row_id).shift(1).over(_UNIT, order_by=order) == nw.col(row_id)) & (
+            nw.col(_CELL).shift(1).over(_UNIT, order_by=order) == nw.col(_CELL)
+        )
+        return lf.with_columns(
+            rank.cast(nw.Int64).alias(_RANK), twice.fill_null(False).alias(_TWICE)
+        )
 
-    fitted_on = ("a lazy frame: its epochs are queries on the engine, not indices. "
-                 "Use resample(X, epoch=...)")
+    fitted_on = (
+        "a lazy frame: its epochs are queries on the engine, not indices. "
+        "Use resample(X, epoch=...)"
+    )
 
-    def resample(self, X, y=None, *, epoch, sensitive_features=None,
-                 strata_features=None):
+    def resample(self, X, y=None, *, epoch, sensitive_features=None, strata_features=None):
         """The rows of ``epoch``: the caller's kind of lazy frame, lazily; and None."""
         return self.draw(self.ranked(X, y).to_native(), epoch), None
 
@@ -184,12 +197,14 @@ def _row_draws(plan, seed, epoch, row_id):
                 f"row_id column {row_id!r} repeats values: {int(np.sum(twice))} row(s) "
                 "of this batch share their key with another row of the same cell. "
                 "Name a column that is unique per row (e.g. an id), so that every run "
-                "ranks the rows alike.")
+                "ranks the rows alike."
+            )
         unit = np.asarray(unit, dtype=np.int64)
         if unit.size and unit.min() < 0:
             raise ValueError(
                 f"{int((unit < 0).sum())} row(s) of this batch fall in cells that had "
-                "no rows during fit: resample the rows the resampler was fit on.")
+                "no rows during fit: resample the rows the resampler was fit on."
+            )
         return plan.row_counts(seed, epoch, unit, np.asarray(rank, dtype=np.int64))
 
     return draws
@@ -202,8 +217,11 @@ def _spark_epoch(frame, draws, once):
         import pyarrow as pa
 
         def batch(unit: pa.Array, rank: pa.Array, twice: pa.Array) -> pa.Array:
-            return pa.array(draws(unit.to_numpy(), rank.to_numpy(),
-                                  twice.to_numpy(zero_copy_only=False)))
+            return pa.array(
+                draws(
+                    unit.to_numpy(), rank.to_numpy(), twice.to_numpy(zero_copy_only=False)
+                )
+            )
 
         udf = F.arrow_udf(batch, "long")
     else:  # pragma: no cover - older pyspark
@@ -220,7 +238,8 @@ def _spark_epoch(frame, draws, once):
     kept = counted.filter(F.col(_DRAWS) > 0)
     if not once:
         kept = kept.withColumn(
-            _COPY, F.explode(F.sequence(F.lit(1).cast("long"), F.col(_DRAWS))))
+            _COPY, F.explode(F.sequence(F.lit(1).cast("long"), F.col(_DRAWS)))
+        )
     return kept.drop(*[c for c in _HELPERS if c in kept.columns])
 
 
@@ -229,10 +248,14 @@ def _duckdb_epoch(relation, draws):
     types = dict(zip(relation.columns, relation.types))
 
     def chunk_draws(chunk):
-        copies = draws(chunk[_UNIT].to_numpy(), chunk[_RANK].to_numpy(),
-                       chunk[_TWICE].to_numpy())
-        return chunk[names].iloc[np.repeat(np.arange(len(chunk)), copies)] \
+        copies = draws(
+            chunk[_UNIT].to_numpy(), chunk[_RANK].to_numpy(), chunk[_TWICE].to_numpy()
+        )
+        return (
+            chunk[names]
+            .iloc[np.repeat(np.arange(len(chunk)), copies)]
             .reset_index(drop=True)
+        )
 
     return relation.map(chunk_draws, schema={name: types[name] for name in names})
 
@@ -245,8 +268,10 @@ def _polars_epoch(frame, draws, once):
         return pl.Series(draws(*fields), dtype=pl.Int64)
 
     counted = frame.with_columns(
-        pl.struct(_UNIT, _RANK, _TWICE).map_batches(draws_batch, return_dtype=pl.Int64,
-                                            is_elementwise=True).alias(_DRAWS))
+        pl.struct(_UNIT, _RANK, _TWICE)
+        .map_batches(draws_batch, return_dtype=pl.Int64, is_elementwise=True)
+        .alias(_DRAWS)
+    )
     kept = counted.filter(pl.col(_DRAWS) > 0)
     if not once:
         kept = kept.with_columns(pl.int_ranges(pl.col(_DRAWS)).alias(_COPY)).explode(_COPY)

@@ -8,9 +8,9 @@ itself never imports torch.
   :meth:`~EpochSampler.set_epoch`, sharded across distributed ranks.
 - :class:`WeightedDataset` appends each item's weight, for losses computed
   with ``reduction="none"`` and reduced by :func:`weighted_mean`.
-- :func:`class_weight_tensor` and :func:`pos_weight_tensor` turn a fitted
-  weighter into the ``weight`` of ``CrossEntropyLoss`` and the ``pos_weight``
-  of ``BCEWithLogitsLoss``.
+
+The loss weights (:func:`class_weight_tensor`, :func:`pos_weight_tensor`,
+:func:`weighted_mean`) live in :mod:`skweight.integrations.torch_weights`.
 """
 
 import array
@@ -21,19 +21,12 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import check_sample_weight, import_optional
-from ..weighting.class_weight import per_class_factors
 from ..weighting.schedules import at_epoch
 
 torch = import_optional("torch", extra="torch", needed_by="skweight.torch")
 from torch.utils.data import Dataset, Sampler  # noqa: E402 - torch is installed
 
-__all__ = [
-    "EpochSampler",
-    "WeightedDataset",
-    "class_weight_tensor",
-    "pos_weight_tensor",
-    "weighted_mean",
-]
+__all__ = ["EpochSampler", "WeightedDataset"]
 
 
 class WeightedDataset(Dataset):
@@ -67,8 +60,7 @@ class WeightedDataset(Dataset):
             )
         if len(values) != len(dataset):
             raise ValueError(
-                f"weights has {len(values)} rows but the dataset has {len(dataset)} "
-                "items."
+                f"weights has {len(values)} rows but the dataset has {len(dataset)} items."
             )
         if not np.all(np.isfinite(values)) or np.any(values < 0):
             raise ValueError("weights must be finite and non-negative.")
@@ -76,9 +68,18 @@ class WeightedDataset(Dataset):
         self.weights = torch.from_numpy(values)
 
     @classmethod
-    def from_weighter(cls, dataset, weighter, X=None, y=None, *, schedule=None,
-                      sample_weight=None, sensitive_features=None,
-                      strata_features=None):
+    def from_weighter(
+        cls,
+        dataset,
+        weighter,
+        X=None,
+        y=None,
+        *,
+        schedule=None,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         """The weights of a fitted weighter for the dataset's rows, per epoch.
 
         With a ``schedule``, :meth:`set_epoch` recomputes the weights as the
@@ -123,9 +124,11 @@ class WeightedDataset(Dataset):
         if hasattr(weighter, "estimators_"):
             raise ValueError(
                 "from_weighter needs a weighter of one target; for a multi-output y "
-                "pass the product weights: WeightedDataset(dataset, weighter.weight(...)).")
-        ids = weighter.cell_ids(X, y, sensitive_features=sensitive_features,
-                                strata_features=strata_features)
+                "pass the product weights: WeightedDataset(dataset, weighter.weight(...))."
+            )
+        ids = weighter.cell_ids(
+            X, y, sensitive_features=sensitive_features, strata_features=strata_features
+        )
         incoming = None
         if sample_weight is not None:
             incoming = check_sample_weight(sample_weight, np.empty((ids.size, 0)))
@@ -142,7 +145,8 @@ class WeightedDataset(Dataset):
             raise ValueError(
                 "This dataset holds fixed weights; make it with "
                 "WeightedDataset.from_weighter(..., schedule=...) to change them per "
-                "epoch.")
+                "epoch."
+            )
         weighter, schedule, ids, incoming = state
         values = at_epoch(weighter, schedule, epoch).cell_weights(ids, incoming)
         self.weights = torch.from_numpy(np.asarray(values, dtype=np.float32))
@@ -258,11 +262,17 @@ class EpochSampler(Sampler):
             num_replicas = dist.get_world_size() if distributed else 1
         if rank is None:
             rank = dist.get_rank() if distributed else 0
-        if isinstance(num_replicas, bool) or not isinstance(num_replicas, Integral) \
-                or num_replicas < 1:
+        if (
+            isinstance(num_replicas, bool)
+            or not isinstance(num_replicas, Integral)
+            or num_replicas < 1
+        ):
             raise ValueError(f"num_replicas must be an int >= 1; got {num_replicas!r}.")
-        if isinstance(rank, bool) or not isinstance(rank, Integral) \
-                or not 0 <= rank < num_replicas:
+        if (
+            isinstance(rank, bool)
+            or not isinstance(rank, Integral)
+            or not 0 <= rank < num_replicas
+        ):
             raise ValueError(
                 f"rank must be an int in [0, {num_replicas - 1}]; got {rank!r}."
             )
@@ -279,8 +289,8 @@ class EpochSampler(Sampler):
         self.rank = int(rank)
         self.drop_last = bool(drop_last)
         self.epoch = 0
-        self._resume = 0      # indices of the epoch to skip at the next iteration
-        self._offset = 0      # indices skipped by the live iteration
+        self._resume = 0  # indices of the epoch to skip at the next iteration
+        self._offset = 0  # indices skipped by the live iteration
         self._iterator = None
         self._resize()
 
@@ -342,10 +352,14 @@ class EpochSampler(Sampler):
         >>> first + list(resumed) == rs.epoch_indices(3).tolist()
         True
         """
-        return {"epoch": self.epoch, "yielded": self._yielded(),
-                "num_samples": self.num_samples, "num_replicas": self.num_replicas,
-                "seed": int(self.resampler.seed_),
-                "fingerprint": self.resampler.fingerprint()}
+        return {
+            "epoch": self.epoch,
+            "yielded": self._yielded(),
+            "num_samples": self.num_samples,
+            "num_replicas": self.num_replicas,
+            "seed": int(self.resampler.seed_),
+            "fingerprint": self.resampler.fingerprint(),
+        }
 
     def load_state_dict(self, state_dict):
         """Resume from a :meth:`state_dict`: the next iteration yields the rest.
@@ -363,7 +377,8 @@ class EpochSampler(Sampler):
         if missing:
             raise ValueError(
                 f"state_dict lacks {sorted(missing)}; pass what "
-                "EpochSampler.state_dict() returned.")
+                "EpochSampler.state_dict() returned."
+            )
         epoch, yielded = state_dict["epoch"], state_dict["yielded"]
         previous = self.epoch
         self.set_epoch(epoch)  # the shard length may depend on the epoch
@@ -372,11 +387,15 @@ class EpochSampler(Sampler):
         except ValueError:
             self.set_epoch(previous)
             raise
-        if isinstance(yielded, bool) or not isinstance(yielded, Integral) \
-                or not 0 <= yielded <= self.num_samples:
+        if (
+            isinstance(yielded, bool)
+            or not isinstance(yielded, Integral)
+            or not 0 <= yielded <= self.num_samples
+        ):
             raise ValueError(
                 f"state_dict['yielded'] must be an int in [0, {self.num_samples}]; "
-                f"got {yielded!r}.")
+                f"got {yielded!r}."
+            )
         self._resume = int(yielded)
         self._offset, self._iterator = int(yielded), None
 
@@ -387,26 +406,38 @@ class EpochSampler(Sampler):
             mine = self.resampler.fingerprint()
             differ = [k for k in mine if k in saved and saved[k] != mine[k]]
             if differ:
-                what = {"strategy": "strategy", "parameters": "parameters",
-                        "n_samples": "number of rows fit", "cells": "fitted cells "
-                        "(the units, their rows or their targets)",
-                        "rows": "rows of each unit"}
+                what = {
+                    "strategy": "strategy",
+                    "parameters": "parameters",
+                    "n_samples": "number of rows fit",
+                    "cells": "fitted cells (the units, their rows or their targets)",
+                    "rows": "rows of each unit",
+                }
                 raise ValueError(
                     "The state was saved by a sampler over another fit: its "
-                    + ", ".join(what.get(k, k) for k in differ) + " differ"
-                    + (f" (n_samples: {saved['n_samples']!r} saved, {mine['n_samples']!r} "
-                       "here)" if "n_samples" in differ else "")
+                    + ", ".join(what.get(k, k) for k in differ)
+                    + " differ"
+                    + (
+                        f" (n_samples: {saved['n_samples']!r} saved, {mine['n_samples']!r} "
+                        "here)"
+                        if "n_samples" in differ
+                        else ""
+                    )
                     + ", so this fit's epochs hold other indices. Resume with the "
-                    "resampler fit on the same rows with the same parameters.")
-        for key, mine in (("num_replicas", self.num_replicas),
-                          ("num_samples", self.num_samples),
-                          ("seed", int(self.resampler.seed_))):
+                    "resampler fit on the same rows with the same parameters."
+                )
+        for key, mine in (
+            ("num_replicas", self.num_replicas),
+            ("num_samples", self.num_samples),
+            ("seed", int(self.resampler.seed_)),
+        ):
             if key in state_dict and state_dict[key] != mine:
                 raise ValueError(
                     f"The state was saved by a sampler with {key}={state_dict[key]!r}; "
                     f"this one has {key}={mine!r}, so its epochs hold other indices. "
                     "Resume with the same resampler (same seed and fitted rows) and "
-                    "the same number of replicas.")
+                    "the same number of replicas."
+                )
 
     def _yielded(self):
         """Indices of this rank the live (or last) iteration has yielded."""
@@ -419,7 +450,7 @@ class EpochSampler(Sampler):
         indices = self.resampler.epoch_indices(self.epoch)
         if self.total_size > indices.size:  # pad by wrapping around
             indices = np.resize(indices, self.total_size)
-        return indices[self.rank:self.total_size:self.num_replicas]
+        return indices[self.rank : self.total_size : self.num_replicas]
 
     def __iter__(self):
         # An array of C integers yields Python ints one at a time: no list of
@@ -435,139 +466,8 @@ class EpochSampler(Sampler):
         return self.num_samples
 
     def __repr__(self):
-        return (f"{type(self).__name__}({self.resampler!r}, num_replicas="
-                f"{self.num_replicas}, rank={self.rank}, drop_last={self.drop_last}; "
-                f"epoch={self.epoch}, {self.num_samples} indices per replica)")
-
-
-def class_weight_tensor(weighter, classes=None, *, schedule=None, epoch=None,
-                        dtype=None, device=None):
-    """Per-class weights of a fitted weighter, for ``CrossEntropyLoss(weight=)``.
-
-    Parameters
-    ----------
-    weighter : GroupBalancedWeighter or EffectiveNumberWeighter
-        Fitted on 1-D class labels, with the label as its only key (the
-        factor of a class must be the same in every group and stratum).
-    classes : array-like, default=None
-        The classes in the order of the model's outputs. None: the
-        weighter's ``classes_`` (sorted, as ``LabelEncoder`` numbers them).
-        Every fitted class must be listed once: a class the weighter did not
-        see, a fitted class left out or a class listed twice raises an error.
-    schedule : Schedule, default=None
-        The weights as the schedule makes the weighter at ``epoch`` (e.g.
-        ``Schedule.step(at=160)`` for deferred re-weighting: all ones before
-        epoch 160).
-    epoch : int, default=None
-        Needed with ``schedule``.
-    dtype : torch.dtype, default=None
-        None: ``torch.get_default_dtype()``.
-    device : torch.device or str, default=None
-
-    Returns
-    -------
-    weight : torch.Tensor of shape (n_classes,)
-        The factor of each class.
-
-    Examples
-    --------
-    >>> from skweight import GroupBalancedWeighter
-    >>> from skweight.torch import class_weight_tensor
-    >>> w = GroupBalancedWeighter().fit(None, [0, 0, 0, 1])
-    >>> class_weight_tensor(w)
-    tensor([0.6667, 2.0000])
-    """
-    values = per_class_factors(at_epoch(weighter, schedule, epoch), classes)
-    return torch.tensor(values, dtype=dtype or torch.get_default_dtype(), device=device)
-
-
-def pos_weight_tensor(weighter, *, schedule=None, epoch=None, dtype=None, device=None):
-    """Per-class ``pos_weight`` for ``BCEWithLogitsLoss`` from a weighter.
-
-    Parameters
-    ----------
-    weighter : GroupBalancedWeighter or EffectiveNumberWeighter
-        Fitted on a multi-label 0/1 indicator target: its ``pos_weight_``
-        (negatives over positives per class) is used.
-    schedule : Schedule, default=None
-        A ``strength`` schedule: at ``epoch`` the pos_weight is
-        ``1 + strength * (pos_weight_ - 1)`` (1: no correction).
-    epoch : int, default=None
-        Needed with ``schedule``.
-    dtype : torch.dtype, default=None
-        None: ``torch.get_default_dtype()``.
-    device : torch.device or str, default=None
-
-    Returns
-    -------
-    pos_weight : torch.Tensor of shape (n_classes,)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skweight import GroupBalancedWeighter
-    >>> from skweight.torch import pos_weight_tensor
-    >>> Y = np.array([[1, 0], [0, 1], [0, 1], [0, 0]])
-    >>> pos_weight_tensor(GroupBalancedWeighter().fit(None, Y))
-    tensor([3., 1.])
-    """
-    check_is_fitted(weighter, "weight_table_")
-    pos_weight = getattr(weighter, "pos_weight_", None)
-    if pos_weight is None:
-        raise ValueError(
-            "The weighter has no pos_weight_: fit it on a multi-label 0/1 "
-            "indicator matrix y of shape (n_samples, n_classes)."
+        return (
+            f"{type(self).__name__}({self.resampler!r}, num_replicas="
+            f"{self.num_replicas}, rank={self.rank}, drop_last={self.drop_last}; "
+            f"epoch={self.epoch}, {self.num_samples} indices per replica)"
         )
-    pos_weight = np.asarray(pos_weight, dtype=np.float64)
-    if schedule is not None:
-        if getattr(schedule, "param", None) != "strength":
-            raise ValueError(
-                "pos_weight follows a strength schedule only; got a schedule of "
-                f"{getattr(schedule, 'param', schedule)!r}.")
-        if epoch is None:
-            raise ValueError("schedule= needs epoch=, the epoch to weigh for.")
-        pos_weight = 1 + schedule(epoch) * (pos_weight - 1)
-    bad = np.flatnonzero(~np.isfinite(pos_weight))
-    if bad.size:
-        names = np.asarray(weighter.classes_)[bad].tolist()
-        raise ValueError(
-            f"Class(es) {names} have no positive rows, so their pos_weight is "
-            "infinite. Drop those classes or add positive examples."
-        )
-    return torch.tensor(pos_weight, dtype=dtype or torch.get_default_dtype(),
-                        device=device)
-
-
-def weighted_mean(loss, weight):
-    """The weighted mean of per-item losses, normalised by the batch's weights.
-
-    Parameters
-    ----------
-    loss : torch.Tensor of shape (batch,) or (batch, ...)
-        Losses computed with ``reduction="none"``.
-    weight : torch.Tensor of shape (batch,) or the shape of ``loss``
-        Item weights (e.g. the last element of a :class:`WeightedDataset`
-        item); a 1-D weight applies to every element of an item's row.
-
-    Returns
-    -------
-    mean : torch.Tensor (scalar)
-        ``sum(weight * loss) / sum(weight)`` over all elements, with the
-        weights broadcast to ``loss``; 0 when the weights sum to 0.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skweight.torch import weighted_mean
-    >>> weighted_mean(torch.tensor([1.0, 3.0]), torch.tensor([3.0, 1.0]))
-    tensor(1.5000)
-    """
-    if weight.dim() > loss.dim() or loss.shape[:weight.dim()] != weight.shape:
-        raise ValueError(
-            f"weight of shape {tuple(weight.shape)} does not match the leading "
-            f"dimensions of loss of shape {tuple(loss.shape)}."
-        )
-    weight = weight.to(loss.dtype).reshape(
-        weight.shape + (1,) * (loss.dim() - weight.dim())).expand_as(loss)
-    total = weight.sum()
-    return (loss * weight).sum() / total.clamp_min(torch.finfo(loss.dtype).tiny)

@@ -77,8 +77,12 @@ class LogitAdjustedLoss(torch.nn.Module):
         if by == "groups":
             self.groups = offsets.index
             offsets = offsets.to_numpy()
-        self.register_buffer("offsets", torch.tensor(
-            np.array(offsets, dtype=np.float64), dtype=torch.get_default_dtype()))
+        self.register_buffer(
+            "offsets",
+            torch.tensor(
+                np.array(offsets, dtype=np.float64), dtype=torch.get_default_dtype()
+            ),
+        )
         self.register_buffer("weight", weight)
         self.reduction = reduction
 
@@ -98,12 +102,16 @@ class LogitAdjustedLoss(torch.nn.Module):
             if group is None:
                 raise ValueError(
                     "This loss has priors per group (by='groups'): pass group=, each "
-                    "row's position in loss.groups.")
+                    "row's position in loss.groups."
+                )
             offsets = offsets[group]
         elif group is not None:
-            raise ValueError("group= is for by='groups'; this loss has one prior per class.")
-        return F.cross_entropy(logits + offsets, target, weight=self.weight,
-                               reduction=self.reduction)
+            raise ValueError(
+                "group= is for by='groups'; this loss has one prior per class."
+            )
+        return F.cross_entropy(
+            logits + offsets, target, weight=self.weight, reduction=self.reduction
+        )
 
 
 class BalancedSoftmaxLoss(LogitAdjustedLoss):
@@ -169,17 +177,22 @@ class LDAMLoss(torch.nn.Module):
     tensor(0.9741)
     """
 
-    def __init__(self, weighter, *, max_margin=0.5, scale=30.0, weight=None,
-                 reduction="mean"):
+    def __init__(
+        self, weighter, *, max_margin=0.5, scale=30.0, weight=None, reduction="mean"
+    ):
         super().__init__()
-        if isinstance(scale, bool) or not isinstance(scale, Real) or not (
-                np.isfinite(scale) and scale > 0):
+        if (
+            isinstance(scale, bool)
+            or not isinstance(scale, Real)
+            or not (np.isfinite(scale) and scale > 0)
+        ):
             raise ValueError(f"scale must be a finite number > 0; got {scale!r}.")
         if reduction not in _REDUCTIONS:
             raise ValueError(f"reduction must be one of {_REDUCTIONS}; got {reduction!r}.")
         margins = ldam_margins(weighter, max_margin=max_margin)
-        self.register_buffer("margins", torch.tensor(
-            margins, dtype=torch.get_default_dtype()))
+        self.register_buffer(
+            "margins", torch.tensor(margins, dtype=torch.get_default_dtype())
+        )
         self.register_buffer("weight", weight)
         self.scale = float(scale)
         self.reduction = reduction
@@ -187,6 +200,11 @@ class LDAMLoss(torch.nn.Module):
     def forward(self, logits, target):
         """The loss of ``logits`` (batch, n_classes) for class positions ``target``."""
         margin = torch.zeros_like(logits).scatter_(
-            1, target.view(-1, 1), self.margins.to(logits.dtype)[target].view(-1, 1))
-        return F.cross_entropy(self.scale * (logits - margin), target, weight=self.weight,
-                               reduction=self.reduction)
+            1, target.view(-1, 1), self.margins.to(logits.dtype)[target].view(-1, 1)
+        )
+        return F.cross_entropy(
+            self.scale * (logits - margin),
+            target,
+            weight=self.weight,
+            reduction=self.reduction,
+        )

@@ -61,12 +61,22 @@ class BalancedIterableDataset(IterableDataset):
     0.5
     """
 
-    def __init__(self, source, keys, weighter, *, label="label", chunk_size=1024,
-                 random_state=0, shuffle=True):
+    def __init__(
+        self,
+        source,
+        keys,
+        weighter,
+        *,
+        label="label",
+        chunk_size=1024,
+        random_state=0,
+        shuffle=True,
+    ):
         if isinstance(random_state, bool) or not isinstance(random_state, Integral):
             raise ValueError(
                 f"random_state must be an int (every shard seeds from it); got "
-                f"{random_state!r}.")
+                f"{random_state!r}."
+            )
         self.source, self.keys, self.weighter = source, keys, weighter
         self.label, self.chunk_size = label, chunk_size
         self.random_state, self.shuffle = int(random_state), bool(shuffle)
@@ -89,11 +99,20 @@ class BalancedIterableDataset(IterableDataset):
         return rank * workers + worker, world * workers
 
     def __iter__(self):
-        return balance_stream(iter(self.source), self.keys, self.weighter,
-                              label=self.label, chunk_size=self.chunk_size,
-                              seed=self.random_state, epoch=self.epoch,
-                              shard=self.shard(), shuffle=self.shuffle)
+        return balance_stream(
+            iter(self.source),
+            self.keys,
+            self.weighter,
+            label=self.label,
+            chunk_size=self.chunk_size,
+            seed=self.random_state,
+            epoch=self.epoch,
+            shard=self.shard(),
+            shuffle=self.shuffle,
+        )
 
     def __repr__(self):
-        return (f"{type(self).__name__}({type(self.source).__name__}, "
-                f"{self.weighter!r}, chunk_size={self.chunk_size}; epoch={self.epoch})")
+        return (
+            f"{type(self).__name__}({type(self.source).__name__}, "
+            f"{self.weighter!r}, chunk_size={self.chunk_size}; epoch={self.epoch})"
+        )

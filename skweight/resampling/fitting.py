@@ -89,8 +89,10 @@ class _UnitDicts:
 
     def _built(self):
         if self._dicts is None:
-            self._dicts = (self._units.as_dict(self._targets),
-                           self._strategy.sampling_strategy(self._units, self._targets))
+            self._dicts = (
+                self._units.as_dict(self._targets),
+                self._strategy.sampling_strategy(self._units, self._targets),
+            )
         return self._dicts
 
     @property
@@ -115,28 +117,35 @@ class EpochFitMixin:
         if isinstance(y, str):
             y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
         labels = as_labels(y)
-        X_checked, n_rows = check_rows(self, X, labels, sensitive_features,
-                                       strata_features)
+        X_checked, n_rows = check_rows(self, X, labels, sensitive_features, strata_features)
         weighter, mode = strategy.unit_weighter(self, labels, sensitive_features)
         X_keys = keys_view(X_checked, n_rows, weighter)
-        kwargs = dict(sensitive_features=sensitive_features,
-                      strata_features=strata_features)
+        kwargs = dict(
+            sensitive_features=sensitive_features, strata_features=strata_features
+        )
         if strategy.by_row_weights(self, sample_weight, weighter):
             check_row_id(self, "systematic")
-            weights = weighter.fit_weight(X_keys, labels, sample_weight=sample_weight,
-                                          **kwargs)
+            weights = weighter.fit_weight(
+                X_keys, labels, sample_weight=sample_weight, **kwargs
+            )
             check_labels(weighter, labels)
-            self._weights, self.epoch_size_, targets, self.cell_table_ = \
-                fit_row_weights(weighter, weights, n_rows, self.n_samples)
+            self._weights, self.epoch_size_, targets, self.cell_table_ = fit_row_weights(
+                weighter, weights, n_rows, self.n_samples
+            )
             self._unit_dicts = _UnitDicts(targets=targets)
             self._plan = None
             if self.schedule is not None:
                 check_schedule(self, strategy, weighter)
                 ids = weighter.cell_ids(X_keys, labels, **kwargs)
                 self._scheduled = ScheduledDraws(
-                    self.schedule, strategy, weighter=weighter, ids=ids,
-                    sample_weight=None if sample_weight is None else
-                    np.asarray(sample_weight, dtype=np.float64))
+                    self.schedule,
+                    strategy,
+                    weighter=weighter,
+                    ids=ids,
+                    sample_weight=None
+                    if sample_weight is None
+                    else np.asarray(sample_weight, dtype=np.float64),
+                )
         else:
             counts = kept = None
             if sample_weight is not None:  # frequency weights: a row of weight k is k rows
@@ -148,16 +157,24 @@ class EpochFitMixin:
                     kept = np.flatnonzero(counts)
                     X_keys, labels, kwargs = keep_rows(kept, X_keys, labels, kwargs)
             fitted = weighter.fit_cells(
-                X_keys, labels, sample_weight=None if counts is None else
-                (counts if kept is None else counts[kept]), **kwargs)
+                X_keys,
+                labels,
+                sample_weight=None
+                if counts is None
+                else (counts if kept is None else counts[kept]),
+                **kwargs,
+            )
             check_labels(weighter, labels)
             if counts is not None:  # a unit holds the sum of its rows' weights
                 weighted = weighter.weight_table_["weighted_count"].to_numpy()
                 fitted = fitted._replace(rows=np.rint(weighted).astype(np.int64))
             units = self._fit_units(weighter, fitted, mode, strategy, labels=labels)
             unit_of_row = units.unit_of_rows(fitted.ids)
-            self._order = (group_rows(unit_of_row, len(units)) if self.row_id is None
-                           else key_order(self, X_checked, unit_of_row, fitted))
+            self._order = (
+                group_rows(unit_of_row, len(units))
+                if self.row_id is None
+                else key_order(self, X_checked, unit_of_row, fitted)
+            )
             if counts is not None:  # row k once per unit of its weight, unexpanded
                 rows = self._order if kept is None else kept[self._order]
                 self._order = FrequencyOrder(rows, counts)
@@ -172,31 +189,38 @@ class EpochFitMixin:
         X, y, sample_weight, sensitive_features, strata_features = inputs
         where = backend.kind
         if self.schedule is not None:
-            raise ValueError(f"schedule= is for rows in memory; on {where} the "
-                             "epochs are fixed.")
+            raise ValueError(
+                f"schedule= is for rows in memory; on {where} the epochs are fixed."
+            )
         strategy = self._reset(sample_weight)
         if strategy.fresh and sample_weight is not None:
             raise ValueError(
                 f"strategy={strategy.name!r} with sample_weight draws each row by its "
                 f"own weight (sample_weight varies within cells), which is not "
                 f"supported on {where}. Drop sample_weight, or bring the rows into "
-                "memory first.")
-        for param, default in (("replacement", strategy.replacement),
-                               ("shrinkage", None)):
+                "memory first."
+            )
+        for param, default in (("replacement", strategy.replacement), ("shrinkage", None)):
             value = getattr(self, param)
             if value is not None and value != default:
                 raise ValueError(
                     f"{param}={value!r} changes how strategy={strategy.name!r} draws, "
                     f"in memory only; on {where} leave {param}=None (or bring the "
-                    "rows into memory first).")
+                    "rows into memory first)."
+                )
         weighter, mode = strategy.unit_weighter(self, y, sensitive_features)
         if not hasattr(weighter, "fit_counts"):
             raise TypeError(
                 f"strategy={strategy.name!r} on {where} needs a skweight weighter "
-                f"(weights constant within cells); got {type(weighter).__name__}.")
+                f"(weights constant within cells); got {type(weighter).__name__}."
+            )
         validate_params(weighter)
-        roles = KeyRoles(weighter.groups, weighter.strata, type(weighter).__name__,
-                         weighter.handle_missing)
+        roles = KeyRoles(
+            weighter.groups,
+            weighter.strata,
+            type(weighter).__name__,
+            weighter.handle_missing,
+        )
         request = EpochRequest(type(self).__name__, self.row_id)
 
         def draw(table):
@@ -206,11 +230,18 @@ class EpochFitMixin:
             self._fitted(weighter, int(units.counts.sum()))
             self.n_features_in_ = table.n_features
             if table.feature_names is not None and all(
-                    isinstance(c, str) for c in table.feature_names):
+                isinstance(c, str) for c in table.feature_names
+            ):
                 self.feature_names_in_ = np.asarray(table.feature_names, dtype=object)
-            return Drawing(self._plan, units.unit_of_cell, units.cell_unit,
-                           units.unit_of_rows(fitted.ids), weighter, self.seed_,
-                           self._shuffle)
+            return Drawing(
+                self._plan,
+                units.unit_of_cell,
+                units.cell_unit,
+                units.unit_of_rows(fitted.ids),
+                weighter,
+                self.seed_,
+                self._shuffle,
+            )
 
         self._epochs = backend.epochs(inputs, roles, request, draw)
         return None, None
@@ -255,18 +286,24 @@ class EpochFitMixin:
         check_is_fitted(self, "epoch_size_")
         cached = vars(self).get("_fingerprint")
         if cached is None:
-            params = {k: v for k, v in self.get_params(deep=False).items()
-                      if k != "random_state"}
+            params = {
+                k: v for k, v in self.get_params(deep=False).items() if k != "random_state"
+            }
             order = vars(self).get("_order")
             cached = {
                 "strategy": str(self.strategy),
-                "parameters": _digest(repr(sorted(
-                    (k, _stable(v)) for k, v in params.items())).encode()),
+                "parameters": _digest(
+                    repr(sorted((k, _stable(v)) for k, v in params.items())).encode()
+                ),
                 "n_samples": int(self.n_samples_fit_),
                 "cells": _digest(_table_bytes(self.cell_table_)),
-                "rows": None if order is None else _digest(
+                "rows": None
+                if order is None
+                else _digest(
                     np.ascontiguousarray(order, dtype=np.int64).tobytes()
-                    if isinstance(order, np.ndarray) else order.digest_bytes()),
+                    if isinstance(order, np.ndarray)
+                    else order.digest_bytes()
+                ),
             }
             self._fingerprint = cached
         return dict(cached)
@@ -274,8 +311,10 @@ class EpochFitMixin:
     def _fitted_dicts(self):
         dicts = vars(self).get("_unit_dicts")
         if dicts is None:
-            raise AttributeError(f"This {type(self).__name__} is not fitted yet: "
-                                 "targets_ and sampling_strategy_ are learned by fit.")
+            raise AttributeError(
+                f"This {type(self).__name__} is not fitted yet: "
+                "targets_ and sampling_strategy_ are learned by fit."
+            )
         return dicts
 
     def _reset(self, sample_weight, in_memory=False):
@@ -320,9 +359,14 @@ class EpochFitMixin:
         self._units = units
         if self.schedule is not None:
             check_schedule(self, strategy, weighter)
-            self._scheduled = ScheduledDraws(self.schedule, strategy, units=units,
-                                             targets=np.asarray(targets),
-                                             weighter=weighter, labels=labels)
+            self._scheduled = ScheduledDraws(
+                self.schedule,
+                strategy,
+                units=units,
+                targets=np.asarray(targets),
+                weighter=weighter,
+                labels=labels,
+            )
         return units
 
 

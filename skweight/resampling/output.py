@@ -78,7 +78,8 @@ class EpochOutputMixin:
         if X is not None and n_rows_of(X) != self.n_samples_fit_:
             raise ValueError(
                 f"X has {n_rows_of(X)} rows but the resampler was fit on "
-                f"{self.n_samples_fit_}; resample the rows of the fit.")
+                f"{self.n_samples_fit_}; resample the rows of the fit."
+            )
         return take_rows(X, rows), take_rows(y, rows)
 
     def write_epochs(self, X, path, epochs, *, overwrite=False):
@@ -131,7 +132,8 @@ class EpochOutputMixin:
         if taken and not overwrite:
             raise FileExistsError(
                 f"{len(taken)} epoch folder(s) exist already (first: {taken[0]!r}); "
-                "pass overwrite=True to replace them, or choose another path.")
+                "pass overwrite=True to replace them, or choose another path."
+            )
         source = getattr(self, "_epochs", None)
         if source is not None:  # fit on a backend: it writes on its engine
             source.write(X, [check_epoch(e) for e in epochs], folders)
@@ -153,7 +155,9 @@ def _write_parquet(rows, folder):
     if not nw.dependencies.is_into_dataframe(rows):
         raise TypeError(
             f"write_epochs writes dataframes; got X of type {type(rows).__name__}. "
-            "Wrap an array in a DataFrame (with column names) first.")
+            "Wrap an array in a DataFrame (with column names) first."
+        )
     os.makedirs(folder)
     nw.from_native(rows, eager_only=True).write_parquet(
-        os.path.join(folder, "part-0.parquet"))
+        os.path.join(folder, "part-0.parquet")
+    )

@@ -29,11 +29,22 @@ _U32 = np.uint32
 # Odd multipliers of the Feistel round hash (murmur3 / xxhash / splitmix
 # finalisers), per word size: four round multipliers and one mixing multiplier.
 _ROUND_MULS = {
-    32: (tuple(_U32(c) for c in (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F)),
-         _U32(0x165667B1)),
-    64: (tuple(_U64(c) for c in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F,
-                                 0x165667B19E3779F9, 0xD6E8FEB86659FD93)),
-         _U64(0xFF51AFD7ED558CCD)),
+    32: (
+        tuple(_U32(c) for c in (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F)),
+        _U32(0x165667B1),
+    ),
+    64: (
+        tuple(
+            _U64(c)
+            for c in (
+                0x9E3779B97F4A7C15,
+                0xC2B2AE3D27D4EB4F,
+                0x165667B19E3779F9,
+                0xD6E8FEB86659FD93,
+            )
+        ),
+        _U64(0xFF51AFD7ED558CCD),
+    ),
 }
 _MIX_A = _U64(0xBF58476D1CE4E5B9)
 _MIX_B = _U64(0x94D049BB133111EB)
@@ -168,13 +179,13 @@ def _walk_scalar(x, n, key, radix, lo_bits):
     t = x.dtype.type
     n, key, radix = t(n), t(key), t(radix)
     for start in range(0, x.size, _CHUNK):
-        v = _feistel(x[start:start + _CHUNK], key, radix, lo_bits)
+        v = _feistel(x[start : start + _CHUNK], key, radix, lo_bits)
         bad = np.flatnonzero(v >= n)
         while bad.size:
             w = _feistel(v[bad], key, radix, lo_bits)
             v[bad] = w
             bad = bad[w >= n]
-        out[start:start + _CHUNK] = v
+        out[start : start + _CHUNK] = v
     return out
 
 
@@ -225,13 +236,20 @@ class UnitPermutations:
         bits = int(self.lo_bits[unit])
         if bits == 0:
             units = np.full(positions.size, unit, dtype=np.int64)
-            return self._small(units, np.asarray(positions, dtype=np.int64),
-                               np.full(positions.size, key, dtype=np.uint64), False)
+            return self._small(
+                units,
+                np.asarray(positions, dtype=np.int64),
+                np.full(positions.size, key, dtype=np.uint64),
+                False,
+            )
         word = _U32 if 2 * bits <= 32 else _U64
-        values = _walk_scalar(np.asarray(positions).astype(word), int(self.n[unit]),
-                              int(key) & (0xFFFFFFFF if word is _U32 else
-                                          0xFFFFFFFFFFFFFFFF),
-                              int(self.radix[unit]), bits)
+        values = _walk_scalar(
+            np.asarray(positions).astype(word),
+            int(self.n[unit]),
+            int(key) & (0xFFFFFFFF if word is _U32 else 0xFFFFFFFFFFFFFFFF),
+            int(self.radix[unit]),
+            bits,
+        )
         return values.astype(np.int64)
 
     def inverse(self, units, elements, keys):
@@ -247,16 +265,21 @@ class UnitPermutations:
         lo_bits = self.lo_bits[units]
         bits_present = np.flatnonzero(np.bincount(lo_bits))
         for bits in bits_present:
-            sel = np.flatnonzero(lo_bits == bits) if bits_present.size > 1 else \
-                slice(None)
+            sel = np.flatnonzero(lo_bits == bits) if bits_present.size > 1 else slice(None)
             u = units[sel]
             if bits == 0:
                 out[sel] = self._small(u, x[sel], keys[sel], inverse)
                 continue
             word = _U32 if 2 * bits <= 32 else _U64
             n = self.n[u]
-            values = _walk(x[sel].astype(word), n.astype(word), keys[sel].astype(word),
-                           self.radix[u].astype(word), int(bits), inverse)
+            values = _walk(
+                x[sel].astype(word),
+                n.astype(word),
+                keys[sel].astype(word),
+                self.radix[u].astype(word),
+                int(bits),
+                inverse,
+            )
             out[sel] = values.astype(np.int64)
         return out
 

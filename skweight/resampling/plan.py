@@ -29,8 +29,15 @@ import numpy as np
 from .permutation import UnitPermutations, cycle_keys
 from .shuffling import shuffle, shuffled_draw
 
-__all__ = ["DrawingPlan", "FrequencyOrder", "group_rows", "independent_rows", "order_epoch",
-           "systematic_rows", "weighted_distinct_rows"]
+__all__ = [
+    "DrawingPlan",
+    "FrequencyOrder",
+    "group_rows",
+    "independent_rows",
+    "order_epoch",
+    "systematic_rows",
+    "weighted_distinct_rows",
+]
 
 # Units of at least this many rows are drawn one by one.
 _LARGE_UNIT = 1 << 16
@@ -107,8 +114,12 @@ class DrawingPlan:
                 edges = np.floor(edges + rng.random()).astype(np.int64)
                 r[units] = np.diff(edges, prepend=0)
             units = units[r[units] > 0]
-            return (units, r[units], np.zeros(units.size, dtype=np.int64),
-                    cycle_keys(seed, units, epoch))
+            return (
+                units,
+                r[units],
+                np.zeros(units.size, dtype=np.int64),
+                cycle_keys(seed, units, epoch),
+            )
         r = self.extra[units]
         cycle, block = np.divmod(np.int64(epoch), self.cycle[units])
         return units, r, block * r, cycle_keys(seed, units, cycle)
@@ -131,7 +142,7 @@ class DrawingPlan:
         rows, reps = self._copied(order, starts)
         if reps is None:
             out = np.empty(self.size, dtype=np.intp)
-            out[:rows.size] = rows
+            out[: rows.size] = rows
         else:  # one pass, the extras' slots included
             out = np.repeat(rows, reps)
         done = self._n_copies
@@ -139,14 +150,15 @@ class DrawingPlan:
         # Large units one by one (few: each holds many rows), with scalar
         # parameters; the others together, vectorised.
         big = self.n[units] >= _LARGE_UNIT
-        for u, k, f, key in zip(units[big].tolist(), r[big].tolist(),
-                                first[big].tolist(), keys[big]):
+        for u, k, f, key in zip(
+            units[big].tolist(), r[big].tolist(), first[big].tolist(), keys[big]
+        ):
             pos = np.arange(f, f + k, dtype=np.int64)
             n = int(self.n[u])
             np.subtract(pos, n, out=pos, where=pos >= n)  # wrap in the last block
             ranks = self.permutations.forward_unit(u, pos, key)
             ranks += starts[u]
-            _take(order, ranks, out=out[done:done + k])
+            _take(order, ranks, out=out[done : done + k])
             done += k
         units, r, first, keys = units[~big], r[~big], first[~big], keys[~big]
         if units.size:
@@ -178,11 +190,13 @@ class DrawingPlan:
         if copied.size == self.n.size:  # every unit: all rows, grouped
             rows = _all(order)
         else:
-            rows = order[np.repeat(starts[copied], self.n[copied])
-                         + _ranges(self.n[copied])]
+            rows = order[
+                np.repeat(starts[copied], self.n[copied]) + _ranges(self.n[copied])
+            ]
         reps = self.copies[copied]
-        reps = None if reps.size == 0 or reps.max() == 1 else np.repeat(reps,
-                                                                        self.n[copied])
+        reps = (
+            None if reps.size == 0 or reps.max() == 1 else np.repeat(reps, self.n[copied])
+        )
         self._n_copies = int(rows.size if reps is None else reps.sum())
         if reps is not None:  # room for the extras: the last row, repeated
             reps[-1] += self.size - self._n_copies
@@ -385,8 +399,9 @@ def order_epoch(draw, size, seed, epoch, shuffle_rows):
     """Draw one epoch's rows (``draw()``, ``size`` of them) and shuffle them,
     or sort them; return them."""
     if shuffle_rows:
-        return shuffled_draw(draw, size,
-                             lambda: np.random.default_rng([seed, epoch, STREAM_ORDER]))
+        return shuffled_draw(
+            draw, size, lambda: np.random.default_rng([seed, epoch, STREAM_ORDER])
+        )
     rows = draw()
     rows.sort()
     return rows

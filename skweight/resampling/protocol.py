@@ -21,10 +21,10 @@ from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 
 _ROW_ID_REASONS = {
     "systematic": "strategy='weights' then draws over rows by their weights (with "
-                  "sample_weight, replacement=False or a weighter that is not "
-                  "skweight's), in their order",
+    "sample_weight, replacement=False or a weighter that is not "
+    "skweight's), in their order",
     "frequencies": "frequency sample_weight repeats rows, and the repeats would share "
-                   "their key",
+    "their key",
 }
 
 
@@ -33,7 +33,8 @@ def check_row_id(resampler, why):
     if resampler.row_id is not None:
         raise ValueError(
             f"row_id ranks the rows of the drawing plan, but {_ROW_ID_REASONS[why]}. "
-            "Drop row_id (or sample_weight).")
+            "Drop row_id (or sample_weight)."
+        )
 
 
 def key_order(resampler, X, unit_of_row, fitted):
@@ -46,18 +47,19 @@ def key_order(resampler, X, unit_of_row, fitted):
     name = type(resampler).__name__
     if X is None:
         raise ValueError("row_id names a column of X, but X is None.")
-    _, values = FrameView(X).column(resampler.row_id, param="row_id",
-                                    estimator_name=name)
+    _, values = FrameView(X).column(resampler.row_id, param="row_id", estimator_name=name)
     try:
         codes, _ = pd.factorize(np.asarray(values), sort=True, use_na_sentinel=True)
     except TypeError as exc:
-        raise TypeError(f"row_id {resampler.row_id!r} mixes values that cannot be "
-                        f"ordered: {exc}") from None
+        raise TypeError(
+            f"row_id {resampler.row_id!r} mixes values that cannot be ordered: {exc}"
+        ) from None
     missing = int(np.count_nonzero(codes < 0))
     if missing:
         raise ValueError(
             f"row_id column {resampler.row_id!r} has {missing} missing value(s); the "
-            "rows of an epoch are ranked by it: give every row a key.")
+            "rows of an epoch are ranked by it: give every row a key."
+        )
     row_of_cell = np.zeros(int(fitted.cells.max()) + 1, dtype=np.int64)
     row_of_cell[fitted.cells] = np.arange(fitted.cells.size)
     cell = row_of_cell[fitted.ids]
@@ -67,8 +69,10 @@ def key_order(resampler, X, unit_of_row, fitted):
         raise ValueError(
             f"row_id column {resampler.row_id!r} repeats values: {twice} row(s) share "
             "their key with another row of the same cell. Name a column that is "
-            "unique per row (e.g. an id), so that every run ranks the rows alike.")
+            "unique per row (e.g. an id), so that every run ranks the rows alike."
+        )
     return np.lexsort((cell, codes, unit_of_row)).astype(np.intp)
+
 
 def as_labels(y):
     """Return y for the engine (pandas kept, else an array): one-hot -> argmax."""
@@ -86,8 +90,11 @@ def as_labels(y):
         values = y.toarray() if sparse.issparse(y) else np.asarray(y)
         if values.ndim != 2 or values.shape[1] == 1:
             return values
-    if (values.dtype.kind in "biuf" and np.all((values == 0) | (values == 1))
-            and np.all(values.sum(axis=1) == 1)):
+    if (
+        values.dtype.kind in "biuf"
+        and np.all((values == 0) | (values == 1))
+        and np.all(values.sum(axis=1) == 1)
+    ):
         return values.argmax(axis=1)
     raise ValueError(
         "Multilabel and multioutput targets are not supported by EpochResampler: "
@@ -149,16 +156,29 @@ def sampler_tags(tags):
         from imblearn.utils._tags import InputTags, SamplerTags, Tags
     except ImportError:  # pragma: no cover - older imblearn
         return tags
-    fields = ("estimator_type", "target_tags", "transformer_tags", "classifier_tags",
-              "regressor_tags", "array_api_support", "no_validation",
-              "non_deterministic", "requires_fit", "_skip_test")
-    inputs = {name: getattr(tags.input_tags, name)
-              for name in InputTags.__dataclass_fields__
-              if hasattr(tags.input_tags, name)}
+    fields = (
+        "estimator_type",
+        "target_tags",
+        "transformer_tags",
+        "classifier_tags",
+        "regressor_tags",
+        "array_api_support",
+        "no_validation",
+        "non_deterministic",
+        "requires_fit",
+        "_skip_test",
+    )
+    inputs = {
+        name: getattr(tags.input_tags, name)
+        for name in InputTags.__dataclass_fields__
+        if hasattr(tags.input_tags, name)
+    }
     inputs["dataframe"] = True
-    return Tags(**{name: getattr(tags, name) for name in fields},
-                input_tags=InputTags(**inputs),
-                sampler_tags=SamplerTags(sample_indices=True))
+    return Tags(
+        **{name: getattr(tags, name) for name in fields},
+        input_tags=InputTags(**inputs),
+        sampler_tags=SamplerTags(sample_indices=True),
+    )
 
 
 def frequencies(sample_weight, n_rows, strategy):
@@ -179,8 +199,7 @@ def keep_rows(kept, X_keys, labels, kwargs):
     """The key columns (and labels, key arrays) of the rows ``kept`` only."""
     X_keys = take_rows(X_keys, kept) if X_keys is not None else None
     labels = take_rows(labels, kept) if labels is not None else None
-    kwargs = {k: (take_rows(v, kept) if v is not None else None)
-              for k, v in kwargs.items()}
+    kwargs = {k: (take_rows(v, kept) if v is not None else None) for k, v in kwargs.items()}
     return X_keys, labels, kwargs
 
 
@@ -201,8 +220,9 @@ def check_rows(estimator, X, y, sensitive_features, strata_features):
         X_checked = validate_data(estimator, X, skip_check_array=True)
         n_rows = FrameView(X).n_rows
     else:
-        X_checked = validate_data(estimator, X, accept_sparse=["csr", "csc"], dtype=None,
-                                  ensure_all_finite=False)
+        X_checked = validate_data(
+            estimator, X, accept_sparse=["csr", "csc"], dtype=None, ensure_all_finite=False
+        )
         n_rows = X_checked.shape[0]
     if n_rows == 0:
         raise ValueError(
@@ -216,8 +236,10 @@ def check_rows(estimator, X, y, sensitive_features, strata_features):
 
 def keys_view(X_checked, n_rows, weighter):
     """What the weighter reads: X when it names columns, else a row-count frame."""
-    names_columns = (getattr(weighter, "groups", None) is not None
-                     or getattr(weighter, "strata", None) is not None)
+    names_columns = (
+        getattr(weighter, "groups", None) is not None
+        or getattr(weighter, "strata", None) is not None
+    )
     if names_columns and X_checked is not None:
         return X_checked
     return pd.DataFrame(index=pd.RangeIndex(n_rows)) if X_checked is not None else None

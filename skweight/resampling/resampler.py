@@ -29,8 +29,7 @@ from .targets import SELECTIONS
 __all__ = ["EpochResampler", "check_epoch"]
 
 
-class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
-                     BaseEstimator):
+class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
     """Draw a new balanced subset, oversampled set or weighted sample each epoch.
 
     Fits on the same cells as :class:`GroupBalancedWeighter` (a label, group
@@ -261,7 +260,6 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
     [2, 2]
     """
 
-
     _estimator_type = "sampler"
 
     _parameter_constraints = {
@@ -272,8 +270,13 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
         "weighter": [HasMethods(["fit_weight"]), None],
         "replacement": ["boolean", None],
         "shrinkage": [Interval(Real, 0, None, closed="left"), dict, None],
-        "sampling_strategy": [dict, callable, StrOptions(set(SELECTIONS)),
-                              Interval(Real, 0, 1, closed="right"), None],
+        "sampling_strategy": [
+            dict,
+            callable,
+            StrOptions(set(SELECTIONS)),
+            Interval(Real, 0, 1, closed="right"),
+            None,
+        ],
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
@@ -281,10 +284,23 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
         "row_id": [str, Interval(Integral, 0, None, closed="left"), None],
     }
 
-    def __init__(self, strategy="under", *, groups=None, strata=None, balance="auto",
-                 weighter=None, sampling_strategy=None, n_samples=None, shuffle=True,
-                 random_state=None, replacement=None, shrinkage=None, schedule=None,
-                 row_id=None):
+    def __init__(
+        self,
+        strategy="under",
+        *,
+        groups=None,
+        strata=None,
+        balance="auto",
+        weighter=None,
+        sampling_strategy=None,
+        n_samples=None,
+        shuffle=True,
+        random_state=None,
+        replacement=None,
+        shrinkage=None,
+        schedule=None,
+        row_id=None,
+    ):
         self.strategy = strategy
         self.groups = groups
         self.strata = strata
@@ -302,8 +318,15 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
     # ------------------------------------------------------------------ #
     # Public API
     # ------------------------------------------------------------------ #
-    def fit(self, X, y=None, *, sample_weight=None, sensitive_features=None,
-            strata_features=None):
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         """Learn the units, their targets and the seed.
 
         Parameters
@@ -359,14 +382,26 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
         if source is not None:
             raise TypeError(f"This {type(self).__name__} was fit on {source.fitted_on}.")
         plan, weights, size = self._draws_at(epoch)
-        return order_epoch(lambda: self._rows_of(epoch, plan, weights, size), size,
-                           self.seed_, epoch, self._shuffle)
+        return order_epoch(
+            lambda: self._rows_of(epoch, plan, weights, size),
+            size,
+            self.seed_,
+            epoch,
+            self._shuffle,
+        )
 
     def _rows_of(self, epoch, plan, weights, size):
         """The rows epoch ``epoch`` draws, grouped (not shuffled)."""
-        return self._strategy.rows(plan, weights, size, self.seed_, epoch,
-                                   getattr(self, "_order", None),
-                                   getattr(self, "_starts", None), self.replacement)
+        return self._strategy.rows(
+            plan,
+            weights,
+            size,
+            self.seed_,
+            epoch,
+            getattr(self, "_order", None),
+            getattr(self, "_starts", None),
+            self.replacement,
+        )
 
     def epoch_size(self, epoch):
         """Number of indices of one epoch (``epoch_size_`` without a schedule).
@@ -410,13 +445,18 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
         check_is_fitted(self, "seed_")
         units = getattr(self, "_units", None)
         if units is None:
-            raise ValueError(f"This {type(self).__name__} draws rows by their weights: "
-                             "it has no units.")
-        return units.unit_of_rows(self.weighter_.cell_ids(
-            X, y, sensitive_features=sensitive_features, strata_features=strata_features))
+            raise ValueError(
+                f"This {type(self).__name__} draws rows by their weights: it has no units."
+            )
+        return units.unit_of_rows(
+            self.weighter_.cell_ids(
+                X, y, sensitive_features=sensitive_features, strata_features=strata_features
+            )
+        )
 
-    def fit_resample(self, X, y, *, sample_weight=None, sensitive_features=None,
-                     strata_features=None):
+    def fit_resample(
+        self, X, y, *, sample_weight=None, sensitive_features=None, strata_features=None
+    ):
         """Fit, then return the rows of epoch 0.
 
         Parameters
@@ -443,12 +483,17 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
                 "fit_resample needs X. To draw row indices without data, use "
                 "fit(None, y) and epoch_indices(epoch)."
             )
-        X_checked, y_checked = self._fit(Inputs(X, y, sample_weight, sensitive_features,
-                                                strata_features))
+        X_checked, y_checked = self._fit(
+            Inputs(X, y, sample_weight, sensitive_features, strata_features)
+        )
         if self._epochs is not None:  # the engine's rows, not indices
-            return self._epochs.resample(X, y, epoch=0,
-                                         sensitive_features=sensitive_features,
-                                         strata_features=strata_features)
+            return self._epochs.resample(
+                X,
+                y,
+                epoch=0,
+                sensitive_features=sensitive_features,
+                strata_features=strata_features,
+            )
         y = y_checked
         self.sample_indices_ = self.epoch_indices(0)
         array = X_checked if isinstance(X, list) else None
@@ -456,9 +501,14 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
         if self.shrinkage is not None:
             factors = check_shrinkage(self.shrinkage, list(self.sampling_strategy_))
             per_unit = np.array([factors.get(key, 0.0) for key in self._units.keys])
-            X_rows = smoothed(X_checked if X_checked is not None else X, X_rows,
-                              self.sample_indices_, self._unit_of_row, per_unit,
-                              self.seed_)
+            X_rows = smoothed(
+                X_checked if X_checked is not None else X,
+                X_rows,
+                self.sample_indices_,
+                self._unit_of_row,
+                per_unit,
+                self.seed_,
+            )
         return X_rows, take_rows(y, self.sample_indices_)
 
     # ------------------------------------------------------------------ #
@@ -467,8 +517,11 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
         tags.estimator_type = "sampler"
         # X's columns are keys or passengers, never numbers to compute with;
         # missing values in a key column are refused.
-        tags.input_tags.allow_nan = (self.groups in (None, [], ())
-                                     and self.strata in (None, [], ()))
+        tags.input_tags.allow_nan = self.groups in (None, [], ()) and self.strata in (
+            None,
+            [],
+            (),
+        )
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         tags.input_tags.sparse = True
@@ -477,5 +530,6 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin,
         else:
             balance = self.balance if self.balance in MODES else "auto"
             tags.target_tags.required = resolve_mode(
-                balance, self.groups is not None).needs_label
+                balance, self.groups is not None
+            ).needs_label
         return sampler_tags(tags)

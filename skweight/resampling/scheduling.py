@@ -40,7 +40,8 @@ def check_schedule(resampler, strategy, weighter):
         if schedule.param == "strength" and not (0 <= low and high <= 1):
             raise ValueError(
                 f"A strength schedule must stay in [0, 1]; got low={schedule.low}, "
-                f"high={schedule.high}.")
+                f"high={schedule.high}."
+            )
 
 
 class ScheduledDraws:
@@ -62,8 +63,18 @@ class ScheduledDraws:
         Each row's cell and incoming weight (row-weight draws).
     """
 
-    def __init__(self, schedule, strategy, *, units=None, targets=None, weighter=None,
-                 labels=None, ids=None, sample_weight=None):
+    def __init__(
+        self,
+        schedule,
+        strategy,
+        *,
+        units=None,
+        targets=None,
+        weighter=None,
+        labels=None,
+        ids=None,
+        sample_weight=None,
+    ):
         self.schedule = schedule
         self.strategy = strategy
         self.units, self.targets = units, targets
@@ -79,11 +90,13 @@ class ScheduledDraws:
             return self._cache[value]
         if self.ids is not None:  # row weights: the weighter at this value
             weights = at_epoch(self.weighter, self.schedule, epoch).cell_weights(
-                self.ids, self.sample_weight)
+                self.ids, self.sample_weight
+            )
             if not np.all(np.isfinite(weights)) or weights.sum() <= 0:
                 raise ValueError(
                     f"At epoch {epoch} (schedule value {value}) the weighter's weights "
-                    "sum to 0 or are not finite: nothing to draw.")
+                    "sum to 0 or are not finite: nothing to draw."
+                )
             entry = (None, np.asarray(weights, dtype=np.float64), resampler.epoch_size_)
             self._cache.clear()  # one row-sized vector at a time
         else:

@@ -134,8 +134,8 @@ def _bucket_shuffle(rows, rng, threads):
 
     parts = _map(split, pieces, threads)
     grouped = [part[0] for part in parts]
-    counts = np.stack([part[1] for part in parts])   # (pieces, buckets)
-    local = (np.cumsum(counts, axis=1) - counts).tolist()   # within a piece
+    counts = np.stack([part[1] for part in parts])  # (pieces, buckets)
+    local = (np.cumsum(counts, axis=1) - counts).tolist()  # within a piece
     within = (np.cumsum(counts, axis=0) - counts).tolist()  # within a bucket
     sizes = counts.sum(axis=0)
     starts = np.concatenate([[0], np.cumsum(sizes)]).tolist()
@@ -152,8 +152,8 @@ def _bucket_shuffle(rows, rng, threads):
                 c = counts[k][b]
                 if c:
                     at, src = begin + within[k][b], local[k][b]
-                    out[at:at + c] = part[src:src + c]
-            target = out[begin:starts[b + 1]]
+                    out[at : at + c] = part[src : src + c]
+            target = out[begin : starts[b + 1]]
             if target.size > _IN_CACHE:  # over 2**29 rows: one more level
                 target[...] = _bucket_shuffle(target.copy(), group_rng, 1)
             else:

@@ -31,7 +31,8 @@ def check_shrinkage(shrinkage, resampled_keys):
         if missing:
             raise ValueError(
                 "shrinkage must give a factor for each unit that is over-sampled; "
-                f"missing: {missing!r}.")
+                f"missing: {missing!r}."
+            )
         factors = {k: shrinkage[k] for k in resampled_keys}
     for key, value in factors.items():
         if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
@@ -42,21 +43,26 @@ def check_shrinkage(shrinkage, resampled_keys):
 def _numeric(X):
     """``(values, columns)``: the numeric columns of ``X`` as float64 (dense or sparse)."""
     if isinstance(X, pd.DataFrame):
-        columns = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])
-                   and not pd.api.types.is_bool_dtype(X[c])]
+        columns = [
+            c
+            for c in X.columns
+            if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
+        ]
         return X[columns].to_numpy(dtype=np.float64), columns
     if sparse.issparse(X):
         return X.astype(np.float64), None
     if not isinstance(X, (np.ndarray, list)):
         raise TypeError(
             "shrinkage works on numpy arrays, sparse matrices and pandas DataFrames; "
-            f"got {type(X).__name__}. Convert X (e.g. to_pandas()) first.")
+            f"got {type(X).__name__}. Convert X (e.g. to_pandas()) first."
+        )
     values = np.asarray(X)
     if values.dtype.kind not in "iuf":
         raise ValueError(
             "shrinkage adds noise to numeric columns; X holds "
             f"{values.dtype} values. Pass numeric X, or a DataFrame (its other "
-            "columns are copied as they are).")
+            "columns are copied as they are)."
+        )
     return values.astype(np.float64), None
 
 
@@ -88,12 +94,13 @@ def smoothed(X, X_rows, indices, unit_of_row, factors_by_unit, seed):
     n_units = factors_by_unit.size
     if sparse.issparse(values):
         # Per-unit means of x and x**2 as products with the unit indicator.
-        member = sparse.csr_matrix((np.ones(n), (unit_of_row, np.arange(n))),
-                                   shape=(n_units, n))
+        member = sparse.csr_matrix(
+            (np.ones(n), (unit_of_row, np.arange(n))), shape=(n_units, n)
+        )
         counts = np.maximum(np.bincount(unit_of_row, minlength=n_units), 1)[:, None]
         mean = np.asarray((member @ values).todense()) / counts
         square = np.asarray((member @ values.multiply(values)).todense()) / counts
-        std = np.sqrt(np.maximum(square - mean ** 2, 0))
+        std = np.sqrt(np.maximum(square - mean**2, 0))
     else:
         counts = np.maximum(np.bincount(unit_of_row, minlength=n_units), 1)
         std = np.empty((n_units, p))
@@ -101,12 +108,14 @@ def smoothed(X, X_rows, indices, unit_of_row, factors_by_unit, seed):
             column = values[:, j]
             mean = np.bincount(unit_of_row, column, n_units) / counts
             centred = column - mean[unit_of_row]
-            std[:, j] = np.sqrt(np.bincount(unit_of_row, centred * centred, n_units)
-                                / counts)
+            std[:, j] = np.sqrt(
+                np.bincount(unit_of_row, centred * centred, n_units) / counts
+            )
     rng = np.random.default_rng([seed, 0, _STREAM_NOISE])
     where = np.flatnonzero(repeated)
     noise = rng.standard_normal((where.size, p)) * (
-        scale[where, None] * bandwidth * std[units[where]])
+        scale[where, None] * bandwidth * std[units[where]]
+    )
     if isinstance(X_rows, pd.DataFrame):
         block = np.array(X_rows[columns], dtype=np.float64)  # a writeable copy
         block[where] += noise

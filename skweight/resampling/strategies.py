@@ -37,8 +37,15 @@ from ..weighting.weighters import GroupBalancedWeighter
 from .plan import independent_rows, systematic_rows, weighted_distinct_rows
 from .targets import scale_targets
 
-__all__ = ["STRATEGIES", "Over", "Strategy", "Under", "Weights", "fit_row_weights",
-           "register_strategy"]
+__all__ = [
+    "STRATEGIES",
+    "Over",
+    "Strategy",
+    "Under",
+    "Weights",
+    "fit_row_weights",
+    "register_strategy",
+]
 
 
 class Strategy:
@@ -98,7 +105,8 @@ class Strategy:
         if resampler.shrinkage is not None and not self.smooths:
             raise ValueError(
                 f"shrinkage smooths the repeated rows of strategy='over'; got "
-                f"strategy={self.name!r}.")
+                f"strategy={self.name!r}."
+            )
 
     def check_schedule(self, schedule, weighter):
         """Raise for a schedule this strategy cannot follow."""
@@ -106,20 +114,24 @@ class Strategy:
             raise ValueError(
                 f"strategy={self.name!r} follows a strength schedule (the "
                 f"targets move from the unit sizes to the balanced ones); got "
-                f"param={schedule.param!r}, which only strategy='weights' can use.")
+                f"param={schedule.param!r}, which only strategy='weights' can use."
+            )
 
     # -- fitting ---------------------------------------------------------- #
     def unit_weighter(self, resampler, y, sensitive_features):
         """Return ``(weighter, mode)``: the unfitted weighter whose cells are drawn."""
-        mode = resolve_mode(resampler.balance,
-                            resampler.groups is not None or sensitive_features is not None)
+        mode = resolve_mode(
+            resampler.balance,
+            resampler.groups is not None or sensitive_features is not None,
+        )
         if mode.needs_label and y is None:
             raise ValueError(
                 f"{type(resampler).__name__} requires y to be passed, but the target "
                 f"y is None (balance={mode.name!r} uses the label)."
             )
-        return GroupBalancedWeighter(groups=resampler.groups, strata=resampler.strata,
-                                     balance=mode.name), mode
+        return GroupBalancedWeighter(
+            groups=resampler.groups, strata=resampler.strata, balance=mode.name
+        ), mode
 
     def by_row_weights(self, resampler, sample_weight, weighter):
         """Whether this fit draws over rows by per-row weights (not by cells)."""
@@ -154,12 +166,16 @@ class Strategy:
         how = " after scaling to n_samples" if scaled else ""
         if self.grows:
             bad = np.flatnonzero(targets < units.counts)
-            promise = ("keeps every row, so a unit's target cannot be below its "
-                       "rows; use strategy='under' to drop rows")
+            promise = (
+                "keeps every row, so a unit's target cannot be below its "
+                "rows; use strategy='under' to drop rows"
+            )
         else:
             bad = np.flatnonzero(targets > units.counts)
-            promise = ("draws without replacement, so a unit's target cannot exceed "
-                       "its rows; use strategy='over' to duplicate rows")
+            promise = (
+                "draws without replacement, so a unit's target cannot exceed "
+                "its rows; use strategy='over' to duplicate rows"
+            )
         if bad.size:
             i = bad[0]
             raise ValueError(
@@ -179,8 +195,9 @@ class Strategy:
         table["count"] = units.counts
         table["target"] = targets
         extra = targets % np.maximum(units.counts, 1)
-        table["cycle"] = np.where(extra > 0, -(-units.counts // np.maximum(extra, 1)),
-                                  np.where(targets > 0, 1, 0))
+        table["cycle"] = np.where(
+            extra > 0, -(-units.counts // np.maximum(extra, 1)), np.where(targets > 0, 1, 0)
+        )
         return table
 
     def scheduled_targets(self, draws, resampler, epoch, value):
@@ -198,8 +215,7 @@ class Strategy:
         position in it.
         """
         if replacement and replacement != self.replacement:
-            return independent_rows(plan, seed, epoch, order, starts,
-                                    keep_all=self.grows)
+            return independent_rows(plan, seed, epoch, order, starts, keep_all=self.grows)
         return plan.draw(seed, epoch, order, starts)
 
 
@@ -234,8 +250,10 @@ class Weights(Strategy):
                 "proportion to the weights. Set n_samples for the epoch size instead."
             )
         if resampler.weighter is not None and (
-                resampler.groups is not None or resampler.strata is not None
-                or resampler.balance != "auto"):
+            resampler.groups is not None
+            or resampler.strata is not None
+            or resampler.balance != "auto"
+        ):
             raise ValueError(
                 "Both weighter and groups/strata/balance were given; set groups, "
                 "strata and balance on the weighter."
@@ -245,20 +263,27 @@ class Weights(Strategy):
         if schedule.param not in weighter.get_params():
             raise ValueError(
                 f"The schedule sets {schedule.param!r}, which the weighter "
-                f"{type(weighter).__name__} does not have.")
+                f"{type(weighter).__name__} does not have."
+            )
 
     def unit_weighter(self, resampler, y, sensitive_features):
-        weighter = (clone(resampler.weighter) if resampler.weighter is not None else
-                    GroupBalancedWeighter(groups=resampler.groups,
-                                          strata=resampler.strata,
-                                          balance=resampler.balance))
+        weighter = (
+            clone(resampler.weighter)
+            if resampler.weighter is not None
+            else GroupBalancedWeighter(
+                groups=resampler.groups, strata=resampler.strata, balance=resampler.balance
+            )
+        )
         return weighter, MODES["joint"]
 
     def by_row_weights(self, resampler, sample_weight, weighter):
         # Weights that vary within cells, distinct draws, or a weighter
         # without cells: systematic sampling over rows.
-        return (sample_weight is not None or resampler.replacement is False
-                or not hasattr(weighter, "fit_cells"))
+        return (
+            sample_weight is not None
+            or resampler.replacement is False
+            or not hasattr(weighter, "fit_cells")
+        )
 
     def targets(self, resampler, units, weighter, labels=None):
         """Expected rows per cell: epoch size times the cell's share of weight."""
@@ -266,8 +291,11 @@ class Weights(Strategy):
         mass = table["factor"].to_numpy() * table["weighted_count"].to_numpy()
         if not np.all(np.isfinite(mass)) or mass.sum() <= 0:
             raise ValueError("The weighter's factors are not finite and positive.")
-        size = resampler.n_samples if resampler.n_samples is not None else \
-            int(units.counts.sum())
+        size = (
+            resampler.n_samples
+            if resampler.n_samples is not None
+            else int(units.counts.sum())
+        )
         return size * mass / mass.sum()
 
     def sampling_strategy(self, units, targets):
@@ -308,8 +336,9 @@ def register_strategy(strategy):
         The registered strategy (so it can be used as a decorator's result).
     """
     if not isinstance(strategy, Strategy):
-        raise TypeError(f"register_strategy takes a Strategy instance; got "
-                        f"{type(strategy).__name__}.")
+        raise TypeError(
+            f"register_strategy takes a Strategy instance; got {type(strategy).__name__}."
+        )
     if not isinstance(strategy.name, str) or not strategy.name:
         raise ValueError("A strategy needs a non-empty str name.")
     if strategy.name in STRATEGIES:
@@ -352,8 +381,7 @@ def fit_row_weights(weighter, weights, n_rows, n_samples):
         keys = list(weighter.cell_spec_.key_columns)
         fitted = table
         table = table[keys + ["count"]].copy()
-        table["target"] = (epoch_size / total * fitted["factor"]
-                           * fitted["weighted_count"])
+        table["target"] = epoch_size / total * fitted["factor"] * fitted["weighted_count"]
         values = [table[c].tolist() for c in keys]
         names = values[0] if len(values) == 1 else list(zip(*values))
         targets = dict(zip(names, table["target"].tolist()))

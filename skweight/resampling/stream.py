@@ -42,8 +42,18 @@ __all__ = ["balance_stream"]
 _STREAM_TAG = 0x5717EA
 
 
-def balance_stream(items, keys, source, *, label="label", chunk_size=1024, seed=0,
-                   epoch=0, shard=(0, 1), shuffle=True):
+def balance_stream(
+    items,
+    keys,
+    source,
+    *,
+    label="label",
+    chunk_size=1024,
+    seed=0,
+    epoch=0,
+    shard=(0, 1),
+    shuffle=True,
+):
     """Yield ``items`` kept or repeated so that their units follow ``source``'s targets.
 
     Parameters
@@ -86,8 +96,11 @@ def balance_stream(items, keys, source, *, label="label", chunk_size=1024, seed=
     >>> sum(item["label"] == "b" for item in out) / len(out)
     0.5
     """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) \
-            or chunk_size < 1:
+    if (
+        isinstance(chunk_size, bool)
+        or not isinstance(chunk_size, Integral)
+        or chunk_size < 1
+    ):
         raise ValueError(f"chunk_size must be an int >= 1; got {chunk_size!r}.")
     index, count = _check_shard(shard)
     rate = _rate_function(source, label)
@@ -121,10 +134,15 @@ def _check_shard(shard):
         index, count = shard
     except (TypeError, ValueError):
         raise ValueError(f"shard must be a pair (index, count); got {shard!r}.") from None
-    if not (isinstance(count, Integral) and count >= 1 and isinstance(index, Integral)
-            and 0 <= index < count):
-        raise ValueError(f"shard must be (index, count) with 0 <= index < count; got "
-                         f"{shard!r}.")
+    if not (
+        isinstance(count, Integral)
+        and count >= 1
+        and isinstance(index, Integral)
+        and 0 <= index < count
+    ):
+        raise ValueError(
+            f"shard must be (index, count) with 0 <= index < count; got {shard!r}."
+        )
     return int(index), int(count)
 
 
@@ -137,21 +155,25 @@ def _rate_function(source, label):
         if STRATEGIES[source.strategy].fresh or "cycle" not in source.cell_table_:
             raise ValueError(
                 "A stream follows the per-unit targets of strategy='under' or 'over'; "
-                "for weights, pass the weighter itself.")
+                "for weights, pass the weighter itself."
+            )
         table = source.cell_table_
-        per_unit = table["target"].to_numpy(np.float64) / \
-            np.maximum(table["count"].to_numpy(), 1)
+        per_unit = table["target"].to_numpy(np.float64) / np.maximum(
+            table["count"].to_numpy(), 1
+        )
         weighter = source.weighter_
 
         def rate(frame):
             X, y = _split(frame, weighter, label)
             return per_unit[source.unit_index(X, y)]
+
         return rate
 
     if not hasattr(source, "partial_fit"):
         raise TypeError(
             f"source must be a skweight weighter or a fitted EpochResampler; got "
-            f"{type(source).__name__}.")
+            f"{type(source).__name__}."
+        )
     running = not hasattr(source, "n_cells_")
 
     def rate(frame):
@@ -161,6 +183,7 @@ def _rate_function(source, label):
                 warnings.simplefilter("ignore", WeightingWarning)
                 source.partial_fit(X, y)
         return source.weight(X, y)
+
     return rate
 
 
@@ -171,7 +194,8 @@ def _split(frame, weighter, label):
     if uses_label and label not in frame.columns:
         raise ValueError(
             f"The weighter uses the label, but keys(item) has no {label!r} key; it "
-            f"gave {list(frame.columns)}.")
+            f"gave {list(frame.columns)}."
+        )
     y = frame[label].to_numpy() if uses_label else None
     X = frame.drop(columns=[label]) if label in frame.columns else frame
     return (X if X.shape[1] else None), y

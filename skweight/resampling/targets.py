@@ -65,15 +65,17 @@ class Units:
     def __init__(self, fitted, mode, table, key_columns):
         self.mode = mode
         s, g, lab = fitted.ranks3
-        unit_of = unit_numbers(Canonical(fitted.cells, s, g, lab, fitted.shape3),
-                               mode.unit_axes)
+        unit_of = unit_numbers(
+            Canonical(fitted.cells, s, g, lab, fitted.shape3), mode.unit_axes
+        )
         if unit_of is None:  # each cell its own unit
             unit_of = np.arange(fitted.cells.size, dtype=np.intp)
         first = first_of(unit_of, int(unit_of.max()) + 1 if unit_of.size else 0)
         self.unit_of_cell = np.full(fitted.cells.size, -1, dtype=np.int64)
         self.unit_of_cell[fitted.cells] = unit_of
-        self.counts = np.bincount(unit_of, weights=fitted.rows,
-                                  minlength=first.size).astype(np.int64)
+        self.counts = np.bincount(
+            unit_of, weights=fitted.rows, minlength=first.size
+        ).astype(np.int64)
         self.stratum = s[first]
         self.table_rows = first
         self.cells = fitted.cells
@@ -84,16 +86,18 @@ class Units:
         self._table = table
         self._key_columns = list(key_columns)
         # The units are the classes (keyed by class label alone).
-        self.label_units = (fitted.spec.label is not None
-                            and self._key_columns == [fitted.spec.label])
+        self.label_units = fitted.spec.label is not None and self._key_columns == [
+            fitted.spec.label
+        ]
         self._spec = fitted.spec
         self._rows = fitted.rows
 
     @cached_property
     def keys(self):
         """One key per unit (Python values): built when first needed."""
-        columns = [self._table[c].to_numpy()[self.table_rows].tolist()
-                   for c in self._key_columns]
+        columns = [
+            self._table[c].to_numpy()[self.table_rows].tolist() for c in self._key_columns
+        ]
         return columns[0] if len(columns) == 1 else list(zip(*columns))
 
     def __len__(self):
@@ -161,8 +165,9 @@ class Units:
         have = set(zip(g[cells].tolist(), lab[cells].tolist()))
         groups = np.unique(g[cells])
         labels = np.unique(lab[cells])
-        missing = next((a, b) for a in groups.tolist() for b in labels.tolist()
-                       if (a, b) not in have)
+        missing = next(
+            (a, b) for a in groups.tolist() for b in labels.tolist() if (a, b) not in have
+        )
         same_group = cells[np.flatnonzero(g[cells] == missing[0])[0]]
         same_label = cells[np.flatnonzero(lab[cells] == missing[1])[0]]
         n = self._rows.astype(np.float64)
@@ -216,8 +221,7 @@ class Units:
                 )
             if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
                 raise ValueError(
-                    f"sampling_strategy[{key!r}] must be a non-negative int; got "
-                    f"{value!r}."
+                    f"sampling_strategy[{key!r}] must be a non-negative int; got {value!r}."
                 )
             targets[index[key]] = int(value)
             self.selected[index[key]] = True
@@ -262,9 +266,13 @@ class Units:
         minority, n_min = self._extreme(largest=False)
         if name == "auto":
             name = "not majority" if grows else "not minority"
-        chosen = {"majority": majority, "minority": minority,
-                  "not minority": ~minority, "not majority": ~majority,
-                  "all": np.ones(len(self), dtype=bool)}[name]
+        chosen = {
+            "majority": majority,
+            "minority": minority,
+            "not minority": ~minority,
+            "not majority": ~majority,
+            "all": np.ones(len(self), dtype=bool),
+        }[name]
         goal = n_max if grows else n_min
         self.selected = chosen
         return np.where(chosen, goal, self.counts).astype(np.int64)
@@ -318,8 +326,11 @@ class Units:
                 extreme, _ = self._extreme(largest=strategy.grows)
                 selected = ~extreme
         values = targets - self.counts if strategy.grows else targets
-        return {key: int(v) for key, v, c in zip(self.keys, values.tolist(),
-                                                    selected.tolist()) if c}
+        return {
+            key: int(v)
+            for key, v, c in zip(self.keys, values.tolist(), selected.tolist())
+            if c
+        }
 
 
 def scale_targets(targets, total):
@@ -327,8 +338,7 @@ def scale_targets(targets, total):
     current = int(targets.sum())
     if current == 0:
         raise ValueError(
-            f"Cannot scale the per-unit targets to n_samples={total}: they are "
-            "all zero."
+            f"Cannot scale the per-unit targets to n_samples={total}: they are all zero."
         )
     exact = targets * (total / current)
     scaled = np.floor(exact).astype(np.int64)

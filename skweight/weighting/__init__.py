@@ -13,8 +13,11 @@ import importlib
 
 __all__ = ["BaseWeighter", "EffectiveNumberWeighter", "GroupBalancedWeighter"]
 
-_HOMES = {"BaseWeighter": ".base", "EffectiveNumberWeighter": ".weighters",
-          "GroupBalancedWeighter": ".weighters"}
+_HOMES = {
+    "BaseWeighter": ".base",
+    "EffectiveNumberWeighter": ".weighters",
+    "GroupBalancedWeighter": ".weighters",
+}
 
 
 def __getattr__(name):

@@ -57,8 +57,15 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------ #
     # Public API
     # ------------------------------------------------------------------ #
-    def fit(self, X, y=None, *, sample_weight=None, sensitive_features=None,
-            strata_features=None):
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         """Learn the weight table from the cell counts of ``X, y``.
 
         Parameters
@@ -85,13 +92,21 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted weighter.
         """
-        self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
-                  reset=True)
+        self._fit(
+            Inputs(X, y, sample_weight, sensitive_features, strata_features), reset=True
+        )
         warn_issues(self._issues(), stacklevel=3)
         return self
 
-    def partial_fit(self, X, y=None, *, sample_weight=None,
-                    sensitive_features=None, strata_features=None):
+    def partial_fit(
+        self,
+        X,
+        y=None,
+        *,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         """Add the cell counts of one chunk of rows to the weight table.
 
         Counts from successive chunks add up exactly, so the factors after the
@@ -119,14 +134,23 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         """
         self._partial = True  # class_weight may name classes of later chunks
         try:
-            self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features),
-                      reset=not (hasattr(self, "_counter") or hasattr(self, "estimators_")))
+            self._fit(
+                Inputs(X, y, sample_weight, sensitive_features, strata_features),
+                reset=not (hasattr(self, "_counter") or hasattr(self, "estimators_")),
+            )
         finally:
             del self._partial
         return self
 
-    def fit_weight(self, X, y=None, *, sample_weight=None,
-                   sensitive_features=None, strata_features=None):
+    def fit_weight(
+        self,
+        X,
+        y=None,
+        *,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         """Fit, then return the weights of the same rows.
 
         Equal to ``fit(X, y).weight(X, y)``, in one pass over the rows.
@@ -156,8 +180,15 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
             return weigh_outputs(self, inputs)
         return self._gather(located, keys.sample_weight)
 
-    def weight(self, X, y=None, *, sample_weight=None, sensitive_features=None,
-               strata_features=None):
+    def weight(
+        self,
+        X,
+        y=None,
+        *,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         """Return the weights the fitted table gives to the rows of ``X``.
 
         Parameters
@@ -180,8 +211,11 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
             return weigh_outputs(self, inputs)
         keys = self._read_keys(inputs, reset=False)
         located = self._counter.encode(
-            keys.strata, keys.groups, keys.label.codes if keys.label else None,
-            learn=False, handle_missing=self.handle_missing,
+            keys.strata,
+            keys.groups,
+            keys.label.codes if keys.label else None,
+            learn=False,
+            handle_missing=self.handle_missing,
             handle_unknown=self.handle_unknown,
         )
         return self._gather(located, keys.sample_weight, check_unseen=True)
@@ -227,7 +261,8 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         if hasattr(self, "estimators_"):
             raise ValueError(
                 "This weighter was fit on a multi-output y: each output has its own "
-                "cells, in estimators_[k] (e.g. estimators_[0].balance_report()).")
+                "cells, in estimators_[k] (e.g. estimators_[0].balance_report())."
+            )
         return self._counter.spec
 
     @property
@@ -245,8 +280,9 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         """
         if reset:
             self._reset()
-        located, _ = self._count(table.inputs, reset=reset, rows=table.rows,
-                                 weighted=table.weighted)
+        located, _ = self._count(
+            table.inputs, reset=reset, rows=table.rows, weighted=table.weighted
+        )
         if reset:
             self.n_features_in_ = table.n_features
             if table.feature_names is not None:
@@ -268,17 +304,28 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         if not validated:
             self._validate()
         trim = getattr(self, "trim_quantile", None)
-        if self.normalize is None and (self.strength != 1 or self.max_weight is not None
-                                       or trim is not None):
+        if self.normalize is None and (
+            self.strength != 1 or self.max_weight is not None or trim is not None
+        ):
             raise ValueError(
                 "normalize=None returns the scheme's raw factors, which strength, "
                 f"max_weight and trim_quantile cannot act on; got strength={self.strength!r}"
                 f", max_weight={self.max_weight!r}, trim_quantile={trim!r}. Use "
-                "normalize='mean' or 'cells' with them.")
-        for attr in ("_counter", "_mode", "_weight_table", "_factor_table", "classes_",
-                     "pos_weight_",
-                     "n_cells_", "n_features_in_", "feature_names_in_", "estimators_",
-                     "n_outputs_"):
+                "normalize='mean' or 'cells' with them."
+            )
+        for attr in (
+            "_counter",
+            "_mode",
+            "_weight_table",
+            "_factor_table",
+            "classes_",
+            "pos_weight_",
+            "n_cells_",
+            "n_features_in_",
+            "feature_names_in_",
+            "estimators_",
+            "n_outputs_",
+        ):
             if attr in vars(self):
                 delattr(self, attr)
 
@@ -294,14 +341,16 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
                 if outputs is None or (not reset and hasattr(self, "_counter")):
                     raise ValueError(
                         "These rows' y does not match the fit: a multi-output y "
-                        "and a single target cannot be mixed in partial_fit.")
+                        "and a single target cannot be mixed in partial_fit."
+                    )
                 self._fit_outputs(inputs, outputs, reset=reset)
                 return None, None
         if backend:
             if reset:
                 self._validate()  # before anything runs on the engine
-            roles = KeyRoles(self.groups, self.strata, type(self).__name__,
-                             self.handle_missing)
+            roles = KeyRoles(
+                self.groups, self.strata, type(self).__name__, self.handle_missing
+            )
             self._count_table(backend.count(inputs, roles), reset=reset)
             return None, None
         if reset:
@@ -312,8 +361,13 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         """One weighter per output of a multi-output ``y`` (:mod:`.multioutput`)."""
         if reset:
             self._reset()
-        estimators = fit_outputs(self, None if reset else self.estimators_, inputs,
-                                 outputs, partial=getattr(self, "_partial", False))
+        estimators = fit_outputs(
+            self,
+            None if reset else self.estimators_,
+            inputs,
+            outputs,
+            partial=getattr(self, "_partial", False),
+        )
         self.estimators_ = estimators
         self.n_outputs_ = len(estimators)
         self.classes_ = [e.classes_ for e in estimators]
@@ -332,9 +386,14 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         elif (keys.spec, keys.mode) != (self._counter.spec, self._mode):
             raise ValueError(self._spec_mismatch(keys))
         label = keys.label.codes if keys.label is not None else None
-        located = self._counter.encode(keys.strata, keys.groups, label, learn=True,
-                                       handle_missing=self.handle_missing,
-                                       handle_unknown="error")
+        located = self._counter.encode(
+            keys.strata,
+            keys.groups,
+            label,
+            learn=True,
+            handle_missing=self.handle_missing,
+            handle_unknown="error",
+        )
         if rows is None:
             self._counter.add(located, keys.sample_weight)
         else:
@@ -351,20 +410,37 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
             X = self._check_X(X, frame, reset)
             if X is not frame.native:
                 frame = FrameView(X)
-        return read_keys(frame, inputs, groups=self.groups, strata=self.strata,
-                         balance=self.balance, name=name)
+        return read_keys(
+            frame,
+            inputs,
+            groups=self.groups,
+            strata=self.strata,
+            balance=self.balance,
+            name=name,
+        )
 
     def _check_X(self, X, frame, reset):
         """Check ``X`` and its feature names (n_features_in_ at fit)."""
         if frame.kind in ("array", "sparse"):
-            if plain_2d(X) and (reset or (X.shape[1] == getattr(
-                    self, "n_features_in_", None) and not hasattr(self, "feature_names_in_"))):
+            if plain_2d(X) and (
+                reset
+                or (
+                    X.shape[1] == getattr(self, "n_features_in_", None)
+                    and not hasattr(self, "feature_names_in_")
+                )
+            ):
                 if reset:  # what validate_data would find, without its cost
                     self.n_features_in_ = X.shape[1]
                     vars(self).pop("feature_names_in_", None)
                 return X
-            return validate_data(self, X, reset=reset, dtype=None, accept_sparse=True,
-                                 ensure_all_finite=False)
+            return validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=None,
+                accept_sparse=True,
+                ensure_all_finite=False,
+            )
         if reset:
             names = frame.columns
             if names and all(isinstance(c, str) for c in names):
@@ -382,17 +458,23 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         old, new = self._counter.spec, keys.spec
         diffs = []
         if self._mode != keys.mode:
-            diffs.append(f"balance mode: {self._mode.name!r} at fit, "
-                         f"{keys.mode.name!r} now")
-        for what, a, b in (("stratum columns", old.strata, new.strata),
-                           ("group columns", old.groups, new.groups),
-                           ("label", old.label, new.label),
-                           ("label columns", old.classes, new.classes)):
+            diffs.append(
+                f"balance mode: {self._mode.name!r} at fit, {keys.mode.name!r} now"
+            )
+        for what, a, b in (
+            ("stratum columns", old.strata, new.strata),
+            ("group columns", old.groups, new.groups),
+            ("label", old.label, new.label),
+            ("label columns", old.classes, new.classes),
+        ):
             if a != b:
                 a, b = (list(v) if isinstance(v, tuple) else v for v in (a, b))
                 diffs.append(f"{what}: {a!r} at fit, {b!r} now")
-        return ("These rows do not match what the weighter was fit on ("
-                + "; ".join(diffs) + ").")
+        return (
+            "These rows do not match what the weighter was fit on ("
+            + "; ".join(diffs)
+            + ")."
+        )
 
     def _update_fitted(self):
         """The fitted attributes after counting; factors now (fit) or when needed."""
@@ -406,7 +488,8 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
                 self.pos_weight_ = pos[:, 0] / pos[:, 1]
         elif counter.label is not None:
             self.classes_ = counter.label.present_levels(
-                counter.present(len(counter.spec.key_columns) - 1))
+                counter.present(len(counter.spec.key_columns) - 1)
+            )
         self.n_cells_ = counter.n_cells
         self._strict_classes = not getattr(self, "_partial", False)
         if self._strict_classes:  # partial_fit: when the factors are needed
@@ -430,20 +513,32 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         cells = self._cell_factors
         if cells.counts is None:
             canonical = self._counter.canonical()
-            return (canonical.gather(self._counter.weighted),
-                    canonical.gather(self._factor_table))
+            return (
+                canonical.gather(self._counter.weighted),
+                canonical.gather(self._factor_table),
+            )
         self._cell_factors = cells._replace(counts=None, factors=None)
         return cells.counts, cells.factors
 
     def _update_factors(self):
         per_class = None
         if getattr(self, "class_weight", None) is not None:
-            per_class = class_factors(self._counter, self.class_weight, self._mode.name,
-                                      strict=getattr(self, "_strict_classes", True))
+            per_class = class_factors(
+                self._counter,
+                self.class_weight,
+                self._mode.name,
+                strict=getattr(self, "_strict_classes", True),
+            )
         self._cell_factors = counter_factors(
-            self._counter, per_class, mode=self._mode, scheme=self._scheme(),
-            strength=self.strength, max_weight=self.max_weight,
-            normalize=self.normalize, trim_quantile=getattr(self, "trim_quantile", None))
+            self._counter,
+            per_class,
+            mode=self._mode,
+            scheme=self._scheme(),
+            strength=self.strength,
+            max_weight=self.max_weight,
+            normalize=self.normalize,
+            trim_quantile=getattr(self, "trim_quantile", None),
+        )
         self._factor_table = self._cell_factors.stored
         self._weight_table = None
 
@@ -457,8 +552,8 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         tags.input_tags.categorical = True
         tags.input_tags.sparse = True  # a key column of a sparse X is read densely
         tags.target_tags.required = resolve_mode(
-            self.balance if self.balance in MODES else "auto",
-            self.groups is not None).needs_label
+            self.balance if self.balance in MODES else "auto", self.groups is not None
+        ).needs_label
         return tags
 
 
@@ -466,4 +561,3 @@ def _names_keys_only(weighter):
     """Whether the weighter names every key column it reads by name."""
     keys = as_key_list(weighter.groups) + as_key_list(weighter.strata)
     return all(isinstance(k, str) for k in keys)
-

@@ -43,8 +43,15 @@ _CELL_PARAMS = {"groups", "strata", "balance", "handle_missing", "target_type"}
 class CellAccessMixin:
     """Cell-level access to a weighter (see the module's docstring)."""
 
-    def fit_cells(self, X, y=None, *, sample_weight=None, sensitive_features=None,
-                  strata_features=None):
+    def fit_cells(
+        self,
+        X,
+        y=None,
+        *,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         """Fit, and return the cells of the rows.
 
         Parameters
@@ -84,8 +91,9 @@ class CellAccessMixin:
             As in :meth:`fit_cells`, one ``ids`` entry per row of ``table``.
         """
         self._reset()
-        located, _ = self._count(table.inputs, reset=True, rows=table.rows,
-                                 weighted=table.weighted)
+        located, _ = self._count(
+            table.inputs, reset=True, rows=table.rows, weighted=table.weighted
+        )
         self.n_features_in_ = table.n_features
         if table.feature_names is not None:
             self.feature_names_in_ = table.feature_names
@@ -109,11 +117,17 @@ class CellAccessMixin:
             When a row falls in a cell that had no rows during fit.
         """
         check_is_fitted(self, "n_cells_")
-        keys = self._read_keys(Inputs(X, y, None, sensitive_features, strata_features),
-                               reset=False)
+        keys = self._read_keys(
+            Inputs(X, y, None, sensitive_features, strata_features), reset=False
+        )
         located = self._counter.encode(
-            keys.strata, keys.groups, keys.label.codes if keys.label else None,
-            learn=False, handle_missing=self.handle_missing, handle_unknown="error")
+            keys.strata,
+            keys.groups,
+            keys.label.codes if keys.label else None,
+            learn=False,
+            handle_missing=self.handle_missing,
+            handle_unknown="error",
+        )
         ids = located.cell_ids()
         unseen = ids < 0
         if unseen.any():
@@ -175,8 +189,10 @@ class CellAccessMixin:
         check_is_fitted(self, "n_cells_")
         cells = sorted(set(params) & _CELL_PARAMS)
         if cells:
-            raise ValueError(f"with_params cannot change {cells}, which define the "
-                             "cells: fit again instead.")
+            raise ValueError(
+                f"with_params cannot change {cells}, which define the "
+                "cells: fit again instead."
+            )
         changed = copy.copy(self)  # shares the counts, which it does not change
         changed.set_params(**params)
         changed._validate()
@@ -192,7 +208,8 @@ class CellAccessMixin:
         if multioutput:
             raise ValueError(
                 "Resampling needs 1-D class labels; got a multi-output y. Resample "
-                "on one output, or use a weighter's product weights instead.")
+                "on one output, or use a weighter's product weights instead."
+            )
         counter = self._counter
         if counter.multilabel:
             raise ValueError(
@@ -201,9 +218,14 @@ class CellAccessMixin:
             )
         canonical = counter.canonical()
         cells = canonical.order
-        return FittedCells(located.cell_ids(), canonical.shape3, cells,
-                           counter.rows[cells], counter.spec,
-                           (canonical.stratum, canonical.group, canonical.label))
+        return FittedCells(
+            located.cell_ids(),
+            canonical.shape3,
+            cells,
+            counter.rows[cells],
+            counter.spec,
+            (canonical.stratum, canonical.group, canonical.label),
+        )
 
     def _gather(self, located, sample_weight, check_unseen=False):
         """The factor of each row times its weight.
@@ -214,8 +236,9 @@ class CellAccessMixin:
         if hasattr(located, "slots") and not check_unseen:
             # The rows just counted: every slot a row has is a cell (slots of no
             # row may be -1, and no row reads them).
-            factors = np.take(np.take(self._factors, located.cells, mode="wrap"),
-                              located.ids)
+            factors = np.take(
+                np.take(self._factors, located.cells, mode="wrap"), located.ids
+            )
             unknown = None
         elif hasattr(located, "slots"):
             with_unseen = np.append(self._factors, np.nan)  # cell -1: no such cell
@@ -253,8 +276,11 @@ class CellAccessMixin:
         slot = ids[rows[0]] if ids.ndim == 1 else ids[rows[0]][unseen[rows[0]]][0]
         keys = self._counter.slot_keys(located, slot)
         multilabel = self._counter.multilabel
-        desc = ", ".join(f"{name}={_plain(values[0])!r}" for name, values in keys.items()
-                         if name != self._counter.spec.label or not multilabel)
+        desc = ", ".join(
+            f"{name}={_plain(values[0])!r}"
+            for name, values in keys.items()
+            if name != self._counter.spec.label or not multilabel
+        )
         return (
             f"{rows.size} row(s) fall in cells that had no rows during fit "
             f"(first at row {rows[0]}: {desc}). Pass handle_unknown='ignore' to "
@@ -275,9 +301,13 @@ class CellAccessMixin:
         mode = self._mode
         canonical = counter.canonical()  # messages list cells in output order
         counts, factors = self._canonical_factors()
-        issues = weight_issues(canonical.gather(counter.rows), counts, factors,
-                               lambda cells: describe_cells(counter, canonical.order[cells]),
-                               groups=balances_groups(mode))
+        issues = weight_issues(
+            canonical.gather(counter.rows),
+            counts,
+            factors,
+            lambda cells: describe_cells(counter, canonical.order[cells]),
+            groups=balances_groups(mode),
+        )
         del counts, factors
         lacking = lacking_units(canonical.stratum, canonical.group, canonical.label, mode)
         strata = list(counter.spec.strata) + (["class"] if counter.multilabel else [])
@@ -285,8 +315,10 @@ class CellAccessMixin:
         def strata_names(numbers):
             first = first_of(canonical.stratum, lacking.size)
             keys = counter.cell_keys(canonical.order[first[numbers]])
-            return [", ".join(f"{name}={_plain(keys[name][i])!r}" for name in strata)
-                    for i in range(len(numbers))]
+            return [
+                ", ".join(f"{name}={_plain(keys[name][i])!r}" for name in strata)
+                for i in range(len(numbers))
+            ]
 
         unbalanceable = unbalanceable_message(lacking, strata_names, mode)
         return [*issues, *([unbalanceable] if unbalanceable else [])]

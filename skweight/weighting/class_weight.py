@@ -36,27 +36,38 @@ def class_factors(counter, class_weight, mode_name, *, strict=True):
     if counter.multilabel or counter.label is None:
         raise ValueError(
             "class_weight weighs the classes of 1-D labels; this weighter "
-            + ("has a multi-label target." if counter.multilabel else
-               f"does not use the label (balance={mode_name!r}).")
+            + (
+                "has a multi-label target."
+                if counter.multilabel
+                else f"does not use the label (balance={mode_name!r})."
+            )
         )
     levels = counter.label.levels
     if isinstance(class_weight, list):  # one dict per output; y has one
         if len(class_weight) != 1:
             raise ValueError(
                 f"class_weight is a list of {len(class_weight)} dicts (one per "
-                "output) but y has one output; pass one dict, or a 2-D y.")
+                "output) but y has one output; pass one dict, or a 2-D y."
+            )
         class_weight = class_weight[0] if class_weight[0] is not None else {}
     rows = counter.label_rows()
     factors = np.ones(len(levels))
     named = np.zeros(len(levels), dtype=bool)
     unknown = []
     for key, value in class_weight.items():
-        if isinstance(value, bool) or not isinstance(value, Real) or not (
-                np.isfinite(value) and value >= 0):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, Real)
+            or not (np.isfinite(value) and value >= 0)
+        ):
             raise ValueError(
-                f"class_weight[{key!r}] must be a finite number >= 0; got {value!r}.")
-        lookup = [key] if isinstance(levels, pd.RangeIndex) else pd.Index(
-            [_plain(key)], dtype=object)
+                f"class_weight[{key!r}] must be a finite number >= 0; got {value!r}."
+            )
+        lookup = (
+            [key]
+            if isinstance(levels, pd.RangeIndex)
+            else pd.Index([_plain(key)], dtype=object)
+        )
         position = levels.get_indexer(lookup)[0]
         if position < 0 or rows[position] == 0:
             unknown.append(key)
@@ -69,7 +80,8 @@ def class_factors(counter, class_weight, mode_name, *, strict=True):
         one = " y has one class only." if len(classes) == 1 else ""
         raise ValueError(
             f"class_weight names {unknown!r}, which y does not have (its classes: "
-            f"{classes}).{one}")
+            f"{classes}).{one}"
+        )
     return factors
 
 
@@ -129,14 +141,18 @@ def per_class_factors(weighter, classes=None):
             f"{np.asarray(weighter.classes_).tolist()}."
         )
     wanted_list = [_plain(c) for c in wanted.tolist()]
-    left_out = [_plain(c) for c in np.asarray(weighter.classes_).tolist()
-                if _plain(c) not in wanted_list]
+    left_out = [
+        _plain(c)
+        for c in np.asarray(weighter.classes_).tolist()
+        if _plain(c) not in wanted_list
+    ]
     repeated = sorted({c for c in wanted_list if wanted_list.count(c) > 1}, key=repr)
     if left_out or repeated:
-        wrong = (f"it leaves out {left_out}" if left_out else f"it repeats {repeated}")
+        wrong = f"it leaves out {left_out}" if left_out else f"it repeats {repeated}"
         raise ValueError(
             f"classes must list every fitted class once, in the order of the model's "
             f"outputs; {wrong} (got {wanted_list}; the weighter knows "
             f"{[_plain(c) for c in weighter.classes_]}): the loss would weigh a class "
-            "with another's weight.")
+            "with another's weight."
+        )
     return factors.loc[list(wanted)].to_numpy(dtype=np.float64)

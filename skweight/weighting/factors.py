@@ -14,8 +14,13 @@ import numpy as np
 
 from ..engine.keys import first_of, numbered
 
-__all__ = ["CellFactors", "balanced_factors", "counter_factors", "pair_sums",
-           "unit_numbers"]
+__all__ = [
+    "CellFactors",
+    "balanced_factors",
+    "counter_factors",
+    "pair_sums",
+    "unit_numbers",
+]
 
 
 def unit_numbers(cells, axes):
@@ -59,8 +64,18 @@ def _rescale_to_totals(units, factors, totals, stratum):
     return factors * scale[stratum]
 
 
-def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=None,
-                     normalize="mean", trim_quantile=None, class_factors=None):
+def balanced_factors(
+    counts,
+    cells,
+    *,
+    mode,
+    scheme,
+    strength=1.0,
+    max_weight=None,
+    normalize="mean",
+    trim_quantile=None,
+    class_factors=None,
+):
     """Return one factor per cell.
 
     Parameters
@@ -130,24 +145,34 @@ def balanced_factors(counts, cells, *, mode, scheme, strength=1.0, max_weight=No
         if scheme.exact_inverse and normalize is not None:
             factors = _where_present(expected, units, present)
         else:  # observed over expected, in one log form where either side overflows
-            factors = _apply(scheme, units, unit_totals, present,
-                             None if normalize is None else unit_stratum, shift,
-                             expected=expected)
+            factors = _apply(
+                scheme,
+                units,
+                unit_totals,
+                present,
+                None if normalize is None else unit_stratum,
+                shift,
+                expected=expected,
+            )
         if normalize is None:
             return _times(factors[unit], class_factors)
         # With empty group x label cells the formula no longer keeps the
         # stratum's total; restore it (a no-op, up to rounding, otherwise).
         factors = _rescale_to_totals(units, factors, totals, unit_stratum)
     elif normalize is None:
-        return _times(_apply(scheme, units, unit_totals, present, None, shift)[unit],
-                      class_factors)
+        return _times(
+            _apply(scheme, units, unit_totals, present, None, shift)[unit], class_factors
+        )
     elif scheme.exact_inverse:
         per_stratum = np.bincount(unit_stratum, weights=present, minlength=n_strata)
         factors = _where_present(unit_totals, per_stratum[unit_stratum] * units, present)
     else:
         factors = _rescale_to_totals(
-            units, _apply(scheme, units, unit_totals, present, unit_stratum, shift),
-            totals, unit_stratum)
+            units,
+            _apply(scheme, units, unit_totals, present, unit_stratum, shift),
+            totals,
+            unit_stratum,
+        )
 
     if strength != 1.0:
         factors = np.where(present, 1.0 + strength * (factors - 1.0), 0.0)
@@ -279,8 +304,11 @@ def _apply(scheme, units, totals, present, stratum, shift=0, *, expected=None):
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         sides = [scheme.func(n, t)] + ([] if e is None else [scheme.func(e, t)])
         factors = sides[0] if e is None else sides[0] / sides[1]
-    if (scheme.log_func is not None and factors.size
-            and not all(_normal(side) for side in sides)):
+    if (
+        scheme.log_func is not None
+        and factors.size
+        and not all(_normal(side) for side in sides)
+    ):
         logs = scheme.log_func(n, t)
         if e is not None:
             logs = logs - scheme.log_func(e, t)
@@ -314,7 +342,7 @@ def _shift_of(counts):
     need; scaling large counts down could turn small ones into zeros.
     """
     largest = float(counts.max()) if counts.size else 0.0
-    if largest == 0.0 or largest >= 2.0 ** -256:
+    if largest == 0.0 or largest >= 2.0**-256:
         return 0
     return -int(np.frexp(largest)[1])
 
@@ -346,8 +374,9 @@ def _clip_factors(units, factors, totals, stratum, max_weight):
     start, segment = np.flatnonzero(new), np.cumsum(new) - 1
     capped_rows = _exclusive_cumsum(ns, start, segment)
     weight = ns * fs
-    rest = np.add.reduceat(weight, start)[segment] - _exclusive_cumsum(weight, start,
-                                                                       segment)
+    rest = np.add.reduceat(weight, start)[segment] - _exclusive_cumsum(
+        weight, start, segment
+    )
     with np.errstate(divide="ignore", invalid="ignore"):  # inf * 0 for empty units
         scale = np.where(rest > 0, (totals[ss] - cap * capped_rows) / rest, np.inf)
         fits = scale * fs <= cap * (1 + 1e-12)

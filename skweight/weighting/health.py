@@ -32,14 +32,29 @@ from ..engine.keys import first_of, numbered
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES
 from ..exceptions import WeightingWarning
 
-__all__ = ["THRESHOLDS", "balances_groups", "combination_ids", "describe_cells",
-           "lacking_units",
-           "unbalanceable_message", "warn_issues", "weight_issues", "weight_warnings"]
+__all__ = [
+    "THRESHOLDS",
+    "balances_groups",
+    "combination_ids",
+    "describe_cells",
+    "lacking_units",
+    "unbalanceable_message",
+    "warn_issues",
+    "weight_issues",
+    "weight_warnings",
+]
 
-THRESHOLDS = {"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
-              "min_count": 5, "tiny_ratio": 3.0}
-_ADVICE = ("cap the weights (max_weight=), use coarser cells (fewer or merged groups "
-           "and strata), or soften the correction (strength < 1)")
+THRESHOLDS = {
+    "ess_share": 0.25,
+    "cell_share": 0.05,
+    "cell_ratio": 10.0,
+    "min_count": 5,
+    "tiny_ratio": 3.0,
+}
+_ADVICE = (
+    "cap the weights (max_weight=), use coarser cells (fewer or merged groups "
+    "and strata), or soften the correction (strength < 1)"
+)
 _SHOWN = 3
 
 
@@ -86,9 +101,11 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
     if not np.isfinite(total):
         return []
     if not total > 0:
-        return [f"Every weight is 0 ({n_rows:,.0f} rows): a model fit with these weights "
-                "learns nothing. Give at least one class (class_weight) or row "
-                "(sample_weight) a positive weight."]
+        return [
+            f"Every weight is 0 ({n_rows:,.0f} rows): a model fit with these weights "
+            "learns nothing. Give at least one class (class_weight) or row "
+            "(sample_weight) a positive weight."
+        ]
     scale = mass.max()  # scale-free sums: no overflow, no underflow
     messages = []
     ess = _ess(mass, n, scale) if groups else None  # the only check of all cells' mass
@@ -96,38 +113,46 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
         messages.append(
             f"The weights leave an effective sample size (Kish) of {ess:,.1f} of "
             f"{n_rows:,.0f} rows ({ess / n_rows:.1%}): estimates would rest on few "
-            f"rows. To keep more of the data, {_ADVICE}.")
+            f"rows. To keep more of the data, {_ADVICE}."
+        )
     heavy = ()
     if groups and scale > THRESHOLDS["cell_share"] * total:  # else no cell is heavy
         share, row_share = mass / total, n / n_rows
-        heavy = np.flatnonzero((share > THRESHOLDS["cell_share"])
-                               & (share > THRESHOLDS["cell_ratio"] * row_share))
+        heavy = np.flatnonzero(
+            (share > THRESHOLDS["cell_share"])
+            & (share > THRESHOLDS["cell_ratio"] * row_share)
+        )
     if len(heavy):
         heavy = heavy[np.argsort(-share[heavy], kind="stable")]
         shown = "; ".join(
             f"{name} ({n[i]:,.0f} rows, {row_share[i]:.2%} of the rows, carry "
             f"{share[i]:.1%} of the weight)"
-            for i, name in zip(heavy[:_SHOWN], describe(cells[heavy[:_SHOWN]])))
+            for i, name in zip(heavy[:_SHOWN], describe(cells[heavy[:_SHOWN]]))
+        )
         more = f" and {heavy.size - _SHOWN} more" if heavy.size > _SHOWN else ""
         messages.append(
             f"{heavy.size} cell(s) carry a large share of the total weight on few "
-            f"rows: {shown}{more}. To spread the weight, {_ADVICE}.")
+            f"rows: {shown}{more}. To spread the weight, {_ADVICE}."
+        )
     mean = total / n_rows
     tiny = ()
     if n.min() < THRESHOLDS["min_count"]:  # else no cell is tiny
         per_row = mass / n
-        tiny = np.flatnonzero((n < THRESHOLDS["min_count"])
-                              & (per_row > THRESHOLDS["tiny_ratio"] * mean))
+        tiny = np.flatnonzero(
+            (n < THRESHOLDS["min_count"]) & (per_row > THRESHOLDS["tiny_ratio"] * mean)
+        )
     if len(tiny):
         tiny = tiny[np.argsort(-per_row[tiny], kind="stable")]
         shown = "; ".join(
-            f"{name} ({n[i]:,.0f} row(s), weight {per_row[i] / mean:.3g} times the "
-            "mean)" for i, name in zip(tiny[:_SHOWN], describe(cells[tiny[:_SHOWN]])))
+            f"{name} ({n[i]:,.0f} row(s), weight {per_row[i] / mean:.3g} times the mean)"
+            for i, name in zip(tiny[:_SHOWN], describe(cells[tiny[:_SHOWN]]))
+        )
         more = f" and {tiny.size - _SHOWN} more" if tiny.size > _SHOWN else ""
         messages.append(
             f"{tiny.size} cell(s) of fewer than {THRESHOLDS['min_count']} rows are "
             f"up-weighted: {shown}{more}. Each of their rows stands for many; merge "
-            "them into coarser cells, drop them, or cap the weights (max_weight=).")
+            "them into coarser cells, drop them, or cap the weights (max_weight=)."
+        )
     return messages
 
 
@@ -137,7 +162,7 @@ def _ess(mass, n, scale):
     first = float(m.sum())
     np.multiply(m, m, out=m)
     np.divide(m, n, out=m)
-    return first ** 2 / float(m.sum())
+    return first**2 / float(m.sum())
 
 
 class _Identity:
@@ -202,24 +227,30 @@ def unbalanceable_message(lacking, describe, mode):
     if short.size == 0:
         return None
     unit = {(GROUP_AXIS,): "group", (LABEL_AXIS,): "class"}.get(
-        tuple(mode.unit_axes), "group x label cell")
+        tuple(mode.unit_axes), "group x label cell"
+    )
     shown = "; ".join(
         f"{name} (which lacks {lacking[i]} {unit}{'s' if lacking[i] > 1 else ''})"
-        for i, name in zip(short[:_SHOWN], describe(short[:_SHOWN])))
+        for i, name in zip(short[:_SHOWN], describe(short[:_SHOWN]))
+    )
     more = f" and {short.size - _SHOWN} more" if short.size > _SHOWN else ""
-    return (f"{short.size} of {lacking.size} strata cannot be balanced: each lacks a "
-            f"{unit} that occurs in other strata ({shown}{more}). No weight can go to a "
-            f"{unit} a stratum does not have, so there \"{mode.doc}\" does not hold, "
-            "whatever the report's deviation says. Merge such strata into coarser ones, "
-            f"or drop their rows.")
+    return (
+        f"{short.size} of {lacking.size} strata cannot be balanced: each lacks a "
+        f"{unit} that occurs in other strata ({shown}{more}). No weight can go to a "
+        f'{unit} a stratum does not have, so there "{mode.doc}" does not hold, '
+        "whatever the report's deviation says. Merge such strata into coarser ones, "
+        f"or drop their rows."
+    )
 
 
 def describe_cells(counter, cells):
     """``"name=value, ..."`` for each cell (stored index) of a cell counter."""
     keys = counter.cell_keys(np.asarray(cells))
     plain = [[as_python(v) for v in values] for values in keys.values()]
-    return [", ".join(f"{name}={values[i]!r}" for name, values in zip(keys, plain))
-            for i in range(len(cells))]
+    return [
+        ", ".join(f"{name}={values[i]!r}" for name, values in zip(keys, plain))
+        for i in range(len(cells))
+    ]
 
 
 def warn_issues(messages, stacklevel=3):
@@ -258,9 +289,11 @@ def weight_warnings(weighter):
 
     check_is_fitted(weighter, "n_cells_")
     if hasattr(weighter, "estimators_"):  # a multi-output target: each output's
-        return [f"Output {k}: {message}"
-                for k, estimator in enumerate(weighter.estimators_)
-                for message in weight_warnings(estimator)]
+        return [
+            f"Output {k}: {message}"
+            for k, estimator in enumerate(weighter.estimators_)
+            for message in weight_warnings(estimator)
+        ]
     if weighter.cell_spec_.multilabel:
         return []
     table = weighter.weight_table_
@@ -269,26 +302,36 @@ def weight_warnings(weighter):
 
     def describe(cells):
         rows = table.iloc[np.asarray(cells)]
-        return [", ".join(f"{name}={as_python(row[name])!r}" for name in keys)
-                for _, row in rows.iterrows()]
+        return [
+            ", ".join(f"{name}={as_python(row[name])!r}" for name in keys)
+            for _, row in rows.iterrows()
+        ]
 
-    messages = weight_issues(table["count"].to_numpy(), table["weighted_count"].to_numpy(),
-                             table["factor"].to_numpy(), describe,
-                             groups=balances_groups(mode))
+    messages = weight_issues(
+        table["count"].to_numpy(),
+        table["weighted_count"].to_numpy(),
+        table["factor"].to_numpy(),
+        describe,
+        groups=balances_groups(mode),
+    )
     spec = weighter.cell_spec_
     stratum = combination_ids(table, list(spec.strata))
-    numbers = {"group": combination_ids(table, list(spec.groups)),
-               "label": combination_ids(table, [spec.label] if spec.label else [])}
+    numbers = {
+        "group": combination_ids(table, list(spec.groups)),
+        "label": combination_ids(table, [spec.label] if spec.label else []),
+    }
     first = first_of(stratum, int(stratum.max()) + 1 if stratum.size else 0)
 
     def strata_names(strata):
         rows = table.iloc[first[np.asarray(strata)]]
-        return [", ".join(f"{name}={as_python(row[name])!r}" for name in spec.strata)
-                for _, row in rows.iterrows()]
+        return [
+            ", ".join(f"{name}={as_python(row[name])!r}" for name in spec.strata)
+            for _, row in rows.iterrows()
+        ]
 
     message = unbalanceable_message(
-        lacking_units(stratum, numbers["group"], numbers["label"], mode),
-        strata_names, mode)
+        lacking_units(stratum, numbers["group"], numbers["label"], mode), strata_names, mode
+    )
     return messages + ([message] if message else [])
 
 

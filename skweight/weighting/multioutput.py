@@ -54,7 +54,8 @@ def outputs_of(weighter, inputs):
             raise ValueError(
                 "class_weight is a list (one dict per output) but "
                 "target_type='multilabel' reads y as one multi-label target; use "
-                "target_type='multioutput', or one dict.")
+                "target_type='multioutput', or one dict."
+            )
         return None
     if target_type == "auto" and not isinstance(class_weight, list) and _is_indicator(y):
         return None
@@ -81,18 +82,26 @@ def fit_outputs(weighter, estimators, inputs, outputs, *, partial):
     X, _, sample_weight, sensitive_features, strata_features = inputs
     if estimators is None:
         class_weights = _class_weights(weighter.class_weight, len(outputs))
-        estimators = [clone(weighter).set_params(class_weight=cw, target_type="auto")
-                      for cw in class_weights]
+        estimators = [
+            clone(weighter).set_params(class_weight=cw, target_type="auto")
+            for cw in class_weights
+        ]
     elif len(outputs) != len(estimators):
         raise ValueError(
             f"y has {len(outputs)} output(s) but the weighter was fit on "
-            f"{len(estimators)} output(s).")
+            f"{len(estimators)} output(s)."
+        )
     for estimator, column in zip(estimators, outputs):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", WeightingWarning)  # the parent warns
             method = estimator.partial_fit if partial else estimator.fit
-            method(X, column, sample_weight=sample_weight,
-                   sensitive_features=sensitive_features, strata_features=strata_features)
+            method(
+                X,
+                column,
+                sample_weight=sample_weight,
+                sensitive_features=sensitive_features,
+                strata_features=strata_features,
+            )
     return list(estimators)
 
 
@@ -101,19 +110,24 @@ def weigh_outputs(weighter, inputs):
     X, y, sample_weight, sensitive_features, strata_features = inputs
     if y is None:
         raise ValueError(
-            f"{type(weighter).__name__} was fit on a multi-output y; weight() needs "
-            "y too.")
+            f"{type(weighter).__name__} was fit on a multi-output y; weight() needs y too."
+        )
     outputs = _columns(y) if not isinstance(y, str) else None
     outputs = [y] if outputs is None else outputs
     if len(outputs) != weighter.n_outputs_:
         raise ValueError(
             f"y has {len(outputs)} output(s) but the weighter was fit on "
-            f"{weighter.n_outputs_} output(s).")
+            f"{weighter.n_outputs_} output(s)."
+        )
     weights = None
     for k, (estimator, column) in enumerate(zip(weighter.estimators_, outputs)):
         try:
-            factors = estimator.weight(X, column, sensitive_features=sensitive_features,
-                                       strata_features=strata_features)
+            factors = estimator.weight(
+                X,
+                column,
+                sensitive_features=sensitive_features,
+                strata_features=strata_features,
+            )
         except ValueError as error:
             raise ValueError(f"Output {k}: {error}") from None
         weights = factors if weights is None else weights * factors
@@ -127,7 +141,8 @@ def output_table(weighter):
     tables = []
     for k, estimator in enumerate(weighter.estimators_):
         table = estimator.weight_table_.rename(
-            columns={estimator.cell_spec_.label: "label"})
+            columns={estimator.cell_spec_.label: "label"}
+        )
         name = "output"
         while name in table.columns:
             name += "_"
@@ -145,16 +160,18 @@ def _class_weights(class_weight, n_outputs):
             return [class_weight]
         raise ValueError(
             f"For a multi-output y ({n_outputs} outputs), class_weight must be a "
-            "list of dicts, one per output, as in scikit-learn; got one dict.")
+            "list of dicts, one per output, as in scikit-learn; got one dict."
+        )
     if len(class_weight) != n_outputs:
         raise ValueError(
             f"class_weight is a list of {len(class_weight)} dict(s) but y has "
-            f"{n_outputs} output(s); give one dict (or None) per output.")
+            f"{n_outputs} output(s); give one dict (or None) per output."
+        )
     for k, value in enumerate(class_weight):
         if value is not None and not isinstance(value, dict):
             raise ValueError(
-                f"class_weight[{k}] must be a dict of class weights or None; got "
-                f"{value!r}.")
+                f"class_weight[{k}] must be a dict of class weights or None; got {value!r}."
+            )
     return list(class_weight)
 
 
@@ -172,8 +189,11 @@ def _columns(y):
         if len(frame.columns) < 2:
             return None
         return [frame.get_column(name).to_native() for name in frame.columns]
-    if isinstance(y, (pd.Series, pd.Index, pd.Categorical)) or deps.is_polars_series(y) \
-            or deps.is_pyarrow_chunked_array(y):
+    if (
+        isinstance(y, (pd.Series, pd.Index, pd.Categorical))
+        or deps.is_polars_series(y)
+        or deps.is_pyarrow_chunked_array(y)
+    ):
         return None
     if hasattr(y, "toarray"):
         y = y.toarray()
@@ -195,4 +215,3 @@ def _is_indicator(y):
         y = nw.from_native(y, eager_only=True).to_numpy()
     values = np.asarray(y)
     return values.dtype.kind in "biuf" and bool(((values == 0) | (values == 1)).all())
-

@@ -67,10 +67,14 @@ def class_priors(weighter, *, by=None):
     if not spec.groups:
         raise ValueError(
             "by='groups' needs a weighter with group columns; this one has none "
-            f"(balance={weighter.balance_mode_!r}).")
+            f"(balance={weighter.balance_mode_!r})."
+        )
     keys = [table[name] for name in spec.groups]
-    wide = counts.groupby(keys + [table[spec.label]], observed=True).sum().unstack(
-        spec.label, fill_value=0.0)
+    wide = (
+        counts.groupby(keys + [table[spec.label]], observed=True)
+        .sum()
+        .unstack(spec.label, fill_value=0.0)
+    )
     wide = wide.reindex(columns=classes, fill_value=0.0)
     wide.columns = pd.Index(classes)
     return wide.div(wide.sum(axis=1), axis=0)
@@ -114,8 +118,11 @@ def logit_adjustment(weighter, *, tau=1.0, by=None):
     >>> logit_adjustment(w).round(4)
     array([-0.2877, -1.3863])
     """
-    if isinstance(tau, bool) or not isinstance(tau, Real) or not (
-            np.isfinite(tau) and tau >= 0):
+    if (
+        isinstance(tau, bool)
+        or not isinstance(tau, Real)
+        or not (np.isfinite(tau) and tau >= 0)
+    ):
         raise ValueError(f"tau must be a finite number >= 0; got {tau!r}.")
     priors = class_priors(weighter, by=by)
     with np.errstate(divide="ignore"):
@@ -153,12 +160,19 @@ def ldam_margins(weighter, *, max_margin=0.5):
     >>> ldam_margins(w)
     array([0.25, 0.5 ])
     """
-    if isinstance(max_margin, bool) or not isinstance(max_margin, Real) or not (
-            np.isfinite(max_margin) and max_margin > 0):
+    if (
+        isinstance(max_margin, bool)
+        or not isinstance(max_margin, Real)
+        or not (np.isfinite(max_margin) and max_margin > 0)
+    ):
         raise ValueError(f"max_margin must be a finite number > 0; got {max_margin!r}.")
     table, spec = _label_table(weighter)
-    counts = table["weighted_count"].astype(np.float64).groupby(
-        table[spec.label], observed=True).sum()
+    counts = (
+        table["weighted_count"]
+        .astype(np.float64)
+        .groupby(table[spec.label], observed=True)
+        .sum()
+    )
     counts = counts.reindex(list(weighter.classes_), fill_value=0.0).to_numpy()
     # n ** -1/4 relative to the rarest class: no overflow for tiny weights
     raw = (counts.min() / counts) ** 0.25
@@ -168,15 +182,19 @@ def ldam_margins(weighter, *, max_margin=0.5):
 def _label_table(weighter):
     """The weight table and cell spec of a weighter fit on 1-D labels."""
     check_is_fitted(weighter, "n_cells_")
-    spec = getattr(weighter, "cell_spec_", None)  # multi-output: an error naming estimators_
+    spec = getattr(
+        weighter, "cell_spec_", None
+    )  # multi-output: an error naming estimators_
     if spec is None:
         raise TypeError(f"Expected a skweight weighter; got {type(weighter).__name__}.")
     if spec.multilabel:
         raise ValueError(
             "The weighter was fit on a multi-label indicator matrix; its per-class "
-            "positive rates are pos_weight_ (negatives over positives).")
+            "positive rates are pos_weight_ (negatives over positives)."
+        )
     if spec.label is None:
         raise ValueError(
             "The weighter does not use the label (balance='groups'), so it has no "
-            "class counts; fit it with y.")
+            "class counts; fit it with y."
+        )
     return weighter.weight_table_, spec

@@ -49,9 +49,7 @@ def effective_sample_size(sample_weight):
     """
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.ndim != 1:
-        raise ValueError(
-            f"sample_weight must be 1-D; got an array of shape {w.shape}."
-        )
+        raise ValueError(f"sample_weight must be 1-D; got an array of shape {w.shape}.")
     if np.any(w < 0) or not np.all(np.isfinite(w)):
         raise ValueError("sample_weight must be finite and non-negative.")
     top = float(w.max()) if w.size else 0.0
@@ -124,10 +122,17 @@ def weighter_report(weighter, *, balance=None):
     group_names = spec.groups
     before = table["weighted_count"].to_numpy(dtype=np.float64)
     factor = table["factor"].to_numpy(dtype=np.float64)
-    return report_from_cells(table[keys], table["count"].to_numpy(), before,
-                   before * factor, before * factor ** 2,
-                   strata=strata, groups=list(group_names), label=label,
-                   balance=mode if balance in (None, "auto") else balance)
+    return report_from_cells(
+        table[keys],
+        table["count"].to_numpy(),
+        before,
+        before * factor,
+        before * factor**2,
+        strata=strata,
+        groups=list(group_names),
+        label=label,
+        balance=mode if balance in (None, "auto") else balance,
+    )
 
 
 # ---------------------------------------------------------------------- #
@@ -159,8 +164,19 @@ def check_balance(balance, where):
         )
 
 
-def report_from_cells(keys, count, before, after, squares, *, strata, groups, label,
-                      balance, weight_range=None):
+def report_from_cells(
+    keys,
+    count,
+    before,
+    after,
+    squares,
+    *,
+    strata,
+    groups,
+    label,
+    balance,
+    weight_range=None,
+):
     """Build the report from per-cell ``count``, weight sums and squares."""
     labels = [label] if label is not None else []
     mode = MODES[balance]
@@ -179,8 +195,9 @@ def report_from_cells(keys, count, before, after, squares, *, strata, groups, la
         y_share, _ = _unit_shares(frame, strata, labels, s, after, total_after)
         deviation = share_after - g_share * y_share
     else:
-        unit = ((list(groups) if GROUP_AXIS in mode.unit_axes else [])
-                + (labels if LABEL_AXIS in mode.unit_axes else []))
+        unit = (list(groups) if GROUP_AXIS in mode.unit_axes else []) + (
+            labels if LABEL_AXIS in mode.unit_axes else []
+        )
         unit_share, target = _unit_shares(frame, strata, unit, s, after, total_after)
         deviation = unit_share - target
     deviation = np.where(np.abs(deviation) < 1e-12, 0.0, deviation)
@@ -192,21 +209,25 @@ def report_from_cells(keys, count, before, after, squares, *, strata, groups, la
     frame["share_after"] = share_after
     frame["deviation"] = deviation
     frame["max_deviation"] = largest
-    frame["stratum_ess"] = _divide(total_after ** 2, _per(s, squares))
-    lacking = lacking_units(s, combination_ids(frame, list(groups)), combination_ids(frame, labels), mode)
+    frame["stratum_ess"] = _divide(total_after**2, _per(s, squares))
+    lacking = lacking_units(
+        s, combination_ids(frame, list(groups)), combination_ids(frame, labels), mode
+    )
     frame["balanceable"] = lacking[s] == 0
     n_classes = frame["class"].nunique() if "class" in strata else 1
-    frame.attrs.update({
-        "balance": balance,
-        "strata": list(strata),
-        "groups": list(groups),
-        "label": label,
-        "n_samples": int(count.sum() // n_classes),
-        "weight_sum": float(after.sum()),
-        "ess": float(after.sum() ** 2 / squares.sum()) if squares.sum() > 0 else 0.0,
-        "max_deviation": float(np.nanmax(largest)) if len(largest) else 0.0,
-        "unbalanceable_strata": int(np.count_nonzero(lacking)),
-    })
+    frame.attrs.update(
+        {
+            "balance": balance,
+            "strata": list(strata),
+            "groups": list(groups),
+            "label": label,
+            "n_samples": int(count.sum() // n_classes),
+            "weight_sum": float(after.sum()),
+            "ess": float(after.sum() ** 2 / squares.sum()) if squares.sum() > 0 else 0.0,
+            "max_deviation": float(np.nanmax(largest)) if len(largest) else 0.0,
+            "unbalanceable_strata": int(np.count_nonzero(lacking)),
+        }
+    )
     attrs = frame.attrs
     n = attrs["n_samples"]
     attrs["ess_share"] = attrs["ess"] / n if n else 0.0

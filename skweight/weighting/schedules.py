@@ -60,8 +60,9 @@ class Schedule:
     0.9495
     """
 
-    def __init__(self, kind="linear", *, start=0, stop=None, low=0.0, high=1.0,
-                 param="strength"):
+    def __init__(
+        self, kind="linear", *, start=0, stop=None, low=0.0, high=1.0, param="strength"
+    ):
         if kind not in _KINDS:
             raise ValueError(f"kind must be one of {_KINDS}; got {kind!r}.")
         if isinstance(start, bool) or not isinstance(start, Integral) or start < 0:
@@ -69,16 +70,19 @@ class Schedule:
         if kind in ("linear", "cosine"):
             if isinstance(stop, bool) or not isinstance(stop, Integral) or stop <= start:
                 raise ValueError(
-                    f"A {kind} ramp needs stop, an int > start ({start}); got {stop!r}.")
+                    f"A {kind} ramp needs stop, an int > start ({start}); got {stop!r}."
+                )
         elif stop is not None:
             raise ValueError(f"stop is for the linear and cosine ramps, not {kind!r}.")
         for name, value in (("low", low), ("high", high)):
-            if isinstance(value, bool) or not isinstance(value, Real) \
-                    or not math.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, Real)
+                or not math.isfinite(value)
+            ):
                 raise ValueError(f"{name} must be a finite number; got {value!r}.")
         if param not in ("strength", "beta", "power"):
-            raise ValueError(
-                f"param must be 'strength', 'beta' or 'power'; got {param!r}.")
+            raise ValueError(f"param must be 'strength', 'beta' or 'power'; got {param!r}.")
         self.kind, self.start, self.stop = kind, int(start), stop
         self.low, self.high, self.param = float(low), float(high), param
 
@@ -177,9 +181,11 @@ def at_epoch(weighter, schedule, epoch):
     if schedule.param not in weighter.get_params():
         raise ValueError(
             f"The schedule sets {schedule.param!r}, which "
-            f"{type(weighter).__name__} does not have.")
+            f"{type(weighter).__name__} does not have."
+        )
     if schedule.param == "strength" and getattr(weighter, "normalize", "mean") is None:
         raise ValueError(
             "normalize=None returns the scheme's raw factors, which a strength "
-            "schedule cannot act on; use normalize='mean' or 'cells'.")
+            "schedule cannot act on; use normalize='mean' or 'cells'."
+        )
     return weighter.with_params(**{schedule.param: schedule(epoch)})

@@ -41,6 +41,7 @@ def register_scheme(name, *, log_form=None):
     of the float range); normalised factors then come out right, since only
     ratios within a stratum count.
     """
+
     def decorate(func):
         SCHEMES[name] = func
         if log_form is not None:
@@ -48,6 +49,7 @@ def register_scheme(name, *, log_form=None):
         else:
             LOG_FORMS.pop(name, None)
         return func
+
     return decorate
 
 
@@ -56,7 +58,9 @@ def _inverse(counts, totals, power):
     return 1.0 / counts
 
 
-@register_scheme("sqrt_inverse", log_form=lambda counts, totals, power: -0.5 * np.log(counts))
+@register_scheme(
+    "sqrt_inverse", log_form=lambda counts, totals, power: -0.5 * np.log(counts)
+)
 def _sqrt_inverse(counts, totals, power):
     return 1.0 / np.sqrt(counts)
 
@@ -66,8 +70,9 @@ def _log_inverse(counts, totals, power):
     return np.log1p(totals / counts)
 
 
-@register_scheme("power",
-                 log_form=lambda counts, totals, power: -float(power) * np.log(counts))
+@register_scheme(
+    "power", log_form=lambda counts, totals, power: -float(power) * np.log(counts)
+)
 def _power(counts, totals, power):
     return counts ** (-float(power))
 
@@ -164,7 +169,11 @@ def make_scheme(scheme, *, power=1.0, beta=None):
     if callable(scheme):
         return Scheme(_user_scheme(scheme), False)
     func, log_form = SCHEMES[scheme], LOG_FORMS.get(scheme)
-    log_func = None if log_form is None else (
-        lambda counts, totals: log_form(counts, totals, power))
-    return Scheme(lambda counts, totals: func(counts, totals, power),
-                  scheme == "inverse", log_func)
+    log_func = (
+        None
+        if log_form is None
+        else (lambda counts, totals: log_form(counts, totals, power))
+    )
+    return Scheme(
+        lambda counts, totals: func(counts, totals, power), scheme == "inverse", log_func
+    )

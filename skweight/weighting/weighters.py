@@ -195,10 +195,23 @@ class GroupBalancedWeighter(BaseWeighter):
         "power": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, *, groups=None, strata=None, balance="auto",
-                 scheme="inverse", power=1.0, normalize="mean", strength=1.0,
-                 max_weight=None, handle_unknown="error", handle_missing="error",
-                 class_weight=None, trim_quantile=None, target_type="auto"):
+    def __init__(
+        self,
+        *,
+        groups=None,
+        strata=None,
+        balance="auto",
+        scheme="inverse",
+        power=1.0,
+        normalize="mean",
+        strength=1.0,
+        max_weight=None,
+        handle_unknown="error",
+        handle_missing="error",
+        class_weight=None,
+        trim_quantile=None,
+        target_type="auto",
+    ):
         self.groups = groups
         self.strata = strata
         self.balance = balance
@@ -265,10 +278,22 @@ class EffectiveNumberWeighter(BaseWeighter):
         "beta": [Interval(Real, 0, 1, closed="neither")],
     }
 
-    def __init__(self, *, beta=0.999, groups=None, strata=None, balance="auto",
-                 normalize="mean", strength=1.0, max_weight=None,
-                 handle_unknown="error", handle_missing="error", class_weight=None,
-                 trim_quantile=None, target_type="auto"):
+    def __init__(
+        self,
+        *,
+        beta=0.999,
+        groups=None,
+        strata=None,
+        balance="auto",
+        normalize="mean",
+        strength=1.0,
+        max_weight=None,
+        handle_unknown="error",
+        handle_missing="error",
+        class_weight=None,
+        trim_quantile=None,
+        target_type="auto",
+    ):
         self.beta = beta
         self.groups = groups
         self.strata = strata

@@ -38,7 +38,8 @@ def reviews():
 
 def _expected(reviews):
     return GroupBalancedWeighter(groups="gender", strata="category").fit_weight(
-        reviews, reviews["rating"])
+        reviews, reviews["rating"]
+    )
 
 
 KEYS = ["--label", "rating", "--groups", "gender", "--strata", "category"]
@@ -47,8 +48,9 @@ KEYS = ["--label", "rating", "--groups", "gender", "--strata", "category"]
 def test_a_byte_order_mark_and_crlf_line_ends(capsys, tmp_path, reviews):
     """Excel's "CSV UTF-8": a BOM before the first column name, CRLF line ends."""
     path = tmp_path / "excel.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + reviews.to_csv(index=False, lineterminator="\r\n")
-                     .encode())
+    path.write_bytes(
+        b"\xef\xbb\xbf" + reviews.to_csv(index=False, lineterminator="\r\n").encode()
+    )
     status, _, err = run(capsys, "weigh", path, *KEYS, "-o", tmp_path / "w.csv")
     assert status == 0, err
     assert_allclose(pd.read_csv(tmp_path / "w.csv")["weight"], _expected(reviews))
@@ -59,23 +61,39 @@ def test_quoted_line_breaks_across_arrow_blocks(capsys, tmp_path):
     n = 60_000
     rng = np.random.default_rng(0)
     text = np.where(rng.random(n) < 0.5, 'first line\nsecond, "quoted"\nthird' * 4, "plain")
-    frame = pd.DataFrame({"text": text, "label": rng.integers(0, 2, n),
-                          "g": rng.choice(["a", "b"], n)})
+    frame = pd.DataFrame(
+        {"text": text, "label": rng.integers(0, 2, n), "g": rng.choice(["a", "b"], n)}
+    )
     path = tmp_path / "notes.csv"
     frame.to_csv(path, index=False)
     assert path.stat().st_size > 3 * 2**20
-    status, _, err = run(capsys, "weigh", path, "--label", "label", "--groups", "g",
-                         "-o", tmp_path / "w.csv", "--append-input")
+    status, _, err = run(
+        capsys,
+        "weigh",
+        path,
+        "--label",
+        "label",
+        "--groups",
+        "g",
+        "-o",
+        tmp_path / "w.csv",
+        "--append-input",
+    )
     assert status == 0, err
     written = pd.read_csv(tmp_path / "w.csv")
     assert written["text"].tolist() == frame["text"].tolist()
-    assert_allclose(written["weight"], GroupBalancedWeighter(groups="g").fit_weight(
-        frame, frame["label"]))
+    assert_allclose(
+        written["weight"],
+        GroupBalancedWeighter(groups="g").fit_weight(frame, frame["label"]),
+    )
 
 
 def _cli(*argv, stdin=None):
-    return subprocess.run([sys.executable, "-m", "skweight", *map(str, argv)],
-                          input=stdin, capture_output=True)
+    return subprocess.run(
+        [sys.executable, "-m", "skweight", *map(str, argv)],
+        input=stdin,
+        capture_output=True,
+    )
 
 
 def test_standard_input(tmp_path, reviews):
@@ -91,11 +109,24 @@ def test_standard_input(tmp_path, reviews):
 
 
 def test_demo_piped_into_weigh(tmp_path):
-    demo = subprocess.Popen([sys.executable, "-m", "skweight", "demo", "--save", "-",
-                             "--n-samples", "500"], stdout=subprocess.PIPE)
-    weigh = subprocess.run([sys.executable, "-m", "skweight", "weigh", "-", *KEYS,
-                            "-o", str(tmp_path / "w.csv")], stdin=demo.stdout,
-                           capture_output=True)
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "skweight", "demo", "--save", "-", "--n-samples", "500"],
+        stdout=subprocess.PIPE,
+    )
+    weigh = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "skweight",
+            "weigh",
+            "-",
+            *KEYS,
+            "-o",
+            str(tmp_path / "w.csv"),
+        ],
+        stdin=demo.stdout,
+        capture_output=True,
+    )
     demo.stdout.close()
     assert demo.wait() == 0
     assert weigh.returncode == 0, weigh.stderr
@@ -121,9 +152,11 @@ def test_a_fifo(tmp_path, reviews):
 
 
 def test_a_reader_that_stops_early_is_not_a_success():
-    process = subprocess.Popen([sys.executable, "-m", "skweight", "demo", "--save", "-",
-                                "--n-samples", "200000"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skweight", "demo", "--save", "-", "--n-samples", "200000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     process.stdout.read(10)
     process.stdout.close()
     err = process.stderr.read().decode()
@@ -134,8 +167,18 @@ def test_a_reader_that_stops_early_is_not_a_success():
 def test_numeric_keys_keep_their_type_in_json_and_parquet(capsys, tmp_path, reviews):
     path = tmp_path / "r.csv"
     reviews.to_csv(path, index=False)
-    status, out, err = run(capsys, "weigh", path, *KEYS, "--append-input", "--report",
-                           "--format", "json", "-o", tmp_path / "w.parquet")
+    status, out, err = run(
+        capsys,
+        "weigh",
+        path,
+        *KEYS,
+        "--append-input",
+        "--report",
+        "--format",
+        "json",
+        "-o",
+        tmp_path / "w.parquet",
+    )
     assert status == 0, err
     cells = json.loads(out)["cells"]
     assert {type(c["rating"]) for c in cells} == {int}
@@ -148,7 +191,11 @@ def test_numeric_keys_keep_their_type_in_json_and_parquet(capsys, tmp_path, revi
 
 def test_the_copy_of_standard_input_is_removed_on_failure(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "skweight", "report", "-", "--label", "a"],
-                          input=b"a,a\n1,2\n", capture_output=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "skweight", "report", "-", "--label", "a"],
+        input=b"a,a\n1,2\n",
+        capture_output=True,
+        env=env,
+    )
     assert done.returncode == 1 and b"names column 'a' twice" in done.stderr
     assert not list(tmp_path.glob("skweight-input-*"))

@@ -21,7 +21,7 @@ def test_probabilities_are_divided_by_the_priors_and_renormalised():
     clf = LogitAdjustedClassifier(LogisticRegression(), tau=0.7).fit(X, Y)
     p = clf.estimator_.predict_proba(X)
     prior = pd.Series(Y).value_counts(normalize=True)[list(clf.classes_)].to_numpy()
-    expected = p * prior ** -0.7
+    expected = p * prior**-0.7
     expected /= expected.sum(axis=1, keepdims=True)
     assert_allclose(clf.predict_proba(X), expected)
     assert_allclose(clf.predict_log_proba(X), np.log(expected))
@@ -38,8 +38,10 @@ def test_tau_zero_is_the_estimator_itself():
 def test_adjustment_raises_balanced_accuracy():
     plain = LogisticRegression().fit(X, Y)
     adjusted = LogitAdjustedClassifier(LogisticRegression()).fit(X, Y)
-    assert balanced_accuracy_score(Y, adjusted.predict(X)) > \
-        balanced_accuracy_score(Y, plain.predict(X)) + 0.05
+    assert (
+        balanced_accuracy_score(Y, adjusted.predict(X))
+        > balanced_accuracy_score(Y, plain.predict(X)) + 0.05
+    )
 
 
 def test_sample_weight_reaches_the_estimator_and_the_priors():
@@ -54,9 +56,10 @@ def test_sample_weight_reaches_the_estimator_and_the_priors():
 def test_any_weighter_gives_the_counts_and_its_groups_are_ignored():
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(g=RNG.integers(0, 2, 600))
     weighter = EffectiveNumberWeighter(groups="g", balance="joint")
-    clf = LogitAdjustedClassifier(DecisionTreeClassifier(max_depth=3, random_state=0),
-                                  weighter=weighter).fit(frame, Y)
-    assert clf.weighter_.groups is None and weighter.groups == "g"   # a clone
+    clf = LogitAdjustedClassifier(
+        DecisionTreeClassifier(max_depth=3, random_state=0), weighter=weighter
+    ).fit(frame, Y)
+    assert clf.weighter_.groups is None and weighter.groups == "g"  # a clone
     assert_allclose(np.exp(clf.log_priors_).sum(), 1.0)
     assert list(clf.feature_names_in_) == ["a", "b", "c", "g"]
 

@@ -23,8 +23,13 @@ from skweight.pipeline import Pipeline, make_pipeline
 def data():
     rng = np.random.default_rng(0)
     n = 200
-    X = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n),
-                      "g": rng.choice([0, 1], n, p=[0.8, 0.2])})
+    X = pd.DataFrame(
+        {
+            "x1": rng.normal(size=n),
+            "x2": rng.normal(size=n),
+            "g": rng.choice([0, 1], n, p=[0.8, 0.2]),
+        }
+    )
     y = (X["x1"] + rng.normal(scale=0.5, size=n) > 0).astype(int).to_numpy()
     return X, y
 
@@ -71,9 +76,14 @@ def test_transform_input_transforms_metadata_past_weighting_steps(data):
     X_val = X.iloc[:10]
     with sklearn.config_context(enable_metadata_routing=True):
         recorder = _Recorder().set_fit_request(X_val=True, sample_weight=True)
-        pipe = Pipeline([("shift", _Shift()),
-                         ("w", GroupBalancedWeighter(groups="g")),
-                         ("clf", recorder)], transform_input=["X_val"])
+        pipe = Pipeline(
+            [
+                ("shift", _Shift()),
+                ("w", GroupBalancedWeighter(groups="g")),
+                ("clf", recorder),
+            ],
+            transform_input=["X_val"],
+        )
         pipe.fit(X, y, X_val=X_val)
     got = pipe.named_steps["clf"].X_val_
     assert_allclose(got.to_numpy(), (X_val + 1).to_numpy())  # shifted, not weighted
@@ -83,8 +93,10 @@ def test_transform_input_transforms_metadata_past_weighting_steps(data):
 
 def test_transform_input_needs_routing(data):
     X, y = data
-    pipe = Pipeline([("w", GroupBalancedWeighter(groups="g")),
-                     ("clf", LogisticRegression())], transform_input=["X_val"])
+    pipe = Pipeline(
+        [("w", GroupBalancedWeighter(groups="g")), ("clf", LogisticRegression())],
+        transform_input=["X_val"],
+    )
     with pytest.raises(ValueError, match="transform_input"):
         pipe.fit(X, y)
 
@@ -111,8 +123,7 @@ def test_fit_callbacks_see_every_step(data):
     assert isinstance(Record(), callback_module.FitCallback)
     X, y = data
     record = Record()
-    pipe = make_pipeline(_scaler(), GroupBalancedWeighter(groups="g"),
-                         LogisticRegression())
+    pipe = make_pipeline(_scaler(), GroupBalancedWeighter(groups="g"), LogisticRegression())
     pipe.set_callbacks(record)
     pipe.fit(X, y)
     assert record.tasks[0] == "fit"
@@ -122,9 +133,14 @@ def test_fit_callbacks_see_every_step(data):
 
 def test_memory_caches_transformers_not_weighting_steps(data, tmp_path):
     X, y = data
-    pipe = Pipeline([("scale", _scaler()),
-                     ("w", GroupBalancedWeighter(groups="g")),
-                     ("clf", LogisticRegression())], memory=str(tmp_path))
+    pipe = Pipeline(
+        [
+            ("scale", _scaler()),
+            ("w", GroupBalancedWeighter(groups="g")),
+            ("clf", LogisticRegression()),
+        ],
+        memory=str(tmp_path),
+    )
     first = pipe.fit(X, y).predict_proba(X)
     again = pipe.fit(X, y).predict_proba(X)
     assert_allclose(first, again)
@@ -133,16 +149,19 @@ def test_memory_caches_transformers_not_weighting_steps(data, tmp_path):
 
 def test_verbose_prints_each_step(data, capsys):
     X, y = data
-    Pipeline([("w", GroupBalancedWeighter(groups="g")), ("clf", LogisticRegression())],
-             verbose=True).fit(X, y)
+    Pipeline(
+        [("w", GroupBalancedWeighter(groups="g")), ("clf", LogisticRegression())],
+        verbose=True,
+    ).fit(X, y)
     out = capsys.readouterr().out
     assert "(step 1 of 2) Processing w" in out and "(step 2 of 2) Processing clf" in out
 
 
 def test_slicing_and_set_output(data):
     X, y = data
-    pipe = make_pipeline(_scaler(), GroupBalancedWeighter(groups="g"),
-                         LogisticRegression()).fit(X, y)
+    pipe = make_pipeline(
+        _scaler(), GroupBalancedWeighter(groups="g"), LogisticRegression()
+    ).fit(X, y)
     head = pipe[:2]
     assert isinstance(head, Pipeline) and len(head) == 2
     out = head.set_output(transform="pandas").transform(X)
@@ -152,8 +171,9 @@ def test_slicing_and_set_output(data):
 
 
 def test_make_pipeline_takes_transform_input():
-    pipe = make_pipeline(GroupBalancedWeighter(), LogisticRegression(),
-                         transform_input=["X_val"])
+    pipe = make_pipeline(
+        GroupBalancedWeighter(), LogisticRegression(), transform_input=["X_val"]
+    )
     assert pipe.transform_input == ["X_val"]
 
 
@@ -172,8 +192,9 @@ def test_feature_names_inverse_transform_and_tags_as_sklearn(data):
     from sklearn.utils import get_tags
 
     X, y = data
-    pipe = make_pipeline(StandardScaler(), GroupBalancedWeighter(groups=2),
-                         LogisticRegression())
+    pipe = make_pipeline(
+        StandardScaler(), GroupBalancedWeighter(groups=2), LogisticRegression()
+    )
     assert is_classifier(pipe) and get_tags(pipe).estimator_type == "classifier"
     assert not hasattr(pipe, "inverse_transform")  # the last step has none
     pipe.fit(X, y)
@@ -189,8 +210,9 @@ def test_feature_names_inverse_transform_and_tags_as_sklearn(data):
 def test_set_params_replaces_steps_and_sets_nested_params(data):
     X, y = data
     pipe = make_pipeline(GroupBalancedWeighter(groups="g"), LogisticRegression())
-    pipe.set_params(logisticregression__C=0.5, verbose=False,
-                    groupbalancedweighter="passthrough")
+    pipe.set_params(
+        logisticregression__C=0.5, verbose=False, groupbalancedweighter="passthrough"
+    )
     assert pipe.steps[0][1] == "passthrough" and pipe[-1].C == 0.5
     with pytest.raises(ValueError, match="Invalid parameter"):
         pipe.set_params(nosuchstep__C=1)
@@ -200,18 +222,26 @@ def test_set_params_replaces_steps_and_sets_nested_params(data):
 
 def test_routed_predict_params_and_score_sample_weight(data):
     X, y = data
-    pipe = make_pipeline(_scaler(), GroupBalancedWeighter(groups="g"),
-                         LogisticRegression()).fit(X, y)
+    pipe = make_pipeline(
+        _scaler(), GroupBalancedWeighter(groups="g"), LogisticRegression()
+    ).fit(X, y)
     theirs = SkPipeline([("s", _scaler()), ("clf", LogisticRegression())]).fit(
-        X, y, clf__sample_weight=GroupBalancedWeighter(groups="g").fit_weight(X, y))
+        X, y, clf__sample_weight=GroupBalancedWeighter(groups="g").fit_weight(X, y)
+    )
     w = np.linspace(0.1, 1.0, len(y))
     assert pipe.score(X, y, sample_weight=w) == pytest.approx(
-        theirs.score(X, y, sample_weight=w))
+        theirs.score(X, y, sample_weight=w)
+    )
     assert_allclose(pipe.decision_function(X), theirs.decision_function(X))
     with sklearn.config_context(enable_metadata_routing=True):
-        routed = Pipeline([("w", GroupBalancedWeighter(groups="g")),
-                           ("clf", _Recorder().set_fit_request(sample_weight=True))])
+        routed = Pipeline(
+            [
+                ("w", GroupBalancedWeighter(groups="g")),
+                ("clf", _Recorder().set_fit_request(sample_weight=True)),
+            ]
+        )
         routed.fit(X, y)
         assert routed.get_metadata_routing().consumes("predict", ["sample_weight"]) == set()
-        assert_allclose(routed[-1].sample_weight_,
-                        GroupBalancedWeighter(groups="g").fit_weight(X, y))
+        assert_allclose(
+            routed[-1].sample_weight_, GroupBalancedWeighter(groups="g").fit_weight(X, y)
+        )

@@ -39,8 +39,7 @@ def data():
     x1 = rng.normal(size=n)
     x2 = rng.normal(size=n)
     y = ((x1 + 0.8 * (sex == "m") + rng.normal(scale=0.8, size=n)) > 0.6).astype(int)
-    X = pd.DataFrame({"x1": x1, "x2": x2, "sex": sex},
-                     index=pd.RangeIndex(1000, 1000 + n))
+    X = pd.DataFrame({"x1": x1, "x2": x2, "sex": sex}, index=pd.RangeIndex(1000, 1000 + n))
     return X, y
 
 
@@ -54,8 +53,9 @@ def _numeric(X):
 @parametrize_with_checks(
     [
         WeightedEstimator(LogisticRegression()),
-        WeightedEstimator(LogisticRegression(),
-                          GroupBalancedWeighter(balance="label", normalize=None)),
+        WeightedEstimator(
+            LogisticRegression(), GroupBalancedWeighter(balance="label", normalize=None)
+        ),
         WeightedEstimator(LogisticRegression(), GroupBalancedWeighter()),
     ],
 )
@@ -81,7 +81,8 @@ def test_incoming_sample_weight_multiplies_in(data):
     survey = np.random.default_rng(1).uniform(0.5, 2.0, size=len(y))
     weighter = GroupBalancedWeighter(groups="sex")
     model = WeightedEstimator(LogisticRegression(), weighter).fit(
-        X, y, sample_weight=survey)
+        X, y, sample_weight=survey
+    )
     expected = clone(weighter).fit_weight(X, y, sample_weight=survey)
     manual = LogisticRegression().fit(X, y, sample_weight=expected)
     assert_allclose(model.estimator_.coef_, manual.coef_)
@@ -92,8 +93,9 @@ def test_weighter_none_fits_plainly_even_without_sample_weight(data):
     model = WeightedEstimator(LogisticRegression()).fit(X, y)
     assert_allclose(model.estimator_.coef_, LogisticRegression().fit(X, y).coef_)
     knn = WeightedEstimator(KNeighborsClassifier(n_neighbors=3)).fit(X, y)
-    assert_array_equal(knn.predict(X),
-                       KNeighborsClassifier(n_neighbors=3).fit(X, y).predict(X))
+    assert_array_equal(
+        knn.predict(X), KNeighborsClassifier(n_neighbors=3).fit(X, y).predict(X)
+    )
     assert knn.weighter_ is None
 
 
@@ -101,10 +103,12 @@ def test_inner_pipeline_gets_weights_at_its_last_step(data):
     X, y = _numeric(data[0]), data[1]
     weighter = GroupBalancedWeighter(groups="sex")
     w = clone(weighter).fit_weight(X, y)
-    model = WeightedEstimator(sk_make_pipeline(StandardScaler(), LogisticRegression()),
-                              weighter).fit(X, y)
+    model = WeightedEstimator(
+        sk_make_pipeline(StandardScaler(), LogisticRegression()), weighter
+    ).fit(X, y)
     manual = sk_make_pipeline(StandardScaler(), LogisticRegression()).fit(
-        X, y, logisticregression__sample_weight=w)
+        X, y, logisticregression__sample_weight=w
+    )
     assert_allclose(model.estimator_[-1].coef_, manual[-1].coef_)
 
 
@@ -113,16 +117,19 @@ def test_inner_pipeline_gets_weights_through_metadata_routing(data):
     weighter = GroupBalancedWeighter(groups="sex")
     w = clone(weighter).fit_weight(X, y)
     manual = sk_make_pipeline(StandardScaler(), LogisticRegression()).fit(
-        X, y, logisticregression__sample_weight=w)
+        X, y, logisticregression__sample_weight=w
+    )
     with sklearn.config_context(enable_metadata_routing=True):
-        inner = sk_make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
-                                 LogisticRegression().set_fit_request(
-                                     sample_weight=True))
+        inner = sk_make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            LogisticRegression().set_fit_request(sample_weight=True),
+        )
         model = WeightedEstimator(inner, weighter).fit(X, y)
         assert_allclose(model.estimator_[-1].coef_, manual[-1].coef_)
         unrequested = sk_make_pipeline(
             StandardScaler().set_fit_request(sample_weight=False),
-            LogisticRegression().set_fit_request(sample_weight=False))
+            LogisticRegression().set_fit_request(sample_weight=False),
+        )
         with pytest.raises(ValueError, match="no step of the Pipeline requests"):
             WeightedEstimator(unrequested, weighter).fit(X, y)
 
@@ -130,10 +137,14 @@ def test_inner_pipeline_gets_weights_through_metadata_routing(data):
 # --------------------------------------------------------------------------- #
 # Resamplers as the weighter
 # --------------------------------------------------------------------------- #
-@pytest.mark.parametrize("make_resampler", [
-    lambda: RandomUnderSampler(random_state=0),
-    lambda: _epoch_resampler(strategy="under", random_state=0),
-], ids=["RandomUnderSampler", "EpochResampler"])
+@pytest.mark.parametrize(
+    "make_resampler",
+    [
+        lambda: RandomUnderSampler(random_state=0),
+        lambda: _epoch_resampler(strategy="under", random_state=0),
+    ],
+    ids=["RandomUnderSampler", "EpochResampler"],
+)
 def test_resampler_fits_estimator_on_resampled_rows(data, make_resampler):
     X, y = _numeric(data[0]), data[1]
     survey = np.arange(1.0, len(y) + 1.0)
@@ -149,8 +160,9 @@ def test_resampler_fits_estimator_on_resampled_rows(data, make_resampler):
 
 def test_resampler_works_with_estimator_without_sample_weight(data):
     X, y = _numeric(data[0]), data[1]
-    model = WeightedEstimator(KNeighborsClassifier(n_neighbors=1),
-                              RandomUnderSampler(random_state=0)).fit(X, y)
+    model = WeightedEstimator(
+        KNeighborsClassifier(n_neighbors=1), RandomUnderSampler(random_state=0)
+    ).fit(X, y)
     assert model.estimator_.n_samples_fit_ == len(model.weighter_.sample_indices_)
     assert model.predict(X).shape == (len(y),)
 
@@ -181,8 +193,9 @@ def test_cross_validate_fits_weighter_on_each_training_fold_only(data):
     X, y = data
     cv = KFold(n_splits=4, shuffle=True, random_state=0)
     RecordingWeighter.seen = []
-    model = WeightedEstimator(LogisticRegression(), RecordingWeighter(groups="sex"),
-                              drop_weighting_columns=True)
+    model = WeightedEstimator(
+        LogisticRegression(), RecordingWeighter(groups="sex"), drop_weighting_columns=True
+    )
     result = cross_validate(model, X, y, cv=cv, return_estimator=True)
     train_folds = [set(X.index[train]) for train, _ in cv.split(X, y)]
     assert [set(rows) for rows in RecordingWeighter.seen] == train_folds
@@ -200,12 +213,14 @@ def test_cross_validate_fits_weighter_on_each_training_fold_only(data):
 def test_drop_weighting_columns_dataframe(data):
     X, y = data
     weighter = GroupBalancedWeighter(groups="sex", balance="independence")
-    model = WeightedEstimator(LogisticRegression(), weighter,
-                              drop_weighting_columns=True).fit(X, y)
+    model = WeightedEstimator(
+        LogisticRegression(), weighter, drop_weighting_columns=True
+    ).fit(X, y)
     assert model.dropped_columns_ == ["sex"]
     assert list(model.estimator_.feature_names_in_) == ["x1", "x2"]
-    manual = LogisticRegression().fit(X[["x1", "x2"]], y,
-                                      sample_weight=clone(weighter).fit_weight(X, y))
+    manual = LogisticRegression().fit(
+        X[["x1", "x2"]], y, sample_weight=clone(weighter).fit_weight(X, y)
+    )
     assert_allclose(model.predict_proba(X), manual.predict_proba(X[["x1", "x2"]]))
     assert model.n_features_in_ == 3
     assert list(model.feature_names_in_) == ["x1", "x2", "sex"]
@@ -213,8 +228,9 @@ def test_drop_weighting_columns_dataframe(data):
 
 def test_drop_weighting_columns_by_position_on_arrays(data):
     X, y = _numeric(data[0]).to_numpy(), data[1]
-    model = WeightedEstimator(LogisticRegression(), GroupBalancedWeighter(groups=-1),
-                              drop_weighting_columns=True).fit(X, y)
+    model = WeightedEstimator(
+        LogisticRegression(), GroupBalancedWeighter(groups=-1), drop_weighting_columns=True
+    ).fit(X, y)
     assert model.dropped_columns_ == [2]
     assert model.estimator_.n_features_in_ == 2
     assert model.decision_function(X).shape == (len(y),)
@@ -226,8 +242,10 @@ def test_drop_weighting_columns_needs_columns_to_drop(data):
         WeightedEstimator(LogisticRegression(), drop_weighting_columns=True).fit(X, y)
     # strength=0 is the baseline that drops the same column.
     baseline = WeightedEstimator(
-        LogisticRegression(), GroupBalancedWeighter(groups="sex", strength=0),
-        drop_weighting_columns=True).fit(X, y)
+        LogisticRegression(),
+        GroupBalancedWeighter(groups="sex", strength=0),
+        drop_weighting_columns=True,
+    ).fit(X, y)
     plain = LogisticRegression().fit(X[["x1", "x2"]], y)
     assert_allclose(baseline.estimator_.coef_, plain.coef_)
 
@@ -237,10 +255,14 @@ def test_drop_weighting_columns_needs_columns_to_drop(data):
 # --------------------------------------------------------------------------- #
 def test_sensitive_features_as_keyword(data):
     X, y = data
-    by_column = WeightedEstimator(LogisticRegression(), GroupBalancedWeighter(
-        groups="sex"), drop_weighting_columns=True).fit(X, y)
+    by_column = WeightedEstimator(
+        LogisticRegression(),
+        GroupBalancedWeighter(groups="sex"),
+        drop_weighting_columns=True,
+    ).fit(X, y)
     by_array = WeightedEstimator(LogisticRegression(), GroupBalancedWeighter()).fit(
-        X[["x1", "x2"]], y, sensitive_features=X["sex"])
+        X[["x1", "x2"]], y, sensitive_features=X["sex"]
+    )
     assert_allclose(by_array.estimator_.coef_, by_column.estimator_.coef_)
 
 
@@ -249,17 +271,20 @@ def test_sensitive_features_routed_in_grid_search(data):
     Xn = X[["x1", "x2"]]
     with sklearn.config_context(enable_metadata_routing=True):
         weighter = GroupBalancedWeighter(balance="independence").set_fit_request(
-            sensitive_features=True)
+            sensitive_features=True
+        )
         search = GridSearchCV(
             WeightedEstimator(LogisticRegression(), weighter),
-            {"weighter": [None, weighter], "weighter__strength": [0.5, 1.0]}, cv=3,
+            {"weighter": [None, weighter], "weighter__strength": [0.5, 1.0]},
+            cv=3,
         ).fit(Xn, y, sensitive_features=X["sex"])
         assert np.isfinite(search.cv_results_["mean_test_score"]).all()
         fitted = search.best_estimator_
         if fitted.weighter_ is not None:
             assert fitted.weighter_.weight_table_["count"].sum() == len(y)
-        unrequested = WeightedEstimator(LogisticRegression(),
-                                        GroupBalancedWeighter(balance="independence"))
+        unrequested = WeightedEstimator(
+            LogisticRegression(), GroupBalancedWeighter(balance="independence")
+        )
         with pytest.raises(UnsetMetadataPassedError, match="sensitive_features"):
             unrequested.fit(Xn, y, sensitive_features=X["sex"])
 
@@ -269,14 +294,22 @@ def test_sample_weight_routed_to_weighted_estimator(data):
     survey = np.random.default_rng(2).uniform(0.5, 2.0, size=len(y))
     weighter = GroupBalancedWeighter(groups="sex")
     expected = WeightedEstimator(LogisticRegression(), weighter).fit(
-        X, y, sample_weight=survey)
+        X, y, sample_weight=survey
+    )
     with sklearn.config_context(enable_metadata_routing=True):
-        model = (WeightedEstimator(LogisticRegression(), weighter)
-                 .set_fit_request(sample_weight=True)
-                 .set_score_request(sample_weight=False))
-        result = cross_validate(model, X, y, cv=KFold(2),
-                                params={"sample_weight": survey},
-                                return_estimator=True)
+        model = (
+            WeightedEstimator(LogisticRegression(), weighter)
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=False)
+        )
+        result = cross_validate(
+            model,
+            X,
+            y,
+            cv=KFold(2),
+            params={"sample_weight": survey},
+            return_estimator=True,
+        )
         full = clone(model).fit(X, y, sample_weight=survey)
     assert_allclose(full.estimator_.coef_, expected.estimator_.coef_)
     assert len(result["estimator"]) == 2
@@ -287,12 +320,13 @@ def test_sample_weight_routed_to_weighted_estimator(data):
 # --------------------------------------------------------------------------- #
 def test_grid_search_over_weighter_and_strength(data):
     X, y = data
-    model = WeightedEstimator(LogisticRegression(),
-                              GroupBalancedWeighter(groups="sex"))
+    model = WeightedEstimator(LogisticRegression(), GroupBalancedWeighter(groups="sex"))
     grid = {
-        "weighter": [None,
-                     GroupBalancedWeighter(groups="sex", balance="independence"),
-                     EffectiveNumberWeighter()],
+        "weighter": [
+            None,
+            GroupBalancedWeighter(groups="sex", balance="independence"),
+            EffectiveNumberWeighter(),
+        ],
         "weighter__strength": [0.5, 1.0],
     }
     search = GridSearchCV(model, grid, cv=3, error_score="raise").fit(_numeric(X), y)
@@ -331,7 +365,8 @@ def test_delegated_methods_and_tags(data):
     assert model.score(X, y) == model.estimator_.score(X, y)
     w = np.linspace(0.1, 1.0, len(y))
     assert model.score(X, y, sample_weight=w) == model.estimator_.score(
-        X, y, sample_weight=w)
+        X, y, sample_weight=w
+    )
     assert not hasattr(model, "transform")
     assert not hasattr(WeightedEstimator(KNeighborsClassifier()), "decision_function")
     assert is_regressor(WeightedEstimator(Ridge()))
@@ -348,30 +383,40 @@ def test_delegated_methods_and_tags(data):
 # --------------------------------------------------------------------------- #
 def test_estimator_without_sample_weight_suggests_a_resampler(data):
     X, y = _numeric(data[0]), data[1]
-    model = WeightedEstimator(KNeighborsClassifier(),
-                              GroupBalancedWeighter(groups="sex"))
-    with pytest.raises(ValueError,
-                       match=r"KNeighborsClassifier.fit does not accept sample_weight"
-                             r".*resampler"):
+    model = WeightedEstimator(KNeighborsClassifier(), GroupBalancedWeighter(groups="sex"))
+    with pytest.raises(
+        ValueError,
+        match=r"KNeighborsClassifier.fit does not accept sample_weight"
+        r".*resampler",
+    ):
         model.fit(X, y)
-    in_pipeline = WeightedEstimator(sk_make_pipeline(StandardScaler(),
-                                                     KNeighborsClassifier()),
-                                    GroupBalancedWeighter(groups="sex"))
-    with pytest.raises(ValueError, match=r"last step of the Pipeline, "
-                                         r"KNeighborsClassifier.*resampler"):
+    in_pipeline = WeightedEstimator(
+        sk_make_pipeline(StandardScaler(), KNeighborsClassifier()),
+        GroupBalancedWeighter(groups="sex"),
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"last step of the Pipeline, "
+        r"KNeighborsClassifier.*resampler",
+    ):
         in_pipeline.fit(X, y)
     with pytest.raises(ValueError, match="does not accept sample_weight"):
-        WeightedEstimator(KNeighborsClassifier()).fit(X, y,
-                                                      sample_weight=np.ones(len(y)))
+        WeightedEstimator(KNeighborsClassifier()).fit(X, y, sample_weight=np.ones(len(y)))
 
 
-@pytest.mark.parametrize("params, error, match", [
-    ({"weighter": "balanced"}, ValueError, "'weighter' parameter of WeightedEstimator"),
-    ({"estimator": "lr"}, ValueError, "'estimator' parameter of WeightedEstimator"),
-    ({"drop_weighting_columns": "yes"}, ValueError, "drop_weighting_columns"),
-    ({"weighter": GroupBalancedWeighter(groups="gender")}, ValueError,
-     "Column 'gender' given in groups is not in X"),
-])
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"weighter": "balanced"}, ValueError, "'weighter' parameter of WeightedEstimator"),
+        ({"estimator": "lr"}, ValueError, "'estimator' parameter of WeightedEstimator"),
+        ({"drop_weighting_columns": "yes"}, ValueError, "drop_weighting_columns"),
+        (
+            {"weighter": GroupBalancedWeighter(groups="gender")},
+            ValueError,
+            "Column 'gender' given in groups is not in X",
+        ),
+    ],
+)
 def test_bad_parameters(data, params, error, match):
     X, y = data
     model = WeightedEstimator(LogisticRegression()).set_params(**params)
@@ -392,9 +437,11 @@ def test_polars_frames_reach_the_weighter_and_lose_the_weighting_columns():
     rng = np.random.default_rng(0)
     frame = pl.DataFrame({"x": rng.normal(size=60), "sex": rng.choice(["f", "m"], 60)})
     y = (frame["x"].to_numpy() > 0).astype(int)
-    model = WeightedEstimator(LogisticRegression(),
-                              GroupBalancedWeighter(groups="sex", balance="joint"),
-                              drop_weighting_columns=True).fit(frame, y)
+    model = WeightedEstimator(
+        LogisticRegression(),
+        GroupBalancedWeighter(groups="sex", balance="joint"),
+        drop_weighting_columns=True,
+    ).fit(frame, y)
     assert model.dropped_columns_ == ["sex"]
     assert list(model.estimator_.feature_names_in_) == ["x"]
     assert model.predict(frame).shape == (60,)

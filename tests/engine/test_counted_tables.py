@@ -13,20 +13,26 @@ from skweight.engine.cells import CellCounter, CellSpec
 
 
 def _count(s, g, label, *, multilabel=False, weights=None, rows=None):
-    spec = CellSpec(("s",), ("g",), None if multilabel else "y",
-                    ("a", "b") if multilabel else None)
+    spec = CellSpec(
+        ("s",), ("g",), None if multilabel else "y", ("a", "b") if multilabel else None
+    )
     counter = CellCounter(spec)
-    located = counter.encode([s], [g], label, learn=True, handle_missing="error",
-                             handle_unknown="error")
+    located = counter.encode(
+        [s], [g], label, learn=True, handle_missing="error", handle_unknown="error"
+    )
     counter.add(located, weights, rows=rows)
     return counter
 
 
 def _data(seed=0, n=200):
     rng = np.random.default_rng(seed)
-    return {"s": rng.integers(0, 3, n), "g": rng.integers(0, 2, n),
-            "y": rng.integers(0, 2, n), "Y": rng.integers(0, 2, (n, 2)),
-            "w": rng.random(n) * 3}
+    return {
+        "s": rng.integers(0, 3, n),
+        "g": rng.integers(0, 2, n),
+        "y": rng.integers(0, 2, n),
+        "Y": rng.integers(0, 2, (n, 2)),
+        "w": rng.random(n) * 3,
+    }
 
 
 def test_collected_counts_equal_row_counts():
@@ -38,7 +44,9 @@ def test_collected_counts_equal_row_counts():
     unique, inverse = np.unique(keys, axis=0, return_inverse=True)
     rows = np.bincount(inverse.ravel())
     weight = np.bincount(inverse.ravel(), weights=data["w"])
-    collected = _count(*unique.T, weights=weight, rows=rows.tolist())  # a list, as a table gives
+    collected = _count(
+        *unique.T, weights=weight, rows=rows.tolist()
+    )  # a list, as a table gives
     assert collected.rows.dtype == np.int64
     a, b = collected.cell_frame(), by_row.cell_frame()
     assert_frame_equal(a.drop(columns="weighted_count"), b.drop(columns="weighted_count"))
@@ -57,10 +65,18 @@ def test_collected_counts_of_a_multilabel_target():
     unique, inverse = np.unique(keys, axis=0, return_inverse=True)
     rows = np.bincount(inverse.ravel())
     weight = np.bincount(inverse.ravel(), weights=data["w"])
-    collected = _count(unique[:, 0], unique[:, 1], unique[:, 2:], multilabel=True,
-                       weights=weight, rows=rows)
+    collected = _count(
+        unique[:, 0],
+        unique[:, 1],
+        unique[:, 2:],
+        multilabel=True,
+        weights=weight,
+        rows=rows,
+    )
     a, b = collected.cell_frame(), by_row.cell_frame()
     assert_array_equal(a["count"], b["count"])
     assert_allclose(a["weighted_count"], b["weighted_count"])
-    assert_frame_equal(a.drop(columns=["count", "weighted_count"]),
-                       b.drop(columns=["count", "weighted_count"]))
+    assert_frame_equal(
+        a.drop(columns=["count", "weighted_count"]),
+        b.drop(columns=["count", "weighted_count"]),
+    )

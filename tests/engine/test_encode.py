@@ -66,8 +66,9 @@ def test_categorical_codes_and_remap():
 
 def test_missing_as_category():
     enc = _LevelEncoder("g")
-    codes, has_neg = enc.encode(np.array(["a", None, "a"], dtype=object), learn=True,
-                                missing="category")
+    codes, has_neg = enc.encode(
+        np.array(["a", None, "a"], dtype=object), learn=True, missing="category"
+    )
     assert not has_neg
     assert_array_equal(codes, [0, 1, 0])
     assert pd.isna(enc.levels[1])

@@ -12,9 +12,12 @@ CODE_TYPES = [np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64, np.int
 
 
 @settings(max_examples=examples(60), deadline=None)
-@given(shape=st.lists(st.integers(1, 300), min_size=1, max_size=4),
-       n_rows=st.integers(0, 50), seed=st.integers(0, 2**32 - 1),
-       types=st.lists(st.sampled_from(CODE_TYPES), min_size=4, max_size=4))
+@given(
+    shape=st.lists(st.integers(1, 300), min_size=1, max_size=4),
+    n_rows=st.integers(0, 50),
+    seed=st.integers(0, 2**32 - 1),
+    types=st.lists(st.sampled_from(CODE_TYPES), min_size=4, max_size=4),
+)
 def test_flat_ids_are_ravel_multi_index(shape, n_rows, seed, types):
     """Protects every count: ids past 255 or 65535 cells (wider types), codes
     of every integer type, the last cell of the table."""
@@ -29,14 +32,19 @@ def test_flat_ids_are_ravel_multi_index(shape, n_rows, seed, types):
     shape = tuple(min(size, np.iinfo(t).max + 1) for size, t in zip(shape, types))
     ids = flat_ids(codes, shape)
     assert ids.dtype == np.intp
-    assert_array_equal(ids, np.ravel_multi_index([c.astype(np.intp) for c in codes],
-                                                 shape))
+    assert_array_equal(ids, np.ravel_multi_index([c.astype(np.intp) for c in codes], shape))
 
 
 def test_flat_ids_hand_computed():
     # (2, 3, 300): 1800 cells, built in uint16.
-    ids = flat_ids([np.array([1, 0]), np.array([2, 1], dtype=np.int8),
-                    np.array([299, 5], dtype=np.int16)], (2, 3, 300))
+    ids = flat_ids(
+        [
+            np.array([1, 0]),
+            np.array([2, 1], dtype=np.int8),
+            np.array([299, 5], dtype=np.int16),
+        ],
+        (2, 3, 300),
+    )
     assert_array_equal(ids, [1 * 900 + 2 * 300 + 299, 0 * 900 + 1 * 300 + 5])
     assert_array_equal(flat_ids([np.array([4, 0, 2])], (5,)), [4, 0, 2])
 
@@ -61,12 +69,17 @@ def test_argsort_ints_is_a_stable_argsort(values, small, repeat):
         keys = keys % 7  # many ties: stability matters
     keys = np.tile(keys, repeat)
     assert_array_equal(argsort_ints(keys), np.argsort(keys, kind="stable"))
-    assert_array_equal(argsort_ints(keys.astype(np.uint64)), np.argsort(keys, kind="stable"))
+    assert_array_equal(
+        argsort_ints(keys.astype(np.uint64)), np.argsort(keys, kind="stable")
+    )
 
 
 @settings(max_examples=examples(40), deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1,
-                max_size=200))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=200
+    )
+)
 def test_numbered_sparse_combinations_in_sorted_order(pairs):
     """Past the table range, combinations are numbered by a sort: np.unique's inverse."""
     from skweight.engine.keys import numbered

@@ -15,8 +15,9 @@ COLUMNS = {
     "object": np.array(["x", 1, "x", None, 2.5], dtype=object),
     "bool": np.array([True, False, True, True, False]),
     "float": np.array([0.5, np.nan, 0.5, 1.0, 2.0]),
-    "datetime": pd.to_datetime(["2020-01-01", None, "2020-01-01", "2021-05-05",
-                                "2020-01-02"]),
+    "datetime": pd.to_datetime(
+        ["2020-01-01", None, "2020-01-01", "2021-05-05", "2020-01-02"]
+    ),
 }
 
 
@@ -61,8 +62,9 @@ def test_values_of_repeated_or_multiindex_columns_are_series():
     with pytest.raises(ValueError) as error:
         FrameView(repeated).values("b", param="groups", estimator_name="W")
     assert "not in X" in str(error.value)
-    multi = pd.DataFrame(np.arange(6).reshape(3, 2),
-                         columns=pd.MultiIndex.from_tuples([("a", 1), ("b", 2)]))
+    multi = pd.DataFrame(
+        np.arange(6).reshape(3, 2), columns=pd.MultiIndex.from_tuples([("a", 1), ("b", 2)])
+    )
     with pytest.raises(ValueError, match="not in X"):
         FrameView(multi).values("a", param="groups", estimator_name="W")
 
@@ -77,6 +79,9 @@ def test_values_by_position_are_the_column(frame):
 def test_big_endian_columns_are_counted_as_native_ones(dtype):
     # Arrays read from files may be big-endian; their codes are those of the values.
     values = np.array([0, 2, 1, 2, 2**15 - 1], dtype=dtype)
-    got, expected = native_codes(values), native_codes(values.astype(dtype.replace(">", "=")))
+    got, expected = (
+        native_codes(values),
+        native_codes(values.astype(dtype.replace(">", "="))),
+    )
     np.testing.assert_array_equal(got.codes, expected.codes)
     assert got.size == expected.size

@@ -89,16 +89,16 @@ def test_integers_are_codes_only_of_the_values_that_occur():
     # Years and zip codes as integers: 6 x 500 strata occur, not 2025 x 99925.
     rng = np.random.default_rng(2)
     n = 20_000
-    X = pd.DataFrame({"year": rng.integers(2020, 2026, n),
-                      "zip": rng.integers(0, 500, n) * 199 + 10})
+    X = pd.DataFrame(
+        {"year": rng.integers(2020, 2026, n), "zip": rng.integers(0, 500, n) * 199 + 10}
+    )
     y = rng.integers(0, 2, n)
     est = GroupBalancedWeighter(strata=["year", "zip"]).fit(X, y)
     assert est.n_cells_ == len(est.weight_table_) <= 6 * 500 * 2
     counter_levels = est.weight_table_["year"].unique()
     assert sorted(counter_levels) == list(range(2020, 2026))
     # The same weights as the values as strings, or shifted far from 0.
-    as_strings = GroupBalancedWeighter(strata=["year", "zip"]).fit_weight(
-        X.astype(str), y)
+    as_strings = GroupBalancedWeighter(strata=["year", "zip"]).fit_weight(X.astype(str), y)
     shifted = GroupBalancedWeighter(strata=["year", "zip"]).fit_weight(X + 10**6, y)
     assert_array_equal(est.weight(X, y), as_strings)
     assert_array_equal(as_strings, shifted)
@@ -128,7 +128,8 @@ def test_unused_categories_are_not_levels():
     assert est.n_cells_ <= 30 * 2 * 2
     assert set(est.weight_table_["c"]) <= set(categories[:30])
     plain = GroupBalancedWeighter(groups="g", strata="c", balance="joint").fit(
-        X.astype({"c": str}), y)
+        X.astype({"c": str}), y
+    )
     assert_array_equal(est.weight(X, y), plain.weight(X.astype({"c": str}), y))
 
 
@@ -136,9 +137,13 @@ def test_unused_categories_are_not_levels():
 # Every frame kind: the same results with keys of 1e5+ levels
 # ---------------------------------------------------------------------- #
 N_BIG = 120_000
-BIG = pd.DataFrame({"user": pd.Series(_ids(N_BIG, 100_000, seed=5)).map("u{}".format),
-                    "item": _ids(N_BIG, 50_000, seed=6, top=10**9),
-                    "gender": np.random.default_rng(7).choice(["f", "m"], N_BIG)})
+BIG = pd.DataFrame(
+    {
+        "user": pd.Series(_ids(N_BIG, 100_000, seed=5)).map("u{}".format),
+        "item": _ids(N_BIG, 50_000, seed=6, top=10**9),
+        "gender": np.random.default_rng(7).choice(["f", "m"], N_BIG),
+    }
+)
 BIG_Y = np.random.default_rng(8).integers(0, 2, N_BIG)
 
 
@@ -184,19 +189,25 @@ def test_polars_beside_unrelated_categoricals_gives_pandas_results():
     alive = pl.Series([f"other{i}" for i in range(60_000)]).cast(pl.Categorical)
     rng = np.random.default_rng(9)
     n = 5000
-    frame = pl.DataFrame({"user": [f"user{i}" for i in rng.integers(0, 5000, n)],
-                          "country": rng.choice(["a", "b", "c", "d"], n),
-                          "gender": rng.choice(["f", "m"], n)})
+    frame = pl.DataFrame(
+        {
+            "user": [f"user{i}" for i in rng.integers(0, 5000, n)],
+            "country": rng.choice(["a", "b", "c", "d"], n),
+            "gender": rng.choice(["f", "m"], n),
+        }
+    )
     y = rng.integers(0, 2, n)
     for users in (frame, frame.with_columns(pl.col("user").cast(pl.Categorical))):
-        est = GroupBalancedWeighter(groups="gender", strata=["user", "country"],
-                                    balance="joint")
+        est = GroupBalancedWeighter(
+            groups="gender", strata=["user", "country"], balance="joint"
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", WeightingWarning)
             peak = _peak(lambda: est.fit_weight(users, y))
             weights = est.fit_weight(users, y)
-            pandas = GroupBalancedWeighter(groups="gender", strata=["user", "country"],
-                                           balance="joint").fit_weight(frame.to_pandas(), y)
+            pandas = GroupBalancedWeighter(
+                groups="gender", strata=["user", "country"], balance="joint"
+            ).fit_weight(frame.to_pandas(), y)
         assert_array_equal(weights, pandas)
         assert peak < 20 * 2**20
     assert len(alive) == 60_000
@@ -208,26 +219,35 @@ def test_polars_beside_unrelated_categoricals_gives_pandas_results():
 MAKERS = [
     lambda: GroupBalancedWeighter(groups="g", strata="s", balance="joint"),
     lambda: GroupBalancedWeighter(groups="g", strata="s", scheme="sqrt_inverse"),
-    lambda: GroupBalancedWeighter(groups="g", strata="s", balance="independence",
-                                  scheme="log_inverse"),
-    lambda: GroupBalancedWeighter(strata="s", scheme="power", power=0.7,
-                                  max_weight=2.0),
-    lambda: GroupBalancedWeighter(groups="g", strata="s", balance="joint",
-                                  class_weight={1: 3.0}, trim_quantile=0.9),
+    lambda: GroupBalancedWeighter(
+        groups="g", strata="s", balance="independence", scheme="log_inverse"
+    ),
+    lambda: GroupBalancedWeighter(strata="s", scheme="power", power=0.7, max_weight=2.0),
+    lambda: GroupBalancedWeighter(
+        groups="g", strata="s", balance="joint", class_weight={1: 3.0}, trim_quantile=0.9
+    ),
     lambda: EffectiveNumberWeighter(beta=0.99, groups="g", balance="joint"),
 ]
 
 
 @settings(max_examples=examples(40), deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 300),
-       n_chunks=st.integers(1, 6), maker=st.sampled_from(range(len(MAKERS))),
-       wide=st.booleans())
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(3, 300),
+    n_chunks=st.integers(1, 6),
+    maker=st.sampled_from(range(len(MAKERS))),
+    wide=st.booleans(),
+)
 def test_partial_fit_is_fit_bit_for_bit_in_any_order(seed, n, n_chunks, maker, wide):
     """Chunks in any order, rows shuffled within them: the same floats as fit."""
     rng = np.random.default_rng(seed)
     top = 10**12 if wide else 7  # ids (hashed slots) or small codes (dense)
-    X = pd.DataFrame({"s": rng.choice(rng.integers(0, top, 5), n),
-                      "g": rng.choice(rng.integers(0, top, 3), n)})
+    X = pd.DataFrame(
+        {
+            "s": rng.choice(rng.integers(0, top, 5), n),
+            "g": rng.choice(rng.integers(0, top, 3), n),
+        }
+    )
     y = rng.integers(0, 3, n)
     y[:3] = [0, 1, 2]  # every class (class_weight names one)
     with warnings.catch_warnings():
@@ -267,8 +287,12 @@ def test_keys_of_more_than_64_bits_are_combined_pairwise():
     n = 40_000
     X = pd.DataFrame({f"k{i}": rng.integers(0, 20_000, n) * 7 + 10**7 for i in range(5)})
     y = rng.integers(0, 2, n)
-    make = lambda: GroupBalancedWeighter(groups="k4", strata=["k0", "k1", "k2", "k3"],  # noqa: E731
-                                         balance="joint")
+
+    def make():
+        return GroupBalancedWeighter(
+            groups="k4", strata=["k0", "k1", "k2", "k3"], balance="joint"
+        )
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WeightingWarning)
         whole = make().fit(X, y)
@@ -303,9 +327,14 @@ def test_an_unseen_combination_of_seen_values_is_named():
     new = pd.DataFrame({"s": [5], "g": ["a"]})
     with pytest.raises(ValueError, match=r"s=5, g='a', label=1"):
         est.weight(new, [1])
-    assert_allclose(GroupBalancedWeighter(groups="g", strata="s", balance="joint",
-                                          handle_unknown="zero").fit(X, y).weight(new, [1]),
-                    [0.0])
+    assert_allclose(
+        GroupBalancedWeighter(
+            groups="g", strata="s", balance="joint", handle_unknown="zero"
+        )
+        .fit(X, y)
+        .weight(new, [1]),
+        [0.0],
+    )
 
 
 @settings(max_examples=examples(25), deadline=None)
@@ -323,20 +352,30 @@ def test_counter_sums_squared_weights_per_cell_in_any_chunking(seed, n_chunks, w
     counter = CellCounter(CellSpec(("id",), ("g",), "y"), squares=True)
     order = rng.permutation(n)
     for rows in np.array_split(order, n_chunks):
-        located = counter.encode([ids[rows]], [group[rows]], label[rows], learn=True,
-                                 handle_missing="error", handle_unknown="error")
+        located = counter.encode(
+            [ids[rows]],
+            [group[rows]],
+            label[rows],
+            learn=True,
+            handle_missing="error",
+            handle_unknown="error",
+        )
         counter.add(located, None if w is None else w[rows])
-    frame = pd.DataFrame({"id": ids, "g": group, "y": label,
-                          "w": np.ones(n) if w is None else w})
+    frame = pd.DataFrame(
+        {"id": ids, "g": group, "y": label, "w": np.ones(n) if w is None else w}
+    )
     frame["w2"] = frame["w"] ** 2
     expected = frame.groupby(["id", "g", "y"]).agg(
-        count=("w", "size"), weighted_count=("w", "sum"), squared=("w2", "sum"))
+        count=("w", "size"), weighted_count=("w", "sum"), squared=("w2", "sum")
+    )
     canonical = counter.canonical()
     got = counter.cell_frame()
     got["squared"] = canonical.gather(counter.squared)
     got = got.set_index(["id", "g", "y"])
-    assert_array_equal(got.index.to_frame(index=False).to_numpy(),
-                       expected.index.to_frame(index=False).to_numpy())
+    assert_array_equal(
+        got.index.to_frame(index=False).to_numpy(),
+        expected.index.to_frame(index=False).to_numpy(),
+    )
     assert_array_equal(got["count"], expected["count"])
     assert_allclose(got["weighted_count"], expected["weighted_count"], rtol=1e-12)
     assert_allclose(got["squared"], expected["squared"], rtol=1e-12)
@@ -367,5 +406,6 @@ def test_fractional_weights_in_any_chunk_order_within_the_documented_bound(seed,
     largest = int(whole.weight_table_["count"].max())
     bound = largest * 1e-16
     for column in ("weighted_count", "factor"):
-        assert_allclose(chunked.weight_table_[column], whole.weight_table_[column],
-                        rtol=bound, atol=0)
+        assert_allclose(
+            chunked.weight_table_[column], whole.weight_table_[column], rtol=bound, atol=0
+        )

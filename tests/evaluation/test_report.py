@@ -45,13 +45,20 @@ def _by_cell(report, column):
 def test_counts_and_shares_by_hand():
     report = balance_report(X, y, w, groups="gender", strata="category")
     assert list(report.columns) == KEYS + [
-        "count", "weight_sum", "share_before", "share_after", "deviation",
-        "max_deviation", "stratum_ess", "balanceable"]
+        "count",
+        "weight_sum",
+        "share_before",
+        "share_after",
+        "deviation",
+        "max_deviation",
+        "stratum_ess",
+        "balanceable",
+    ]
     assert report["balanceable"].all() and report.attrs["unbalanceable_strata"] == 0
     assert_array_equal(_by_cell(report, "count"), [1, 2, 1, 1, 1])
     assert_allclose(_by_cell(report, "weight_sum"), [2, 2, 4, 1, 3])
-    assert_allclose(_by_cell(report, "share_before"), [.25, .5, .25, .5, .5])
-    assert_allclose(_by_cell(report, "share_after"), [.25, .25, .5, .25, .75])
+    assert_allclose(_by_cell(report, "share_before"), [0.25, 0.5, 0.25, 0.5, 0.5])
+    assert_allclose(_by_cell(report, "share_after"), [0.25, 0.25, 0.5, 0.25, 0.75])
     # Kish: (sum w)^2 / sum w^2 per stratum and overall.
     assert_allclose(_by_cell(report, "stratum_ess"), [64 / 22] * 3 + [16 / 10] * 2)
     assert report.attrs["ess"] == pytest.approx(144 / 32)
@@ -63,20 +70,31 @@ def test_counts_and_shares_by_hand():
     assert report.attrs["label"] == "y"
 
 
-@pytest.mark.parametrize("balance, deviation, largest", [
-    # groups: f and m each 1/2 of stratum a; in b f has 1/4, m 3/4.
-    ("groups", [0, 0, 0, -.25, .25], .25),
-    # joint: target 1/3 per cell in a (3 cells), 1/2 in b.
-    ("joint", [.25 - 1 / 3, .25 - 1 / 3, .5 - 1 / 3, -.25, .25], .25),
-    # label: class 0 holds 1/4 of a's weight, class 1 3/4; in b 3/4 and 1/4.
-    ("label", [-.25, .25, .25, -.25, .25], .25),
-    # independence: share - P(g) P(y), all weighted, within the stratum.
-    ("independence", [.25 - .5 * .25, .25 - .5 * .75, .5 - .5 * .75,
-                      .25 - .25 * .25, .75 - .75 * .75], .1875),
-])
+@pytest.mark.parametrize(
+    "balance, deviation, largest",
+    [
+        # groups: f and m each 1/2 of stratum a; in b f has 1/4, m 3/4.
+        ("groups", [0, 0, 0, -0.25, 0.25], 0.25),
+        # joint: target 1/3 per cell in a (3 cells), 1/2 in b.
+        ("joint", [0.25 - 1 / 3, 0.25 - 1 / 3, 0.5 - 1 / 3, -0.25, 0.25], 0.25),
+        # label: class 0 holds 1/4 of a's weight, class 1 3/4; in b 3/4 and 1/4.
+        ("label", [-0.25, 0.25, 0.25, -0.25, 0.25], 0.25),
+        # independence: share - P(g) P(y), all weighted, within the stratum.
+        (
+            "independence",
+            [
+                0.25 - 0.5 * 0.25,
+                0.25 - 0.5 * 0.75,
+                0.5 - 0.5 * 0.75,
+                0.25 - 0.25 * 0.25,
+                0.75 - 0.75 * 0.75,
+            ],
+            0.1875,
+        ),
+    ],
+)
 def test_deviation_by_hand(balance, deviation, largest):
-    report = balance_report(X, y, w, groups="gender", strata="category",
-                            balance=balance)
+    report = balance_report(X, y, w, groups="gender", strata="category", balance=balance)
     assert_allclose(_by_cell(report, "deviation"), deviation, atol=1e-12)
     assert report.attrs["max_deviation"] == pytest.approx(largest)
     assert report.attrs["balance"] == balance
@@ -104,8 +122,9 @@ def test_groups_only_and_label_only():
 
 
 def test_keys_as_arrays():
-    report = balance_report(None, y, w, sensitive_features=X["gender"],
-                            strata_features=X["category"])
+    report = balance_report(
+        None, y, w, sensitive_features=X["gender"], strata_features=X["category"]
+    )
     expected = balance_report(X, y, w, groups="gender", strata="category")
     pd.testing.assert_frame_equal(report, expected)
 
@@ -113,11 +132,18 @@ def test_keys_as_arrays():
 def test_balanced_weights_have_no_deviation():
     reviews = make_product_reviews(3000, random_state=0)
     for balance in ("groups", "joint", "independence"):
-        weighter = GroupBalancedWeighter(groups="gender", strata="category",
-                                         balance=balance)
+        weighter = GroupBalancedWeighter(
+            groups="gender", strata="category", balance=balance
+        )
         weights = weighter.fit_weight(reviews, reviews["rating"])
-        report = balance_report(reviews, reviews["rating"], weights,
-                                groups="gender", strata="category", balance=balance)
+        report = balance_report(
+            reviews,
+            reviews["rating"],
+            weights,
+            groups="gender",
+            strata="category",
+            balance=balance,
+        )
         assert report.attrs["max_deviation"] < 1e-12
         # Each stratum keeps its share of the total weight.
         by_stratum = report.groupby("category")[["count", "weight_sum"]].sum()
@@ -126,14 +152,20 @@ def test_balanced_weights_have_no_deviation():
 
 def test_weighter_report_equals_report_of_its_weights():
     reviews = make_product_reviews(2000, random_state=1)
-    weighter = EffectiveNumberWeighter(beta=0.99, groups="gender",
-                                       strata="category", balance="joint")
+    weighter = EffectiveNumberWeighter(
+        beta=0.99, groups="gender", strata="category", balance="joint"
+    )
     weights = weighter.fit_weight(reviews, reviews["rating"])
     from_table = weighter_report(weighter)
-    from_rows = balance_report(reviews, reviews["rating"], weights,
-                               groups="gender", strata="category", balance="joint")
-    pd.testing.assert_frame_equal(from_table, from_rows, check_exact=False,
-                                  rtol=1e-10)
+    from_rows = balance_report(
+        reviews,
+        reviews["rating"],
+        weights,
+        groups="gender",
+        strata="category",
+        balance="joint",
+    )
+    pd.testing.assert_frame_equal(from_table, from_rows, check_exact=False, rtol=1e-10)
     assert from_table.attrs["ess"] == pytest.approx(effective_sample_size(weights))
 
 
@@ -142,11 +174,11 @@ def test_weighter_report_with_incoming_weights():
     report = weighter_report(weighter)
     # before: shares of the incoming weights (f: 5, m: 7); after: balanced.
     assert_allclose(report["share_before"], [5 / 12, 7 / 12])
-    assert_allclose(report["share_after"], [.5, .5])
+    assert_allclose(report["share_after"], [0.5, 0.5])
     # ESS of the factors over the weighted counts: (sum W f)^2 / sum W f^2.
     factor = weighter.weight_table_["factor"].to_numpy()
     counts = np.array([5.0, 7.0])
-    expected = (counts @ factor) ** 2 / (counts @ factor ** 2)
+    expected = (counts @ factor) ** 2 / (counts @ factor**2)
     assert report.attrs["ess"] == pytest.approx(expected)
 
 
@@ -180,21 +212,34 @@ def test_chunks_add_up_to_one_go_even_with_zero_weight_chunks():
     for rows in (slice(0, 2), slice(2, 4), slice(4, 6)):
         totals.add(X.iloc[rows], y.iloc[rows], weights[rows])
     chunked = totals.report().set_index(KEYS).sort_index()
-    whole = balance_report(X, y, weights, groups="gender",
-                           strata="category").set_index(KEYS).sort_index()
+    whole = (
+        balance_report(X, y, weights, groups="gender", strata="category")
+        .set_index(KEYS)
+        .sort_index()
+    )
     pd.testing.assert_frame_equal(chunked, whole, check_exact=False, rtol=1e-12)
 
 
-@pytest.mark.parametrize("args, kwargs, match", [
-    ((X,), {}, "needs groups, a label or both"),
-    ((X, None, w), {"groups": "gender", "balance": "joint"}, "needs the label"),
-    ((X, y, w), {"balance": "groups"}, "needs groups"),
-    ((X, y, w), {"groups": "gender", "balance": "both"},
-     "The 'balance' parameter of balance_report must be one of .* Got 'both'"),
-    ((X, y, np.ones((6, 2))), {"groups": "gender"}, "sample_weight must be 1-D"),
-    ((X, y, -w), {"groups": "gender"}, "sample_weight must hold finite, non-negative numbers; row 0"),
-    ((X, y, w), {"groups": "gendr"}, "Column 'gendr' given in groups is not in X"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, match",
+    [
+        ((X,), {}, "needs groups, a label or both"),
+        ((X, None, w), {"groups": "gender", "balance": "joint"}, "needs the label"),
+        ((X, y, w), {"balance": "groups"}, "needs groups"),
+        (
+            (X, y, w),
+            {"groups": "gender", "balance": "both"},
+            "The 'balance' parameter of balance_report must be one of .* Got 'both'",
+        ),
+        ((X, y, np.ones((6, 2))), {"groups": "gender"}, "sample_weight must be 1-D"),
+        (
+            (X, y, -w),
+            {"groups": "gender"},
+            "sample_weight must hold finite, non-negative numbers; row 0",
+        ),
+        ((X, y, w), {"groups": "gendr"}, "Column 'gendr' given in groups is not in X"),
+    ],
+)
 def test_bad_inputs(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         balance_report(*args, **kwargs)
@@ -228,12 +273,16 @@ def test_plot_balance():
     before, after, hist = figure.axes[:3]
     # The most unbalanced stratum before weighting on top.
     labels = [t.get_text() for t in before.get_yticklabels()]
-    spread = {s: abs(report[report.category == s].groupby("gender")["share_before"]
-                     .sum() - 0.5).max() for s in ("a", "b")}
+    spread = {
+        s: abs(
+            report[report.category == s].groupby("gender")["share_before"].sum() - 0.5
+        ).max()
+        for s in ("a", "b")
+    }
     assert labels == sorted(spread, key=spread.get, reverse=True)
     # Stacked bars: one per stratum and group; widths are the group shares.
     widths = {(p.get_y(), round(p.get_x(), 6)): p.get_width() for p in after.patches}
-    assert_allclose(sorted(widths.values()), sorted([.5, .25, .5, .75]))
+    assert_allclose(sorted(widths.values()), sorted([0.5, 0.25, 0.5, 0.75]))
     assert sum(p.get_height() for p in hist.patches) == pytest.approx(6)
     # Without weights: each cell's rows at their mean weight.
     figure = plot_balance(balance_report(X, y, strata="category"))
@@ -246,8 +295,9 @@ def test_plot_balance_at_many_strata_is_capped_sorted_and_readable():
     n = 6000
     stratum = rng.integers(0, 60, n)
     female = rng.random(n) < 0.05 + 0.9 * stratum / 59
-    X60 = pd.DataFrame({"s": [f"s{k:02d}" for k in stratum],
-                        "g": np.where(female, "f", "m")})
+    X60 = pd.DataFrame(
+        {"s": [f"s{k:02d}" for k in stratum], "g": np.where(female, "f", "m")}
+    )
     report = balance_report(X60, None, groups="g", strata="s")
     figure = plot_balance(report, max_strata=20)
     before = figure.axes[0]

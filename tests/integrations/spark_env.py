@@ -13,8 +13,10 @@ if shutil.which("java") is None:  # pragma: no cover - CI installs a JRE
     pytest.skip("PySpark needs a Java runtime", allow_module_level=True)
 
 # pyspark warns about pandas 3; the skew of the test data makes skweight warn.
-MARKS = [pytest.mark.filterwarnings("ignore::FutureWarning"),
-         pytest.mark.filterwarnings("ignore::skweight.exceptions.WeightingWarning")]
+MARKS = [
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::skweight.exceptions.WeightingWarning"),
+]
 
 
 def spy_on_collects(frame, monkeypatch):

@@ -31,8 +31,9 @@ EMPTY = 2  # this partition has no rows
 
 @pytest.fixture(scope="module", autouse=True)
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                       dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    )
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
@@ -45,16 +46,18 @@ def _data(n=3000, seed=0):
     as themselves in memory (levels 0..69000, so 66000 comes first) but that
     the short merged count table alone would not."""
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "category": rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]),
-        "gender": rng.choice(["f", "m"], n, p=[0.7, 0.3]),
-        "zip": rng.choice([69000, 67000, 68000], n),
-        "y": rng.choice([0, 1, 2], n, p=[0.6, 0.3, 0.1]),
-        "w": rng.integers(1, 4, n).astype(np.float64),
-        "w_real": rng.random(n) + 0.1,
-        "x": rng.normal(size=n),
-        "row": np.arange(n),
-    })
+    df = pd.DataFrame(
+        {
+            "category": rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]),
+            "gender": rng.choice(["f", "m"], n, p=[0.7, 0.3]),
+            "zip": rng.choice([69000, 67000, 68000], n),
+            "y": rng.choice([0, 1, 2], n, p=[0.6, 0.3, 0.1]),
+            "w": rng.integers(1, 4, n).astype(np.float64),
+            "w_real": rng.random(n) + 0.1,
+            "x": rng.normal(size=n),
+            "row": np.arange(n),
+        }
+    )
     df["part"] = np.minimum(np.arange(n) // -(-n // N_PARTS), N_PARTS - 1)
     part = df["part"].to_numpy()
     df.loc[part == 0, "category"] = np.where(rng.random((part == 0).sum()) < 0.3, "z", "a")
@@ -90,12 +93,22 @@ CASES = [
     (GroupBalancedWeighter, dict(balance="label"), None),
     # zip: integers coded as themselves (levels 0..69000), in memory and here.
     (GroupBalancedWeighter, dict(groups="gender", strata="zip", balance="joint"), "w"),
-    (GroupBalancedWeighter, dict(groups=[1], strata=[0], balance="independence",
-                                 scheme="sqrt_inverse"), None),
-    (GroupBalancedWeighter, dict(groups=["gender", "category"], scheme="log_inverse",
-                                 strength=0.5, max_weight=2.0), "w"),
-    (EffectiveNumberWeighter, dict(beta=0.99, strata="category", normalize="cells"),
-     None),
+    (
+        GroupBalancedWeighter,
+        dict(groups=[1], strata=[0], balance="independence", scheme="sqrt_inverse"),
+        None,
+    ),
+    (
+        GroupBalancedWeighter,
+        dict(
+            groups=["gender", "category"],
+            scheme="log_inverse",
+            strength=0.5,
+            max_weight=2.0,
+        ),
+        "w",
+    ),
+    (EffectiveNumberWeighter, dict(beta=0.99, strata="category", normalize="cells"), None),
 ]
 
 
@@ -108,8 +121,9 @@ def test_fit_weight_equals_in_memory(cls, params, weights):
     lazy = dask_w.fit_weight(DDF, DDF["y"], sample_weight=sw_d)
     memory = cls(**params).fit(DF, DF["y"], sample_weight=sw_p)
     assert_frame_equal(dask_w.weight_table_, memory.weight_table_)
-    assert_array_equal(lazy.compute().to_numpy(),
-                       memory.weight(DF, DF["y"], sample_weight=sw_p))
+    assert_array_equal(
+        lazy.compute().to_numpy(), memory.weight(DF, DF["y"], sample_weight=sw_p)
+    )
     assert_array_equal(dask_w.feature_names_in_, memory.feature_names_in_)
 
 
@@ -128,25 +142,32 @@ def test_keys_as_dask_series_and_arrays():
     y = DDF["y"].to_dask_array(lengths=lengths)
     strata = DDF["category"].astype(object).to_dask_array(lengths=lengths)
     dask_w = GroupBalancedWeighter(balance="joint")
-    lazy = dask_w.fit_weight(None, y, sensitive_features=DDF[["gender", "zip"]],
-                             strata_features=strata)
+    lazy = dask_w.fit_weight(
+        None, y, sensitive_features=DDF[["gender", "zip"]], strata_features=strata
+    )
     memory = GroupBalancedWeighter(balance="joint")
-    expected = memory.fit_weight(None, DF["y"].to_numpy(),
-                                 sensitive_features=DF[["gender", "zip"]],
-                                 strata_features=DF["category"].to_numpy())
+    expected = memory.fit_weight(
+        None,
+        DF["y"].to_numpy(),
+        sensitive_features=DF[["gender", "zip"]],
+        strata_features=DF["category"].to_numpy(),
+    )
     assert_frame_equal(dask_w.weight_table_, memory.weight_table_)
     assert_array_equal(lazy.compute().to_numpy(), expected)
 
 
 def test_categories_that_differ_between_partitions():
     """Categoricals whose categories differ per partition: as dask concatenates."""
-    parts = [DF.iloc[i::4].assign(category=lambda d: d["category"].astype("category"))
-             for i in range(4)]
+    parts = [
+        DF.iloc[i::4].assign(category=lambda d: d["category"].astype("category"))
+        for i in range(4)
+    ]
     parts[1] = parts[1][parts[1]["category"] != "b"]
     parts[1] = parts[1].assign(category=parts[1]["category"].cat.remove_unused_categories())
     parts[2] = parts[2].iloc[:0]
-    ddf = dd.from_delayed([dask.delayed(p) for p in parts], meta=parts[0].iloc[:0],
-                          verify_meta=False)
+    ddf = dd.from_delayed(
+        [dask.delayed(p) for p in parts], meta=parts[0].iloc[:0], verify_meta=False
+    )
     frame = ddf.compute()
     dask_w = GroupBalancedWeighter(groups="category")
     lazy = dask_w.fit_weight(ddf, ddf["y"])
@@ -184,8 +205,11 @@ def test_partial_fit_on_dask_pieces_equals_fit():
     dask_w.partial_fit(DDF.partitions[:3], DDF["y"].partitions[:3])
     dask_w.partial_fit(DDF.partitions[3:], DDF["y"].partitions[3:])
     memory = GroupBalancedWeighter(groups="gender", strata="category").fit(DF, DF["y"])
-    assert_allclose(dask_w.weight(DDF, DDF["y"]).compute().to_numpy(),
-                    memory.weight(DF, DF["y"]), rtol=1e-12)
+    assert_allclose(
+        dask_w.weight(DDF, DDF["y"]).compute().to_numpy(),
+        memory.weight(DF, DF["y"]),
+        rtol=1e-12,
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -197,8 +221,9 @@ def test_weights_are_lazy_and_aligned_with_partitions():
     assert isinstance(weights, dd.Series)
     assert weights.npartitions == DDF.npartitions
     assert weights.divisions == DDF.divisions
-    parts = dask.compute(*[(DDF.get_partition(i), weights.get_partition(i))
-                           for i in range(N_PARTS)])
+    parts = dask.compute(
+        *[(DDF.get_partition(i), weights.get_partition(i)) for i in range(N_PARTS)]
+    )
     for part, w in parts:
         assert w.index.equals(part.index)
     # A refit does not change weights already built.
@@ -208,8 +233,12 @@ def test_weights_are_lazy_and_aligned_with_partitions():
 
 
 def test_fit_is_deterministic():
-    tables = [GroupBalancedWeighter(groups="gender", strata="zip").fit(DDF, DDF["y"])
-              .weight_table_ for _ in range(2)]
+    tables = [
+        GroupBalancedWeighter(groups="gender", strata="zip")
+        .fit(DDF, DDF["y"])
+        .weight_table_
+        for _ in range(2)
+    ]
     assert_frame_equal(*tables)
 
 
@@ -224,14 +253,17 @@ def test_weight_new_rows_with_unseen_cells_fails_at_compute():
     assert np.isfinite(weights).all()
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(groups="nope"), ValueError, "'nope' given in groups is not in X"),
-    (dict(groups=20), ValueError, "out of range"),
-    (dict(groups="gender", y=np.zeros(3000)), TypeError, "y is a ndarray"),
-    (dict(groups="gender", sample_weight=-1.0), ValueError, "negative or non-finite"),
-    (dict(groups="gender", missing=True), ValueError, "'gender' has .* missing value"),
-    (dict(groups="gender", scheme="inv"), ValueError, "'scheme' parameter"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(groups="nope"), ValueError, "'nope' given in groups is not in X"),
+        (dict(groups=20), ValueError, "out of range"),
+        (dict(groups="gender", y=np.zeros(3000)), TypeError, "y is a ndarray"),
+        (dict(groups="gender", sample_weight=-1.0), ValueError, "negative or non-finite"),
+        (dict(groups="gender", missing=True), ValueError, "'gender' has .* missing value"),
+        (dict(groups="gender", scheme="inv"), ValueError, "'scheme' parameter"),
+    ],
+)
 def test_bad_inputs(kwargs, error, match):
     kwargs = dict(kwargs)
     X = DDF
@@ -271,7 +303,7 @@ def test_epochs_meet_the_in_memory_targets(strategy, params):
     assert rs.epoch_size_ == memory.epoch_size_
     assert rs.n_samples_fit_ == len(DF)
     table = rs.cell_table_
-    columns = list(table.columns[:table.columns.get_loc("count")])
+    columns = list(table.columns[: table.columns.get_loc("count")])
     epochs = dask.compute(*[rs.resample(DDF, DDF["y"], epoch=e) for e in range(2)])
     expected = table.set_index(columns)["target"]
     for X_e, y_e in epochs:
@@ -289,12 +321,13 @@ def test_rotation_draws_every_row_once_per_cycle():
     table = rs.cell_table_
     cycle = int(table["cycle"].max())
     assert 3 <= cycle <= 12
-    epochs = dask.compute(*[rs.resample(DDF, DDF["y"], epoch=e)[0]["row"]
-                            for e in range(cycle)])
+    epochs = dask.compute(
+        *[rs.resample(DDF, DDF["y"], epoch=e)[0]["row"] for e in range(cycle)]
+    )
     for _, unit in table.iterrows():
         inside = (DF["category"] == unit["category"]) & (DF["y"] == unit["y"])
         rows = DF.loc[inside, "row"].to_numpy()
-        drawn = [e[np.isin(e, rows)] for e in epochs[:unit["cycle"]]]
+        drawn = [e[np.isin(e, rows)] for e in epochs[: unit["cycle"]]]
         assert all(np.unique(d).size == d.size == unit["target"] for d in drawn)
         assert set(np.concatenate(drawn)) == set(rows)
 
@@ -311,15 +344,21 @@ def test_over_draws_every_row_floor_or_ceil_times():
 
 def test_epochs_are_deterministic_and_independent_of_partitioning():
     def epoch_rows(ddf, seed, epochs):
-        rs = DaskEpochResampler("under", groups="gender", strata="category",
-                                random_state=seed).fit(ddf, ddf["y"])
+        rs = DaskEpochResampler(
+            "under", groups="gender", strata="category", random_state=seed
+        ).fit(ddf, ddf["y"])
         return [rs.resample(ddf, ddf["y"], epoch=e)[0]["row"] for e in epochs]
 
     other = dd.from_pandas(DF, npartitions=3)
     first, again, later, repartitioned, reseeded = (
-        r.to_numpy() for r in dask.compute(
-            *epoch_rows(DDF, 0, [3]), *epoch_rows(DDF, 0, [3, 4]),
-            *epoch_rows(other, 0, [3]), *epoch_rows(DDF, 1, [3])))
+        r.to_numpy()
+        for r in dask.compute(
+            *epoch_rows(DDF, 0, [3]),
+            *epoch_rows(DDF, 0, [3, 4]),
+            *epoch_rows(other, 0, [3]),
+            *epoch_rows(DDF, 1, [3]),
+        )
+    )
     assert_array_equal(first, again)  # two fits, two runs: the same rows, same order
     assert_array_equal(np.sort(repartitioned), np.sort(first))
     assert not np.array_equal(np.sort(later), np.sort(first))
@@ -334,11 +373,14 @@ def test_resample_checks_the_rows_and_same_code_in_memory():
         rs.resample(DDF.assign(gender="f"), epoch=0)[0].compute()
     with pytest.raises(TypeError, match="resample"):
         rs.epoch_indices(0)
-    in_memory = DaskEpochResampler("under", groups="gender", random_state=0).fit(DF, DF["y"])
+    in_memory = DaskEpochResampler("under", groups="gender", random_state=0).fit(
+        DF, DF["y"]
+    )
     X_e, y_e = in_memory.resample(DF, DF["y"], epoch=0)
     assert_frame_equal(X_e, DF.iloc[in_memory.epoch_indices(0)])
     X_0, _ = DaskEpochResampler("under", groups="gender", random_state=0).fit_resample(
-        DDF, DDF["y"])
+        DDF, DDF["y"]
+    )
     assert isinstance(X_0, dd.DataFrame) and len(X_0.compute()) == rs.epoch_size_
 
 
@@ -355,8 +397,9 @@ def test_resampler_on_parquet_read_with_few_columns(tmp_path):
     must still refer to the partitions of the full rows."""
     dd.from_pandas(DF, npartitions=4).to_parquet(tmp_path / "data")
     ddf = dd.read_parquet(tmp_path / "data")
-    rs = DaskEpochResampler("under", groups="gender", strata="category", balance="joint",
-                            random_state=0).fit(ddf, ddf["y"])
+    rs = DaskEpochResampler(
+        "under", groups="gender", strata="category", balance="joint", random_state=0
+    ).fit(ddf, ddf["y"])
     X_e = rs.resample(ddf, ddf["y"], epoch=1)[0].compute()
     expected = rs.cell_table_.set_index(["category", "gender", "y"])["target"]
     got = _unit_counts(X_e, ["category", "gender", "y"])
@@ -369,7 +412,8 @@ def test_the_plain_resampler_draws_dask_epochs_through_the_backend():
 
     plain = EpochResampler("under", groups="gender", random_state=0).fit(DDF, DDF["y"])
     dedicated = DaskEpochResampler("under", groups="gender", random_state=0).fit(
-        DDF, DDF["y"])
+        DDF, DDF["y"]
+    )
     assert plain.targets_ == dedicated.targets_
     X_a, _ = dask.compute(*plain.resample(DDF, DDF["y"], epoch=3))
     X_b, _ = dask.compute(*dedicated.resample(DDF, DDF["y"], epoch=3))

@@ -24,7 +24,7 @@ def test_batches_are_the_epoch_rows_and_each_epoch_is_fresh():
     ds = EpochDataset(rs, X, Y, batch_size=16)
     assert len(ds) == int(np.ceil(60 / 16))
     rows = rs.epoch_indices(0)
-    ds.on_epoch_end()                       # Keras's call as fit starts: nothing read
+    ds.on_epoch_end()  # Keras's call as fit starts: nothing read
     assert ds.epoch == 0
     xb, yb = ds[len(ds) - 1]
     assert_array_equal(xb, X[rows[48:]])
@@ -41,8 +41,14 @@ def test_structures_frames_and_sample_weight():
     rs = EpochResampler("over", random_state=0).fit(None, Y)
     frame = pd.DataFrame(X, columns=list("abcd"))
     sw = np.linspace(0.5, 1.5, len(Y))
-    ds = EpochDataset(rs, {"num": frame, "raw": X[:, :2]}, pd.Series(Y), sample_weight=sw,
-                      batch_size=50, epoch=3)
+    ds = EpochDataset(
+        rs,
+        {"num": frame, "raw": X[:, :2]},
+        pd.Series(Y),
+        sample_weight=sw,
+        batch_size=50,
+        epoch=3,
+    )
     rows = rs.epoch_indices(3)[:50]
     xb, yb, wb = ds[0]
     assert_array_equal(xb["num"], X[rows]) and assert_array_equal(xb["raw"], X[rows, :2])
@@ -53,11 +59,14 @@ def test_structures_frames_and_sample_weight():
     assert "epoch=0" in repr(pair)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(batch_size=0), "batch_size must be an int >= 1"),
-    (dict(y=Y[:10]), "y has 10 rows but the resampler was fit on 380"),
-    (dict(epoch=-1), "epoch must be in"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(batch_size=0), "batch_size must be an int >= 1"),
+        (dict(y=Y[:10]), "y has 10 rows but the resampler was fit on 380"),
+        (dict(epoch=-1), "epoch must be in"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     rs = EpochResampler(random_state=0).fit(None, Y)
     args = {"y": Y, **kwargs}
@@ -68,8 +77,10 @@ def test_bad_arguments(kwargs, match):
 def _model():
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
-    model.compile(optimizer=keras.optimizers.SGD(0.1),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     return model
 
 
@@ -89,10 +100,13 @@ def test_a_keras_model_trains_on_fresh_epochs():
     losses = history.history["loss"]
     assert len(losses) == 3 and np.all(np.isfinite(losses)) and losses[-1] < losses[0]
     epochs = [rows for _, rows in seen]
-    assert not np.array_equal(epochs[0], epochs[1]) and not np.array_equal(epochs[1],
-                                                                            epochs[2])
-    drawn = [next(e for e in range(6) if np.array_equal(rows, rs.epoch_indices(e)))
-             for rows in epochs]
+    assert not np.array_equal(epochs[0], epochs[1]) and not np.array_equal(
+        epochs[1], epochs[2]
+    )
+    drawn = [
+        next(e for e in range(6) if np.array_equal(rows, rs.epoch_indices(e)))
+        for rows in epochs
+    ]
     # Without the callback too, Keras's epoch e is the resampler's epoch e: the
     # look at one batch before training does not count as an epoch.
     assert drawn == [0, 1, 2]
@@ -102,7 +116,7 @@ def test_a_partial_pass_keeps_the_epoch_and_warns():
     rs = EpochResampler("under", random_state=0).fit(None, Y)
     ds = EpochDataset(rs, X, Y, batch_size=10)
     ds[0]
-    ds.on_epoch_end()                       # a look at one batch: not an epoch
+    ds.on_epoch_end()  # a look at one batch: not an epoch
     assert ds.epoch == 0
     ds[0], ds[1]
     with pytest.warns(UserWarning, match="read 2 of the .* not advanced"):
@@ -125,8 +139,13 @@ def test_the_callback_serves_kerass_epoch_numbers(workers):
         assert_array_equal(rows, rs.epoch_indices(epoch))
     assert [e for e, _ in seen] == [0, 1, 2]
     seen.clear()
-    model.fit(ds, epochs=5, initial_epoch=3, verbose=0,        # resumed
-              callbacks=[ds.callback(), _recorder(ds, seen)])
+    model.fit(
+        ds,
+        epochs=5,
+        initial_epoch=3,
+        verbose=0,  # resumed
+        callbacks=[ds.callback(), _recorder(ds, seen)],
+    )
     assert [e for e, _ in seen] == [3, 4]
     for epoch, rows in seen:
         assert_array_equal(rows, rs.epoch_indices(epoch))
@@ -144,8 +163,9 @@ def test_class_weight_dict_for_model_fit():
     expected = weighter.weight_table_.set_index("label")["factor"]
     assert cw == {0: expected[0], 1: expected[1], 2: expected[2]}
     names = np.array(["cat", "dog", "eel"])[Y]
-    by_name = class_weight_dict(GroupBalancedWeighter().fit(None, names),
-                                classes=["eel", "dog", "cat"])
+    by_name = class_weight_dict(
+        GroupBalancedWeighter().fit(None, names), classes=["eel", "dog", "cat"]
+    )
     assert list(by_name) == [0, 1, 2] and by_name[0] > by_name[1] > by_name[2]
     drw = Schedule.step(at=5)
     assert class_weight_dict(weighter, schedule=drw, epoch=4) == {0: 1.0, 1: 1.0, 2: 1.0}
@@ -155,6 +175,7 @@ def test_class_weight_dict_for_model_fit():
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
-    model.compile(optimizer="sgd",
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     model.fit(X, Y, class_weight=cw, epochs=1, batch_size=64, verbose=0)

@@ -11,11 +11,12 @@ from torch.utils.data import DataLoader, Dataset  # noqa: E402
 from skweight import EpochResampler, GroupBalancedWeighter  # noqa: E402
 from skweight.torch import EpochSampler, class_weight_tensor  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore")   # the frameworks' own deprecations
+pytestmark = pytest.mark.filterwarnings("ignore")  # the frameworks' own deprecations
 
 LABELS = np.repeat([0, 1, 2], [300, 60, 24])
-FEATURES = (np.random.default_rng(0).normal(size=(len(LABELS), 4))
-            + LABELS[:, None]).astype("float32")
+FEATURES = (
+    np.random.default_rng(0).normal(size=(len(LABELS), 4)) + LABELS[:, None]
+).astype("float32")
 
 
 class _Rows(Dataset):
@@ -36,8 +37,10 @@ class _Rows(Dataset):
 def _epochs(fetched, resampler, n_epochs):
     n = resampler.epoch_size_
     assert len(fetched) == n * n_epochs
-    return [fetched[e * n:(e + 1) * n] == resampler.epoch_indices(e).tolist()
-            for e in range(n_epochs)]
+    return [
+        fetched[e * n : (e + 1) * n] == resampler.epoch_indices(e).tolist()
+        for e in range(n_epochs)
+    ]
 
 
 def test_lightning_datamodule_trains_on_each_epoch():
@@ -54,7 +57,8 @@ def test_lightning_datamodule_trains_on_each_epoch():
             super().__init__()
             self.layer = torch.nn.Linear(4, 3)
             self.loss_fn = torch.nn.CrossEntropyLoss(
-                weight=class_weight_tensor(GroupBalancedWeighter().fit(None, LABELS)))
+                weight=class_weight_tensor(GroupBalancedWeighter().fit(None, LABELS))
+            )
 
         def training_step(self, batch, _):
             x, y = batch
@@ -63,9 +67,15 @@ def test_lightning_datamodule_trains_on_each_epoch():
         def configure_optimizers(self):
             return torch.optim.SGD(self.parameters(), lr=0.1)
 
-    trainer = pl.Trainer(max_epochs=3, accelerator="cpu", use_distributed_sampler=False,
-                         logger=False, enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False)
+    trainer = pl.Trainer(
+        max_epochs=3,
+        accelerator="cpu",
+        use_distributed_sampler=False,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     trainer.fit(Model(), datamodule=Data())
     assert _epochs(rows.fetched, resampler, 3) == [True, True, True]
 
@@ -94,11 +104,19 @@ def test_hugging_face_trainer_with_a_sampler_and_a_weighted_loss():
         return torch.nn.functional.cross_entropy(outputs["logits"], labels, weight=weights)
 
     args = transformers.TrainingArguments(
-        output_dir=tempfile.mkdtemp(), num_train_epochs=3, per_device_train_batch_size=16,
-        report_to=[], save_strategy="no", logging_strategy="no", use_cpu=True,
-        disable_tqdm=True, seed=0)
-    trainer = BalancedTrainer(model=Model(), args=args, train_dataset=rows,
-                              compute_loss_func=weighted_loss)
+        output_dir=tempfile.mkdtemp(),
+        num_train_epochs=3,
+        per_device_train_batch_size=16,
+        report_to=[],
+        save_strategy="no",
+        logging_strategy="no",
+        use_cpu=True,
+        disable_tqdm=True,
+        seed=0,
+    )
+    trainer = BalancedTrainer(
+        model=Model(), args=args, train_dataset=rows, compute_loss_func=weighted_loss
+    )
     trainer.train()
     assert _epochs(rows.fetched, resampler, 3) == [True, True, True]
     assert sum(calls) == 3 * resampler.epoch_size_

@@ -16,11 +16,16 @@ pytestmark = MARKS
 
 RNG = np.random.default_rng(0)
 N = 400
-PDF = pd.DataFrame({"id": np.arange(N), "s": RNG.integers(0, 3, N),
-                    "g": RNG.choice(["f", "m", "x"], N, p=[0.6, 0.3, 0.1]),
-                    "y": RNG.choice([0, 1, 2], N, p=[0.7, 0.2, 0.1]),
-                    "w": RNG.integers(1, 4, N).astype(float),
-                    "u": RNG.uniform(0.3, 2.0, N)})
+PDF = pd.DataFrame(
+    {
+        "id": np.arange(N),
+        "s": RNG.integers(0, 3, N),
+        "g": RNG.choice(["f", "m", "x"], N, p=[0.6, 0.3, 0.1]),
+        "y": RNG.choice([0, 1, 2], N, p=[0.7, 0.2, 0.1]),
+        "w": RNG.integers(1, 4, N).astype(float),
+        "u": RNG.uniform(0.3, 2.0, N),
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,23 +37,30 @@ def _weights(frame):
     return frame.toPandas().sort_values("id")["weight"].to_numpy()
 
 
-PARAMS = [dict(), dict(groups="g"), dict(groups="g", strata="s"),
-          dict(groups="g", strata="s", balance="joint"),
-          dict(groups="g", strata="s", balance="independence")]
+PARAMS = [
+    dict(),
+    dict(groups="g"),
+    dict(groups="g", strata="s"),
+    dict(groups="g", strata="s", balance="joint"),
+    dict(groups="g", strata="s", balance="independence"),
+]
 
 
 MAKERS = {
     "inverse": lambda **p: GroupBalancedWeighter(**p),
     "sqrt_inverse": lambda **p: GroupBalancedWeighter(scheme="sqrt_inverse", **p),
     "log_inverse": lambda **p: GroupBalancedWeighter(scheme="log_inverse", **p),
-    "power": lambda **p: GroupBalancedWeighter(scheme="power", power=0.5, max_weight=3.0,
-                                               **p),
+    "power": lambda **p: GroupBalancedWeighter(
+        scheme="power", power=0.5, max_weight=3.0, **p
+    ),
     "effective": lambda **p: EffectiveNumberWeighter(beta=0.99, **p),
 }
 MODES = dict(zip(["label", "groups", "groups-strata", "joint", "independence"], PARAMS))
 # Every balance mode with two schemes, every scheme with the joint cells.
-CASES = sorted({(scheme, mode) for scheme in ("inverse", "effective") for mode in MODES}
-               | {(scheme, "joint") for scheme in MAKERS})
+CASES = sorted(
+    {(scheme, mode) for scheme in ("inverse", "effective") for mode in MODES}
+    | {(scheme, "joint") for scheme in MAKERS}
+)
 
 
 @pytest.mark.parametrize("scheme, mode", CASES, ids=[f"{s}-{m}" for s, m in CASES])
@@ -71,14 +83,16 @@ def _same_table(a, b, *, exact_counts):
     than pandas, so the last bits may differ (as for pandas rows in another order).
     """
     factor = ["factor"]
-    pd.testing.assert_frame_equal(a.drop(columns=factor), b.drop(columns=factor),
-                                  check_exact=exact_counts, rtol=1e-12)
+    pd.testing.assert_frame_equal(
+        a.drop(columns=factor), b.drop(columns=factor), check_exact=exact_counts, rtol=1e-12
+    )
     assert_allclose(a["factor"], b["factor"], rtol=1e-12)
 
 
 @pytest.mark.parametrize("column", ["w", "u"])
-@pytest.mark.parametrize("params", PARAMS[2:], ids=["groups-strata", "joint",
-                                                    "independence"])
+@pytest.mark.parametrize(
+    "params", PARAMS[2:], ids=["groups-strata", "joint", "independence"]
+)
 def test_with_sample_weight(sdf, params, column):
     on_spark = GroupBalancedWeighter(**params)
     out = on_spark.fit_weight(sdf, "y", sample_weight=column)
@@ -87,8 +101,7 @@ def test_with_sample_weight(sdf, params, column):
     assert_allclose(_weights(out), expected, rtol=1e-12)
     # Whole-number weights sum exactly; fractional ones in the engine's order
     # (equal to about 1e-15 relative, as partial_fit in chunks).
-    _same_table(on_spark.weight_table_, in_memory.weight_table_,
-                exact_counts=column == "w")
+    _same_table(on_spark.weight_table_, in_memory.weight_table_, exact_counts=column == "w")
 
 
 def test_partial_fit_over_several_frames_adds_counts(spark):
@@ -97,16 +110,19 @@ def test_partial_fit_over_several_frames_adds_counts(spark):
     for part in parts:
         chunked.partial_fit(part, "y", sample_weight="w")
     whole = GroupBalancedWeighter(groups="g", strata="s", balance="joint").fit(
-        PDF, PDF["y"], sample_weight=PDF["w"])
+        PDF, PDF["y"], sample_weight=PDF["w"]
+    )
     _same_table(chunked.weight_table_, whole.weight_table_, exact_counts=True)
-    assert_allclose(_weights(chunked.weight(parts[1], "y")),
-                    whole.weight(PDF.iloc[150:], PDF["y"].iloc[150:]))
+    assert_allclose(
+        _weights(chunked.weight(parts[1], "y")),
+        whole.weight(PDF.iloc[150:], PDF["y"].iloc[150:]),
+    )
 
 
 def test_nothing_but_the_cell_table_is_collected(sdf, monkeypatch):
     collected = spy_on_collects(sdf, monkeypatch)
     weighter = GroupBalancedWeighter(groups="g", strata="s", balance="joint")
-    out = weighter.fit_weight(sdf, "y")           # lazy: the weights are a column
+    out = weighter.fit_weight(sdf, "y")  # lazy: the weights are a column
     assert collected and max(collected) <= weighter.n_cells_ < N
     monkeypatch.undo()
     assert out.count() == N

@@ -17,10 +17,15 @@ pytestmark = MARKS
 RNG = np.random.default_rng(1)
 N = 300
 # The ids are not in row order: the ranks come from the key, not the position.
-PDF = pd.DataFrame({"id": RNG.permutation(N) * 7 + 3, "s": RNG.integers(0, 3, N),
-                    "g": RNG.choice(["f", "m"], N, p=[0.7, 0.3]),
-                    "y": RNG.choice([0, 1, 2], N, p=[0.7, 0.2, 0.1]),
-                    "x": RNG.normal(size=N)})
+PDF = pd.DataFrame(
+    {
+        "id": RNG.permutation(N) * 7 + 3,
+        "s": RNG.integers(0, 3, N),
+        "g": RNG.choice(["f", "m"], N, p=[0.7, 0.3]),
+        "y": RNG.choice([0, 1, 2], N, p=[0.7, 0.2, 0.1]),
+        "x": RNG.normal(size=N),
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +41,19 @@ def _memory_ids(resampler, epoch):
     return np.sort(PDF["id"].to_numpy()[resampler.epoch_indices(epoch)])
 
 
-CASES = [("under", dict(), 0), ("under", dict(groups="g", strata="s"), 5),
-         ("over", dict(), 5), ("over", dict(groups="g", strata="s", balance="joint"), 0),
-         ("weights", dict(groups="g", strata="s", balance="joint"), 0),
-         ("weights", dict(weighter=EffectiveNumberWeighter(beta=0.99), n_samples=250), 5)]
+CASES = [
+    ("under", dict(), 0),
+    ("under", dict(groups="g", strata="s"), 5),
+    ("over", dict(), 5),
+    ("over", dict(groups="g", strata="s", balance="joint"), 0),
+    ("weights", dict(groups="g", strata="s", balance="joint"), 0),
+    ("weights", dict(weighter=EffectiveNumberWeighter(beta=0.99), n_samples=250), 5),
+]
 
 
-@pytest.mark.parametrize("strategy, params, seed", CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "strategy, params, seed", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_epochs_are_the_rows_pandas_draws(sdf, strategy, params, seed):
     on_spark = EpochResampler(strategy, row_id="id", random_state=seed, **params)
     on_spark.fit(sdf, "y")
@@ -80,8 +90,9 @@ def test_epochs_are_written_one_parquet_folder_each(spark, sdf, tmp_path):
     back = spark.read.parquet(str(tmp_path / "epochs"))
     assert "epoch" in back.columns and back.count() == 2 * rs.epoch_size_
     in_memory = EpochResampler("over", row_id="id", random_state=0).fit(PDF, "y")
-    np.testing.assert_array_equal(_ids(spark.read.parquet(folders[1])),
-                                  _memory_ids(in_memory, 1))
+    np.testing.assert_array_equal(
+        _ids(spark.read.parquet(folders[1])), _memory_ids(in_memory, 1)
+    )
     with pytest.raises(FileExistsError, match="overwrite=True"):
         rs.write_epochs(sdf, tmp_path / "epochs", [1])
     rs.write_epochs(sdf, tmp_path / "epochs", [1], overwrite=True)
@@ -99,7 +110,8 @@ def test_what_a_spark_epoch_needs_is_said(spark, sdf):
         repeated.resample(sdf, epoch=0)[0].count()
     with pytest.raises(ValueError, match="1 missing value"):
         EpochResampler("under", row_id="id").fit(
-            spark.createDataFrame(PDF.assign(id=[None] + PDF["id"].tolist()[1:])), "y")
+            spark.createDataFrame(PDF.assign(id=[None] + PDF["id"].tolist()[1:])), "y"
+        )
     with pytest.raises(ValueError, match="in memory"):
         EpochResampler("under", row_id="id", replacement=True).fit(sdf, "y")
     rs = EpochResampler("under", row_id="id", random_state=0).fit(sdf, "y")

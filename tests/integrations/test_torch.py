@@ -58,8 +58,10 @@ def test_sampler_yields_the_resampler_epochs():
 @pytest.mark.parametrize("drop_last", [False, True])
 def test_shards_are_disjoint_equal_and_cover_the_epoch(strategy, replicas, drop_last):
     rs = EpochResampler(strategy, random_state=1).fit(None, y)
-    samplers = [EpochSampler(rs, num_replicas=replicas, rank=r, drop_last=drop_last)
-                for r in range(replicas)]
+    samplers = [
+        EpochSampler(rs, num_replicas=replicas, rank=r, drop_last=drop_last)
+        for r in range(replicas)
+    ]
     for epoch in (0, 5):
         for s in samplers:
             s.set_epoch(epoch)
@@ -71,7 +73,7 @@ def test_shards_are_disjoint_equal_and_cover_the_epoch(strategy, replicas, drop_
         # them back gives the epoch, padded by wrapping or cut at the tail.
         merged = [shard[i] for i in range(len(shards[0])) for shard in shards]
         if drop_last:
-            assert merged == epoch_idx[:size - size % replicas]
+            assert merged == epoch_idx[: size - size % replicas]
         else:
             total = -(-size // replicas) * replicas
             assert merged == (epoch_idx * 2)[:total]
@@ -85,11 +87,14 @@ def test_shard_property(size, replicas, drop_last):
     labels = np.arange(size) % 2 if size > 1 else np.array([0])
     rs = EpochResampler("weights", balance="groups", random_state=0)
     rs.fit(None, None, sensitive_features=labels)
-    samplers = [EpochSampler(rs, num_replicas=replicas, rank=r, drop_last=drop_last)
-                for r in range(replicas)]
+    samplers = [
+        EpochSampler(rs, num_replicas=replicas, rank=r, drop_last=drop_last)
+        for r in range(replicas)
+    ]
     # The shard length of DistributedSampler (empty shards included).
-    peer = DistributedSampler(range(size), num_replicas=replicas, rank=0,
-                              drop_last=drop_last)
+    peer = DistributedSampler(
+        range(size), num_replicas=replicas, rank=0, drop_last=drop_last
+    )
     assert all(len(s) == len(peer) for s in samplers)
     shards = [s.shard() for s in samplers]
     if drop_last and size < replicas:
@@ -143,11 +148,14 @@ def test_sampling_at_2_to_the_24_plus_one_rows():
     assert_array_equal(first.numpy(), shard[:4096])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"num_replicas": 0}, "num_replicas must be an int >= 1"),
-    ({"num_replicas": 2, "rank": 2}, r"rank must be an int in \[0, 1\]"),
-    ({"rank": -1}, r"rank must be an int in \[0, 0\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"num_replicas": 0}, "num_replicas must be an int >= 1"),
+        ({"num_replicas": 2, "rank": 2}, r"rank must be an int in \[0, 1\]"),
+        ({"rank": -1}, r"rank must be an int in \[0, 0\]"),
+    ],
+)
 def test_sampler_bad_arguments(kwargs, match):
     rs = EpochResampler(random_state=0).fit(None, y)
     with pytest.raises(ValueError, match=match):
@@ -181,12 +189,15 @@ def test_weighted_dataset_appends_weights():
     assert batch[2].dtype == torch.float32 and batch[2].shape == (3,)
 
 
-@pytest.mark.parametrize("weights, match", [
-    ([1.0, 2.0], "weights has 2 rows but the dataset has 3"),
-    ([1.0, -1.0, 2.0], "finite and non-negative"),
-    ([1.0, np.nan, 2.0], "finite and non-negative"),
-    (np.ones((3, 2, 2)), "got 3 dimensions"),
-])
+@pytest.mark.parametrize(
+    "weights, match",
+    [
+        ([1.0, 2.0], "weights has 2 rows but the dataset has 3"),
+        ([1.0, -1.0, 2.0], "finite and non-negative"),
+        ([1.0, np.nan, 2.0], "finite and non-negative"),
+        (np.ones((3, 2, 2)), "got 3 dimensions"),
+    ],
+)
 def test_weighted_dataset_bad_weights(weights, match):
     with pytest.raises(ValueError, match=match):
         WeightedDataset(_Indices(3), weights)
@@ -201,7 +212,8 @@ def test_weighted_mean():
     assert_allclose(loss.grad.numpy(), [0.25, 0.25, 0.5])
     per_class = torch.tensor([[1.0, 3.0], [5.0, 7.0]])
     assert weighted_mean(per_class, torch.tensor([3.0, 1.0])).item() == pytest.approx(
-        (3 * 4 + 1 * 12) / 8)
+        (3 * 4 + 1 * 12) / 8
+    )
     assert weighted_mean(per_class, torch.ones(2, 2)).item() == pytest.approx(4.0)
     assert weighted_mean(loss, torch.zeros(3)).item() == 0.0
     with pytest.raises(ValueError, match="does not match the leading dimensions"):
@@ -216,8 +228,9 @@ def test_training_loss_decreases_on_cpu():
     X = (rng.normal(size=(n, 4)) + labels[:, None] * 3.0).astype(np.float32)
     rs = EpochResampler("under", random_state=0).fit(None, labels)
     weights = GroupBalancedWeighter().fit_weight(None, labels)
-    data = WeightedDataset(TensorDataset(torch.from_numpy(X), torch.from_numpy(labels)),
-                           weights)
+    data = WeightedDataset(
+        TensorDataset(torch.from_numpy(X), torch.from_numpy(labels)), weights
+    )
     sampler = EpochSampler(rs)
     loader = DataLoader(data, batch_size=32, sampler=sampler)
     model = torch.nn.Linear(4, 2)
@@ -245,8 +258,7 @@ def test_training_loss_decreases_on_cpu():
 def test_class_weight_tensor_equals_balanced_class_weights():
     labels = np.array(["b", "a", "c", "a", "a", "b"])
     w = GroupBalancedWeighter().fit(None, labels)
-    expected = compute_class_weight("balanced", classes=np.array(["a", "b", "c"]),
-                                    y=labels)
+    expected = compute_class_weight("balanced", classes=np.array(["a", "b", "c"]), y=labels)
     assert_allclose(class_weight_tensor(w).numpy(), expected, rtol=1e-6)
     reordered = class_weight_tensor(w, ["c", "a", "b"], dtype=torch.float64)
     assert reordered.dtype == torch.float64
@@ -259,8 +271,9 @@ def test_class_weight_tensor_errors():
     frame = pd.DataFrame({"g": list("aabbbb")})
     labels = np.array([0, 1, 0, 1, 1, 1])
     joint = GroupBalancedWeighter(groups="g", balance="joint").fit(frame, labels)
-    with pytest.raises(ValueError,
-                       match="factor of class 1 varies from 0.5 to 1.5 across groups"):
+    with pytest.raises(
+        ValueError, match="factor of class 1 varies from 0.5 to 1.5 across groups"
+    ):
         class_weight_tensor(joint)
     with pytest.raises(ValueError, match="does not use the label"):
         class_weight_tensor(GroupBalancedWeighter(groups="g").fit(frame, labels))
@@ -283,12 +296,19 @@ def test_pos_weight_tensor():
 
 def test_import_error_says_what_to_install():
     # skweight (and scikit-learn) first, then make torch unimportable.
-    code = ("import sys, skweight, sklearn.utils.validation; skweight.EpochResampler\n"
-            "sys.modules['torch'] = None\n"
-            "try:\n    import skweight.torch\n"
-            "except ImportError as e:\n    print(e)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={"PYTHONPATH": ":".join(sys.path)}).stdout
+    code = (
+        "import sys, skweight, sklearn.utils.validation; skweight.EpochResampler\n"
+        "sys.modules['torch'] = None\n"
+        "try:\n    import skweight.torch\n"
+        "except ImportError as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": ":".join(sys.path)},
+    ).stdout
     assert "pip install skweight[torch]" in out
 
 
@@ -299,6 +319,7 @@ def test_reprs_say_what_they_hold():
     sampler.set_epoch(3)
     assert repr(sampler) == (
         "EpochSampler(EpochResampler(random_state=1, strategy='over'), num_replicas=2, "
-        "rank=1, drop_last=False; epoch=3, 6 indices per replica)")
+        "rank=1, drop_last=False; epoch=3, 6 indices per replica)"
+    )
     data = torch.utils.data.TensorDataset(torch.zeros(2, 1))
     assert repr(WeightedDataset(data, [1.0, 2.0])).endswith("weights: 2 float32)")

@@ -27,11 +27,14 @@ def test_logit_adjusted_loss_is_cross_entropy_on_shifted_logits(tau):
 def test_balanced_softmax_is_tau_one_and_keeps_options():
     weight = torch.tensor([1.0, 2.0, 3.0])
     a = BalancedSoftmaxLoss(WEIGHTER, weight=weight, reduction="none")(LOGITS, TARGET)
-    b = LogitAdjustedLoss(WEIGHTER, tau=1.0, weight=weight, reduction="none")(LOGITS, TARGET)
+    b = LogitAdjustedLoss(WEIGHTER, tau=1.0, weight=weight, reduction="none")(
+        LOGITS, TARGET
+    )
     assert a.shape == (16,) and torch.equal(a, b)
     summed = BalancedSoftmaxLoss(WEIGHTER, reduction="sum")(LOGITS, TARGET)
-    assert torch.allclose(summed, BalancedSoftmaxLoss(WEIGHTER, reduction="none")(
-        LOGITS, TARGET).sum())
+    assert torch.allclose(
+        summed, BalancedSoftmaxLoss(WEIGHTER, reduction="none")(LOGITS, TARGET).sum()
+    )
 
 
 def test_offsets_per_group_pick_each_rows_group():
@@ -66,12 +69,15 @@ def test_buffers_move_with_the_module_and_follow_the_logits_dtype():
     assert "offsets" in loss.state_dict()
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: LogitAdjustedLoss(WEIGHTER, reduction="avg"), "reduction must be one of"),
-    (lambda: LDAMLoss(WEIGHTER, scale=0), "scale must be a finite number > 0"),
-    (lambda: LDAMLoss(WEIGHTER, reduction="avg"), "reduction must be one of"),
-    (lambda: LogitAdjustedLoss(WEIGHTER, tau=-1), "tau must be"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: LogitAdjustedLoss(WEIGHTER, reduction="avg"), "reduction must be one of"),
+        (lambda: LDAMLoss(WEIGHTER, scale=0), "scale must be a finite number > 0"),
+        (lambda: LDAMLoss(WEIGHTER, reduction="avg"), "reduction must be one of"),
+        (lambda: LogitAdjustedLoss(WEIGHTER, tau=-1), "tau must be"),
+    ],
+)
 def test_bad_arguments(make, match):
     with pytest.raises(ValueError, match=match):
         make()
@@ -99,9 +105,14 @@ def test_balanced_softmax_lifts_the_rare_class_recall():
     assert recalls[1] > recalls[0] + 0.3
 
 
-@pytest.mark.parametrize("classes, match", [([0, 1], r"leaves out \[2\]"),
-                                            ([0, 1, 1, 2], r"repeats \[1\]"),
-                                            ([0, 1, 5], r"not seen by the weighter")])
+@pytest.mark.parametrize(
+    "classes, match",
+    [
+        ([0, 1], r"leaves out \[2\]"),
+        ([0, 1, 1, 2], r"repeats \[1\]"),
+        ([0, 1, 5], r"not seen by the weighter"),
+    ],
+)
 def test_class_weight_tensor_needs_every_fitted_class_once(classes, match):
     from skweight import GroupBalancedWeighter
     from skweight.torch import class_weight_tensor
@@ -110,4 +121,5 @@ def test_class_weight_tensor_needs_every_fitted_class_once(classes, match):
     with pytest.raises(ValueError, match=match):
         class_weight_tensor(weighter, classes=classes)
     assert class_weight_tensor(weighter, classes=[2, 1, 0]).tolist() == pytest.approx(
-        class_weight_tensor(weighter).tolist()[::-1])
+        class_weight_tensor(weighter).tolist()[::-1]
+    )

@@ -26,23 +26,33 @@ def test_shards_are_distributed_samplers_over_the_epoch(strategy, replicas, drop
     for rank in range(replicas):
         ours = EpochSampler(rs, num_replicas=replicas, rank=rank, drop_last=drop_last)
         ours.set_epoch(3)
-        peer = DistributedSampler(range(len(epoch)), num_replicas=replicas, rank=rank,
-                                  shuffle=False, drop_last=drop_last)
+        peer = DistributedSampler(
+            range(len(epoch)),
+            num_replicas=replicas,
+            rank=rank,
+            shuffle=False,
+            drop_last=drop_last,
+        )
         assert list(ours) == [int(epoch[i]) for i in peer]
         assert len(ours) == len(peer)
 
 
 def _weights(n=12):
     w = np.linspace(0.2, 3.0, n)
-    w[[2, 7]] = 0.0                                   # never drawn, by either
+    w[[2, 7]] = 0.0  # never drawn, by either
     return w
 
 
 def _resampler(weights, size, replacement):
     """Draws in proportion to ``weights``: a weighter with no correction (power 0)
     times the rows' sample weights."""
-    rs = EpochResampler("weights", weighter=GroupBalancedWeighter(scheme="power", power=0),
-                        n_samples=size, replacement=replacement, random_state=0)
+    rs = EpochResampler(
+        "weights",
+        weighter=GroupBalancedWeighter(scheme="power", power=0),
+        n_samples=size,
+        replacement=replacement,
+        random_state=0,
+    )
     return rs.fit(None, np.arange(len(weights)) % 2, sample_weight=weights)
 
 
@@ -54,16 +64,17 @@ def test_inclusion_frequencies_match_weighted_random_sampler(replacement):
     for epoch in range(draws):
         rows = rs.epoch_indices(epoch)
         if not replacement:
-            assert len(set(rows.tolist())) == size        # distinct, as torch's
+            assert len(set(rows.tolist())) == size  # distinct, as torch's
         ours += np.bincount(rows, minlength=len(weights))
     generator = torch.Generator().manual_seed(0)
     peer = np.zeros(len(weights))
-    sampler = WeightedRandomSampler(weights.tolist(), size, replacement=replacement,
-                                    generator=generator)
+    sampler = WeightedRandomSampler(
+        weights.tolist(), size, replacement=replacement, generator=generator
+    )
     for _ in range(draws):
         peer += np.bincount(list(sampler), minlength=len(weights))
     assert ours[[2, 7]].sum() == 0 and peer[[2, 7]].sum() == 0
-    ours, peer = ours / draws, peer / draws           # expected copies per epoch
+    ours, peer = ours / draws, peer / draws  # expected copies per epoch
     assert np.allclose(ours, peer, atol=0.08)
-    if replacement:                                   # proportional to the weights
+    if replacement:  # proportional to the weights
         assert np.allclose(ours, size * weights / weights.sum(), atol=0.08)

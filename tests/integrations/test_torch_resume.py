@@ -63,7 +63,7 @@ def test_state_of_a_finished_or_fresh_epoch():
     assert state["yielded"] == len(sampler)
     resumed = EpochSampler(_resampler())
     resumed.load_state_dict(state)
-    assert list(resumed) == []          # the epoch was done
+    assert list(resumed) == []  # the epoch was done
     resumed.set_epoch(1)
     assert list(resumed) == _resampler().epoch_indices(1).tolist()
 
@@ -71,7 +71,7 @@ def test_state_of_a_finished_or_fresh_epoch():
 def test_set_epoch_to_another_epoch_starts_it_afresh():
     sampler = EpochSampler(_resampler())
     sampler.load_state_dict({"epoch": 2, "yielded": 10})
-    sampler.set_epoch(2)                # the loop's own call: the position is kept
+    sampler.set_epoch(2)  # the loop's own call: the position is kept
     assert list(sampler) == _resampler().epoch_indices(2).tolist()[10:]
     sampler.load_state_dict({"epoch": 2, "yielded": 10})
     sampler.set_epoch(3)
@@ -95,15 +95,18 @@ def test_shards_resume_per_rank():
         assert seen[rank] + list(resumed) == list(whole)
 
 
-@pytest.mark.parametrize("state, match", [
-    ({"epoch": 0}, r"lacks \['yielded'\]"),
-    ({"epoch": 0, "yielded": -1}, r"must be an int in \[0, "),
-    ({"epoch": 0, "yielded": 10**6}, r"must be an int in \[0, "),
-    ({"epoch": -1, "yielded": 0}, "epoch must be an int >= 0"),
-    ({"epoch": 0, "yielded": 0, "num_replicas": 2}, "num_replicas=2"),
-    ({"epoch": 0, "yielded": 0, "seed": 4}, "seed=4"),
-    ({"epoch": 0, "yielded": 0, "num_samples": 9}, "num_samples=9"),
-])
+@pytest.mark.parametrize(
+    "state, match",
+    [
+        ({"epoch": 0}, r"lacks \['yielded'\]"),
+        ({"epoch": 0, "yielded": -1}, r"must be an int in \[0, "),
+        ({"epoch": 0, "yielded": 10**6}, r"must be an int in \[0, "),
+        ({"epoch": -1, "yielded": 0}, "epoch must be an int >= 0"),
+        ({"epoch": 0, "yielded": 0, "num_replicas": 2}, "num_replicas=2"),
+        ({"epoch": 0, "yielded": 0, "seed": 4}, "seed=4"),
+        ({"epoch": 0, "yielded": 0, "num_samples": 9}, "num_samples=9"),
+    ],
+)
 def test_bad_states_are_refused(state, match):
     with pytest.raises(ValueError, match=match):
         EpochSampler(_resampler()).load_state_dict(state)
@@ -112,8 +115,9 @@ def test_bad_states_are_refused(state, match):
 def _loader(num_workers, sampler):
     from torchdata.stateful_dataloader import StatefulDataLoader
 
-    return StatefulDataLoader(_Indices(), batch_size=8, sampler=sampler,
-                              num_workers=num_workers)
+    return StatefulDataLoader(
+        _Indices(), batch_size=8, sampler=sampler, num_workers=num_workers
+    )
 
 
 @pytest.mark.parametrize("num_workers", [0, 2])
@@ -188,19 +192,25 @@ def test_a_state_from_another_fit_with_the_same_epoch_size_is_refused():
     it = iter(sampler)
     [next(it) for _ in range(5)]
     state = sampler.state_dict()
-    with pytest.raises(ValueError, match="another fit: its number of rows fit, fitted "
-                                         r"cells .* differ \(n_samples: 40 saved, 45"):
+    with pytest.raises(
+        ValueError,
+        match="another fit: its number of rows fit, fitted "
+        r"cells .* differ \(n_samples: 40 saved, 45",
+    ):
         EpochSampler(new).load_state_dict(state)
     resumed = EpochSampler(old)
     resumed.load_state_dict(state)  # the same fit resumes
     assert len(list(resumed)) == len(sampler) - 5
 
 
-@pytest.mark.parametrize("change, match", [
-    (dict(strategy="over"), "strategy, parameters, fitted cells"),
-    (dict(shuffle=False), "parameters differ"),
-    (dict(permute="rows"), "rows of each unit differ"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (dict(strategy="over"), "strategy, parameters, fitted cells"),
+        (dict(shuffle=False), "parameters differ"),
+        (dict(permute="rows"), "rows of each unit differ"),
+    ],
+)
 def test_the_fingerprint_names_what_differs(change, match):
     y = np.array([0] * 30 + [1] * 10)
     sampler = EpochSampler(EpochResampler("under", random_state=3).fit(None, y))
@@ -217,10 +227,13 @@ def test_the_fingerprint_is_the_same_in_another_process():
     import subprocess
     import sys
 
-    code = ("import numpy as np; from skweight import EpochResampler; "
-            "print(EpochResampler('under', random_state=3).fit(None, "
-            "np.array([0] * 30 + [1] * 10)).fingerprint())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import numpy as np; from skweight import EpochResampler; "
+        "print(EpochResampler('under', random_state=3).fit(None, "
+        "np.array([0] * 30 + [1] * 10)).fingerprint())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     here = EpochResampler("under", random_state=3).fit(None, np.array([0] * 30 + [1] * 10))
     assert out == str(here.fingerprint())

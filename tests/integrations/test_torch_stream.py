@@ -38,7 +38,7 @@ def test_the_stream_is_balanced_in_a_dataloader():
 
 
 def test_workers_take_disjoint_items():
-    rs = EpochResampler("over", random_state=0).fit(None, LABELS)   # every item >= once
+    rs = EpochResampler("over", random_state=0).fit(None, LABELS)  # every item >= once
     data = BalancedIterableDataset(_Stream(), _keys, rs, random_state=3)
     ids = torch.cat([i for i, _ in DataLoader(data, batch_size=64, num_workers=2)]).numpy()
     counts = np.bincount(ids, minlength=len(LABELS))

@@ -22,8 +22,11 @@ def test_forward_is_a_bijection(n, seed):
 
 
 @SETTINGS
-@given(st.lists(st.integers(1, 3000), min_size=1, max_size=6), st.integers(0, 2**32),
-       st.integers(0, 50))
+@given(
+    st.lists(st.integers(1, 3000), min_size=1, max_size=6),
+    st.integers(0, 2**32),
+    st.integers(0, 50),
+)
 def test_inverse_undoes_forward(sizes, seed, cycle):
     """Protects the equality of every backend's epochs: the row-wise test
     (inverse) and the in-memory draw (forward) read one permutation."""
@@ -36,8 +39,9 @@ def test_inverse_undoes_forward(sizes, seed, cycle):
     assert_array_equal(perms.inverse(units, forward, keys), local)
     # Interleaved elements give the same answers as grouped ones.
     shuffled = np.random.default_rng(seed).permutation(units.size)
-    assert_array_equal(perms.inverse(units[shuffled], forward[shuffled], keys[shuffled]),
-                       local[shuffled])
+    assert_array_equal(
+        perms.inverse(units[shuffled], forward[shuffled], keys[shuffled]), local[shuffled]
+    )
 
 
 def test_small_units_are_exact_permutations():

@@ -20,13 +20,15 @@ def _rows_by_unit(unit_of_row, n_units):
 
 def _ranks(unit_of_row, order, starts):
     rank = np.empty(order.size, dtype=np.int64)
-    rank[order] = np.arange(order.size) - np.repeat(starts, np.bincount(
-        unit_of_row, minlength=starts.size))
+    rank[order] = np.arange(order.size) - np.repeat(
+        starts, np.bincount(unit_of_row, minlength=starts.size)
+    )
     return rank
 
 
 units_and_targets = st.lists(
-    st.tuples(st.integers(1, 300), st.integers(0, 700)), min_size=1, max_size=5)
+    st.tuples(st.integers(1, 300), st.integers(0, 700)), min_size=1, max_size=5
+)
 
 
 @SETTINGS
@@ -64,8 +66,9 @@ def test_rotation_meets_targets_and_covers_every_row(spec, seed, cycle_number):
         total = np.zeros(unit_of_row.size, dtype=np.int64)
         for epoch in range(cycle_number * m, (cycle_number + 1) * m):
             rows = plan.draw(seed, epoch, order, starts)
-            assert_array_equal(np.bincount(unit_of_row[rows], minlength=counts.size),
-                               targets)
+            assert_array_equal(
+                np.bincount(unit_of_row[rows], minlength=counts.size), targets
+            )
             total += np.bincount(rows, minlength=unit_of_row.size)
         mine = total[unit_of_row == u]
         low = q * m + (1 if r else 0)
@@ -81,8 +84,7 @@ def test_fresh_extras_are_systematic():
     order, starts, _ = _rows_by_unit(unit_of_row, 3)
     seen = []
     for epoch in range(200):
-        per_unit = np.bincount(unit_of_row[plan.draw(7, epoch, order, starts)],
-                               minlength=3)
+        per_unit = np.bincount(unit_of_row[plan.draw(7, epoch, order, starts)], minlength=3)
         assert per_unit.sum() == 10
         assert ((per_unit == np.floor(targets)) | (per_unit == np.ceil(targets))).all()
         seen.append(per_unit)

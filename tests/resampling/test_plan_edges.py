@@ -27,8 +27,11 @@ def test_distinct_rows_are_the_smallest_exponential_keys(size):
 
 def test_a_one_row_unit_is_drawn_as_itself_with_replacement():
     y = np.array([0] * 5 + [1])
-    rows = EpochResampler("over", replacement=True, random_state=0).fit(
-        None, y).epoch_indices(3)
+    rows = (
+        EpochResampler("over", replacement=True, random_state=0)
+        .fit(None, y)
+        .epoch_indices(3)
+    )
     assert sorted(rows[y[rows] == 1].tolist()) == [5] * 5
 
 
@@ -57,5 +60,6 @@ def test_independence_with_an_empty_cell_warns_nothing_numerical():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         w = GroupBalancedWeighter(balance="independence").fit_weight(
-            None, y, sensitive_features=groups)
+            None, y, sensitive_features=groups
+        )
     assert np.isfinite(w).all() and w.sum() == pytest.approx(len(y))

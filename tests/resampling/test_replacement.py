@@ -41,8 +41,9 @@ def test_over_with_replacement_keeps_every_row_and_adds_draws():
 
 def test_weights_without_replacement_draws_distinct_rows_in_proportion():
     sample_weight = np.where(Y == 2, 0.0, 1.0)  # class 2 is never drawn
-    rs = EpochResampler("weights", replacement=False, n_samples=20, shuffle=False,
-                        random_state=0).fit(None, Y, sample_weight=sample_weight)
+    rs = EpochResampler(
+        "weights", replacement=False, n_samples=20, shuffle=False, random_state=0
+    ).fit(None, Y, sample_weight=sample_weight)
     weights = rs._weights  # the weighter's weights: classes 0 and 1 balanced
     firsts = []
     for epoch in range(2000):
@@ -50,14 +51,16 @@ def test_weights_without_replacement_draws_distinct_rows_in_proportion():
         assert len(np.unique(rows)) == 20 and not np.any(Y[rows] == 2)
         # The draws in their sequential order (epochs come shuffled or sorted).
         firsts.append(Y[weighted_distinct_rows(weights, 20, rs.seed_, epoch)[0]])
-        assert np.array_equal(np.sort(weighted_distinct_rows(weights, 20, rs.seed_,
-                                                             epoch)), rows)
+        assert np.array_equal(
+            np.sort(weighted_distinct_rows(weights, 20, rs.seed_, epoch)), rows
+        )
     # The first draw is in proportion to the weights.
     expected = weights[Y == 1].sum() / weights.sum()
     assert np.mean(np.asarray(firsts) == 1) == pytest.approx(expected, abs=0.04)
     with pytest.raises(ValueError, match="only 85 have a positive weight"):
         EpochResampler("weights", replacement=False, n_samples=90).fit(
-            None, Y, sample_weight=sample_weight).epoch_indices(0)
+            None, Y, sample_weight=sample_weight
+        ).epoch_indices(0)
 
 
 def test_dask_refuses_the_in_memory_draws():
@@ -90,6 +93,9 @@ def test_weighted_distinct_rows_can_take_every_positive_row_but_no_more():
     weights = np.array([1.0, 0.0, 2.0, 3.0])
     rows = weighted_distinct_rows(weights, 3, 0, 0)
     assert sorted(rows.tolist()) == [0, 2, 3]
-    with pytest.raises(ValueError, match=r"^Cannot draw 4 distinct rows: only 3 have a "
-                       r"positive weight\. Lower n_samples, or draw with replacement\.$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^Cannot draw 4 distinct rows: only 3 have a "
+        r"positive weight\. Lower n_samples, or draw with replacement\.$",
+    ):
         weighted_distinct_rows(weights, 4, 0, 0)

@@ -23,17 +23,21 @@ SETTINGS = settings(max_examples=examples(40), deadline=None)
 # 40 rows: category a (24 rows) and b (16 rows); gender f/m with a different
 # share per category; an imbalanced label.
 RNG = np.random.default_rng(0)
-X = pd.DataFrame({
-    "category": np.repeat(["a", "b"], [24, 16]),
-    "gender": np.r_[np.repeat(["f", "m"], [18, 6]), np.repeat(["f", "m"], [5, 11])],
-    "x": RNG.normal(size=40),
-}, index=pd.RangeIndex(100, 140))
+X = pd.DataFrame(
+    {
+        "category": np.repeat(["a", "b"], [24, 16]),
+        "gender": np.r_[np.repeat(["f", "m"], [18, 6]), np.repeat(["f", "m"], [5, 11])],
+        "x": RNG.normal(size=40),
+    },
+    index=pd.RangeIndex(100, 140),
+)
 y = np.r_[np.tile([0, 0, 1], 8), np.tile([0, 0, 0, 1], 4)]  # 28 x 0, 12 x 1
 
 
 def _unit_counts(idx, *keys):
-    return pd.Series(1, index=idx).groupby(
-        [np.asarray(k)[idx] for k in keys]).sum().to_dict()
+    return (
+        pd.Series(1, index=idx).groupby([np.asarray(k)[idx] for k in keys]).sum().to_dict()
+    )
 
 
 def _keys(frame, mode):
@@ -48,8 +52,9 @@ def _keys(frame, mode):
 @pytest.mark.parametrize("strategy, pick", [("under", min), ("over", max)])
 def test_cell_sizes_per_strategy(mode, strategy, pick):
     groups = None if mode == "label" else "gender"
-    rs = EpochResampler(strategy, groups=groups, strata="category", balance=mode,
-                        random_state=0).fit(X, y)
+    rs = EpochResampler(
+        strategy, groups=groups, strata="category", balance=mode, random_state=0
+    ).fit(X, y)
     counts = _unit_counts(np.arange(40), *_keys(X, mode))
     expected = {}
     for stratum in ("a", "b"):
@@ -70,8 +75,9 @@ def test_independence_targets_follow_expected_counts():
     gender_b = np.full(16, "m")
     gender_b[[0, 4, 8, 3, 7]] = "f"
     Xi = X.assign(gender=np.r_[np.repeat(["f", "m"], [18, 6]), gender_b])
-    rs = EpochResampler("under", groups="gender", strata="category",
-                        balance="independence", random_state=0).fit(Xi, y)
+    rs = EpochResampler(
+        "under", groups="gender", strata="category", balance="independence", random_state=0
+    ).fit(Xi, y)
     table = rs.cell_table_.set_index(["category", "gender", "label"])
     n = table["count"]
     target = table["target"]
@@ -84,39 +90,48 @@ def test_independence_targets_follow_expected_counts():
     scale = (b.to_numpy() / expected).min()
     assert_array_equal(target.loc["b"].to_numpy(), np.rint(scale * expected))
     assert (target <= n).all()
-    over = EpochResampler("over", groups="gender", strata="category",
-                          balance="independence", random_state=0).fit(Xi, y)
+    over = EpochResampler(
+        "over", groups="gender", strata="category", balance="independence", random_state=0
+    ).fit(Xi, y)
     assert (over.cell_table_["target"] >= over.cell_table_["count"]).all()
 
 
 def test_independence_with_an_empty_cell_is_an_error():
-    with pytest.raises(ValueError, match="needs every group x label combination.*"
-                       "category='b', gender='f', label=0 has none"):
-        X2 = X.assign(gender=np.where((X["category"] == "b") & (y == 0), "m",
-                                      X["gender"]))
-        EpochResampler(groups="gender", strata="category",
-                       balance="independence").fit(X2, y)
+    with pytest.raises(
+        ValueError,
+        match="needs every group x label combination.*"
+        "category='b', gender='f', label=0 has none",
+    ):
+        X2 = X.assign(gender=np.where((X["category"] == "b") & (y == 0), "m", X["gender"]))
+        EpochResampler(groups="gender", strata="category", balance="independence").fit(
+            X2, y
+        )
 
 
 def test_sampling_strategy_dict_callable_ratio_and_n_samples():
     rs = EpochResampler(sampling_strategy={0: 5}, random_state=0).fit(None, y)
     assert rs.targets_ == {0: 5, 1: 12}  # unnamed units keep their size
     # A callable gets y, as in imbalanced-learn, when the units are the classes.
-    rs = EpochResampler("over", sampling_strategy=lambda labels: {
-        k: 2 * int(np.sum(labels == k)) for k in (0, 1)}).fit(None, y)
+    rs = EpochResampler(
+        "over",
+        sampling_strategy=lambda labels: {k: 2 * int(np.sum(labels == k)) for k in (0, 1)},
+    ).fit(None, y)
     assert rs.targets_ == {0: 56, 1: 24}
     rs = EpochResampler(sampling_strategy=1.0).fit(None, y)  # a ratio, not 1 row
     assert rs.targets_ == {0: 12, 1: 12}
     rs = EpochResampler("over", n_samples=101).fit(None, y)
-    assert rs.targets_ == {0: 50, 1: 51} or rs.targets_ == {
-        0: 51, 1: 50}
+    assert rs.targets_ == {0: 50, 1: 51} or rs.targets_ == {0: 51, 1: 50}
     assert rs.epoch_indices(0).size == 101
 
 
 def test_cell_table_reads_naturally():
     rs = EpochResampler(groups="gender", random_state=0).fit(X, y)
     assert rs.cell_table_.to_dict("list") == {
-        "gender": ["f", "m"], "count": [23, 17], "target": [17, 17], "cycle": [2, 1]}
+        "gender": ["f", "m"],
+        "count": [23, 17],
+        "target": [17, 17],
+        "cycle": [2, 1],
+    }
     assert isinstance(rs.weighter_, GroupBalancedWeighter)
 
 
@@ -140,8 +155,9 @@ def test_rotation_covers_every_row_once_per_cycle():
 
 
 def test_over_keeps_every_row_floor_or_ceil_times():
-    rs = EpochResampler("over", groups="gender", strata="category", balance="joint",
-                        random_state=0).fit(X, y)
+    rs = EpochResampler(
+        "over", groups="gender", strata="category", balance="joint", random_state=0
+    ).fit(X, y)
     units = pd.Series(list(zip(*_keys(X, "joint"))))
     k = units.map(rs.targets_).to_numpy() / units.map(units.value_counts())
     for epoch in range(5):
@@ -155,7 +171,7 @@ def test_over_keeps_every_row_floor_or_ceil_times():
 def test_weights_bincount_mean_converges_to_weight_shares(weighter, sample_weight):
     rs = EpochResampler("weights", weighter=weighter, n_samples=30, random_state=0)
     rs.fit(X, y, sample_weight=sample_weight)
-    w = (weighter or GroupBalancedWeighter())
+    w = weighter or GroupBalancedWeighter()
     w = w.fit_weight(X, y, sample_weight=sample_weight)
     expected = 30 * w / w.sum()
     n_epochs = 2000
@@ -207,11 +223,16 @@ for strategy in ('under', 'over', 'weights'):
 def other_process():
     """Lines printed by a fresh interpreter running _OTHER_PROCESS."""
     if "MUTANT_UNDER_TEST" in os.environ:
-        pytest.skip("mutation testing: a fresh interpreter cannot load mutmut's "
-                    "trampolines")
-    result = subprocess.run([sys.executable, "-c", _OTHER_PROCESS], capture_output=True,
-                            text=True, check=True,
-                            env={**os.environ, "PYTHONPATH": ":".join(sys.path)})
+        pytest.skip(
+            "mutation testing: a fresh interpreter cannot load mutmut's trampolines"
+        )
+    result = subprocess.run(
+        [sys.executable, "-c", _OTHER_PROCESS],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": ":".join(sys.path)},
+    )
     return result.stdout.splitlines()
 
 
@@ -232,8 +253,10 @@ def test_random_state_none_draws_a_stored_seed():
     np.random.seed(0)  # noqa: NPY002
     b = EpochResampler().fit(None, y)
     assert a.seed_ == b.seed_ and a.random_state is None
-    assert_array_equal(a.epoch_indices(4), EpochResampler(random_state=a.seed_).fit(
-        None, y).epoch_indices(4))
+    assert_array_equal(
+        a.epoch_indices(4),
+        EpochResampler(random_state=a.seed_).fit(None, y).epoch_indices(4),
+    )
     c = EpochResampler(random_state=np.random.RandomState(1)).fit(None, y)
     assert isinstance(c.seed_, int)
 
@@ -298,8 +321,7 @@ def test_works_in_imblearn_pipeline():
     from imblearn.pipeline import Pipeline
     from sklearn.linear_model import LogisticRegression
 
-    pipe = Pipeline([("rs", EpochResampler(random_state=0)),
-                     ("clf", LogisticRegression())])
+    pipe = Pipeline([("rs", EpochResampler(random_state=0)), ("clf", LogisticRegression())])
     Xn = np.c_[X["x"].to_numpy(), y + RNG.normal(scale=0.1, size=40)]
     assert pipe.fit(Xn, y).score(Xn, y) > 0.9
 
@@ -308,8 +330,9 @@ INSTANCES = [
     EpochResampler(random_state=0),
     EpochResampler("over", random_state=0),
     EpochResampler("weights", random_state=0),
-    EpochResampler("weights", weighter=EffectiveNumberWeighter(), shuffle=False,
-                   random_state=0),
+    EpochResampler(
+        "weights", weighter=EffectiveNumberWeighter(), shuffle=False, random_state=0
+    ),
 ]
 
 
@@ -326,6 +349,7 @@ except ImportError:  # pragma: no cover - imblearn is a test dependency
 # imbalanced-learn's decorator holds generators, which a second collection in
 # the same process (mutation testing runs pytest many times) finds exhausted.
 if _imb_checks is not None and "MUTANT_UNDER_TEST" not in os.environ:
+
     @_imb_checks(INSTANCES)
     def test_imblearn_sampler_checks(estimator, check):
         """imbalanced-learn's sampler checks (chosen by the sampler's tags)."""
@@ -338,46 +362,134 @@ if _imb_checks is not None and "MUTANT_UNDER_TEST" not in os.environ:
 @pytest.mark.parametrize(
     "params, args, kwargs, error, match",
     [
-        ({"strategy": "down"}, (X, y), {}, ValueError,
-         "The 'strategy' parameter of EpochResampler must be a str among"),
-        ({"weighter": GroupBalancedWeighter()}, (X, y), {}, ValueError,
-         "weighter is only used by strategy='weights'"),
-        ({"strategy": "weights", "weighter": GroupBalancedWeighter(),
-          "groups": "gender"}, (X, y), {}, ValueError,
-         "set groups, strata and balance on the weighter"),
-        ({"strategy": "weights", "sampling_strategy": {0: 3}}, (X, y), {},
-         ValueError, "sampling_strategy sets per-unit targets"),
-        ({}, (X, y), {"sample_weight": np.full(40, 0.5)}, ValueError,
-         "takes sample_weight as frequency weights, whole numbers.*got 0.5"),
-        ({"strategy": "over"}, (X, y), {"sample_weight": np.zeros(40)}, ValueError,
-         "at least one non-zero"),
-        ({"sampling_strategy": {7: 3}}, (X, y), {}, ValueError,
-         "sampling_strategy names the unit 7, which has no rows"),
-        ({"sampling_strategy": {0: -1}}, (X, y), {}, ValueError,
-         r"sampling_strategy\[0\] must be a non-negative int"),
-        ({"sampling_strategy": lambda c: [1, 2]}, (X, y), {}, TypeError,
-         "must return a dict"),
-        ({"sampling_strategy": {0: 99}}, (X, y), {}, ValueError,
-         "strategy='under' draws without replacement.*Unit 0 has 28 rows and a "
-         "target of 99"),
-        ({"strategy": "over", "sampling_strategy": {0: 3}}, (X, y), {}, ValueError,
-         "strategy='over' keeps every row.*has 28 rows and a target of 3"),
-        ({"sampling_strategy": 3}, (X, y), {}, ValueError,
-         r"must be .*a float in the range \(0.0, 1.0\]"),
-        ({"sampling_strategy": "minority"}, (X, y), {}, ValueError,
-         "'minority' cannot be used with strategy='under'"),
-        ({"strategy": "over", "sampling_strategy": "majority"}, (X, y), {}, ValueError,
-         "'majority' cannot be used with strategy='over'"),
-        ({"n_samples": 1000}, (X, y), {}, ValueError,
-         "target of 500 after scaling to n_samples"),
-        ({"sampling_strategy": {0: 0, 1: 0}}, (X, y), {}, ValueError,
-         "epochs would be empty"),
+        (
+            {"strategy": "down"},
+            (X, y),
+            {},
+            ValueError,
+            "The 'strategy' parameter of EpochResampler must be a str among",
+        ),
+        (
+            {"weighter": GroupBalancedWeighter()},
+            (X, y),
+            {},
+            ValueError,
+            "weighter is only used by strategy='weights'",
+        ),
+        (
+            {
+                "strategy": "weights",
+                "weighter": GroupBalancedWeighter(),
+                "groups": "gender",
+            },
+            (X, y),
+            {},
+            ValueError,
+            "set groups, strata and balance on the weighter",
+        ),
+        (
+            {"strategy": "weights", "sampling_strategy": {0: 3}},
+            (X, y),
+            {},
+            ValueError,
+            "sampling_strategy sets per-unit targets",
+        ),
+        (
+            {},
+            (X, y),
+            {"sample_weight": np.full(40, 0.5)},
+            ValueError,
+            "takes sample_weight as frequency weights, whole numbers.*got 0.5",
+        ),
+        (
+            {"strategy": "over"},
+            (X, y),
+            {"sample_weight": np.zeros(40)},
+            ValueError,
+            "at least one non-zero",
+        ),
+        (
+            {"sampling_strategy": {7: 3}},
+            (X, y),
+            {},
+            ValueError,
+            "sampling_strategy names the unit 7, which has no rows",
+        ),
+        (
+            {"sampling_strategy": {0: -1}},
+            (X, y),
+            {},
+            ValueError,
+            r"sampling_strategy\[0\] must be a non-negative int",
+        ),
+        (
+            {"sampling_strategy": lambda c: [1, 2]},
+            (X, y),
+            {},
+            TypeError,
+            "must return a dict",
+        ),
+        (
+            {"sampling_strategy": {0: 99}},
+            (X, y),
+            {},
+            ValueError,
+            "strategy='under' draws without replacement.*Unit 0 has 28 rows and a "
+            "target of 99",
+        ),
+        (
+            {"strategy": "over", "sampling_strategy": {0: 3}},
+            (X, y),
+            {},
+            ValueError,
+            "strategy='over' keeps every row.*has 28 rows and a target of 3",
+        ),
+        (
+            {"sampling_strategy": 3},
+            (X, y),
+            {},
+            ValueError,
+            r"must be .*a float in the range \(0.0, 1.0\]",
+        ),
+        (
+            {"sampling_strategy": "minority"},
+            (X, y),
+            {},
+            ValueError,
+            "'minority' cannot be used with strategy='under'",
+        ),
+        (
+            {"strategy": "over", "sampling_strategy": "majority"},
+            (X, y),
+            {},
+            ValueError,
+            "'majority' cannot be used with strategy='over'",
+        ),
+        (
+            {"n_samples": 1000},
+            (X, y),
+            {},
+            ValueError,
+            "target of 500 after scaling to n_samples",
+        ),
+        (
+            {"sampling_strategy": {0: 0, 1: 0}},
+            (X, y),
+            {},
+            ValueError,
+            "epochs would be empty",
+        ),
         ({}, (X, None), {}, ValueError, "requires y to be passed"),
         ({}, (X, y[:5]), {}, ValueError, "y has 5 rows but X has 40"),
         ({}, (X, np.linspace(0, 1, 40)), {}, ValueError, "Unknown label type"),
         ({}, (X, np.zeros(40)), {}, ValueError, "y has one class"),
-        ({}, (X, np.c_[y, y]), {}, ValueError,
-         "Multilabel and multioutput targets are not supported"),
+        (
+            {},
+            (X, np.c_[y, y]),
+            {},
+            ValueError,
+            "Multilabel and multioutput targets are not supported",
+        ),
         ({"groups": "sex"}, (X, y), {}, ValueError, "Column 'sex' given in groups"),
         ({}, (None, None), {}, ValueError, "got X=None and nothing else to count"),
         ({}, (X.iloc[:0], y[:0]), {}, ValueError, "0 sample"),
@@ -388,10 +500,14 @@ def test_bad_inputs(params, args, kwargs, error, match):
         EpochResampler(**params).fit(*args, **kwargs)
 
 
-@pytest.mark.parametrize("epoch, error, match", [
-    (-1, ValueError, r"epoch must be in \[0, 2\*\*63 - 1\]"), (1.5, TypeError, "epoch must be an int"),
-    (True, TypeError, "epoch must be an int"),
-])
+@pytest.mark.parametrize(
+    "epoch, error, match",
+    [
+        (-1, ValueError, r"epoch must be in \[0, 2\*\*63 - 1\]"),
+        (1.5, TypeError, "epoch must be an int"),
+        (True, TypeError, "epoch must be an int"),
+    ],
+)
 def test_bad_epochs(epoch, error, match):
     rs = EpochResampler(random_state=0).fit(None, y)
     with pytest.raises(error, match=match):
@@ -456,14 +572,13 @@ def test_frequency_weights_are_repeated_rows(strategy):
     counts = rng.integers(0, 4, 40)
     labels = np.asarray(y)
     copies = np.repeat(np.arange(40), counts)
-    weighted = EpochResampler(strategy, random_state=5).fit(
-        X, labels, sample_weight=counts)
-    repeated = EpochResampler(strategy, random_state=5).fit(
-        X.iloc[copies], labels[copies])
+    weighted = EpochResampler(strategy, random_state=5).fit(X, labels, sample_weight=counts)
+    repeated = EpochResampler(strategy, random_state=5).fit(X.iloc[copies], labels[copies])
     assert weighted.targets_ == repeated.targets_
     for epoch in (0, 3):
-        assert np.array_equal(weighted.epoch_indices(epoch),
-                              copies[repeated.epoch_indices(epoch)])
+        assert np.array_equal(
+            weighted.epoch_indices(epoch), copies[repeated.epoch_indices(epoch)]
+        )
     assert not np.isin(np.flatnonzero(counts == 0), weighted.epoch_indices(0)).any()
 
 
@@ -493,8 +608,10 @@ def test_frequency_weights_are_drawn_as_copies_without_materialising_them(strate
     copies = np.repeat(np.arange(200), sw)
     repeated = EpochResampler(strategy, random_state=4).fit(None, y[copies])
     for epoch in (0, 7):
-        assert_array_equal(np.sort(weighted.epoch_indices(epoch)),
-                           np.sort(copies[repeated.epoch_indices(epoch)]))
+        assert_array_equal(
+            np.sort(weighted.epoch_indices(epoch)),
+            np.sort(copies[repeated.epoch_indices(epoch)]),
+        )
     # 100 rows of weight 10**6 (10**8 copies) against 10 rows: tiny memory.
     y = np.repeat([0, 1], [100, 10])
     sw = np.r_[np.full(100, 10**6), np.ones(10)]

@@ -15,15 +15,23 @@ from skweight.schedules import Schedule
 
 RNG = np.random.default_rng(4)
 N = 240
-DF = pd.DataFrame({"id": RNG.permutation(N) * 3 + 1, "s": RNG.integers(0, 3, N),
-                   "g": RNG.choice(["f", "m"], N, p=[0.7, 0.3]),
-                   "y": RNG.choice([0, 1, 2], N, p=[0.6, 0.3, 0.1])})
+DF = pd.DataFrame(
+    {
+        "id": RNG.permutation(N) * 3 + 1,
+        "s": RNG.integers(0, 3, N),
+        "g": RNG.choice(["f", "m"], N, p=[0.7, 0.3]),
+        "y": RNG.choice([0, 1, 2], N, p=[0.6, 0.3, 0.1]),
+    }
+)
 
-CASES = [("under", dict()), ("under", dict(groups="g", strata="s")),
-         ("over", dict(groups="g", strata="s", balance="joint")),
-         ("over", dict(sampling_strategy="minority")),
-         ("weights", dict(groups="g", strata="s", balance="joint")),
-         ("weights", dict(weighter=EffectiveNumberWeighter(beta=0.9), n_samples=100))]
+CASES = [
+    ("under", dict()),
+    ("under", dict(groups="g", strata="s")),
+    ("over", dict(groups="g", strata="s", balance="joint")),
+    ("over", dict(sampling_strategy="minority")),
+    ("weights", dict(groups="g", strata="s", balance="joint")),
+    ("weights", dict(weighter=EffectiveNumberWeighter(beta=0.9), n_samples=100)),
+]
 IDS = [f"{c[0]}-{i}" for i, c in enumerate(CASES)]
 
 
@@ -37,8 +45,9 @@ def test_epochs_follow_the_keys_not_the_row_order(strategy, params):
     a = EpochResampler(strategy, row_id="id", random_state=2, **params).fit(DF, "y")
     b = EpochResampler(strategy, row_id="id", random_state=2, **params).fit(shuffled, "y")
     for epoch in (0, 1, 7):
-        np.testing.assert_array_equal(_drawn_ids(a, DF, epoch),
-                                      _drawn_ids(b, shuffled, epoch))
+        np.testing.assert_array_equal(
+            _drawn_ids(a, DF, epoch), _drawn_ids(b, shuffled, epoch)
+        )
 
 
 @pytest.mark.parametrize("strategy, params", CASES, ids=IDS)
@@ -47,14 +56,17 @@ def test_rows_in_key_order_draw_what_positions_draw(strategy, params):
     by_key = EpochResampler(strategy, row_id="id", random_state=3, **params)
     by_position = EpochResampler(strategy, random_state=3, **params)
     for epoch in (0, 4):
-        np.testing.assert_array_equal(by_key.fit(ordered, "y").epoch_indices(epoch),
-                                      by_position.fit(ordered, "y").epoch_indices(epoch))
+        np.testing.assert_array_equal(
+            by_key.fit(ordered, "y").epoch_indices(epoch),
+            by_position.fit(ordered, "y").epoch_indices(epoch),
+        )
 
 
 def test_string_keys_unique_per_cell_are_enough():
     # "a" is the key of a row of each class: a key need only be unique in its cell.
-    frame = pd.DataFrame({"id": ["b", "a", "c", "a", "d", "e", "f"],
-                          "y": [0, 0, 0, 1, 1, 0, 0]})
+    frame = pd.DataFrame(
+        {"id": ["b", "a", "c", "a", "d", "e", "f"], "y": [0, 0, 0, 1, 1, 0, 0]}
+    )
     rs = EpochResampler("under", row_id="id", random_state=0).fit(frame, "y")
     shuffled = frame.iloc[[3, 1, 6, 5, 0, 2, 4]].reset_index(drop=True)
     other = EpochResampler("under", row_id="id", random_state=0).fit(shuffled, "y")
@@ -62,7 +74,8 @@ def test_string_keys_unique_per_cell_are_enough():
     key2 = shuffled["id"] + shuffled["y"].astype(str)
     for epoch in range(4):
         assert sorted(key.iloc[rs.epoch_indices(epoch)]) == sorted(
-            key2.iloc[other.epoch_indices(epoch)])
+            key2.iloc[other.epoch_indices(epoch)]
+        )
 
 
 def test_bad_keys_are_named():
@@ -136,8 +149,9 @@ def test_lazyframe_epochs_are_the_rows_pandas_draws(strategy, params):
         assert isinstance(rows, pl.LazyFrame) and none is None
         got = rows.collect()
         assert got.columns == list(DF.columns)
-        np.testing.assert_array_equal(np.sort(got["id"].to_numpy()),
-                                      _drawn_ids(eager, DF, epoch))
+        np.testing.assert_array_equal(
+            np.sort(got["id"].to_numpy()), _drawn_ids(eager, DF, epoch)
+        )
 
 
 def test_lazyframe_fit_resample_and_write_epochs(tmp_path):
@@ -147,8 +161,11 @@ def test_lazyframe_fit_resample_and_write_epochs(tmp_path):
     assert none is None and first.collect().height == rs.epoch_size_
     assert not hasattr(rs, "sample_indices_")
     folders = rs.write_epochs(lf, tmp_path, range(2))
-    assert pl.read_parquet(os.path.join(folders[0], "part-0.parquet")).sort("id").equals(
-        first.collect().sort("id"))
+    assert (
+        pl.read_parquet(os.path.join(folders[0], "part-0.parquet"))
+        .sort("id")
+        .equals(first.collect().sort("id"))
+    )
     with pytest.raises(TypeError, match="resample"):
         rs.epoch_indices(0)
 
@@ -179,8 +196,9 @@ def test_lazyframe_refusals_say_what_to_do():
 # ---------------------------------------------------------------------- #
 # DuckDB relations: an epoch is a query too
 # ---------------------------------------------------------------------- #
-@pytest.mark.parametrize("strategy, params", [CASES[1], CASES[2], CASES[4]],
-                         ids=[IDS[1], IDS[2], IDS[4]])
+@pytest.mark.parametrize(
+    "strategy, params", [CASES[1], CASES[2], CASES[4]], ids=[IDS[1], IDS[2], IDS[4]]
+)
 def test_duckdb_epochs_are_the_rows_pandas_draws(strategy, params, tmp_path):
     duckdb = pytest.importorskip("duckdb")
     relation = duckdb.from_df(DF)
@@ -191,17 +209,21 @@ def test_duckdb_epochs_are_the_rows_pandas_draws(strategy, params, tmp_path):
     rows, none = lazy.resample(relation, epoch=4)
     assert isinstance(rows, type(relation)) and none is None
     assert rows.columns == list(DF.columns)
-    np.testing.assert_array_equal(np.sort(rows.df()["id"].to_numpy()),
-                                  _drawn_ids(eager, DF, 4))
+    np.testing.assert_array_equal(
+        np.sort(rows.df()["id"].to_numpy()), _drawn_ids(eager, DF, 4)
+    )
     folder = lazy.write_epochs(relation, tmp_path, [4])[0]
     written = pd.read_parquet(os.path.join(folder, "part-0.parquet"))
-    np.testing.assert_array_equal(np.sort(written["id"].to_numpy()),
-                                  _drawn_ids(eager, DF, 4))
+    np.testing.assert_array_equal(
+        np.sort(written["id"].to_numpy()), _drawn_ids(eager, DF, 4)
+    )
 
 
 def test_other_lazy_engines_are_named():
     from skweight.integrations.lazy_epochs import _engine
 
-    with pytest.raises(TypeError, match="PySpark DataFrames, polars LazyFrames and "
-                                        "DuckDB relations; got a object"):
+    with pytest.raises(
+        TypeError,
+        match="PySpark DataFrames, polars LazyFrames and DuckDB relations; got a object",
+    ):
         _engine(object())

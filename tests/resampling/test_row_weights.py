@@ -27,29 +27,39 @@ class FixedWeights(BaseEstimator):
 
 
 def _fit(values):
-    return EpochResampler("weights", weighter=FixedWeights(values),
-                          random_state=0).fit(None, Y)
+    return EpochResampler("weights", weighter=FixedWeights(values), random_state=0).fit(
+        None, Y
+    )
 
 
 def test_one_weight_per_row_is_needed():
-    message = ("strategy='weights' needs one weight per row; the weighter returned "
-               "shape (6, 2). A multi-label target gives one weight per row and class: "
-               "resample on 1-D labels instead.")
+    message = (
+        "strategy='weights' needs one weight per row; the weighter returned "
+        "shape (6, 2). A multi-label target gives one weight per row and class: "
+        "resample on 1-D labels instead."
+    )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         _fit(np.ones((6, 2)))
 
 
-@pytest.mark.parametrize("values", [[1, 1, -1, 1, 1, 1], [1, 1, np.nan, 1, 1, 1],
-                                    [1, np.inf, 1, 1, 1, 1]])
+@pytest.mark.parametrize(
+    "values", [[1, 1, -1, 1, 1, 1], [1, 1, np.nan, 1, 1, 1], [1, np.inf, 1, 1, 1, 1]]
+)
 def test_negative_or_non_finite_weights_are_refused(values):
-    with pytest.raises(ValueError, match=r"^The weighter returned negative or "
-                       r"non-finite weights\.$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^The weighter returned negative or "
+        r"non-finite weights\.$",
+    ):
         _fit(values)
 
 
 def test_weights_summing_to_zero_are_refused():
-    with pytest.raises(ValueError, match=r"^The weighter's weights sum to 0: nothing "
-                       r"to draw\.$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^The weighter's weights sum to 0: nothing "
+        r"to draw\.$",
+    ):
         _fit(np.zeros(6))
 
 
@@ -66,8 +76,9 @@ def test_row_weights_of_a_weighter_with_cells_fill_the_tables():
     # sample_weight varies within cells: rows are drawn one by one, and the cell
     # table says what each cell gets on average.
     sw = np.array([1.0, 2.0, 3.0, 1.0, 1.0, 4.0])
-    rs = EpochResampler("weights", weighter=GroupBalancedWeighter(), n_samples=12,
-                        random_state=0).fit(None, Y, sample_weight=sw)
+    rs = EpochResampler(
+        "weights", weighter=GroupBalancedWeighter(), n_samples=12, random_state=0
+    ).fit(None, Y, sample_weight=sw)
     # Balanced: each class carries half of the 12 draws.
     assert rs.targets_ == {0: pytest.approx(6.0), 1: pytest.approx(6.0)}
     table = rs.cell_table_
@@ -84,10 +95,16 @@ def test_row_weights_name_cells_by_all_their_keys():
 
     X = pd.DataFrame({"g": ["a", "b", "a", "b", "a", "b"]})
     sw = np.array([1.0, 1.0, 2.0, 1.0, 1.0, 2.0])
-    rs = EpochResampler("weights", weighter=GroupBalancedWeighter(groups="g",
-                                                                  balance="joint"),
-                        random_state=0).fit(X, Y, sample_weight=sw)
+    rs = EpochResampler(
+        "weights",
+        weighter=GroupBalancedWeighter(groups="g", balance="joint"),
+        random_state=0,
+    ).fit(X, Y, sample_weight=sw)
     # Four group x label cells, each a quarter of the 6 draws.
-    assert rs.targets_ == {("a", 0): pytest.approx(1.5), ("a", 1): pytest.approx(1.5),
-                           ("b", 0): pytest.approx(1.5), ("b", 1): pytest.approx(1.5)}
+    assert rs.targets_ == {
+        ("a", 0): pytest.approx(1.5),
+        ("a", 1): pytest.approx(1.5),
+        ("b", 0): pytest.approx(1.5),
+        ("b", 1): pytest.approx(1.5),
+    }
     assert rs.cell_table_.columns.tolist() == ["g", "label", "count", "target"]

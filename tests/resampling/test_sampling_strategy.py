@@ -27,18 +27,21 @@ def _same_as_peer(strategy, sampling_strategy, y):
     X = np.zeros((len(y), 1))
     peer = PEERS[strategy](sampling_strategy=sampling_strategy, random_state=0)
     _, y_peer = peer.fit_resample(X, y)
-    ours = EpochResampler(strategy, sampling_strategy=sampling_strategy,
-                          random_state=0).fit(X, y)
-    assert {int(k): int(v) for k, v in peer.sampling_strategy_.items()} == \
-        ours.sampling_strategy_
+    ours = EpochResampler(
+        strategy, sampling_strategy=sampling_strategy, random_state=0
+    ).fit(X, y)
+    assert {
+        int(k): int(v) for k, v in peer.sampling_strategy_.items()
+    } == ours.sampling_strategy_
     expected = {int(k): int(v) for k, v in zip(*np.unique(y_peer, return_counts=True))}
     assert _class_sizes(y, ours.epoch_indices(0)) == expected
     assert _class_sizes(y, ours.epoch_indices(5)) == expected
 
 
 @pytest.mark.parametrize("strategy", ["under", "over"])
-@pytest.mark.parametrize("name", ["auto", "all", "not minority", "not majority",
-                                  "majority", "minority"])
+@pytest.mark.parametrize(
+    "name", ["auto", "all", "not minority", "not majority", "majority", "minority"]
+)
 @pytest.mark.parametrize("y", [BINARY, MULTI], ids=["binary", "multiclass"])
 def test_strings_mean_what_imbalanced_learn_means(strategy, name, y):
     if (strategy, name) in (("under", "minority"), ("over", "majority")):
@@ -48,9 +51,17 @@ def test_strings_mean_what_imbalanced_learn_means(strategy, name, y):
     _same_as_peer(strategy, name, y)
 
 
-@pytest.mark.parametrize("strategy, ratio", [("under", 0.5), ("under", 1.0),
-                                             ("under", 0.3), ("over", 0.5),
-                                             ("over", 1), ("over", 0.8)])
+@pytest.mark.parametrize(
+    "strategy, ratio",
+    [
+        ("under", 0.5),
+        ("under", 1.0),
+        ("under", 0.3),
+        ("over", 0.5),
+        ("over", 1),
+        ("over", 0.8),
+    ],
+)
 def test_a_float_is_the_ratio_of_imbalanced_learn(strategy, ratio):
     _same_as_peer(strategy, ratio, BINARY)
 
@@ -64,9 +75,14 @@ def test_a_ratio_that_needs_the_other_direction_is_an_error(strategy, ratio):
         EpochResampler(strategy, sampling_strategy=ratio).fit(None, BINARY)
 
 
-@pytest.mark.parametrize("strategy, spec", [
-    ("under", {0: 10, 1: 5}), ("over", {1: 60}), ("under", {2: 8}),
-])
+@pytest.mark.parametrize(
+    "strategy, spec",
+    [
+        ("under", {0: 10, 1: 5}),
+        ("over", {1: 60}),
+        ("under", {2: 8}),
+    ],
+)
 def test_dicts_and_callables_of_y(strategy, spec):
     _same_as_peer(strategy, spec, MULTI)
 
@@ -84,8 +100,11 @@ def test_a_ratio_applies_inside_each_stratum():
     assert rs.targets_ == {("a", 0): 40, ("a", 1): 20, ("b", 0): 20, ("b", 1): 40}
     assert rs.sampling_strategy_ == {("a", 0): 40, ("b", 1): 40}  # the majorities
     # With groups the units are cells, and a callable gets their counts.
-    rs = EpochResampler("over", strata="s", sampling_strategy=lambda counts: {
-        key: 2 * rows for key, rows in counts.items()}).fit(X, y)
+    rs = EpochResampler(
+        "over",
+        strata="s",
+        sampling_strategy=lambda counts: {key: 2 * rows for key, rows in counts.items()},
+    ).fit(X, y)
     assert rs.targets_ == {("a", 0): 140, ("a", 1): 40, ("b", 0): 40, ("b", 1): 80}
 
 
@@ -93,10 +112,12 @@ def test_independence_takes_auto_dicts_and_callables_only():
     X = pd.DataFrame({"g": np.tile(["f", "m"], 60)})
     y = np.repeat([0, 1], 60)
     base = EpochResampler(groups="g", balance="independence").fit(X, y)
-    auto = EpochResampler(groups="g", balance="independence",
-                          sampling_strategy="auto").fit(X, y)
+    auto = EpochResampler(groups="g", balance="independence", sampling_strategy="auto").fit(
+        X, y
+    )
     assert auto.targets_ == base.targets_
     for spec in ("majority", 0.5):
         with pytest.raises(ValueError, match="independence"):
-            EpochResampler(groups="g", balance="independence",
-                           sampling_strategy=spec).fit(X, y)
+            EpochResampler(groups="g", balance="independence", sampling_strategy=spec).fit(
+                X, y
+            )

@@ -13,12 +13,13 @@ Y = np.repeat([0, 1, 2], [120, 40, 10])
 
 @pytest.mark.parametrize("strategy", ["under", "over"])
 def test_a_step_starts_plain_then_draws_the_fitted_epochs(strategy):
-    scheduled = EpochResampler(strategy, schedule=Schedule.step(at=2),
-                               random_state=4).fit(None, Y)
+    scheduled = EpochResampler(strategy, schedule=Schedule.step(at=2), random_state=4).fit(
+        None, Y
+    )
     plain = EpochResampler(strategy, random_state=4).fit(None, Y)
     for epoch in (0, 1):
         rows = scheduled.epoch_indices(epoch)
-        assert sorted(rows.tolist()) == list(range(len(Y)))   # every row once
+        assert sorted(rows.tolist()) == list(range(len(Y)))  # every row once
         assert scheduled.epoch_size(epoch) == len(Y)
     for epoch in (2, 3, 50):
         assert_array_equal(scheduled.epoch_indices(epoch), plain.epoch_indices(epoch))
@@ -38,7 +39,7 @@ def test_a_ramp_moves_each_unit_from_its_size_to_its_target(strategy):
         rows = rs.epoch_indices(epoch)
         assert_array_equal(np.bincount(Y[rows], minlength=3), expected)
         assert rs.epoch_size(epoch) == expected.sum() == len(rows)
-        assert_array_equal(rs.epoch_indices(epoch), rows)        # reproducible
+        assert_array_equal(rs.epoch_indices(epoch), rows)  # reproducible
 
 
 def test_weights_follow_the_weighter_at_each_epoch():
@@ -56,32 +57,47 @@ def test_weights_follow_the_weighter_at_each_epoch():
 def test_weights_with_sample_weight_and_a_beta_schedule():
     sw = np.linspace(0.5, 2.0, len(Y))
     schedule = Schedule.step(at=3, low=0.5, high=0.999, param="beta")
-    rs = EpochResampler("weights", weighter=EffectiveNumberWeighter(beta=0.9),
-                        schedule=schedule, random_state=2).fit(None, Y, sample_weight=sw)
+    rs = EpochResampler(
+        "weights",
+        weighter=EffectiveNumberWeighter(beta=0.9),
+        schedule=schedule,
+        random_state=2,
+    ).fit(None, Y, sample_weight=sw)
     for epoch, beta in ((0, 0.5), (3, 0.999)):
-        reference = EpochResampler("weights", weighter=EffectiveNumberWeighter(beta=beta),
-                                   random_state=2).fit(None, Y, sample_weight=sw)
+        reference = EpochResampler(
+            "weights", weighter=EffectiveNumberWeighter(beta=beta), random_state=2
+        ).fit(None, Y, sample_weight=sw)
         assert_array_equal(rs.epoch_indices(epoch), reference.epoch_indices(epoch))
 
 
 def test_groups_within_strata_follow_the_schedule():
     X = pd.DataFrame({"s": np.tile([0, 1], 85), "g": np.repeat(["f", "m"], [130, 40])})
-    rs = EpochResampler("under", groups="g", strata="s", schedule=Schedule.step(at=1),
-                        random_state=0).fit(X, Y)
+    rs = EpochResampler(
+        "under", groups="g", strata="s", schedule=Schedule.step(at=1), random_state=0
+    ).fit(X, Y)
     plain = EpochResampler("under", groups="g", strata="s", random_state=0).fit(X, Y)
     assert sorted(rs.epoch_indices(0).tolist()) == list(range(len(Y)))
     assert_array_equal(rs.epoch_indices(1), plain.epoch_indices(1))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(strategy="under", schedule=Schedule.constant(0.9, param="beta")),
-     "follows a strength schedule"),
-    (dict(strategy="over", schedule=Schedule.linear(0, 3, high=2.0)),
-     r"must stay in \[0, 1\]"),
-    (dict(strategy="weights", schedule=Schedule.constant(0.9, param="beta")),
-     "does not have"),
-    (dict(strategy="under", schedule=0.5), "'schedule' parameter"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (
+            dict(strategy="under", schedule=Schedule.constant(0.9, param="beta")),
+            "follows a strength schedule",
+        ),
+        (
+            dict(strategy="over", schedule=Schedule.linear(0, 3, high=2.0)),
+            r"must stay in \[0, 1\]",
+        ),
+        (
+            dict(strategy="weights", schedule=Schedule.constant(0.9, param="beta")),
+            "does not have",
+        ),
+        (dict(strategy="under", schedule=0.5), "'schedule' parameter"),
+    ],
+)
 def test_bad_schedules_are_refused(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         EpochResampler(**kwargs).fit(None, Y)

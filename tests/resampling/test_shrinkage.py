@@ -38,8 +38,9 @@ def test_same_scale_as_random_over_sampler():
     ours, y_ours = EpochResampler("over", shrinkage=2.0, random_state=0).fit_resample(X, Y)
     assert np.array_equal(np.bincount(y_ours), np.bincount(y_peer))
     # The spread of the minority rows after resampling agrees.
-    assert_allclose(ours[y_ours == 1].std(axis=0), X_peer[y_peer == 1].std(axis=0),
-                    rtol=0.1)
+    assert_allclose(
+        ours[y_ours == 1].std(axis=0), X_peer[y_peer == 1].std(axis=0), rtol=0.1
+    )
 
 
 def test_zero_shrinkage_and_dicts():
@@ -59,7 +60,8 @@ def test_frames_keep_their_other_columns_and_sparse_works():
     assert out["a"].nunique() > frame["a"].nunique()
     assert frame["a"].equals(pd.Series(X[:, 0], name="a"))  # the caller's frame untouched
     out, _ = EpochResampler("over", shrinkage=0.5, random_state=0).fit_resample(
-        sparse.csr_matrix(X), Y)
+        sparse.csr_matrix(X), Y
+    )
     assert sparse.issparse(out) and out.shape == (1800, 3)
     dense, _ = EpochResampler("over", shrinkage=0.5, random_state=0).fit_resample(X, Y)
     assert_allclose(out.toarray(), dense)  # the same noise, sparse or dense
@@ -69,4 +71,6 @@ def test_shrinkage_is_for_over_and_numbers():
     with pytest.raises(ValueError, match="strategy='over'"):
         EpochResampler("under", shrinkage=1.0).fit(X, Y)
     with pytest.raises(ValueError, match="numeric columns"):
-        EpochResampler("over", shrinkage=1.0).fit_resample(np.array([["a"]] * 4), [0, 0, 0, 1])
+        EpochResampler("over", shrinkage=1.0).fit_resample(
+            np.array([["a"]] * 4), [0, 0, 0, 1]
+        )

@@ -84,8 +84,9 @@ def test_long_arrays_keep_their_dtype(small_levels):
 
 
 def test_threads_follow_the_cpus(monkeypatch):
-    monkeypatch.setattr(shuffling.os, "sched_getaffinity", lambda pid: set(range(64)),
-                        raising=False)
+    monkeypatch.setattr(
+        shuffling.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False
+    )
     assert shuffling._n_threads() == shuffling._MAX_THREADS
     monkeypatch.setattr(shuffling.os, "sched_getaffinity", lambda pid: {0})
     assert shuffling._n_threads() == 1
@@ -106,8 +107,16 @@ def test_long_shuffle_at_full_size():
     assert out is not rows
     assert_array_equal(np.bincount(out, minlength=rows.size), 1)
     assert_array_equal(out, _bucket_shuffle(rows, np.random.default_rng(0), 2))
-    assert out[:8].tolist() == [2661111, 1356106, 308647, 1606935, 1467119, 725059,
-                                114352, 2165682]
+    assert out[:8].tolist() == [
+        2661111,
+        1356106,
+        308647,
+        1606935,
+        1467119,
+        725059,
+        114352,
+        2165682,
+    ]
     assert int((out[:1000] * np.arange(1000)).sum()) == 1023330191620
     assert int(out[-3:].sum()) == 8264183
 
@@ -117,9 +126,48 @@ def test_long_shuffle_is_pinned(small_levels):
     (one uint8 stream), pieces of a fixed length, a stable grouping, the
     group generators, a second level."""
     out = shuffle(np.arange(40), np.random.default_rng(123))
-    assert out.tolist() == [20, 13, 23, 8, 37, 24, 39, 3, 31, 30, 38, 15, 34, 22, 36,
-                            27, 35, 9, 26, 21, 7, 6, 18, 4, 16, 5, 25, 28, 11, 10, 0,
-                            19, 14, 12, 32, 2, 1, 29, 17, 33]
+    assert out.tolist() == [
+        20,
+        13,
+        23,
+        8,
+        37,
+        24,
+        39,
+        3,
+        31,
+        30,
+        38,
+        15,
+        34,
+        22,
+        36,
+        27,
+        35,
+        9,
+        26,
+        21,
+        7,
+        6,
+        18,
+        4,
+        16,
+        5,
+        25,
+        28,
+        11,
+        10,
+        0,
+        19,
+        14,
+        12,
+        32,
+        2,
+        1,
+        29,
+        17,
+        33,
+    ]
 
 
 def test_in_cache_length_is_shuffled_in_place(small_levels):

@@ -16,8 +16,10 @@ N = 12000
 LABELS = RNG.choice([0, 1, 2], N, p=[0.8, 0.15, 0.05])
 STRATA = RNG.choice(["a", "b"], N, p=[0.7, 0.3])
 GROUPS = np.where(RNG.random(N) < np.where(STRATA == "a", 0.8, 0.3), "f", "m")
-STREAM = [{"id": i, "s": s, "g": g, "label": int(y)}
-          for i, (s, g, y) in enumerate(zip(STRATA, GROUPS, LABELS))]
+STREAM = [
+    {"id": i, "s": s, "g": g, "label": int(y)}
+    for i, (s, g, y) in enumerate(zip(STRATA, GROUPS, LABELS))
+]
 
 
 def _label_keys(item):
@@ -44,7 +46,7 @@ def test_long_run_shares_reach_the_balance():
     out = list(balance_stream(STREAM, _label_keys, weighter, seed=0, chunk_size=500))
     shares = np.bincount([item["label"] for item in out]) / len(out)
     assert np.allclose(shares, 1 / 3, atol=0.02)
-    assert abs(len(out) - N) < 0.03 * N              # the weights have mean 1
+    assert abs(len(out) - N) < 0.03 * N  # the weights have mean 1
 
 
 def test_groups_within_strata_from_one_partial_fit_pass():
@@ -52,21 +54,21 @@ def test_groups_within_strata_from_one_partial_fit_pass():
         return {"s": item["s"], "g": item["g"]}
 
     weighter = GroupBalancedWeighter(groups="g", strata="s")
-    for start in range(0, N, 3000):                  # one pass over the stream
-        chunk = pd.DataFrame([keys(item) for item in STREAM[start:start + 3000]])
+    for start in range(0, N, 3000):  # one pass over the stream
+        chunk = pd.DataFrame([keys(item) for item in STREAM[start : start + 3000]])
         weighter.partial_fit(chunk)
     out = pd.DataFrame(list(balance_stream(STREAM, keys, weighter, seed=2)))
     shares = out.groupby("s")["g"].value_counts(normalize=True)
     assert np.allclose(shares.to_numpy(), 0.5, atol=0.03)
-    kept = out["s"].value_counts(normalize=True)     # the strata mix is kept
+    kept = out["s"].value_counts(normalize=True)  # the strata mix is kept
     assert abs(kept["a"] - (STRATA == "a").mean()) < 0.02
 
 
 def test_running_counts_when_the_weighter_is_not_fitted():
     weighter = GroupBalancedWeighter()
     out = list(balance_stream(STREAM, _label_keys, weighter, seed=0, chunk_size=2000))
-    assert hasattr(weighter, "n_cells_")             # it learned the counts on the way
-    late = out[len(out) // 2:]
+    assert hasattr(weighter, "n_cells_")  # it learned the counts on the way
+    late = out[len(out) // 2 :]
     shares = np.bincount([item["label"] for item in late]) / len(late)
     assert np.allclose(shares, 1 / 3, atol=0.04)
 
@@ -81,11 +83,13 @@ def test_a_resampler_s_targets():
 
 
 def test_shards_are_disjoint_and_cover_the_stream():
-    rs = EpochResampler("over", random_state=0).fit(None, LABELS)   # rates >= 1
+    rs = EpochResampler("over", random_state=0).fit(None, LABELS)  # rates >= 1
     seen = []
     for index in range(3):
-        ids = [item["id"] for item in balance_stream(STREAM, _label_keys, rs,
-                                                     shard=(index, 3), seed=5)]
+        ids = [
+            item["id"]
+            for item in balance_stream(STREAM, _label_keys, rs, shard=(index, 3), seed=5)
+        ]
         assert all(i % 3 == index for i in ids)
         seen.append(set(ids))
     assert set().union(*seen) == set(range(N))
@@ -94,24 +98,37 @@ def test_shards_are_disjoint_and_cover_the_stream():
 
 def test_reproducible_per_seed_epoch_and_shard_and_lazy():
     weighter = GroupBalancedWeighter().fit(None, LABELS)
-    ids = [[item["id"] for item in balance_stream(STREAM, _label_keys, weighter,
-                                                  seed=7, epoch=e)] for e in (0, 0, 1)]
+    ids = [
+        [
+            item["id"]
+            for item in balance_stream(STREAM, _label_keys, weighter, seed=7, epoch=e)
+        ]
+        for e in (0, 0, 1)
+    ]
     assert ids[0] == ids[1] and ids[0] != ids[2]
-    unshuffled = [item["id"] for item in balance_stream(STREAM[:50], _label_keys, weighter,
-                                                        shuffle=False)]
+    unshuffled = [
+        item["id"]
+        for item in balance_stream(STREAM[:50], _label_keys, weighter, shuffle=False)
+    ]
     assert unshuffled == sorted(unshuffled)
     endless = ({"id": i, "label": i % 2} for i in itertools.count())
-    first = list(itertools.islice(balance_stream(endless, _label_keys,
-                                                 GroupBalancedWeighter(), chunk_size=64),
-                                  100))
-    assert len(first) == 100                          # one chunk at a time
+    first = list(
+        itertools.islice(
+            balance_stream(endless, _label_keys, GroupBalancedWeighter(), chunk_size=64),
+            100,
+        )
+    )
+    assert len(first) == 100  # one chunk at a time
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(chunk_size=0), "chunk_size must be an int >= 1"),
-    (dict(shard=(3, 3)), r"0 <= index < count"),
-    (dict(shard=5), "shard must be a pair"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(chunk_size=0), "chunk_size must be an int >= 1"),
+        (dict(shard=(3, 3)), r"0 <= index < count"),
+        (dict(shard=5), "shard must be a pair"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     weighter = GroupBalancedWeighter().fit(None, LABELS)
     with pytest.raises(ValueError, match=match):
@@ -120,8 +137,13 @@ def test_bad_arguments(kwargs, match):
 
 def test_sources_that_cannot_balance_a_stream():
     with pytest.raises(ValueError, match="has no 'label' key"):
-        list(balance_stream(STREAM, lambda item: {"s": item["s"]},
-                            GroupBalancedWeighter().fit(None, LABELS)))
+        list(
+            balance_stream(
+                STREAM,
+                lambda item: {"s": item["s"]},
+                GroupBalancedWeighter().fit(None, LABELS),
+            )
+        )
     weights = EpochResampler("weights", random_state=0).fit(None, LABELS)
     with pytest.raises(ValueError, match="pass the weighter itself"):
         list(balance_stream(STREAM, _label_keys, weights))

@@ -26,39 +26,66 @@ def _rows(cells, columns=("s", "g", "y")):
 def test_independence_keeps_a_stratum_of_one_row(strategy):
     # Stratum 0 is balanced already (independence expects its counts); stratum 1
     # has one row, which independence expects exactly once.
-    X = _rows([(0, "a", 0, 2), (0, "a", 1, 2), (0, "b", 0, 2), (0, "b", 1, 2),
-               (1, "a", 0, 1)])
-    rs = EpochResampler(strategy, groups="g", strata="s", balance="independence",
-                        random_state=0).fit(X, "y")
-    assert rs.targets_ == {(0, "a", 0): 2, (0, "a", 1): 2, (0, "b", 0): 2,
-                           (0, "b", 1): 2, (1, "a", 0): 1}
+    X = _rows(
+        [(0, "a", 0, 2), (0, "a", 1, 2), (0, "b", 0, 2), (0, "b", 1, 2), (1, "a", 0, 1)]
+    )
+    rs = EpochResampler(
+        strategy, groups="g", strata="s", balance="independence", random_state=0
+    ).fit(X, "y")
+    assert rs.targets_ == {
+        (0, "a", 0): 2,
+        (0, "a", 1): 2,
+        (0, "b", 0): 2,
+        (0, "b", 1): 2,
+        (1, "a", 0): 1,
+    }
     assert all(type(v) is int for v in rs.targets_.values())
 
 
 @pytest.mark.parametrize("strategy", ["under", "over"])
 def test_independence_with_empty_strata_combinations_is_quiet(strategy):
     # Strata s x t where (0, 1) and (1, 0) have no rows.
-    X = _rows([(0, 0, "a", 0, 4), (0, 0, "a", 1, 2), (0, 0, "b", 0, 2), (0, 0, "b", 1, 1),
-               (1, 1, "a", 0, 1), (1, 1, "a", 1, 1), (1, 1, "b", 0, 1), (1, 1, "b", 1, 1)],
-              columns=("s", "t", "g", "y"))
+    X = _rows(
+        [
+            (0, 0, "a", 0, 4),
+            (0, 0, "a", 1, 2),
+            (0, 0, "b", 0, 2),
+            (0, 0, "b", 1, 1),
+            (1, 1, "a", 0, 1),
+            (1, 1, "a", 1, 1),
+            (1, 1, "b", 0, 1),
+            (1, 1, "b", 1, 1),
+        ],
+        columns=("s", "t", "g", "y"),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", WeightingWarning)
-        rs = EpochResampler(strategy, groups="g", strata=["s", "t"], balance="independence",
-                            random_state=0).fit(X, "y")
+        rs = EpochResampler(
+            strategy, groups="g", strata=["s", "t"], balance="independence", random_state=0
+        ).fit(X, "y")
     # Stratum (1, 1) is independent already; stratum (0, 0): e = [4, 2, 2, 1].
-    assert rs.targets_ == {(0, 0, "a", 0): 4, (0, 0, "a", 1): 2, (0, 0, "b", 0): 2,
-                           (0, 0, "b", 1): 1, (1, 1, "a", 0): 1, (1, 1, "a", 1): 1,
-                           (1, 1, "b", 0): 1, (1, 1, "b", 1): 1}
+    assert rs.targets_ == {
+        (0, 0, "a", 0): 4,
+        (0, 0, "a", 1): 2,
+        (0, 0, "b", 0): 2,
+        (0, 0, "b", 1): 1,
+        (1, 1, "a", 0): 1,
+        (1, 1, "a", 1): 1,
+        (1, 1, "b", 0): 1,
+        (1, 1, "b", 1): 1,
+    }
 
 
 def test_the_empty_cell_is_named_from_its_neighbours_without_strata():
     # One stratum: the cell g='b', y=1 is empty; its label comes from a cell of the
     # same label, not from the first cell (g='a', y=0).
     X = _rows([("a", 0, 3), ("a", 1, 3), ("b", 0, 3)], columns=("g", "y"))
-    message = ("balance='independence' needs every group x label combination that "
-               "independence expects to have rows, but the cell g='b', y=1 has none "
-               "(expected 1 rows).")
+    message = (
+        "balance='independence' needs every group x label combination that "
+        "independence expects to have rows, but the cell g='b', y=1 has none "
+        "(expected 1 rows)."
+    )
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         EpochResampler("over", groups="g", balance="independence").fit(X, "y")
 
@@ -70,10 +97,13 @@ def test_many_tied_units_scale_in_their_order():
     assert scaled.tolist() == [11] * 5 + [10] * 15
 
 
-@pytest.mark.parametrize("strategy, ratio, expected", [
-    ("under", 0.5, {0: 20, 1: 10}),
-    ("over", 0.5, {0: 40, 1: 20}),
-])
+@pytest.mark.parametrize(
+    "strategy, ratio, expected",
+    [
+        ("under", 0.5, {0: 20, 1: 10}),
+        ("over", 0.5, {0: 40, 1: 20}),
+    ],
+)
 def test_a_ratio_gives_integer_targets(strategy, ratio, expected):
     y = np.repeat([0, 1], [40, 10])
     rs = EpochResampler(strategy, sampling_strategy=ratio, random_state=0).fit(None, y)

@@ -35,9 +35,13 @@ def half():
 
 N = 120
 RNG = np.random.default_rng(0)
-DF = pd.DataFrame({"id": RNG.permutation(N) * 7 + 3,
-                   "g": RNG.choice(["f", "m"], N, p=[0.3, 0.7]),
-                   "y": RNG.choice([0, 1], N, p=[0.8, 0.2])})
+DF = pd.DataFrame(
+    {
+        "id": RNG.permutation(N) * 7 + 3,
+        "g": RNG.choice(["f", "m"], N, p=[0.3, 0.7]),
+        "y": RNG.choice([0, 1], N, p=[0.8, 0.2]),
+    }
+)
 
 
 def _unit_sizes(frame, rows):
@@ -63,11 +67,13 @@ def test_a_registered_strategy_draws_its_targets_in_memory(half):
 
 
 def test_a_registered_strategy_uses_the_inherited_options(half):
-    rs = EpochResampler("half", groups="g", balance="joint", replacement=True,
-                        random_state=0)
+    rs = EpochResampler(
+        "half", groups="g", balance="joint", replacement=True, random_state=0
+    )
     rows = rs.fit(DF, "y").epoch_indices(0)
-    assert_array_equal(_unit_sizes(DF, rows).to_numpy(),
-                       np.array(list(rs.targets_.values())))
+    assert_array_equal(
+        _unit_sizes(DF, rows).to_numpy(), np.array(list(rs.targets_.values()))
+    )
     ramp = Schedule("linear", start=0, stop=2)
     scheduled = EpochResampler("half", schedule=ramp, random_state=0).fit(DF, "y")
     assert scheduled.epoch_size(0) == N  # strength 0: every row once
@@ -112,8 +118,12 @@ def test_a_registered_strategy_runs_on_dask(half):
     from skweight.dask import DaskEpochResampler
 
     ddf = dd.from_pandas(DF, npartitions=3)
-    rs = DaskEpochResampler("half", groups="g", balance="joint", random_state=0).fit(ddf, ddf["y"])
-    memory = EpochResampler("half", groups="g", balance="joint", random_state=0).fit(DF, DF["y"])
+    rs = DaskEpochResampler("half", groups="g", balance="joint", random_state=0).fit(
+        ddf, ddf["y"]
+    )
+    memory = EpochResampler("half", groups="g", balance="joint", random_state=0).fit(
+        DF, DF["y"]
+    )
     assert rs.targets_ == memory.targets_
     X_e, y_e = dask.compute(*rs.resample(ddf, ddf["y"], epoch=1))
     assert len(X_e) == rs.epoch_size_
@@ -124,10 +134,16 @@ def test_a_registered_strategy_runs_on_dask(half):
 def test_a_registered_strategy_runs_on_a_lazy_frame(half):
     pl = pytest.importorskip("polars")
     lf = pl.from_pandas(DF).lazy()
-    lazy = EpochResampler("half", groups="g", balance="joint", row_id="id", random_state=5).fit(lf, "y")
-    eager = EpochResampler("half", groups="g", balance="joint", row_id="id", random_state=5).fit(DF, "y")
+    lazy = EpochResampler(
+        "half", groups="g", balance="joint", row_id="id", random_state=5
+    ).fit(lf, "y")
+    eager = EpochResampler(
+        "half", groups="g", balance="joint", row_id="id", random_state=5
+    ).fit(DF, "y")
     assert lazy.targets_ == eager.targets_
     for epoch in (0, 3):
         rows, _ = lazy.resample(lf, epoch=epoch)
-        assert_array_equal(np.sort(rows.collect()["id"].to_numpy()),
-                           np.sort(DF["id"].to_numpy()[eager.epoch_indices(epoch)]))
+        assert_array_equal(
+            np.sort(rows.collect()["id"].to_numpy()),
+            np.sort(DF["id"].to_numpy()[eager.epoch_indices(epoch)]),
+        )

@@ -18,18 +18,22 @@ Y_STR = np.repeat(["cat", "dog", "eel"], [6, 3, 1])
 
 def _plain(class_weight):
     """The weighter that gives compute_sample_weight(class_weight, y) exactly."""
-    return GroupBalancedWeighter(scheme="power", power=0, normalize=None,
-                                 class_weight=class_weight)
+    return GroupBalancedWeighter(
+        scheme="power", power=0, normalize=None, class_weight=class_weight
+    )
 
 
-@pytest.mark.parametrize("y, class_weight", [
-    (Y_INT, {1: 1.0, 2: 2.0, 3: 3.0}),
-    (Y_INT, {2: 5.0}),                               # a partial dict: others weigh 1
-    (Y_INT, {1: 0.0, 2: 1.0, 3: 1.0}),               # zero is a weight
-    (Y_INT, {1: 1.0, 2: 2.0, 3: 3.0, 4: 9.0}),       # every class named: extras ignored
-    (Y_STR, {"dog": 2.5, "eel": 10.0}),
-    (pd.Series(Y_STR, dtype="category"), {"cat": 0.5}),
-])
+@pytest.mark.parametrize(
+    "y, class_weight",
+    [
+        (Y_INT, {1: 1.0, 2: 2.0, 3: 3.0}),
+        (Y_INT, {2: 5.0}),  # a partial dict: others weigh 1
+        (Y_INT, {1: 0.0, 2: 1.0, 3: 1.0}),  # zero is a weight
+        (Y_INT, {1: 1.0, 2: 2.0, 3: 3.0, 4: 9.0}),  # every class named: extras ignored
+        (Y_STR, {"dog": 2.5, "eel": 10.0}),
+        (pd.Series(Y_STR, dtype="category"), {"cat": 0.5}),
+    ],
+)
 def test_same_weights_as_compute_sample_weight(y, class_weight):
     expected = compute_sample_weight(class_weight, np.asarray(y))
     assert_allclose(_plain(class_weight).fit_weight(None, y), expected)
@@ -52,7 +56,8 @@ def test_they_multiply_the_balanced_weights_and_keep_the_mean():
     class_weight = {1: 1.0, 2: 4.0, 3: 2.0}
     w = GroupBalancedWeighter(class_weight=class_weight).fit_weight(None, Y_INT)
     expected = compute_sample_weight("balanced", Y_INT) * compute_sample_weight(
-        class_weight, Y_INT)
+        class_weight, Y_INT
+    )
     assert_allclose(w, expected / expected.mean())
     w = EffectiveNumberWeighter(beta=0.9, class_weight=class_weight).fit_weight(None, Y_INT)
     plain = EffectiveNumberWeighter(beta=0.9).fit_weight(None, Y_INT)
@@ -65,8 +70,9 @@ def test_with_groups_strata_and_chunks():
     X = pd.DataFrame({"s": rng.integers(0, 3, 300), "g": rng.integers(0, 2, 300)})
     y = rng.integers(0, 3, 300)
     class_weight = {0: 1.0, 1: 3.0}
-    weighter = GroupBalancedWeighter(groups="g", strata="s", balance="joint",
-                                     class_weight=class_weight)
+    weighter = GroupBalancedWeighter(
+        groups="g", strata="s", balance="joint", class_weight=class_weight
+    )
     w = weighter.fit_weight(X, y)
     base = GroupBalancedWeighter(groups="g", strata="s", balance="joint").fit_weight(X, y)
     expected = base * compute_sample_weight(class_weight, y)

@@ -39,9 +39,12 @@ def test_empty_strata_combinations_raise_no_numerical_warning(balance):
     X, y = _two_column_strata()
     context = _strict()
     try:
-        w = GroupBalancedWeighter(groups=None if balance == "label" else "g",
-                                  strata=["a", "b"], balance=balance,
-                                  max_weight=1.5).fit_weight(X, y)
+        w = GroupBalancedWeighter(
+            groups=None if balance == "label" else "g",
+            strata=["a", "b"],
+            balance=balance,
+            max_weight=1.5,
+        ).fit_weight(X, y)
     finally:
         context.__exit__(None, None, None)
     assert np.all(np.isfinite(w))
@@ -56,8 +59,9 @@ def test_capping_with_an_empty_unit_in_a_capped_stratum_is_quiet_and_exact():
     X = pd.DataFrame({"s": s, "g": g})
     context = _strict()
     try:
-        w = GroupBalancedWeighter(groups="g", strata="s", balance="joint",
-                                  max_weight=2.0).fit_weight(X, y)
+        w = GroupBalancedWeighter(
+            groups="g", strata="s", balance="joint", max_weight=2.0
+        ).fit_weight(X, y)
     finally:
         context.__exit__(None, None, None)
     assert w.max() <= 2.0 * (1 + 1e-12)
@@ -78,8 +82,12 @@ def test_capping_tiny_sample_weights_is_the_limit_of_clipping(scale):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WeightingWarning)
         w = GroupBalancedWeighter(groups="g", strata="s", max_weight=cap).fit_weight(
-            X, sample_weight=sw)
-        f = GroupBalancedWeighter(groups="g", strata="s").fit_weight(X, sample_weight=sw) / sw
+            X, sample_weight=sw
+        )
+        f = (
+            GroupBalancedWeighter(groups="g", strata="s").fit_weight(X, sample_weight=sw)
+            / sw
+        )
     totals = np.bincount(s, sw)
     for _ in range(2000):
         f = np.minimum(f, cap)
@@ -99,8 +107,9 @@ def test_the_cap_is_a_multiple_of_the_mean_factor_when_a_stratum_weighs_zero():
     X = pd.DataFrame({"s": s, "g": g})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WeightingWarning)
-        w = GroupBalancedWeighter(groups="g", strata="s", scheme=scheme,
-                                  max_weight=5.0).fit_weight(X)
+        w = GroupBalancedWeighter(
+            groups="g", strata="s", scheme=scheme, max_weight=5.0
+        ).fit_weight(X)
     mean = 40 / 141
     f0, f1 = 20 / 30, 20 / 10  # 1 / n scaled to the stratum's 40 rows
     cap = 5 * mean
@@ -116,8 +125,9 @@ def test_class_weights_normalise_over_the_non_empty_cells():
     # balance="joint" in one stratum: the cell (g1, y1) is empty.
     X = pd.DataFrame({"g": [0, 0, 0, 0, 1, 1]})
     y = np.array([0, 1, 1, 0, 0, 0])
-    w = GroupBalancedWeighter(groups="g", balance="joint", class_weight={0: 1.0, 1: 3.0},
-                              normalize="cells").fit_weight(X, y)
+    w = GroupBalancedWeighter(
+        groups="g", balance="joint", class_weight={0: 1.0, 1: 3.0}, normalize="cells"
+    ).fit_weight(X, y)
     # Joint factors 6 / (3 * 2), 6 / (3 * 2), 6 / (3 * 2) (three cells), times
     # the class weights, then scaled to sum to 3 over the three cells.
     cells = np.array([1.0, 3.0, 1.0])
@@ -128,15 +138,17 @@ def test_class_weights_normalise_over_the_non_empty_cells():
 def test_class_weights_renormalise_totals_below_one():
     y = np.array([0, 0, 1, 1, 1])
     sw = np.full(5, 1e-3)
-    w = GroupBalancedWeighter(class_weight={0: 2.0, 1: 1.0}).fit_weight(None, y,
-                                                                       sample_weight=sw)
+    w = GroupBalancedWeighter(class_weight={0: 2.0, 1: 1.0}).fit_weight(
+        None, y, sample_weight=sw
+    )
     assert w.sum() == pytest.approx(sw.sum())
     # Balanced factors 5 / 4 and 5 / 6, times 2 and 1, scaled to keep the total.
     f = np.array([2 * 5 / 4, 5 / 6])
     f *= 5 / (2 * f[0] + 3 * f[1])
     assert_allclose(w, 1e-3 * f[y])
-    cells = GroupBalancedWeighter(class_weight={0: 0.1, 1: 0.1},
-                                  normalize="cells").fit_weight(None, y)
+    cells = GroupBalancedWeighter(
+        class_weight={0: 0.1, 1: 0.1}, normalize="cells"
+    ).fit_weight(None, y)
     assert_allclose(cells, [1.2, 1.2, 0.8, 0.8, 0.8])
 
 
@@ -145,12 +157,14 @@ def test_class_weights_of_zero_everywhere_give_zeros_and_a_warning():
     for normalize in ("mean", "cells", None):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            w = GroupBalancedWeighter(class_weight={0: 0, 1: 0},
-                                      normalize=normalize).fit_weight(None, y)
+            w = GroupBalancedWeighter(
+                class_weight={0: 0, 1: 0}, normalize=normalize
+            ).fit_weight(None, y)
         assert_allclose(w, 0.0)
         messages = [str(c.message) for c in caught]
         assert messages == [
             "Every weight is 0 (5 rows): a model fit with these weights learns "
             "nothing. Give at least one class (class_weight) or row (sample_weight) "
-            "a positive weight."]
+            "a positive weight."
+        ]
         assert all(c.category is WeightingWarning for c in caught)

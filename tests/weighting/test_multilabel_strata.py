@@ -25,5 +25,6 @@ def test_each_stratum_alone(params):
     for stratum in np.unique(X["s"]):
         rows = (X["s"] == stratum).to_numpy()
         alone = GroupBalancedWeighter(**params).fit_weight(
-            X[rows].reset_index(drop=True), Y[rows])
+            X[rows].reset_index(drop=True), Y[rows]
+        )
         assert_allclose(weights[rows], alone, rtol=1e-12)

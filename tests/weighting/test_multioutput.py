@@ -27,8 +27,9 @@ Y3 = np.c_[RNG.integers(0, 3, 60), RNG.integers(0, 2, 60) * 5, RNG.integers(1, 5
 
 @pytest.mark.parametrize("y", [Y2, Y3, Y3.astype(float), Y3.astype(str)])
 def test_balanced_weights_equal_compute_sample_weight(y):
-    assert_allclose(GroupBalancedWeighter().fit_weight(None, y),
-                    compute_sample_weight("balanced", y))
+    assert_allclose(
+        GroupBalancedWeighter().fit_weight(None, y), compute_sample_weight("balanced", y)
+    )
 
 
 def test_hand_computed_product():
@@ -40,8 +41,9 @@ def test_hand_computed_product():
 
 def test_one_dict_per_output_as_in_scikit_learn():
     class_weight = [{1: 2.0, 2: 1.0}, {1: 2.0, 2: 1.0, 3: 4.0}]
-    plain = GroupBalancedWeighter(scheme="power", power=0, normalize=None,
-                                  class_weight=class_weight)
+    plain = GroupBalancedWeighter(
+        scheme="power", power=0, normalize=None, class_weight=class_weight
+    )
     assert_allclose(plain.fit_weight(None, Y2), compute_sample_weight(class_weight, Y2))
     # None for an output: that output is balanced by the scheme alone.
     mixed = GroupBalancedWeighter(class_weight=[None, {3: 2.0}]).fit_weight(None, Y2)
@@ -50,11 +52,14 @@ def test_one_dict_per_output_as_in_scikit_learn():
     assert_allclose(mixed, first * second)
 
 
-@pytest.mark.parametrize("class_weight, match", [
-    ({1: 2.0}, "list of dicts, one per output"),
-    ([{1: 2.0}], r"list of 1 dict\(s\) but y has 2 output"),
-    ([{1: 2.0}, "balanced"], r"class_weight\[1\] must be a dict"),
-])
+@pytest.mark.parametrize(
+    "class_weight, match",
+    [
+        ({1: 2.0}, "list of dicts, one per output"),
+        ([{1: 2.0}], r"list of 1 dict\(s\) but y has 2 output"),
+        ([{1: 2.0}, "balanced"], r"class_weight\[1\] must be a dict"),
+    ],
+)
 def test_class_weight_shape_errors(class_weight, match):
     with pytest.raises(ValueError, match=match):
         GroupBalancedWeighter(class_weight=class_weight).fit(None, Y2)
@@ -62,8 +67,10 @@ def test_class_weight_shape_errors(class_weight, match):
 
 def test_a_list_for_one_output():
     y = Y2[:, 1]
-    assert_allclose(GroupBalancedWeighter(class_weight=[{3: 2.0}]).fit_weight(None, y),
-                    GroupBalancedWeighter(class_weight={3: 2.0}).fit_weight(None, y))
+    assert_allclose(
+        GroupBalancedWeighter(class_weight=[{3: 2.0}]).fit_weight(None, y),
+        GroupBalancedWeighter(class_weight={3: 2.0}).fit_weight(None, y),
+    )
     with pytest.raises(ValueError, match="list of 2 dicts .* y has one output"):
         GroupBalancedWeighter(class_weight=[{3: 2.0}, None]).fit(None, y)
 
@@ -77,12 +84,14 @@ def test_indicator_matrices():
     assert_allclose(w, compute_sample_weight("balanced", y))
     # a list of dicts can only mean outputs
     class_weight = [{1: 2.0}, None, {0: 3.0}]
-    w = GroupBalancedWeighter(scheme="power", power=0, normalize=None,
-                              class_weight=class_weight).fit_weight(None, y)
+    w = GroupBalancedWeighter(
+        scheme="power", power=0, normalize=None, class_weight=class_weight
+    ).fit_weight(None, y)
     assert_allclose(w, compute_sample_weight(class_weight, y))
     with pytest.raises(ValueError, match="target_type='multilabel'"):
         GroupBalancedWeighter(target_type="multilabel", class_weight=class_weight).fit(
-            None, y)
+            None, y
+        )
     with pytest.raises(ValueError, match="not a binary indicator"):
         GroupBalancedWeighter(target_type="multilabel").fit(None, Y2)
 
@@ -98,12 +107,18 @@ def test_each_output_is_balanced_within_strata_and_groups():
     X = pd.DataFrame({"s": RNG.integers(0, 2, 60), "g": RNG.integers(0, 2, 60)})
     params = dict(groups="g", strata="s", balance="joint", max_weight=4.0)
     w = GroupBalancedWeighter(**params).fit_weight(X, Y3[:, :2])
-    expected = np.prod([GroupBalancedWeighter(**params).fit_weight(X, Y3[:, k])
-                        for k in range(2)], axis=0)
+    expected = np.prod(
+        [GroupBalancedWeighter(**params).fit_weight(X, Y3[:, k]) for k in range(2)], axis=0
+    )
     assert_allclose(w, expected)
     w = EffectiveNumberWeighter(beta=0.9, strata="s").fit_weight(X, Y3)
-    expected = np.prod([EffectiveNumberWeighter(beta=0.9, strata="s").fit_weight(X, Y3[:, k])
-                        for k in range(3)], axis=0)
+    expected = np.prod(
+        [
+            EffectiveNumberWeighter(beta=0.9, strata="s").fit_weight(X, Y3[:, k])
+            for k in range(3)
+        ],
+        axis=0,
+    )
     assert_allclose(w, expected)
 
 
@@ -116,8 +131,15 @@ def test_balance_groups_does_not_use_y():
 def test_sample_weight_multiplies_the_product_once():
     sw = RNG.uniform(0.5, 2.0, len(Y3))
     w = GroupBalancedWeighter().fit_weight(None, Y3, sample_weight=sw)
-    factors = np.prod([GroupBalancedWeighter().fit(None, Y3[:, k], sample_weight=sw)
-                       .weight(None, Y3[:, k]) for k in range(3)], axis=0)
+    factors = np.prod(
+        [
+            GroupBalancedWeighter()
+            .fit(None, Y3[:, k], sample_weight=sw)
+            .weight(None, Y3[:, k])
+            for k in range(3)
+        ],
+        axis=0,
+    )
     assert_allclose(w, factors * sw)
 
 
@@ -137,15 +159,20 @@ def test_chunks_add_up_to_fit():
         single.partial_fit(None, Y3)
 
 
-@pytest.mark.parametrize("make", [
-    lambda y: pd.DataFrame(y, columns=["a", "b", "c"]),
-    lambda y: pl.DataFrame(y, schema=["a", "b", "c"], orient="row"),
-    lambda y: pa.table({"a": y[:, 0], "b": y[:, 1], "c": y[:, 2]}),
-    lambda y: y.tolist(),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda y: pd.DataFrame(y, columns=["a", "b", "c"]),
+        lambda y: pl.DataFrame(y, schema=["a", "b", "c"], orient="row"),
+        lambda y: pa.table({"a": y[:, 0], "b": y[:, 1], "c": y[:, 2]}),
+        lambda y: y.tolist(),
+    ],
+)
 def test_y_in_any_frame(make):
-    assert_allclose(GroupBalancedWeighter().fit_weight(None, make(Y3)),
-                    compute_sample_weight("balanced", Y3))
+    assert_allclose(
+        GroupBalancedWeighter().fit_weight(None, make(Y3)),
+        compute_sample_weight("balanced", Y3),
+    )
 
 
 def test_fitted_attributes_and_table():

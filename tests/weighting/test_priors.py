@@ -15,11 +15,14 @@ X = pd.DataFrame({"s": RNG.integers(0, 3, 500), "g": RNG.choice(["f", "m", "x"],
 Y = RNG.choice(["cat", "dog", "eel"], 500, p=[0.7, 0.25, 0.05])
 
 
-@pytest.mark.parametrize("weighter", [
-    GroupBalancedWeighter(),
-    GroupBalancedWeighter(groups="g", strata="s", balance="joint", max_weight=3.0),
-    EffectiveNumberWeighter(beta=0.99, strata="s"),
-])
+@pytest.mark.parametrize(
+    "weighter",
+    [
+        GroupBalancedWeighter(),
+        GroupBalancedWeighter(groups="g", strata="s", balance="joint", max_weight=3.0),
+        EffectiveNumberWeighter(beta=0.99, strata="s"),
+    ],
+)
 def test_priors_are_the_fitted_class_shares(weighter):
     weighter.fit(X, Y)
     expected = pd.Series(Y).value_counts(normalize=True).sort_index().to_numpy()
@@ -76,13 +79,16 @@ def test_ldam_margins_hand_computed():
     assert_allclose(ldam_margins(weighter, max_margin=1.0), 2 * margins)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda w: class_priors(w, by="strata"), "by must be None or 'groups'"),
-    (lambda w: logit_adjustment(w, tau=-1), "tau must be a finite number >= 0"),
-    (lambda w: logit_adjustment(w, tau=np.inf), "tau must be a finite number >= 0"),
-    (lambda w: ldam_margins(w, max_margin=0), "max_margin must be a finite number > 0"),
-    (lambda w: class_priors(w, by="groups"), "needs a weighter with group columns"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda w: class_priors(w, by="strata"), "by must be None or 'groups'"),
+        (lambda w: logit_adjustment(w, tau=-1), "tau must be a finite number >= 0"),
+        (lambda w: logit_adjustment(w, tau=np.inf), "tau must be a finite number >= 0"),
+        (lambda w: ldam_margins(w, max_margin=0), "max_margin must be a finite number > 0"),
+        (lambda w: class_priors(w, by="groups"), "needs a weighter with group columns"),
+    ],
+)
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call(GroupBalancedWeighter().fit(None, Y))

@@ -59,8 +59,7 @@ def test_independence_makes_label_independent_of_group(data):
     """Protects Kamiran-Calders: weighted P(y, g) = P(y) P(g) per stratum,
     wherever every group x label cell of the stratum has rows."""
     X, y, sw = data
-    w = GroupBalancedWeighter(groups="group", strata="stratum",
-                              balance="independence")
+    w = GroupBalancedWeighter(groups="group", strata="stratum", balance="independence")
     w = w.fit_weight(X, y, sample_weight=sw)
     for s in np.unique(X["stratum"]):
         rows = (X["stratum"] == s).to_numpy()
@@ -87,9 +86,10 @@ def test_joint_cells_equal_within_strata(data):
 def test_mean_normalization_keeps_incoming_total(data):
     X, y, sw = data
     base = np.ones(len(y)) if sw is None else sw
-    for est in (GroupBalancedWeighter(groups="group", balance="joint",
-                                      scheme="sqrt_inverse"),
-                EffectiveNumberWeighter(strata="stratum", beta=0.99)):
+    for est in (
+        GroupBalancedWeighter(groups="group", balance="joint", scheme="sqrt_inverse"),
+        EffectiveNumberWeighter(strata="stratum", beta=0.99),
+    ):
         assert_allclose(est.fit_weight(X, y, sample_weight=sw).sum(), base.sum())
 
 
@@ -98,12 +98,12 @@ def test_mean_normalization_keeps_incoming_total(data):
 def test_integer_weights_equal_repeated_rows(data, draw):
     """Protects scikit-learn's sample-weight semantics: weight k == k copies."""
     X, y, _ = data
-    k = np.array(draw.draw(st.lists(st.integers(0, 3), min_size=len(y),
-                                    max_size=len(y))))
+    k = np.array(draw.draw(st.lists(st.integers(0, 3), min_size=len(y), max_size=len(y))))
     if k.sum() == 0:
         return
-    est = GroupBalancedWeighter(groups="group", strata="stratum",
-                                balance="independence", scheme="log_inverse")
+    est = GroupBalancedWeighter(
+        groups="group", strata="stratum", balance="independence", scheme="log_inverse"
+    )
     w = est.fit_weight(X, y, sample_weight=k)
     rows = np.repeat(np.arange(len(y)), k)
     w_rep = est.fit_weight(X.iloc[rows], y[rows])
@@ -115,8 +115,12 @@ def test_integer_weights_equal_repeated_rows(data, draw):
 @given(tables())
 def test_label_inverse_is_sklearn_balanced(data):
     _, y, _ = data
-    assert_allclose(GroupBalancedWeighter().fit_weight(None, y),
-                    compute_sample_weight("balanced", y), rtol=0, atol=0)
+    assert_allclose(
+        GroupBalancedWeighter().fit_weight(None, y),
+        compute_sample_weight("balanced", y),
+        rtol=0,
+        atol=0,
+    )
 
 
 @SETTINGS
@@ -138,8 +142,12 @@ def test_partial_fit_chunks_equal_fit(data, draw):
     X, y, sw = data
     cuts = sorted(draw.draw(st.lists(st.integers(1, len(y) - 1), max_size=3)))
     bounds = [0, *cuts, len(y)]
-    make = lambda: GroupBalancedWeighter(groups="group", strata="stratum",  # noqa
-                                         balance="independence")
+
+    def make():
+        return GroupBalancedWeighter(
+            groups="group", strata="stratum", balance="independence"
+        )
+
     chunked = make()
     for a, b in zip(bounds[:-1], bounds[1:]):
         if a == b:
@@ -147,15 +155,20 @@ def test_partial_fit_chunks_equal_fit(data, draw):
         part_w = None if sw is None else sw[a:b]
         chunked.partial_fit(X.iloc[a:b], y[a:b], sample_weight=part_w)
     whole = make().fit(X, y, sample_weight=sw)
-    assert_allclose(chunked.weight(X, y, sample_weight=sw),
-                    whole.weight(X, y, sample_weight=sw), rtol=1e-12)
+    assert_allclose(
+        chunked.weight(X, y, sample_weight=sw),
+        whole.weight(X, y, sample_weight=sw),
+        rtol=1e-12,
+    )
 
 
 @SETTINGS
 @given(tables(), st.floats(0.0, 1.0))
 def test_strength_keeps_strata_totals(data, strength):
     X, y, _ = data
-    w = GroupBalancedWeighter(groups="group", strata="stratum", strength=strength).fit_weight(X, y)
+    w = GroupBalancedWeighter(
+        groups="group", strata="stratum", strength=strength
+    ).fit_weight(X, y)
     assert_allclose(_sums(w, X["stratum"]), _sums(np.ones(len(y)), X["stratum"]))
 
 
@@ -163,5 +176,7 @@ def test_strength_keeps_strata_totals(data, strength):
 @given(tables(), st.floats(1.0, 5.0))
 def test_max_weight_keeps_strata_totals(data, cap):
     X, y, _ = data
-    w = GroupBalancedWeighter(strata="stratum", balance="label", max_weight=cap).fit_weight(X, y)
+    w = GroupBalancedWeighter(strata="stratum", balance="label", max_weight=cap).fit_weight(
+        X, y
+    )
     assert_allclose(_sums(w, X["stratum"]), _sums(np.ones(len(y)), X["stratum"]))

@@ -43,9 +43,10 @@ def test_capping_keeps_strata_totals_and_costs_balance():
     s = rng.integers(0, 3, 3000)
     g = (rng.random(3000) < 0.03 + 0.2 * s).astype(int)
     X = pd.DataFrame({"s": s, "g": g})
-    for weighter in (GroupBalancedWeighter(groups="g", strata="s", trim_quantile=0.9),
-                     EffectiveNumberWeighter(beta=0.99, groups="g", strata="s",
-                                             trim_quantile=0.9)):
+    for weighter in (
+        GroupBalancedWeighter(groups="g", strata="s", trim_quantile=0.9),
+        EffectiveNumberWeighter(beta=0.99, groups="g", strata="s", trim_quantile=0.9),
+    ):
         w = weighter.fit_weight(X)
         assert_allclose(np.bincount(s, w), np.bincount(s))
         report = balance_report(X, None, w, groups="g", strata="s")
@@ -60,8 +61,9 @@ def test_trim_quantile_needs_normalisation():
             GroupBalancedWeighter(trim_quantile=bad).fit(None, Y)
 
 
-@pytest.mark.parametrize("q, expected", [(0.5, 2 / 3), (0.75, 2 / 3), (0.76, 2.0),
-                                         (1.0, 2.0), (0.01, 2 / 3)])
+@pytest.mark.parametrize(
+    "q, expected", [(0.5, 2 / 3), (0.75, 2 / 3), (0.76, 2.0), (1.0, 2.0), (0.01, 2 / 3)]
+)
 def test_row_quantile_by_hand(q, expected):
     from skweight.weighting.factors import _row_quantile
 
@@ -71,8 +73,9 @@ def test_row_quantile_by_hand(q, expected):
     factors = np.array([100.0, 2 / 3, 2.0])
     assert _row_quantile(units, factors, q) == pytest.approx(expected)
     # In another unit order, with another empty unit.
-    assert _row_quantile(np.array([1.0, 0.0, 3.0]), np.array([2.0, 5.0, 2 / 3]),
-                         q) == pytest.approx(expected)
+    assert _row_quantile(
+        np.array([1.0, 0.0, 3.0]), np.array([2.0, 5.0, 2 / 3]), q
+    ) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("balance", ["label", "groups", "joint", "independence"])

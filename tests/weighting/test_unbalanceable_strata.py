@@ -28,27 +28,34 @@ def _messages(weighter, *args):
 
 def test_a_stratum_without_a_group_is_warned_and_named():
     messages = _messages(GroupBalancedWeighter(groups="gender", strata="category"), X)
-    assert any("1 of 3 strata cannot be balanced" in m and "category='b'" in m
-               for m in messages), messages
+    assert any(
+        "1 of 3 strata cannot be balanced" in m and "category='b'" in m for m in messages
+    ), messages
 
 
 def test_the_same_from_weight_warnings_after_partial_fit():
     weighter = GroupBalancedWeighter(groups="gender", strata="category")
     weighter.partial_fit(X.iloc[:4]).partial_fit(X.iloc[4:])
-    assert any("category='b' (which lacks 1 group)" in m
-               for m in weight_warnings(weighter))
+    assert any("category='b' (which lacks 1 group)" in m for m in weight_warnings(weighter))
 
 
-@pytest.mark.parametrize("balance, lacks", [("label", "class"),
-                                            ("joint", "group x label cell")])
+@pytest.mark.parametrize(
+    "balance, lacks", [("label", "class"), ("joint", "group x label cell")]
+)
 def test_label_and_joint_units(balance, lacks):
     # category b has only label 1 for f... joint: (b, m, *) cells are absent
-    messages = _messages(GroupBalancedWeighter(groups="gender" if balance != "label"
-                                               else None, strata="category",
-                                               balance=balance),
-                         X, np.where(X["category"] == "b", 1, y))
-    assert any(f"which lacks 1 {lacks}" in m or f"which lacks 2 {lacks}s" in m for m in messages), \
-        messages
+    messages = _messages(
+        GroupBalancedWeighter(
+            groups="gender" if balance != "label" else None,
+            strata="category",
+            balance=balance,
+        ),
+        X,
+        np.where(X["category"] == "b", 1, y),
+    )
+    assert any(
+        f"which lacks 1 {lacks}" in m or f"which lacks 2 {lacks}s" in m for m in messages
+    ), messages
 
 
 def test_every_stratum_its_own_row_balances_nothing_and_says_so():
@@ -68,8 +75,12 @@ def test_balanced_strata_do_not_warn():
     full = X[X["category"] != "b"]
     messages = _messages(GroupBalancedWeighter(groups="gender", strata="category"), full)
     assert not any("cannot be balanced" in m for m in messages)
-    assert weighter_report(GroupBalancedWeighter(groups="gender", strata="category")
-                           .fit(full)).attrs["unbalanceable_strata"] == 0
+    assert (
+        weighter_report(
+            GroupBalancedWeighter(groups="gender", strata="category").fit(full)
+        ).attrs["unbalanceable_strata"]
+        == 0
+    )
 
 
 def test_the_report_column_marks_the_strata():
@@ -84,8 +95,19 @@ def test_strict_fails_on_a_stratum_that_cannot_be_balanced(tmp_path, capsys):
     from skweight.cli.main import main
 
     X.assign(rating=y).to_csv(tmp_path / "data.csv", index=False)
-    status = main(["weigh", str(tmp_path / "data.csv"), "--groups", "gender", "--strata",
-                   "category", "-o", str(tmp_path / "w.csv"), "--strict"])
+    status = main(
+        [
+            "weigh",
+            str(tmp_path / "data.csv"),
+            "--groups",
+            "gender",
+            "--strata",
+            "category",
+            "-o",
+            str(tmp_path / "w.csv"),
+            "--strict",
+        ]
+    )
     err = capsys.readouterr().err
     assert status != 0
     assert "cannot be balanced" in err
@@ -96,8 +118,9 @@ def test_the_summary_says_strata_cannot_be_balanced(tmp_path, capsys):
     from skweight.cli.main import main
 
     X.assign(rating=y).to_csv(tmp_path / "data.csv", index=False)
-    status = main(["report", str(tmp_path / "data.csv"), "--groups", "gender",
-                   "--strata", "category"])
+    status = main(
+        ["report", str(tmp_path / "data.csv"), "--groups", "gender", "--strata", "category"]
+    )
     out = capsys.readouterr().out
     assert status == 0
     assert "but 1 strata cannot be balanced" in out

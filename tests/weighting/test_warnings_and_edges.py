@@ -47,19 +47,26 @@ def test_three_blank_cells_carrying_a_third_of_the_weight_warn(adult):
 
 
 def test_intersectional_groups_within_countries_warn(adult):
-    weighter = GroupBalancedWeighter(groups=["sex", "race"], strata="native_country",
-                                     handle_missing="category")
+    weighter = GroupBalancedWeighter(
+        groups=["sex", "race"], strata="native_country", handle_missing="category"
+    )
     _, messages = _caught(lambda: weighter.fit(adult, adult["income"]))
-    assert any("effective sample size (Kish) of 1,904.6 of 32,561 rows" in m
-               for m in messages)
+    assert any(
+        "effective sample size (Kish) of 1,904.6 of 32,561 rows" in m for m in messages
+    )
     assert any("up-weighted: native_country='Mexico'" in m for m in messages)
 
 
-@pytest.mark.parametrize("make", [
-    lambda r: GroupBalancedWeighter(groups="gender", strata="category").fit(r),
-    lambda r: GroupBalancedWeighter().fit(None, np.repeat([0, 1], [4950, 50])),
-    lambda r: GroupBalancedWeighter(balance="joint", groups="gender").fit(r, r["rating"]),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda r: GroupBalancedWeighter(groups="gender", strata="category").fit(r),
+        lambda r: GroupBalancedWeighter().fit(None, np.repeat([0, 1], [4950, 50])),
+        lambda r: GroupBalancedWeighter(balance="joint", groups="gender").fit(
+            r, r["rating"]
+        ),
+    ],
+)
 def test_ordinary_weightings_do_not_warn(make):
     reviews = make_product_reviews(4000, random_state=0)
     _, messages = _caught(lambda: make(reviews))
@@ -72,31 +79,36 @@ def test_each_check_at_its_threshold():
     g = np.repeat([0, 1], [int(1000 * (1 - p)), int(1000 * p)])
     weighter = GroupBalancedWeighter(groups=0)
     _, messages = _caught(lambda: weighter.fit(g.reshape(-1, 1)))
-    assert any("effective sample size (Kish) of 190.0 of 1,000 rows" in m
-               for m in messages)
+    assert any("effective sample size (Kish) of 190.0 of 1,000 rows" in m for m in messages)
     p = 0.1  # 0.36: no warning
     g = np.repeat([0, 1], [900, 100])
     _, messages = _caught(lambda: weighter.fit(g.reshape(-1, 1)))
     assert messages == []
     # A tiny cell: fewer than min_count rows at more than tiny_ratio x the mean.
-    y = np.repeat([0, 1], [100 - THRESHOLDS["min_count"] + 1,
-                           THRESHOLDS["min_count"] - 1])
+    y = np.repeat([0, 1], [100 - THRESHOLDS["min_count"] + 1, THRESHOLDS["min_count"] - 1])
     _, messages = _caught(lambda: GroupBalancedWeighter().fit(None, y))
     assert [m.split(":")[0] for m in messages] == [
-        "1 cell(s) of fewer than 5 rows are up-weighted"]
+        "1 cell(s) of fewer than 5 rows are up-weighted"
+    ]
     y = np.repeat([0, 1], [95, 5])
     _, messages = _caught(lambda: GroupBalancedWeighter().fit(None, y))
     assert messages == []
 
 
 def test_partial_fit_does_not_warn_and_weight_warnings_tells_after(adult):
-    weighter = GroupBalancedWeighter(groups=["sex", "race"], strata="native_country",
-                                     handle_missing="category")
-    _, messages = _caught(lambda: [weighter.partial_fit(chunk, chunk["income"])
-                                   for chunk in (adult[:10000], adult[10000:])])
+    weighter = GroupBalancedWeighter(
+        groups=["sex", "race"], strata="native_country", handle_missing="category"
+    )
+    _, messages = _caught(
+        lambda: [
+            weighter.partial_fit(chunk, chunk["income"])
+            for chunk in (adult[:10000], adult[10000:])
+        ]
+    )
     assert messages == []
-    _, expected = _caught(lambda: GroupBalancedWeighter(**weighter.get_params()).fit(
-        adult, adult["income"]))
+    _, expected = _caught(
+        lambda: GroupBalancedWeighter(**weighter.get_params()).fit(adult, adult["income"])
+    )
     assert weight_warnings(weighter) == expected
     with pytest.raises(Exception, match="not fitted"):
         weight_warnings(GroupBalancedWeighter())
@@ -126,8 +138,9 @@ def test_balance_report_summarises_the_weights():
 def test_a_missing_group_unseen_at_fit_is_an_unknown_level():
     X = pd.DataFrame({"g": ["a", "b", "a", "b"]})
     new = pd.DataFrame({"g": ["a", None]})
-    ignore = GroupBalancedWeighter(groups="g", handle_missing="category",
-                                   handle_unknown="ignore").fit(X)
+    ignore = GroupBalancedWeighter(
+        groups="g", handle_missing="category", handle_unknown="ignore"
+    ).fit(X)
     assert_allclose(ignore.weight(new), [1.0, 1.0])
     strict = GroupBalancedWeighter(groups="g", handle_missing="category").fit(X)
     with pytest.raises(ValueError, match=r"not seen during fit: \[nan\]"):
@@ -137,15 +150,21 @@ def test_a_missing_group_unseen_at_fit_is_an_unknown_level():
 @pytest.mark.parametrize("name", ["count", "weighted_count", "factor", "share_after"])
 def test_a_key_column_named_like_a_table_column_is_refused(name):
     X = pd.DataFrame({name: ["a", "b", "a", "b"]})
-    with pytest.raises(ValueError, match=f"The key column '{name}' has the name of a "
-                                         "column of GroupBalancedWeighter's tables"):
+    with pytest.raises(
+        ValueError,
+        match=f"The key column '{name}' has the name of a "
+        "column of GroupBalancedWeighter's tables",
+    ):
         GroupBalancedWeighter(groups=name).fit(X)
 
 
 def test_a_label_named_like_a_column_gets_another_name():
     X = pd.DataFrame({"label": ["a", "b", "a", "b"]})
-    table = GroupBalancedWeighter(groups="label", balance="joint").fit(
-        X, pd.Series([0, 1, 1, 0], name="count")).weight_table_
+    table = (
+        GroupBalancedWeighter(groups="label", balance="joint")
+        .fit(X, pd.Series([0, 1, 1, 0], name="count"))
+        .weight_table_
+    )
     assert list(table.columns) == ["label", "label_", "count", "weighted_count", "factor"]
     assert table["label"].tolist() == ["a", "a", "b", "b"]
 
@@ -153,7 +172,8 @@ def test_a_label_named_like_a_column_gets_another_name():
 def test_a_callable_scheme_of_zeros_is_refused():
     with pytest.raises(ValueError, match="returned only zeros"):
         GroupBalancedWeighter(scheme=lambda c: np.zeros_like(c, dtype=float)).fit(
-            None, [0, 1, 1])
+            None, [0, 1, 1]
+        )
 
 
 def test_the_epoch_range_is_checked():
@@ -163,8 +183,9 @@ def test_the_epoch_range_is_checked():
         rs.epoch_indices(2**63)
 
 
-@pytest.mark.parametrize("counts, cap", [([51490] + [490] * 99, 2.0),
-                                         ([9] + [3] * 10, 1.1), ([100, 10, 1], 3.0)])
+@pytest.mark.parametrize(
+    "counts, cap", [([51490] + [490] * 99, 2.0), ([9] + [3] * 10, 1.1), ([100, 10, 1], 3.0)]
+)
 def test_max_weight_holds_exactly(counts, cap):
     y = np.repeat(np.arange(len(counts)), counts)
     w = GroupBalancedWeighter(max_weight=cap).fit_weight(None, y)
@@ -194,7 +215,8 @@ def test_extreme_magnitudes():
     X = pd.DataFrame({"s": [0] * 4 + [1] * 4, "g": [0, 1] * 4})
     sw = np.array([1e-300, 1e300, 1, 1, 1, 1, 1, 1.0])
     w = GroupBalancedWeighter(groups="g", strata="s", balance="independence").fit_weight(
-        X, [0, 0, 1, 1, 0, 1, 1, 0], sample_weight=sw)
+        X, [0, 0, 1, 1, 0, 1, 1, 0], sample_weight=sw
+    )
     assert np.all(np.isfinite(w)) and np.all(w > 0)
     assert_allclose(w[4:], 1.0)  # the other stratum untouched
     with pytest.raises(ValueError, match="weighted counts overflow"):
@@ -209,8 +231,11 @@ def test_partial_fit_agrees_with_fit_as_documented():
     whole = GroupBalancedWeighter().fit(None, y, sample_weight=sw)
     chunks = GroupBalancedWeighter().partial_fit(None, y[:1], sample_weight=sw[:1])
     chunks.partial_fit(None, y[1:], sample_weight=sw[1:])
-    assert_allclose(chunks.weight(None, y, sample_weight=sw),
-                    whole.weight(None, y, sample_weight=sw), rtol=1e-15)
+    assert_allclose(
+        chunks.weight(None, y, sample_weight=sw),
+        whole.weight(None, y, sample_weight=sw),
+        rtol=1e-15,
+    )
     ints = np.array([1, 2, 3, 4])  # whole numbers: bit for bit
     whole = GroupBalancedWeighter().fit(None, y, sample_weight=ints)
     chunks = GroupBalancedWeighter().partial_fit(None, y[:1], sample_weight=ints[:1])
@@ -222,8 +247,10 @@ def test_partial_fit_agrees_with_fit_as_documented():
 def test_continuous_y_is_refused_with_a_hint(y):
     with pytest.raises(ValueError, match=r"y looks continuous.*pandas.cut"):
         GroupBalancedWeighter().fit(None, y)
-    assert_allclose(GroupBalancedWeighter().fit_weight(None, np.array([0.0, 1.0, 1.0])),
-                    [1.5, 0.75, 0.75])
+    assert_allclose(
+        GroupBalancedWeighter().fit_weight(None, np.array([0.0, 1.0, 1.0])),
+        [1.5, 0.75, 0.75],
+    )
 
 
 def test_unseen_classes_can_weigh_zero_as_in_scikit_learn():
@@ -244,21 +271,36 @@ def test_a_callable_scheme_may_return_any_numbers_and_bad_ones_are_named():
 
     y = np.repeat([0, 1], [3, 1])
     w = GroupBalancedWeighter(scheme=lambda n: [Fraction(1, int(c)) for c in n]).fit_weight(
-        None, y)
+        None, y
+    )
     assert np.allclose(w, compute_sample_weight("balanced", y))
     many = np.repeat(np.arange(7), 2)
-    with pytest.raises(ValueError, match=r"must return finite, non-negative factors; "
-                       r"got \[-1\. -1\. -1\. -1\. -1\.\]\.$"):
-        GroupBalancedWeighter(scheme=lambda n: -np.ones_like(n, dtype=float)).fit(None, many)
+    with pytest.raises(
+        ValueError,
+        match=r"must return finite, non-negative factors; "
+        r"got \[-1\. -1\. -1\. -1\. -1\.\]\.$",
+    ):
+        GroupBalancedWeighter(scheme=lambda n: -np.ones_like(n, dtype=float)).fit(
+            None, many
+        )
     with pytest.raises(ValueError, match=r"got \[nan\]\.$"):
         GroupBalancedWeighter(scheme=lambda n: np.r_[np.nan, np.ones(len(n) - 1)]).fit(
-            None, many)
-    with pytest.raises(ValueError, match=r"returned only zeros: every weight would be 0\. "
-                       r"Return a positive factor for at least one count\.$"):
+            None, many
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"returned only zeros: every weight would be 0\. "
+        r"Return a positive factor for at least one count\.$",
+    ):
         GroupBalancedWeighter(scheme=lambda n: np.zeros(len(n))).fit(None, many)
     zero_and_one = GroupBalancedWeighter(scheme=lambda n: (n > 2).astype(float))
     assert zero_and_one.fit_weight(None, np.repeat([0, 1], [3, 2])).tolist() == [
-        5 / 3, 5 / 3, 5 / 3, 0, 0]
+        5 / 3,
+        5 / 3,
+        5 / 3,
+        0,
+        0,
+    ]
 
 
 def test_only_the_bad_factors_are_shown():

@@ -111,8 +111,10 @@ def test_normalize_mean_keeps_incoming_total():
     "make, raw",
     [
         (lambda: GroupBalancedWeighter(normalize=None), [1 / 2, 1 / 4]),
-        (lambda: EffectiveNumberWeighter(beta=0.9, normalize=None),
-         [0.1 / (1 - 0.9**2), 0.1 / (1 - 0.9**4)]),
+        (
+            lambda: EffectiveNumberWeighter(beta=0.9, normalize=None),
+            [0.1 / (1 - 0.9**2), 0.1 / (1 - 0.9**4)],
+        ),
     ],
 )
 def test_normalize_none_gives_raw_scheme_factors(make, raw):
@@ -185,7 +187,12 @@ def test_weight_table_readable():
     est.fit(X, pd.Series(y, name="rating"))
     table = est.weight_table_
     assert list(table.columns) == [
-        "category", "gender", "rating", "count", "weighted_count", "factor"
+        "category",
+        "gender",
+        "rating",
+        "count",
+        "weighted_count",
+        "factor",
     ]
     assert table["count"].sum() == 6
     assert est.n_cells_ == len(table) == 5
@@ -194,9 +201,15 @@ def test_weight_table_readable():
 
 def test_fit_time_arrays_equal_named_columns():
     by_name = GroupBalancedWeighter(groups="gender", strata="category").fit_weight(X, y)
-    by_array = GroupBalancedWeighter().set_params(balance="groups").fit_weight(
-        X[["price"]], y, sensitive_features=X["gender"].to_numpy(),
-        strata_features=X["category"],
+    by_array = (
+        GroupBalancedWeighter()
+        .set_params(balance="groups")
+        .fit_weight(
+            X[["price"]],
+            y,
+            sensitive_features=X["gender"].to_numpy(),
+            strata_features=X["category"],
+        )
     )
     assert_allclose(by_name, by_array)
 
@@ -286,9 +299,7 @@ def test_handle_unknown_ignore_gives_mean_factor():
 
 
 def test_unseen_combination_is_unknown():
-    est = GroupBalancedWeighter(groups="gender", strata="category").fit(
-        X.iloc[:5], y[:5]
-    )
+    est = GroupBalancedWeighter(groups="gender", strata="category").fit(X.iloc[:5], y[:5])
     new = pd.DataFrame({"category": ["a", "b"], "gender": ["m", "m"]})
     with pytest.raises(ValueError, match="no rows during fit.*category='b', gender='m'"):
         est.weight(new)
@@ -354,10 +365,17 @@ def test_metadata_routing_delivers_fold_rows():
 
     with sklearn.config_context(enable_metadata_routing=True):
         est = GroupBalancedWeighter(balance="joint").set_fit_request(
-            sensitive_features=True)
-        res = cross_validate(est, Xr, yr, params={"sensitive_features": sex},
-                             cv=KFold(2), scoring=n_groups,
-                             return_estimator=True)
+            sensitive_features=True
+        )
+        res = cross_validate(
+            est,
+            Xr,
+            yr,
+            params={"sensitive_features": sex},
+            cv=KFold(2),
+            scoring=n_groups,
+            return_estimator=True,
+        )
     # fold 0 trains on rows 20..39 (men only), fold 1 on rows 0..19
     tables = [e.weight_table_ for e in res["estimator"]]
     assert set(tables[0]["sensitive_features_0"]) == {"m"}

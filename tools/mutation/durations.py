@@ -36,19 +36,26 @@ def main():
     root = Path(__file__).resolve().parents[2]
     stats_path = root / "mutants" / "mutmut-stats.json"
     stats = json.loads(stats_path.read_text())
-    tests = sorted({t for ids in stats["tests_by_mangled_function_name"].values()
-                    for t in ids})
+    tests = sorted(
+        {t for ids in stats["tests_by_mangled_function_name"].values() for t in ids}
+    )
     env = dict(os.environ, MUTANT_UNDER_TEST="", PYTHONPATH=str(Path(__file__).parent))
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "durations",
-                    "--rootdir=.", *tests], cwd=root / "mutants", env=env, check=False,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "durations", "--rootdir=.", *tests],
+        cwd=root / "mutants",
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
     seconds = json.loads(OUT.read_text())
     known = stats["duration_by_test"]
     for name in known:
         known[name] = seconds.get(name, known[name])
     stats_path.write_text(json.dumps(stats))
-    print(f"durations of {sum(n in seconds for n in known)} of {len(known)} tests "
-          f"written ({sum(known.values()):.1f} s in all)")
+    print(
+        f"durations of {sum(n in seconds for n in known)} of {len(known)} tests "
+        f"written ({sum(known.values()):.1f} s in all)"
+    )
 
 
 if __name__ == "__main__":

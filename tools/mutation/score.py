@@ -23,8 +23,10 @@ def main(path):
             by_module[name.split(".x")[0]][result] += 1
     killed = status["killed"] + status["timeout"]
     total = sum(status.values())
-    print(f"{killed} of {total} mutants killed ({killed / max(total, 1):.1%}); "
-          + ", ".join(f"{k}: {v}" for k, v in sorted(status.items())))
+    print(
+        f"{killed} of {total} mutants killed ({killed / max(total, 1):.1%}); "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(status.items()))
+    )
     print()
     print("| module | mutants | killed | score |")
     print("|---|---:|---:|---:|")

@@ -36,6 +36,7 @@ from .epochs import dask_epochs
 
 __all__ = ["DaskBackend"]
 
+
 class DaskBackend:
     """Counts and weights on dask collections (see the module docstring)."""
 
@@ -49,8 +50,13 @@ class DaskBackend:
             # No key column: fake rows let the weighter say what is missing.
             X = inputs.X._meta_nonempty if inputs.X is not None else None
             n = len(X) if X is not None else 0
-            return CountTable(Inputs(X), np.ones(n, np.int64), None,
-                              X.shape[1] if X is not None else 0, None)
+            return CountTable(
+                Inputs(X),
+                np.ones(n, np.int64),
+                None,
+                X.shape[1] if X is not None else 0,
+                None,
+            )
         table = tree_count(frame, layout)
         check_missing(roles, table, layout)
         order = np.argsort(table[FIRST].to_numpy(), kind="stable")

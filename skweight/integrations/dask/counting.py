@@ -17,8 +17,19 @@ from ...engine.backends import CountTable, Inputs, KeyRoles
 from ...engine.frames import FrameView, as_key_list, resolve_keys
 from .frames import combine, import_dask
 
-__all__ = ["FIRST", "POS_BITS", "ROWS", "check_keys", "check_missing", "combine_inputs",
-           "count_partition", "count_table", "key_labels", "roles_of", "tree_count"]
+__all__ = [
+    "FIRST",
+    "POS_BITS",
+    "ROWS",
+    "check_keys",
+    "check_missing",
+    "combine_inputs",
+    "count_partition",
+    "count_table",
+    "key_labels",
+    "roles_of",
+    "tree_count",
+]
 
 # The first row of a key combination: (partition << POS_BITS) + row number.
 POS_BITS = 40
@@ -48,8 +59,15 @@ def check_keys(roles, X, layout):
     """Raise the engine's errors for unknown columns before computing anything."""
     meta = FrameView(X._meta if X is not None else None, 0)
     for param, kwarg in (("groups", "sensitive_features"), ("strata", "strata_features")):
-        resolve_keys(meta, getattr(roles, param), layout.meta.get(kwarg), param=param,
-                     kwarg=kwarg, estimator_name=roles.owner, n_samples=0)
+        resolve_keys(
+            meta,
+            getattr(roles, param),
+            layout.meta.get(kwarg),
+            param=param,
+            kwarg=kwarg,
+            estimator_name=roles.owner,
+            n_samples=0,
+        )
 
 
 def count_partition(part, number, keys, weight_column):
@@ -68,16 +86,18 @@ def count_partition(part, number, keys, weight_column):
             )
     table = part[keys].assign(**{FIRST: first, WEIGHTED: weights})
     grouped = table.groupby(keys, dropna=False, sort=False, observed=True)
-    return grouped.agg(**{ROWS: (FIRST, "size"), FIRST: (FIRST, "min"),
-                          WEIGHTED: (WEIGHTED, "sum")}).reset_index()
+    return grouped.agg(
+        **{ROWS: (FIRST, "size"), FIRST: (FIRST, "min"), WEIGHTED: (WEIGHTED, "sum")}
+    ).reset_index()
 
 
 def merge_counts(frames, keys):
     """Merge small count frames: concatenate, group by the keys, sum."""
     table = concat_counts(frames)
     grouped = table.groupby(keys, dropna=False, sort=False, observed=True)
-    return grouped.agg(**{ROWS: (ROWS, "sum"), FIRST: (FIRST, "min"),
-                          WEIGHTED: (WEIGHTED, "sum")}).reset_index()
+    return grouped.agg(
+        **{ROWS: (ROWS, "sum"), FIRST: (FIRST, "min"), WEIGHTED: (WEIGHTED, "sum")}
+    ).reset_index()
 
 
 def concat_counts(frames):
@@ -85,11 +105,16 @@ def concat_counts(frames):
     frames = [f for f in frames if len(f)] or list(frames[:1])
     for column in frames[0].columns:
         dtypes = [f[column].dtype for f in frames]
-        if (isinstance(dtypes[0], pd.CategoricalDtype)
-                and any(d != dtypes[0] for d in dtypes[1:])):
+        if isinstance(dtypes[0], pd.CategoricalDtype) and any(
+            d != dtypes[0] for d in dtypes[1:]
+        ):
             union = pd.api.types.union_categoricals(
-                [f[column] for f in frames if isinstance(f[column].dtype,
-                                                         pd.CategoricalDtype)])
+                [
+                    f[column]
+                    for f in frames
+                    if isinstance(f[column].dtype, pd.CategoricalDtype)
+                ]
+            )
             dtype = pd.CategoricalDtype(union.categories)
             frames = [f.assign(**{column: f[column].astype(dtype)}) for f in frames]
     return pd.concat(frames, ignore_index=True)
@@ -101,12 +126,16 @@ def tree_count(frame, layout):
 
     parts = frame.to_delayed(optimize_graph=True)
     count = delayed(count_partition, pure=True)
-    counts = [count(part, number, layout.keys, layout.weight_column)
-              for number, part in enumerate(parts)]
+    counts = [
+        count(part, number, layout.keys, layout.weight_column)
+        for number, part in enumerate(parts)
+    ]
     merge = delayed(merge_counts, pure=True)
     while len(counts) > 1:
-        counts = [merge(counts[i:i + _SPLIT_EVERY], layout.keys)
-                  for i in range(0, len(counts), _SPLIT_EVERY)]
+        counts = [
+            merge(counts[i : i + _SPLIT_EVERY], layout.keys)
+            for i in range(0, len(counts), _SPLIT_EVERY)
+        ]
     return counts[0].compute()
 
 
@@ -130,15 +159,24 @@ def check_missing(roles, table, layout):
 def count_table(table, layout, X):
     """The :class:`CountTable` of a merged count frame."""
     rows = table[ROWS].to_numpy(dtype=np.int64)
-    weighted = (table[WEIGHTED].to_numpy(dtype=np.float64)
-                if layout.weight_column is not None else None)
+    weighted = (
+        table[WEIGHTED].to_numpy(dtype=np.float64)
+        if layout.weight_column is not None
+        else None
+    )
     args = layout.rebuild(table, table=True)
     names = None
     if X is not None and all(isinstance(c, str) for c in X.columns):
         names = np.asarray(X.columns, dtype=object)
-    return CountTable(Inputs(args["X"], args["y"], None, args["sensitive_features"],
-                             args["strata_features"]),
-                      rows, weighted, len(X.columns) if X is not None else 0, names)
+    return CountTable(
+        Inputs(
+            args["X"], args["y"], None, args["sensitive_features"], args["strata_features"]
+        ),
+        rows,
+        weighted,
+        len(X.columns) if X is not None else 0,
+        names,
+    )
 
 
 _KEYS = object()
@@ -163,12 +201,16 @@ def combine_inputs(inputs, roles, *, x_columns=_KEYS):
         y = X[y]
     if x_columns is _KEYS:
         x_columns = key_labels(roles, X, None)
-    return combine(X, y, sample_weight, sensitive_features,
-                   strata_features, x_columns=x_columns)
+    return combine(
+        X, y, sample_weight, sensitive_features, strata_features, x_columns=x_columns
+    )
 
 
 def roles_of(estimator):
     """The :class:`~skweight.engine.backends.KeyRoles` of a weighter."""
-    return KeyRoles(getattr(estimator, "groups", None),
-                    getattr(estimator, "strata", None), type(estimator).__name__,
-                    getattr(estimator, "handle_missing", "error"))
+    return KeyRoles(
+        getattr(estimator, "groups", None),
+        getattr(estimator, "strata", None),
+        type(estimator).__name__,
+        getattr(estimator, "handle_missing", "error"),
+    )

@@ -43,7 +43,8 @@ def dask_epochs(inputs, roles, request, draw):
     if request.row_id is not None:
         raise ValueError(
             "row_id is for rows in memory and lazy frames; on dask data a row's rank "
-            "is its position, partition by partition: leave row_id=None.")
+            "is its position, partition by partition: leave row_id=None."
+        )
     if not isinstance(X, dd.DataFrame):
         raise TypeError(
             f"{request.owner} on dask data needs X as a dask DataFrame; got "
@@ -62,8 +63,11 @@ def dask_epochs(inputs, roles, request, draw):
     full, full_layout = combine_inputs(inputs, roles, x_columns=list(X.columns))
     keys = layout.keys
     counted = full.map_partitions(
-        _count_mapped, full_layout.project_to(layout), keys,
-        meta=count_partition(frame._meta, 0, keys, None))
+        _count_mapped,
+        full_layout.project_to(layout),
+        keys,
+        meta=count_partition(frame._meta, 0, keys, None),
+    )
     table, n_parts = dask.compute(counted, counted.optimize().npartitions)
     check_missing(roles, table, layout)
     order = np.argsort(table[FIRST].to_numpy(), kind="stable")
@@ -71,8 +75,12 @@ def dask_epochs(inputs, roles, request, draw):
     # One table row per (partition, key combination): the engine adds them up.
     drawing = draw(count_table(table, layout, X))
     plan = _PartitionPlan(drawing.plan, drawing.unit_of_cell, drawing.weighter)
-    plan.set_partitions(table[FIRST].to_numpy() >> POS_BITS, drawing.table_units,
-                        table[ROWS].to_numpy(), n_parts)
+    plan.set_partitions(
+        table[FIRST].to_numpy() >> POS_BITS,
+        drawing.table_units,
+        table[ROWS].to_numpy(),
+        n_parts,
+    )
     plan.seed, plan.shuffle = drawing.seed, drawing.shuffle
     return DaskEpochs(plan)
 
@@ -80,15 +88,15 @@ def dask_epochs(inputs, roles, request, draw):
 class DaskEpochs:
     """The epochs of a plan fit on a dask DataFrame: dask DataFrames."""
 
-    fitted_on = ("a dask DataFrame: its epochs are dask DataFrames. Use "
-                 "resample(X, y, epoch=...)")
+    fitted_on = (
+        "a dask DataFrame: its epochs are dask DataFrames. Use resample(X, y, epoch=...)"
+    )
 
     def __init__(self, plan):
         self.plan = plan
         self.n_partitions = plan.n_parts
 
-    def resample(self, X, y=None, *, epoch, sensitive_features=None,
-                 strata_features=None):
+    def resample(self, X, y=None, *, epoch, sensitive_features=None, strata_features=None):
         """The rows of ``epoch`` (and of ``y``), lazily, partition by partition."""
         return _epoch_frames(self.plan, X, y, sensitive_features, strata_features, epoch)
 
@@ -115,16 +123,20 @@ def _count_mapped(part, mapping, keys, partition_info=None):
 # ---------------------------------------------------------------------- #
 def _epoch_frames(plan, X, y, sensitive_features, strata_features, epoch):
     if not isinstance(X, dd.DataFrame):
-        raise TypeError(
-            f"X must be the dask DataFrame of the fit; got {type(X).__name__}.")
+        raise TypeError(f"X must be the dask DataFrame of the fit; got {type(X).__name__}.")
     if y is None and plan.weighter.cell_spec_.label is not None:
         raise ValueError("The units of this resampler use the label: pass y.")
     if isinstance(y, str):
         y = X[y]
-    frame, layout = combine(X, y, None, sensitive_features, strata_features,
-                            x_columns=None)
-    out = frame.map_partitions(_epoch_partition, dask.delayed(plan, pure=True), layout,
-                               epoch, meta=frame._meta, clear_divisions=plan.shuffle)
+    frame, layout = combine(X, y, None, sensitive_features, strata_features, x_columns=None)
+    out = frame.map_partitions(
+        _epoch_partition,
+        dask.delayed(plan, pure=True),
+        layout,
+        epoch,
+        meta=frame._meta,
+        clear_divisions=plan.shuffle,
+    )
     n_parts = out.optimize().npartitions
     if n_parts != plan.n_parts:
         raise ValueError(
@@ -136,8 +148,9 @@ def _epoch_frames(plan, X, y, sensitive_features, strata_features, epoch):
     y_res = None
     if "y" in layout.parts:
         kind, names, columns = layout.parts["y"]
-        y_res = out[columns[0]].rename(names if kind == "series" else
-                                       (names[0] if kind == "frame" else None))
+        y_res = out[columns[0]].rename(
+            names if kind == "series" else (names[0] if kind == "frame" else None)
+        )
     return X_res, y_res
 
 
@@ -155,9 +168,12 @@ def _epoch_partition(part, plan, layout, epoch, partition_info=None):
         return part
     args = layout.rebuild(part)
     try:
-        ids = plan.weighter.cell_ids(args["X"], args["y"],
-                                     sensitive_features=args["sensitive_features"],
-                                     strata_features=args["strata_features"])
+        ids = plan.weighter.cell_ids(
+            args["X"],
+            args["y"],
+            sensitive_features=args["sensitive_features"],
+            strata_features=args["strata_features"],
+        )
     except ValueError as exc:
         raise mismatch from exc
     unit = plan.unit_of_cell[ids]

@@ -21,8 +21,7 @@ _PREFIX = "__skweight_"
 
 def import_dask():
     """Return ``dask.dataframe``, or raise an error that says what to install."""
-    return import_optional("dask.dataframe", extra="dask",
-                           needed_by="Dask collections")
+    return import_optional("dask.dataframe", extra="dask", needed_by="Dask collections")
 
 
 def combine(X, y, sample_weight, sensitive_features, strata_features, *, x_columns):
@@ -44,9 +43,13 @@ def combine(X, y, sample_weight, sensitive_features, strata_features, *, x_colum
         How to rebuild the inputs from a partition of ``frame``.
     """
     dd = import_dask()
-    inputs = {"X": X, "y": y, "sample_weight": sample_weight,
-              "sensitive_features": sensitive_features,
-              "strata_features": strata_features}
+    inputs = {
+        "X": X,
+        "y": y,
+        "sample_weight": sample_weight,
+        "sensitive_features": sensitive_features,
+        "strata_features": strata_features,
+    }
     for name, value in inputs.items():
         if value is not None and not is_dask(value):
             raise TypeError(
@@ -124,8 +127,9 @@ class Layout:
         """
         dd = import_dask()
         start = sum(len(p[2]) for p in self.parts.values())
-        series = ([value] if isinstance(value, dd.Series)
-                  else [value[c] for c in value.columns])
+        series = (
+            [value] if isinstance(value, dd.Series) else [value[c] for c in value.columns]
+        )
         if array_ndim is not None:
             kind, names = "array", array_ndim
             self.meta[name] = np.empty((0, len(series))[:array_ndim])
@@ -155,8 +159,12 @@ class Layout:
     @property
     def keys(self):
         """Internal columns that are grouped on (all but sample_weight)."""
-        return [c for name, (_, _, cols) in self.parts.items()
-                if name != "sample_weight" for c in cols]
+        return [
+            c
+            for name, (_, _, cols) in self.parts.items()
+            if name != "sample_weight"
+            for c in cols
+        ]
 
     @property
     def weight_column(self):
@@ -190,8 +198,9 @@ class Layout:
         it had (zeros in those not read), so that positions and feature names
         resolve as in memory.
         """
-        args = dict.fromkeys(("X", "y", "sample_weight", "sensitive_features",
-                              "strata_features"))
+        args = dict.fromkeys(
+            ("X", "y", "sample_weight", "sensitive_features", "strata_features")
+        )
         for name, (kind, names, columns) in self.parts.items():
             if name == "sample_weight":
                 if not table:
@@ -211,8 +220,7 @@ class Layout:
         if table and X is not None and list(X.columns) != self.x_labels:
             zeros = pd.Series(np.zeros(len(part), dtype=np.int8), index=part.index)
             read = list(X.columns)
-            data = [X.iloc[:, read.index(c)] if c in read else zeros
-                    for c in self.x_labels]
+            data = [X.iloc[:, read.index(c)] if c in read else zeros for c in self.x_labels]
             X = pd.DataFrame(dict(enumerate(data)), index=part.index, copy=False)
             X.columns = pd.Index(self.x_labels)
             args["X"] = X

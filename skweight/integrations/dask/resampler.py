@@ -94,8 +94,15 @@ n_samples_fit_, n_features_in_, feature_names_in_
     [2, 2]
     """
 
-    def fit(self, X, y=None, *, sample_weight=None, sensitive_features=None,
-            strata_features=None):
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        sample_weight=None,
+        sensitive_features=None,
+        strata_features=None,
+    ):
         """Learn the units, their targets and the seed.
 
         Parameters
@@ -113,13 +120,17 @@ n_samples_fit_, n_features_in_, feature_names_in_
         self : object
             The fitted resampler.
         """
-        super().fit(X, y, sample_weight=sample_weight,
-                    sensitive_features=sensitive_features, strata_features=strata_features)
+        super().fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            sensitive_features=sensitive_features,
+            strata_features=strata_features,
+        )
         self.n_partitions_ = getattr(self._epochs, "n_partitions", None)
         return self
 
-    def resample(self, X, y=None, *, epoch, sensitive_features=None,
-                 strata_features=None):
+    def resample(self, X, y=None, *, epoch, sensitive_features=None, strata_features=None):
         """Return the rows of one epoch.
 
         Parameters
@@ -146,11 +157,17 @@ n_samples_fit_, n_features_in_, feature_names_in_
         check_is_fitted(self, "seed_")
         epoch = check_epoch(epoch)
         if self._epochs is not None:
-            return self._epochs.resample(X, y, epoch=epoch,
-                                         sensitive_features=sensitive_features,
-                                         strata_features=strata_features)
-        if any(v is not None and is_dask(v)
-               for v in (X, y, sensitive_features, strata_features)):
+            return self._epochs.resample(
+                X,
+                y,
+                epoch=epoch,
+                sensitive_features=sensitive_features,
+                strata_features=strata_features,
+            )
+        if any(
+            v is not None and is_dask(v)
+            for v in (X, y, sensitive_features, strata_features)
+        ):
             raise TypeError(
                 f"This {type(self).__name__} was fitted on in-memory data; fit it "
                 "on the dask DataFrame to resample dask rows."
@@ -158,8 +175,9 @@ n_samples_fit_, n_features_in_, feature_names_in_
         rows = self.epoch_indices(epoch)
         return take_rows(X, rows), take_rows(y, rows)
 
-    def fit_resample(self, X, y, *, sample_weight=None, sensitive_features=None,
-                     strata_features=None):
+    def fit_resample(
+        self, X, y, *, sample_weight=None, sensitive_features=None, strata_features=None
+    ):
         """Fit, then return the rows of epoch 0.
 
         Parameters
@@ -172,8 +190,12 @@ n_samples_fit_, n_features_in_, feature_names_in_
         X_resampled, y_resampled
             As :meth:`resample` returns them for epoch 0.
         """
-        X_res, y_res = super().fit_resample(X, y, sample_weight=sample_weight,
-                                            sensitive_features=sensitive_features,
-                                            strata_features=strata_features)
+        X_res, y_res = super().fit_resample(
+            X,
+            y,
+            sample_weight=sample_weight,
+            sensitive_features=sensitive_features,
+            strata_features=strata_features,
+        )
         self.n_partitions_ = getattr(self._epochs, "n_partitions", None)
         return X_res, y_res
