@@ -10,10 +10,30 @@ from importlib.metadata import PackageNotFoundError, version
 
 __all__ = ["show_versions"]
 
-_REQUIRED = ("skweight", "numpy", "pandas", "pyarrow", "scikit-learn", "narwhals",
-             "tqdm", "scipy", "joblib")
-_OPTIONAL = ("polars", "duckdb", "dask", "distributed", "pyspark", "torch", "torchdata",
-             "keras", "imbalanced-learn", "fairlearn", "matplotlib")
+_REQUIRED = (
+    "skweight",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "narwhals",
+    "tqdm",
+    "scipy",
+    "joblib",
+)
+_OPTIONAL = (
+    "polars",
+    "duckdb",
+    "dask",
+    "distributed",
+    "pyspark",
+    "torch",
+    "torchdata",
+    "keras",
+    "imbalanced-learn",
+    "fairlearn",
+    "matplotlib",
+)
 
 
 def _versions(names):
@@ -42,8 +62,11 @@ def versions():
     ['dependencies', 'optional', 'system']
     """
     return {
-        "system": {"python": sys.version.replace("\n", " "), "executable": sys.executable,
-                   "machine": platform.platform()},
+        "system": {
+            "python": sys.version.replace("\n", " "),
+            "executable": sys.executable,
+            "machine": platform.platform(),
+        },
         "dependencies": _versions(_REQUIRED),
         "optional": _versions(_OPTIONAL),
     }
@@ -62,8 +85,9 @@ def show_versions():
     System:
         python: ...
     """
-    for title, values in zip(("System", "Python dependencies", "Optional dependencies"),
-                             versions().values()):
+    for title, values in zip(
+        ("System", "Python dependencies", "Optional dependencies"), versions().values()
+    ):
         print(f"\n{title}:")
         width = max(len(name) for name in values)
         for name, value in values.items():
