@@ -21,7 +21,7 @@ try:  # fit callbacks: scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin, with_callbacks
 except ImportError:  # pragma: no cover - older scikit-learn
 
-    class CallbackSupportMixin:
+    class CallbackSupportMixin:  # type: ignore[no-redef]
         """No fit callbacks before scikit-learn 1.9."""
 
     def with_callbacks(method):
@@ -134,7 +134,10 @@ def check_sample_weight(sample_weight, X):
                 "sample_weight must hold numbers, one finite non-negative weight per "
                 f"row; got an array of dtype {sample_weight.dtype} ({exc})."
             ) from None
-    return _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+    checked = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+    if checked.size and not checked.any():  # scikit-learn >= 1.7 says so itself
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return checked
 
 
 def import_optional(module, *, extra, needed_by):

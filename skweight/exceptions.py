@@ -1,10 +1,13 @@
-"""Warnings of skweight (and, one day, its own errors).
+"""Warnings of skweight, and the deprecation of renamed parameters.
 
 Filter them as any warning, e.g. ``warnings.simplefilter("error",
 WeightingWarning)`` to make a degraded weighting stop a pipeline.
 """
 
-__all__ = ["WeightingWarning"]
+import functools
+import warnings
+
+__all__ = ["WeightingWarning", "renamed_parameters"]
 
 
 class WeightingWarning(UserWarning):
@@ -27,3 +30,54 @@ class WeightingWarning(UserWarning):
     >>> any(issubclass(w.category, WeightingWarning) for w in caught)
     True
     """
+
+
+def renamed_parameters(**old_to_new):
+    """Decorator: keyword parameters renamed, the old names warned about for a release.
+
+    A call with an old name gets a ``FutureWarning`` that names the new one
+    and works as before; a call with both names is refused. The changelog
+    lists every rename.
+
+    Parameters
+    ----------
+    **old_to_new : str
+        Old name -> new name.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skweight.exceptions import renamed_parameters
+    >>> @renamed_parameters(seed="random_state")
+    ... def draw(*, random_state=0):
+    ...     return random_state
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     draw(seed=3)
+    3
+    >>> print(caught[0].message)
+    draw(): the parameter 'seed' was renamed 'random_state' in skweight 0.2; the old name will be removed in 0.3.
+    """
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            for old, new in old_to_new.items():
+                if old not in kwargs:
+                    continue
+                if new in kwargs:
+                    raise TypeError(
+                        f"{function.__name__}() got both {old!r} (its old name) and {new!r}."
+                    )
+                warnings.warn(
+                    f"{function.__name__}(): the parameter {old!r} was renamed {new!r} in "
+                    "skweight 0.2; the old name will be removed in 0.3.",
+                    FutureWarning,
+                    stacklevel=2,
+                )
+                kwargs[new] = kwargs.pop(old)
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

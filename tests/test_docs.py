@@ -30,10 +30,40 @@ NEEDS = {
 }
 
 
+# Optional engines a page may import; without one the page is skipped (the
+# minimum-versions CI job installs none of them).
+OPTIONAL = {
+    "torch",
+    "torchdata",
+    "keras",
+    "pytorch_lightning",
+    "lightning",
+    "transformers",
+    "dask",
+    "distributed",
+    "duckdb",
+    "pyspark",
+    "sqlframe",
+    "polars",
+    "matplotlib",
+    "imblearn",
+    "fairlearn",
+}
+IMPORT = re.compile(r"^\s*(?:from|import)\s+(\w+)", re.MULTILINE)
+
+
+def _optional_imports(text):
+    return {
+        name for block in FENCE.findall(text) for name in IMPORT.findall(block)
+    } & OPTIONAL
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
 def test_page_code_runs(page, tmp_path, monkeypatch):
     if page.name in NEEDS:
         pytest.importorskip(NEEDS[page.name])
+    for module in sorted(_optional_imports(page.read_text())):
+        pytest.importorskip(module)
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__docs__"}
     for number, block in enumerate(FENCE.findall(page.read_text())):
@@ -43,8 +73,9 @@ def test_page_code_runs(page, tmp_path, monkeypatch):
 
 def test_readme_code_runs(tmp_path, monkeypatch):
     """Every ```python block of the README runs, top to bottom, as written."""
-    pytest.importorskip("torch")
     readme = DOCS.parent / "README.md"
+    for module in sorted(_optional_imports(readme.read_text())):
+        pytest.importorskip(module)
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__readme__"}
     for number, block in enumerate(FENCE.findall(readme.read_text())):

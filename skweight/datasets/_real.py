@@ -30,7 +30,10 @@ _ADULT_COLUMNS = [
     "native_country",
     "income",
 ]
-_ADULT_FILES = {"train": ("adult.data.gz",), "test": ("adult.test.gz",)}
+_ADULT_FILES: dict[str, tuple[str, ...]] = {
+    "train": ("adult.data.gz",),
+    "test": ("adult.test.gz",),
+}
 _ADULT_FILES["all"] = _ADULT_FILES["train"] + _ADULT_FILES["test"]
 _INCOME_LEVELS = ["<=50K", ">50K"]
 

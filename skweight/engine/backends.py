@@ -24,6 +24,7 @@ data"). ``inputs`` is an :class:`Inputs`. Registering a backend touches no
 core file: see :mod:`skweight.integrations`.
 """
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 __all__ = [
@@ -108,10 +109,10 @@ class CountTable(NamedTuple):
     feature_names: object = None
 
 
-# (detect, load) pairs: detect(value) -> bool is cheap and imports nothing;
+# (name, detect, load): detect(value) -> bool is cheap and imports nothing;
 # load() -> backend imports the backend on first use.
-_BACKENDS = []
-_LOADED = {}
+_BACKENDS: list[tuple[str, Callable[[object], bool], Callable[[], object]]] = []
+_LOADED: dict[str, object] = {}
 
 
 def register_backend(name, detect, load):

@@ -22,6 +22,7 @@ anything else                           :func:`pandas.factorize`
 A backend adds a route for another library with :func:`register_codes`.
 """
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -64,7 +65,7 @@ class RawCodes(NamedTuple):
 
 
 # (module prefix of the type, function) pairs, tried in order.
-_ROUTES = []
+_ROUTES: list[tuple[str, Callable]] = []
 
 
 def register_codes(module_prefix, route):
@@ -272,6 +273,8 @@ def _polars_route(values):
                 table = np.full(top + 2, -1, dtype=np.int64)
                 table[present] = np.arange(present.size)
                 codes = table[codes]
+        if not hasattr(values.cat, "to"):  # polars < 1.43: arrow's dictionary
+            return _arrow_codes(values.to_arrow())
         if present.size > POLARS_MIN:  # many: decoded in arrow, no Python strings
             names = pl.Series(present.astype(np.uint32)).cat.to(dtype).cast(pl.String)
             uniques = pd.Index(pd.arrays.ArrowExtensionArray(names.to_arrow()))

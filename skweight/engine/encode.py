@@ -353,7 +353,7 @@ def _apply(raw, mapping):
 # immutable, and a Categorical's categories are one Index from call to call
 # (fit after fit). Each entry keeps its Index alive, so an id is never reused
 # while cached; large Indexes are not kept (their encoder caches its own).
-_ORDERS = {}
+_ORDERS: dict[int, tuple] = {}
 _ORDERS_KEPT = 64
 _ORDERS_MAX_LEVELS = 4096
 
@@ -459,7 +459,11 @@ def check_negative(encoder, values, codes, handle_unknown):
         else:
             # pandas' own unique keeps the values' type (a Timestamp, not ns).
             seen = pd.unique(pd.Series(values, copy=False)[unknown])
-        shown = [as_python(v) for v in seen[:10]]
+        # Missing is shown as nan whatever its spelling (None, pd.NA, NaT).
+        shown = [
+            float("nan") if pd.api.types.is_scalar(v) and pd.isna(v) else as_python(v)
+            for v in seen[:10]
+        ]
         raise ValueError(
             f"Column {encoder.name!r} has value(s) not seen during fit: "
             f"{shown}{' ...' if len(seen) > 10 else ''}. Pass "

@@ -57,7 +57,7 @@ def plain_2d(X):
 
 def _kind(X):
     """A short name of the container kind of ``X``."""
-    import narwhals as nw
+    import narwhals.stable.v2 as nw
 
     if X is None:
         return "none"
@@ -115,7 +115,7 @@ class FrameView:
         if self.kind == "array":
             return self.array.shape[0]
         if self.kind == "narwhals":
-            import narwhals as nw
+            import narwhals.stable.v2 as nw
 
             return len(nw.from_native(self.native, eager_only=True))
         return self.native.shape[0]
@@ -143,7 +143,7 @@ class FrameView:
         if self.kind == "pyarrow":
             return list(self.native.column_names)
         if self.kind == "narwhals":
-            import narwhals as nw
+            import narwhals.stable.v2 as nw
 
             return list(nw.from_native(self.native, eager_only=True).columns)
         return None
@@ -243,7 +243,7 @@ class FrameView:
         if self.kind == "pyarrow":
             return X.column(position)
         if self.kind == "narwhals":
-            import narwhals as nw
+            import narwhals.stable.v2 as nw
 
             return nw.from_native(X, eager_only=True).get_column(name).to_native()
         if self.kind == "sparse":
@@ -257,7 +257,7 @@ class FrameView:
         X = self.native
         if self.kind == "pandas":
             return X.drop(columns=names)
-        import narwhals as nw
+        import narwhals.stable.v2 as nw
 
         return nw.from_native(X, eager_only=True).drop(names).to_native()
 
@@ -305,7 +305,7 @@ def take_rows(values, rows, *, array=None):
     own type; lists as lists; numpy arrays and sparse matrices as such (a
     DIA matrix as CSR).
     """
-    import narwhals as nw
+    import narwhals.stable.v2 as nw
 
     if values is None:
         return None
@@ -343,7 +343,7 @@ def key_arrays(values, kwarg, n_samples):
     ``values`` is a 1-D array or series (one column), a 2-D array or frame
     (one column per feature) or a dict of columns.
     """
-    import narwhals as nw
+    import narwhals.stable.v2 as nw
 
     deps = nw.dependencies
     if isinstance(values, pd.Series):

@@ -53,7 +53,7 @@ def read_label(y, frame, n_samples):
     """
     if type(y) is np.ndarray and y.ndim == 1:  # the common case: nothing to probe
         return _label_of(y, None, n_samples)
-    import narwhals as nw
+    import narwhals.stable.v2 as nw
 
     name = None
     if isinstance(y, str):

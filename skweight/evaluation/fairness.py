@@ -1,15 +1,23 @@
 """Group fairness metrics on predictions: selection rates and their ratios.
 
-Each metric compares the rate of ``positive`` predictions (or, for equal
-opportunity, the true positive rate) between groups: the unprivileged groups
-pooled against the privileged ones when ``privileged`` is given, else the
-lowest-rate group against the highest-rate group.
+Each metric compares the rate of ``pos_label`` predictions (or, for equal
+opportunity, the true positive rate) between the groups of
+``sensitive_features``: the unprivileged groups pooled against the privileged
+ones when ``privileged`` is given, else the lowest-rate group against the
+highest-rate group. Without ``privileged`` they are fairlearn's metrics in
+AIF360's orientation (unprivileged minus or over privileged):
+``disparate_impact`` is fairlearn's ``demographic_parity_ratio``,
+``statistical_parity_difference`` is minus its ``demographic_parity_difference``
+and ``equal_opportunity_difference`` minus the between-groups difference of
+true positive rates (``tests/evaluation/test_fairlearn_equivalence.py``);
+``privileged=`` adds AIF360's pooled comparison, which fairlearn has not.
 """
 
 import numpy as np
 import pandas as pd
 
 from .._compat import check_sample_weight
+from ..exceptions import renamed_parameters
 
 __all__ = [
     "disparate_impact",
@@ -39,7 +47,7 @@ def _hits(labels, positive, name):
     if not present and not (numeric and isinstance(positive, (int, float, np.number))):
         shown = sorted(map(str, values))[:10]
         raise ValueError(
-            f"positive={positive!r} is not among the labels of {name}: {shown}."
+            f"pos_label={positive!r} is not among the labels of {name}: {shown}."
         )
     return np.asarray(pd.Series(np.asarray(labels, dtype=object)) == positive)
 
@@ -81,7 +89,7 @@ def _rates(hits, groups, sample_weight, where, privileged):
 def _prepare(y_pred, groups, sample_weight, positive, y_true=None):
     y_pred = _column(y_pred, "y_pred")
     n_samples = len(y_pred)
-    groups = _column(groups, "groups", n_samples)
+    groups = _column(groups, "sensitive_features", n_samples)
     where = None
     if y_true is not None:
         y_true = _column(y_true, "y_true", n_samples)
@@ -103,17 +111,20 @@ def _compare(rates, privileged, how):
     return float(low / high)
 
 
-def selection_rates(y_pred, groups, *, positive=1, sample_weight=None):
+@renamed_parameters(groups="sensitive_features", positive="pos_label")
+def selection_rates(y_pred, sensitive_features, *, pos_label=1, sample_weight=None):
     """Rate of ``positive`` predictions in each group.
 
     Parameters
     ----------
     y_pred : array-like of shape (n_samples,)
         Predicted labels.
-    groups : array-like of shape (n_samples,)
-        The group of each row (e.g. the ``sex`` column).
-    positive : object, default=1
-        The favourable label.
+    sensitive_features : array-like of shape (n_samples,)
+        The group of each row (e.g. the ``sex`` column), as in fairlearn.
+        (Called ``groups`` before 0.2; that name still works, with a
+        ``FutureWarning``.)
+    pos_label : object, default=1
+        The favourable label (``positive`` before 0.2).
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights; rates become weighted rates.
 
@@ -130,11 +141,14 @@ def selection_rates(y_pred, groups, *, positive=1, sample_weight=None):
     m    0.5
     dtype: float64
     """
-    hits, groups, sample_weight, _ = _prepare(y_pred, groups, sample_weight, positive)
+    hits, groups, sample_weight, _ = _prepare(y_pred, sensitive_features, sample_weight, pos_label)
     return _rates(hits, groups, sample_weight, None, None)
 
 
-def disparate_impact(y_pred, groups, *, privileged=None, positive=1, sample_weight=None):
+@renamed_parameters(groups="sensitive_features", positive="pos_label")
+def disparate_impact(
+    y_pred, sensitive_features, *, privileged=None, pos_label=1, sample_weight=None
+):
     """Ratio of positive prediction rates, unprivileged over privileged.
 
     ``P(y_pred = positive | unprivileged) / P(y_pred = positive | privileged)``;
@@ -144,14 +158,14 @@ def disparate_impact(y_pred, groups, *, privileged=None, positive=1, sample_weig
     ----------
     y_pred : array-like of shape (n_samples,)
         Predicted labels.
-    groups : array-like of shape (n_samples,)
-        The group of each row.
+    sensitive_features : array-like of shape (n_samples,)
+        The group of each row, as in fairlearn (``groups`` before 0.2).
     privileged : object or list, default=None
         The privileged group value(s); all other groups are pooled as the
         unprivileged group. None: the ratio of the lowest to the highest
         group rate.
-    positive : object, default=1
-        The favourable label.
+    pos_label : object, default=1
+        The favourable label (``positive`` before 0.2).
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights.
 
@@ -169,14 +183,15 @@ def disparate_impact(y_pred, groups, *, privileged=None, positive=1, sample_weig
     >>> disparate_impact(y_pred, sex, privileged="M")
     0.3333333333333333
     """
-    hits, groups, sample_weight, _ = _prepare(y_pred, groups, sample_weight, positive)
+    hits, groups, sample_weight, _ = _prepare(y_pred, sensitive_features, sample_weight, pos_label)
     return _compare(
         _rates(hits, groups, sample_weight, None, privileged), privileged, "ratio"
     )
 
 
+@renamed_parameters(groups="sensitive_features", positive="pos_label")
 def statistical_parity_difference(
-    y_pred, groups, *, privileged=None, positive=1, sample_weight=None
+    y_pred, sensitive_features, *, privileged=None, pos_label=1, sample_weight=None
 ):
     """Difference of positive prediction rates, unprivileged minus privileged.
 
@@ -184,13 +199,13 @@ def statistical_parity_difference(
     ----------
     y_pred : array-like of shape (n_samples,)
         Predicted labels.
-    groups : array-like of shape (n_samples,)
-        The group of each row.
+    sensitive_features : array-like of shape (n_samples,)
+        The group of each row, as in fairlearn (``groups`` before 0.2).
     privileged : object or list, default=None
         The privileged group value(s). None: the lowest minus the highest
         group rate.
-    positive : object, default=1
-        The favourable label.
+    pos_label : object, default=1
+        The favourable label (``positive`` before 0.2).
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights.
 
@@ -207,14 +222,15 @@ def statistical_parity_difference(
     >>> statistical_parity_difference(y_pred, sex, privileged="M")
     -0.5
     """
-    hits, groups, sample_weight, _ = _prepare(y_pred, groups, sample_weight, positive)
+    hits, groups, sample_weight, _ = _prepare(y_pred, sensitive_features, sample_weight, pos_label)
     return _compare(
         _rates(hits, groups, sample_weight, None, privileged), privileged, "difference"
     )
 
 
+@renamed_parameters(groups="sensitive_features", positive="pos_label")
 def equal_opportunity_difference(
-    y_true, y_pred, groups, *, privileged=None, positive=1, sample_weight=None
+    y_true, y_pred, sensitive_features, *, privileged=None, pos_label=1, sample_weight=None
 ):
     """Difference of true positive rates, unprivileged minus privileged.
 
@@ -224,13 +240,13 @@ def equal_opportunity_difference(
         True labels.
     y_pred : array-like of shape (n_samples,)
         Predicted labels.
-    groups : array-like of shape (n_samples,)
-        The group of each row.
+    sensitive_features : array-like of shape (n_samples,)
+        The group of each row, as in fairlearn (``groups`` before 0.2).
     privileged : object or list, default=None
         The privileged group value(s). None: the lowest minus the highest
         group true positive rate.
-    positive : object, default=1
-        The favourable label.
+    pos_label : object, default=1
+        The favourable label (``positive`` before 0.2).
     sample_weight : array-like of shape (n_samples,), default=None
         Row weights.
 
@@ -250,7 +266,7 @@ def equal_opportunity_difference(
     -0.5
     """
     hits, groups, sample_weight, where = _prepare(
-        y_pred, groups, sample_weight, positive, y_true=y_true
+        y_pred, sensitive_features, sample_weight, pos_label, y_true=y_true
     )
     return _compare(
         _rates(hits, groups, sample_weight, where, privileged), privileged, "difference"

@@ -19,6 +19,6 @@ def is_lazy(value):
     """Whether ``value`` is a lazy frame narwhals knows (polars, DuckDB, Spark, ...)."""
     if not type(value).__module__.startswith(_LAZY_MODULES):
         return False
-    import narwhals as nw
+    import narwhals.stable.v2 as nw
 
     return nw.dependencies.is_into_lazyframe(value)

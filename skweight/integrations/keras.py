@@ -39,7 +39,7 @@ except ImportError as error:
 __all__ = ["EpochDataset", "class_weight_dict"]
 
 
-class EpochDataset(keras.utils.PyDataset):
+class EpochDataset(keras.utils.PyDataset):  # type: ignore[name-defined]
     """Batches of a fitted EpochResampler's epochs, a fresh epoch every epoch.
 
     Parameters

@@ -69,7 +69,7 @@ class LazyBackend:
         (resamplers rank rows by it; repeated keys are found by the epoch
         query itself, where the rows are sorted anyway).
         """
-        import narwhals as nw
+        import narwhals.stable.v2 as nw
 
         lf = nw.from_native(inputs.X)
         names = lf.collect_schema().names()
@@ -132,7 +132,7 @@ class LazyBackend:
 
     def weigh(self, inputs, weighter, *, fitted_rows):
         """The caller's lazy frame with a ``weight`` column."""
-        import narwhals as nw
+        import narwhals.stable.v2 as nw
 
         lf = nw.from_native(inputs.X)
         names = lf.collect_schema().names()

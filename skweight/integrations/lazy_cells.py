@@ -36,7 +36,7 @@ def cell_codes(lf, weighter, y):
     ``table_cell`` the same code of each row of ``weight_table_``. A row
     whose cell the fit did not see has a negative level code.
     """
-    import narwhals as nw
+    import narwhals.stable.v2 as nw
 
     names = lf.collect_schema().names()
     spec = weighter.cell_spec_

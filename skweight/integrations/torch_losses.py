@@ -25,7 +25,7 @@ __all__ = ["BalancedSoftmaxLoss", "LDAMLoss", "LogitAdjustedLoss"]
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-class LogitAdjustedLoss(torch.nn.Module):
+class LogitAdjustedLoss(torch.nn.Module):  # type: ignore[name-defined]
     """Logit-adjusted cross-entropy: ``CE(logits + tau * log(prior), target)``.
 
     Training with the training priors added to the logits makes the plain
@@ -141,7 +141,7 @@ class BalancedSoftmaxLoss(LogitAdjustedLoss):
         super().__init__(weighter, tau=1.0, by=by, weight=weight, reduction=reduction)
 
 
-class LDAMLoss(torch.nn.Module):
+class LDAMLoss(torch.nn.Module):  # type: ignore[name-defined]
     """Label-distribution-aware margin loss (Cao et al. 2019).
 
     ``CE(scale * (logits - margin[target] * onehot(target)), target)``, the

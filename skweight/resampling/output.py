@@ -147,7 +147,7 @@ def _write_parquet(rows, folder):
     """Write one epoch's rows in memory to ``folder`` (replacing it)."""
     import shutil
 
-    import narwhals as nw
+    import narwhals.stable.v2 as nw
 
     if os.path.exists(folder):
         shutil.rmtree(folder)

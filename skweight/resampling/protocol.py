@@ -104,7 +104,7 @@ def as_labels(y):
 
 
 def _is_series(y):
-    import narwhals as nw
+    import narwhals.stable.v2 as nw
 
     deps = nw.dependencies
     return deps.is_polars_series(y) or deps.is_pyarrow_chunked_array(y)

@@ -74,7 +74,7 @@ class Strategy:
         Whether a schedule may change the epoch size.
     """
 
-    name = None
+    name: str | None = None
     fresh = False
     grows = False
     smooths = False

@@ -177,7 +177,7 @@ def _class_weights(class_weight, n_outputs):
 
 def _columns(y):
     """The columns of a 2-D ``y`` of several columns, else None (1-D)."""
-    import narwhals as nw
+    import narwhals.stable.v2 as nw
 
     if type(y) is np.ndarray and y.ndim == 1:
         return None
@@ -210,7 +210,7 @@ def _is_indicator(y):
     if hasattr(y, "toarray"):
         y = y.toarray()
     elif not isinstance(y, (np.ndarray, pd.DataFrame, list, tuple)):
-        import narwhals as nw
+        import narwhals.stable.v2 as nw
 
         y = nw.from_native(y, eager_only=True).to_numpy()
     values = np.asarray(y)

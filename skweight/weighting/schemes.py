@@ -27,9 +27,9 @@ import numpy as np
 __all__ = ["LOG_FORMS", "SCHEMES", "Scheme", "make_scheme", "register_scheme"]
 
 # name -> function(counts, totals, power) -> raw factors
-SCHEMES = {}
+SCHEMES: dict[str, Callable] = {}
 # name -> function(counts, totals, power) -> log of the raw factors
-LOG_FORMS = {}
+LOG_FORMS: dict[str, Callable] = {}
 
 
 def register_scheme(name, *, log_form=None):

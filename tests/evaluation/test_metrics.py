@@ -170,8 +170,14 @@ def test_group_scorer_with_routed_sensitive_features(data):
             assert score == pytest.approx(expected)
         scorer.set_score_request(sensitive_features=False)
         with pytest.raises(ValueError, match="needs groups"):
-            cross_validate(
-                LogisticRegression(), Xn, y, scoring=scorer, cv=3, error_score="raise"
+            cross_validate(  # params={}: scikit-learn 1.6 needs a dict under routing
+                LogisticRegression(),
+                Xn,
+                y,
+                scoring=scorer,
+                cv=3,
+                error_score="raise",
+                params={},
             )
 
 
@@ -286,15 +292,15 @@ def test_fairness_metrics_by_hand():
 def test_fairness_metrics_pool_unprivileged_groups_and_weights():
     groups = ["a", "b", "c", "c"]
     y_pred = ["yes", "no", "yes", "yes"]
-    assert disparate_impact(y_pred, groups, privileged="c", positive="yes") == 0.5
+    assert disparate_impact(y_pred, groups, privileged="c", pos_label="yes") == 0.5
     assert disparate_impact(
-        y_pred, groups, privileged=["b", "c"], positive="yes"
+        y_pred, groups, privileged=["b", "c"], pos_label="yes"
     ) == pytest.approx(1 / (2 / 3))
     weighted = statistical_parity_difference(
         y_pred,
         pd.Categorical(groups),
         privileged="c",
-        positive="yes",
+        pos_label="yes",
         sample_weight=[3, 1, 1, 1],
     )
     assert weighted == pytest.approx(0.75 - 1.0)
@@ -336,10 +342,10 @@ def test_disparate_impact_degenerate_rates():
             "covers every group",
         ),
         (
-            lambda: disparate_impact(["<=50K", ">50K"], ["F", "M"], positive=1),
-            "positive=1 is not among the labels of y_pred",
+            lambda: disparate_impact(["<=50K", ">50K"], ["F", "M"], pos_label=1),
+            "pos_label=1 is not among the labels of y_pred",
         ),
-        (lambda: disparate_impact(Y_PRED, SEX[:-1]), "groups has 9 rows but y_pred has 10"),
+        (lambda: disparate_impact(Y_PRED, SEX[:-1]), "sensitive_features has 9 rows but y_pred has 10"),
         (lambda: disparate_impact(Y_PRED, pd.DataFrame({"s": SEX})), "must be 1-D"),
         (
             lambda: statistical_parity_difference(Y_PRED, SEX, sample_weight=[-1] * 10),

@@ -318,6 +318,7 @@ def test_x_is_neither_copied_nor_modified():
 
 
 def test_works_in_imblearn_pipeline():
+    pytest.importorskip("imblearn")
     from imblearn.pipeline import Pipeline
     from sklearn.linear_model import LogisticRegression
 
