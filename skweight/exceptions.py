@@ -60,6 +60,8 @@ def renamed_parameters(**old_to_new):
     """
 
     def decorate(function):
+        name = function.__qualname__.removesuffix(".__init__")
+
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
             for old, new in old_to_new.items():
@@ -67,10 +69,10 @@ def renamed_parameters(**old_to_new):
                     continue
                 if new in kwargs:
                     raise TypeError(
-                        f"{function.__name__}() got both {old!r} (its old name) and {new!r}."
+                        f"{name}() got both {old!r} (its old name) and {new!r}."
                     )
                 warnings.warn(
-                    f"{function.__name__}(): the parameter {old!r} was renamed {new!r} in "
+                    f"{name}(): the parameter {old!r} was renamed {new!r} in "
                     "skweight 0.2; the old name will be removed in 0.3.",
                     FutureWarning,
                     stacklevel=2,

@@ -197,7 +197,7 @@ def _weigh(args, out, source, weighter, groups, strata):
         totals = ChunkedBalanceReport(
             groups=groups or None,
             strata=strata or None,
-            label=args.label is not None,
+            use_label=args.label is not None,
             handle_missing=args.missing,
         )
         columns = None if args.append_input else key_columns
@@ -251,7 +251,7 @@ def _report(args, out, source, groups, strata):
     totals = ChunkedBalanceReport(
         groups=groups or None,
         strata=strata or None,
-        label=args.label is not None,
+        use_label=args.label is not None,
         handle_missing=args.missing,
     )
     columns = _in_file_order(source, keys + ([args.weight] if args.weight else []))

@@ -5,6 +5,7 @@ is given, so that inside ``cross_validate`` or ``GridSearchCV`` they come from
 each training fold only, and the weighter is a searchable parameter.
 """
 
+import warnings
 from copy import deepcopy
 
 import numpy as np
@@ -424,10 +425,12 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
     def set_params(self, **params):
         """Set the parameters of this estimator and of its weighter and estimator.
 
-        With ``weighter=None``, ``weighter__*`` parameters are ignored, so that a
-        grid may list None (the plain baseline) next to weighters, e.g.
-        ``{"weighter": [None, GroupBalancedWeighter()], "weighter__strength":
-        [0.5, 1.0]}``.
+        As in scikit-learn, ``weighter__*`` parameters need a weighter. A
+        grid that compares the plain baseline with weighters lists them apart:
+        ``[{"weighter": [None]}, {"weighter": [GroupBalancedWeighter()],
+        "weighter__strength": [0.5, 1.0]}]``. (Until 0.3, ``weighter__*``
+        given with ``weighter=None`` are dropped with a ``FutureWarning``;
+        from 0.3 they raise, as scikit-learn does.)
 
         Parameters
         ----------
@@ -440,12 +443,17 @@ class WeightedEstimator(MetaEstimatorMixin, BaseEstimator):
         self : WeightedEstimator
             The estimator.
         """
-        if params.get("weighter", self.weighter) is None:
-            params = {
-                key: value
-                for key, value in params.items()
-                if not key.startswith("weighter__")
-            }
+        dropped = sorted(key for key in params if key.startswith("weighter__"))
+        if params.get("weighter", self.weighter) is None and dropped:
+            warnings.warn(
+                f"set_params: {dropped} set parameters of the weighter, but weighter is "
+                "None; they are ignored now and will raise from skweight 0.3, as "
+                "scikit-learn does. In a grid, list None apart: [{'weighter': [None]}, "
+                "{'weighter': [...], 'weighter__strength': [...]}].",
+                FutureWarning,
+                stacklevel=2,
+            )
+            params = {key: value for key, value in params.items() if key not in dropped}
         return super().set_params(**params)
 
     @property

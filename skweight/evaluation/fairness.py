@@ -141,7 +141,9 @@ def selection_rates(y_pred, sensitive_features, *, pos_label=1, sample_weight=No
     m    0.5
     dtype: float64
     """
-    hits, groups, sample_weight, _ = _prepare(y_pred, sensitive_features, sample_weight, pos_label)
+    hits, groups, sample_weight, _ = _prepare(
+        y_pred, sensitive_features, sample_weight, pos_label
+    )
     return _rates(hits, groups, sample_weight, None, None)
 
 
@@ -183,7 +185,9 @@ def disparate_impact(
     >>> disparate_impact(y_pred, sex, privileged="M")
     0.3333333333333333
     """
-    hits, groups, sample_weight, _ = _prepare(y_pred, sensitive_features, sample_weight, pos_label)
+    hits, groups, sample_weight, _ = _prepare(
+        y_pred, sensitive_features, sample_weight, pos_label
+    )
     return _compare(
         _rates(hits, groups, sample_weight, None, privileged), privileged, "ratio"
     )
@@ -222,7 +226,9 @@ def statistical_parity_difference(
     >>> statistical_parity_difference(y_pred, sex, privileged="M")
     -0.5
     """
-    hits, groups, sample_weight, _ = _prepare(y_pred, sensitive_features, sample_weight, pos_label)
+    hits, groups, sample_weight, _ = _prepare(
+        y_pred, sensitive_features, sample_weight, pos_label
+    )
     return _compare(
         _rates(hits, groups, sample_weight, None, privileged), privileged, "difference"
     )

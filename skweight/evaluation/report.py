@@ -144,7 +144,7 @@ def balance_report(
     """
     check_balance(balance, "balance_report")
     cells = ChunkedBalanceReport(
-        groups=groups, strata=strata, label=y is not None, handle_missing=handle_missing
+        groups=groups, strata=strata, use_label=y is not None, handle_missing=handle_missing
     )
     cells.add(
         X,
@@ -174,7 +174,7 @@ class ChunkedBalanceReport:
     groups, strata : str, int, list of str or int, default=None
         Group and stratum columns of ``X``, named as for
         :class:`~skweight.GroupBalancedWeighter`.
-    label : bool, default=True
+    use_label : bool, default=True
         Whether the chunks have a label ``y`` (then it is a key of the cells).
     handle_missing : {"error", "category"}, default="error"
         Missing values in a group or stratum column: an error, or a level of
@@ -204,8 +204,8 @@ class ChunkedBalanceReport:
     4        b      m      1      1         1.0
     """
 
-    def __init__(self, *, groups=None, strata=None, label=True, handle_missing="error"):
-        self.groups, self.strata, self.label = groups, strata, label
+    def __init__(self, *, groups=None, strata=None, use_label=True, handle_missing="error"):
+        self.groups, self.strata, self.use_label = groups, strata, use_label
         self.handle_missing = handle_missing
         self._counter = None
         self._low, self._high = np.inf, -np.inf  # the weights' range
@@ -232,13 +232,13 @@ class ChunkedBalanceReport:
         -------
         self : ChunkedBalanceReport
         """
-        if self.label and y is None:
+        if self.use_label and y is None:
             raise ValueError(
-                "y is None, but this report counts a label (label=True); "
-                "pass y, or create the report with label=False."
+                "y is None, but this report counts a label (use_label=True); "
+                "pass y, or create the report with use_label=False."
             )
         inputs = Inputs(
-            X, y if self.label else None, None, sensitive_features, strata_features
+            X, y if self.use_label else None, None, sensitive_features, strata_features
         )
         name = type(self).__name__
         has_groups = self.groups is not None or sensitive_features is not None
@@ -248,7 +248,7 @@ class ChunkedBalanceReport:
             inputs,
             groups=self.groups,
             strata=self.strata,
-            balance=_mode(has_groups, self.label),
+            balance=_mode(has_groups, self.use_label),
             name=name,
         )
         weights = _check_weights(sample_weight, frame.n_rows)

@@ -9,6 +9,7 @@ workers and ``torch.distributed`` ranks so that no two shards share an item.
 from numbers import Integral
 
 from .._compat import import_optional
+from ..exceptions import renamed_parameters
 from ..resampling.stream import balance_stream
 
 torch = import_optional("torch", extra="torch", needed_by="skweight.torch")
@@ -22,15 +23,15 @@ class BalancedIterableDataset(IterableDataset):
 
     Each item is kept ``floor(r)`` times plus once more with probability
     ``r - floor(r)``, ``r`` its unit's rate (see :mod:`skweight.streams` for
-    the bias and memory bounds). Item ``i`` of ``source`` goes to shard
+    the bias and memory bounds). Item ``i`` of ``items`` goes to shard
     ``i % (world_size * num_workers)``: every worker of every rank reads the
-    whole source and keeps its own items, so shards are disjoint and together
+    whole stream and keeps its own items, so shards are disjoint and together
     cover the stream.
 
     Parameters
     ----------
-    source : iterable
-        Re-iterable (each ``iter`` starts the stream again), e.g. an
+    items : iterable
+        The stream (``source`` before 0.2, as in :func:`~skweight.streams.balance_stream`): re-iterable (each ``iter`` starts the stream again), e.g. an
         ``IterableDataset`` or a list.
     keys : callable
         ``keys(item) -> dict`` of the item's key values (group and stratum
@@ -61,9 +62,10 @@ class BalancedIterableDataset(IterableDataset):
     0.5
     """
 
+    @renamed_parameters(source="items")
     def __init__(
         self,
-        source,
+        items,
         keys,
         weighter,
         *,
@@ -77,7 +79,7 @@ class BalancedIterableDataset(IterableDataset):
                 f"random_state must be an int (every shard seeds from it); got "
                 f"{random_state!r}."
             )
-        self.source, self.keys, self.weighter = source, keys, weighter
+        self.items, self.keys, self.weighter = items, keys, weighter
         self.label, self.chunk_size = label, chunk_size
         self.random_state, self.shuffle = int(random_state), bool(shuffle)
         self.epoch = 0
@@ -100,12 +102,12 @@ class BalancedIterableDataset(IterableDataset):
 
     def __iter__(self):
         return balance_stream(
-            iter(self.source),
+            iter(self.items),
             self.keys,
             self.weighter,
             label=self.label,
             chunk_size=self.chunk_size,
-            seed=self.random_state,
+            random_state=self.random_state,
             epoch=self.epoch,
             shard=self.shard(),
             shuffle=self.shuffle,
@@ -113,6 +115,6 @@ class BalancedIterableDataset(IterableDataset):
 
     def __repr__(self):
         return (
-            f"{type(self).__name__}({type(self.source).__name__}, "
+            f"{type(self).__name__}({type(self.items).__name__}, "
             f"{self.weighter!r}, chunk_size={self.chunk_size}; epoch={self.epoch})"
         )

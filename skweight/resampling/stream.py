@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.modes import MODES, resolve_mode
-from ..exceptions import WeightingWarning
+from ..exceptions import WeightingWarning, renamed_parameters
 from .strategies import STRATEGIES
 
 __all__ = ["balance_stream"]
@@ -42,19 +42,20 @@ __all__ = ["balance_stream"]
 _STREAM_TAG = 0x5717EA
 
 
+@renamed_parameters(source="weighter", seed="random_state")
 def balance_stream(
     items,
     keys,
-    source,
+    weighter,
     *,
     label="label",
     chunk_size=1024,
-    seed=0,
+    random_state=0,
     epoch=0,
     shard=(0, 1),
     shuffle=True,
 ):
-    """Yield ``items`` kept or repeated so that their units follow ``source``'s targets.
+    """Yield ``items`` kept or repeated so that their units follow ``weighter``'s targets.
 
     Parameters
     ----------
@@ -64,16 +65,19 @@ def balance_stream(
         ``keys(item)`` returns a dict of the item's key values: the group and
         stratum columns by the names the weighter uses, and the label under
         ``label``.
-    source : weighter or EpochResampler
-        A weighter (fitted: its counts are kept; unfitted: it learns running
+    weighter : weighter or EpochResampler
+        (``source`` before 0.2.) A weighter (fitted: its counts are kept; unfitted: it learns running
         counts with ``partial_fit``, chunk by chunk), or a fitted
         ``"under"``/``"over"`` EpochResampler.
     label : str, default="label"
         The key holding the label (ignored when the weighter does not use it).
     chunk_size : int, default=1024
         Items processed (and held) at a time.
-    seed, epoch : int, default=0
-        The draws are reproducible for the same seed, epoch and shard.
+    random_state : int, default=0
+        With ``epoch`` and ``shard``, what makes the draws reproducible
+        (``seed`` before 0.2).
+    epoch : int, default=0
+        The epoch: another epoch draws other items.
     shard : tuple of int, default=(0, 1)
         ``(index, count)``: this shard takes the items at positions
         ``index, index + count, ...`` of the stream (for DataLoader workers and
@@ -92,7 +96,7 @@ def balance_stream(
     >>> from skweight.streams import balance_stream
     >>> stream = [{"label": "a"}] * 900 + [{"label": "b"}] * 100
     >>> weighter = GroupBalancedWeighter().fit(None, ["a"] * 900 + ["b"] * 100)
-    >>> out = list(balance_stream(stream, lambda item: item, weighter, seed=0))
+    >>> out = list(balance_stream(stream, lambda item: item, weighter, random_state=0))
     >>> sum(item["label"] == "b" for item in out) / len(out)
     0.5
     """
@@ -103,8 +107,8 @@ def balance_stream(
     ):
         raise ValueError(f"chunk_size must be an int >= 1; got {chunk_size!r}.")
     index, count = _check_shard(shard)
-    rate = _rate_function(source, label)
-    rng = np.random.default_rng([int(seed), int(epoch), index, count, _STREAM_TAG])
+    rate = _rate_function(weighter, label)
+    rng = np.random.default_rng([int(random_state), int(epoch), index, count, _STREAM_TAG])
     chunk = []
     for position, item in enumerate(items):
         if position % count != index:
@@ -171,7 +175,7 @@ def _rate_function(source, label):
 
     if not hasattr(source, "partial_fit"):
         raise TypeError(
-            f"source must be a skweight weighter or a fitted EpochResampler; got "
+            f"weighter must be a skweight weighter or a fitted EpochResampler; got "
             f"{type(source).__name__}."
         )
     running = not hasattr(source, "n_cells_")

@@ -13,6 +13,7 @@ scheme            raw factor                           note
 ``sqrt_inverse``  ``1 / sqrt(n)``                      a milder correction
 ``log_inverse``   ``log(1 + N / n)``                   milder still; never 0
 ``power``         ``n ** -power``                      0: none, 1: inverse
+``none`` (None)   ``1``                                no balancing
 effective number  ``(1 - beta) / (1 - beta ** n)``     Cui et al., CVPR 2019
 ================  ===================================  ======================
 
@@ -68,6 +69,11 @@ def _sqrt_inverse(counts, totals, power):
 @register_scheme("log_inverse")
 def _log_inverse(counts, totals, power):
     return np.log1p(totals / counts)
+
+
+@register_scheme("none", log_form=lambda counts, totals, power: np.zeros_like(counts))
+def _none(counts, totals, power):
+    return np.ones_like(counts, dtype=np.float64)
 
 
 @register_scheme(
@@ -157,8 +163,9 @@ def make_scheme(scheme, *, power=1.0, beta=None):
     Parameters
     ----------
     scheme : str, callable or None
-        A name in :data:`SCHEMES`, or ``func(counts) -> factors``. Ignored
-        when ``beta`` is given.
+        A name in :data:`SCHEMES`, or ``func(counts) -> factors``; None is
+        ``"none"`` (no balancing: every raw factor 1). Ignored when ``beta``
+        is given.
     power : float, default=1.0
         The exponent of ``"power"``.
     beta : float in (0, 1), default=None
@@ -168,6 +175,8 @@ def make_scheme(scheme, *, power=1.0, beta=None):
         return Scheme(_effective_number(beta), False, _effective_number_log(beta))
     if callable(scheme):
         return Scheme(_user_scheme(scheme), False)
+    if scheme is None:
+        scheme = "none"
     func, log_form = SCHEMES[scheme], LOG_FORMS.get(scheme)
     log_func = (
         None

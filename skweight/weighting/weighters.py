@@ -85,7 +85,7 @@ _COMMON_PARAMETERS = """
         before ``max_weight``, ``trim_quantile`` and the final
         ``normalize`` (so they combine with any scheme, and the caps hold
         for the final weights);
-        ``scheme="power", power=0, normalize=None`` gives scikit-learn's
+        ``scheme=None, normalize=None`` gives scikit-learn's
         ``compute_sample_weight(class_weight, y)`` exactly. For a
         multi-output ``y``, a list of one dict (or None) per output. Not for
         a multi-label target.
@@ -143,12 +143,14 @@ class GroupBalancedWeighter(BaseWeighter):
     Parameters
     ----------
 {_COMMON_PARAMETERS}
-    scheme : {{"inverse", "sqrt_inverse", "log_inverse", "power"}} or callable, \
-            default="inverse"
+    scheme : {{"inverse", "sqrt_inverse", "log_inverse", "power", "none"}}, callable \
+            or None, default="inverse"
         How a unit's weighted count ``n`` becomes its raw factor before the
         per-stratum scaling: ``1 / n``, ``1 / sqrt(n)``, ``log(1 + N / n)``
         (``N``: the stratum's total), ``n ** -power``, or a callable mapping a
-        1-D array of counts to an array of non-negative factors. For
+        1-D array of counts to an array of non-negative factors. None (or
+        ``"none"``): no balancing, every raw factor 1 (the class weights,
+        caps and scaling still apply). For
         ``balance="independence"`` the factor is ``scheme(observed) /
         scheme(expected)``, which is ``P(g) P(y) / P(g, y)`` for the inverse.
     power : float >= 0, default=1.0
@@ -191,7 +193,7 @@ class GroupBalancedWeighter(BaseWeighter):
 
     _parameter_constraints = {
         **BaseWeighter._parameter_constraints,
-        "scheme": [RegistryOptions(SCHEMES), callable],
+        "scheme": [RegistryOptions(SCHEMES), callable, None],
         "power": [Interval(Real, 0, None, closed="left")],
     }
 

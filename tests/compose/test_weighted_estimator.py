@@ -275,7 +275,10 @@ def test_sensitive_features_routed_in_grid_search(data):
         )
         search = GridSearchCV(
             WeightedEstimator(LogisticRegression(), weighter),
-            {"weighter": [None, weighter], "weighter__strength": [0.5, 1.0]},
+            [
+                {"weighter": [None]},
+                {"weighter": [weighter], "weighter__strength": [0.5, 1]},
+            ],
             cv=3,
         ).fit(Xn, y, sensitive_features=X["sex"])
         assert np.isfinite(search.cv_results_["mean_test_score"]).all()
@@ -321,27 +324,27 @@ def test_sample_weight_routed_to_weighted_estimator(data):
 def test_grid_search_over_weighter_and_strength(data):
     X, y = data
     model = WeightedEstimator(LogisticRegression(), GroupBalancedWeighter(groups="sex"))
-    grid = {
-        "weighter": [
-            None,
-            GroupBalancedWeighter(groups="sex", balance="independence"),
-            EffectiveNumberWeighter(),
-        ],
-        "weighter__strength": [0.5, 1.0],
-    }
+    grid = [
+        {"weighter": [None]},  # the plain baseline, apart: it has no strength
+        {
+            "weighter": [
+                GroupBalancedWeighter(groups="sex", balance="independence"),
+                EffectiveNumberWeighter(),
+            ],
+            "weighter__strength": [0.5, 1.0],
+        },
+    ]
     search = GridSearchCV(model, grid, cv=3, error_score="raise").fit(_numeric(X), y)
-    assert len(search.cv_results_["params"]) == 6
+    assert len(search.cv_results_["params"]) == 5
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
-    # The None candidates ignore weighter__strength: the same plain model twice.
-    scores = search.cv_results_["mean_test_score"]
-    assert scores[0] == scores[1]
-    for params in search.cv_results_["params"][2:]:
+    for params in search.cv_results_["params"][1:]:
         fitted = clone(model).set_params(**params).fit(_numeric(X), y)
         assert fitted.weighter_.strength == params["weighter__strength"]
 
 
-def test_set_params_ignores_weighter_params_without_weighter():
-    model = WeightedEstimator(LogisticRegression()).set_params(weighter__strength=0.5)
+def test_weighter_params_without_weighter_warn_before_they_raise():
+    with pytest.warns(FutureWarning, match=r"\['weighter__strength'\].*will raise from "):
+        model = WeightedEstimator(LogisticRegression()).set_params(weighter__strength=0.5)
     assert model.weighter is None
     model.set_params(weighter=GroupBalancedWeighter(), weighter__strength=0.25)
     assert model.weighter.strength == 0.25

@@ -345,7 +345,10 @@ def test_disparate_impact_degenerate_rates():
             lambda: disparate_impact(["<=50K", ">50K"], ["F", "M"], pos_label=1),
             "pos_label=1 is not among the labels of y_pred",
         ),
-        (lambda: disparate_impact(Y_PRED, SEX[:-1]), "sensitive_features has 9 rows but y_pred has 10"),
+        (
+            lambda: disparate_impact(Y_PRED, SEX[:-1]),
+            "sensitive_features has 9 rows but y_pred has 10",
+        ),
         (lambda: disparate_impact(Y_PRED, pd.DataFrame({"s": SEX})), "must be 1-D"),
         (
             lambda: statistical_parity_difference(Y_PRED, SEX, sample_weight=[-1] * 10),

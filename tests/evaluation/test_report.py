@@ -208,7 +208,7 @@ def test_multilabel_classes_are_strata():
 def test_chunks_add_up_to_one_go_even_with_zero_weight_chunks():
     weights = w.copy()
     weights[:2] = 0.0
-    totals = ChunkedBalanceReport(groups="gender", strata="category", label=True)
+    totals = ChunkedBalanceReport(groups="gender", strata="category", use_label=True)
     for rows in (slice(0, 2), slice(2, 4), slice(4, 6)):
         totals.add(X.iloc[rows], y.iloc[rows], weights[rows])
     chunked = totals.report().set_index(KEYS).sort_index()

@@ -87,3 +87,17 @@ def test_two_gloo_ranks_with_two_workers_each_share_no_item(tmp_path):
         pytest.skip("torch.distributed is not available")
     outs = run_two_ranks(_DDP, tmp_path)
     assert outs[0].split() == ["True", "True"]
+
+
+def test_source_is_now_items_and_the_old_name_warns():
+    stream = [{"label": i % 2} for i in range(20)]
+    weighter = GroupBalancedWeighter().fit(None, [item["label"] for item in stream])
+    with pytest.warns(
+        FutureWarning,
+        match=r"BalancedIterableDataset\(\): the parameter "
+        "'source' was renamed 'items'",
+    ):
+        data = BalancedIterableDataset(
+            source=stream, keys=lambda item: item, weighter=weighter
+        )
+    assert data.items is stream

@@ -33,7 +33,7 @@ def _counts(out):
 def test_each_item_is_kept_floor_or_ceil_of_its_weight():
     weighter = GroupBalancedWeighter().fit(None, LABELS)
     rates = weighter.weight(None, LABELS)
-    counts = _counts(balance_stream(STREAM, _label_keys, weighter, seed=1))
+    counts = _counts(balance_stream(STREAM, _label_keys, weighter, random_state=1))
     assert np.all((counts == np.floor(rates)) | (counts == np.ceil(rates)))
     # the fractional parts are Bernoulli draws: their mean is close to the rates
     for label in range(3):
@@ -43,7 +43,9 @@ def test_each_item_is_kept_floor_or_ceil_of_its_weight():
 
 def test_long_run_shares_reach_the_balance():
     weighter = GroupBalancedWeighter().fit(None, LABELS)
-    out = list(balance_stream(STREAM, _label_keys, weighter, seed=0, chunk_size=500))
+    out = list(
+        balance_stream(STREAM, _label_keys, weighter, random_state=0, chunk_size=500)
+    )
     shares = np.bincount([item["label"] for item in out]) / len(out)
     assert np.allclose(shares, 1 / 3, atol=0.02)
     assert abs(len(out) - N) < 0.03 * N  # the weights have mean 1
@@ -57,7 +59,7 @@ def test_groups_within_strata_from_one_partial_fit_pass():
     for start in range(0, N, 3000):  # one pass over the stream
         chunk = pd.DataFrame([keys(item) for item in STREAM[start : start + 3000]])
         weighter.partial_fit(chunk)
-    out = pd.DataFrame(list(balance_stream(STREAM, keys, weighter, seed=2)))
+    out = pd.DataFrame(list(balance_stream(STREAM, keys, weighter, random_state=2)))
     shares = out.groupby("s")["g"].value_counts(normalize=True)
     assert np.allclose(shares.to_numpy(), 0.5, atol=0.03)
     kept = out["s"].value_counts(normalize=True)  # the strata mix is kept
@@ -66,7 +68,9 @@ def test_groups_within_strata_from_one_partial_fit_pass():
 
 def test_running_counts_when_the_weighter_is_not_fitted():
     weighter = GroupBalancedWeighter()
-    out = list(balance_stream(STREAM, _label_keys, weighter, seed=0, chunk_size=2000))
+    out = list(
+        balance_stream(STREAM, _label_keys, weighter, random_state=0, chunk_size=2000)
+    )
     assert hasattr(weighter, "n_cells_")  # it learned the counts on the way
     late = out[len(out) // 2 :]
     shares = np.bincount([item["label"] for item in late]) / len(late)
@@ -76,7 +80,7 @@ def test_running_counts_when_the_weighter_is_not_fitted():
 def test_a_resampler_s_targets():
     rs = EpochResampler("under", random_state=0).fit(None, LABELS)
     rates = np.array([rs.targets_[c] / np.sum(LABELS == c) for c in (0, 1, 2)])[LABELS]
-    counts = _counts(balance_stream(STREAM, _label_keys, rs, seed=4))
+    counts = _counts(balance_stream(STREAM, _label_keys, rs, random_state=4))
     assert np.all((counts == np.floor(rates)) | (counts == np.ceil(rates)))
     per_class = np.bincount(LABELS, weights=counts)
     assert np.allclose(per_class, list(rs.targets_.values()), rtol=0.1)
@@ -88,7 +92,9 @@ def test_shards_are_disjoint_and_cover_the_stream():
     for index in range(3):
         ids = [
             item["id"]
-            for item in balance_stream(STREAM, _label_keys, rs, shard=(index, 3), seed=5)
+            for item in balance_stream(
+                STREAM, _label_keys, rs, shard=(index, 3), random_state=5
+            )
         ]
         assert all(i % 3 == index for i in ids)
         seen.append(set(ids))
@@ -101,7 +107,9 @@ def test_reproducible_per_seed_epoch_and_shard_and_lazy():
     ids = [
         [
             item["id"]
-            for item in balance_stream(STREAM, _label_keys, weighter, seed=7, epoch=e)
+            for item in balance_stream(
+                STREAM, _label_keys, weighter, random_state=7, epoch=e
+            )
         ]
         for e in (0, 0, 1)
     ]
@@ -149,3 +157,15 @@ def test_sources_that_cannot_balance_a_stream():
         list(balance_stream(STREAM, _label_keys, weights))
     with pytest.raises(TypeError, match="must be a skweight weighter"):
         list(balance_stream(STREAM, _label_keys, object()))
+
+
+def test_old_parameter_names_warn_and_draw_the_same():
+    weighter = GroupBalancedWeighter().fit(None, [item["label"] for item in STREAM])
+    new = list(balance_stream(STREAM, _label_keys, weighter, random_state=3))
+    with pytest.warns(FutureWarning, match="'seed' was renamed 'random_state'"):
+        old = list(balance_stream(STREAM, _label_keys, weighter, seed=3))
+    with pytest.warns(FutureWarning, match="'source' was renamed 'weighter'"):
+        by_keyword = list(
+            balance_stream(STREAM, _label_keys, source=weighter, random_state=3)
+        )
+    assert old == new == by_keyword

@@ -18,9 +18,7 @@ Y_STR = np.repeat(["cat", "dog", "eel"], [6, 3, 1])
 
 def _plain(class_weight):
     """The weighter that gives compute_sample_weight(class_weight, y) exactly."""
-    return GroupBalancedWeighter(
-        scheme="power", power=0, normalize=None, class_weight=class_weight
-    )
+    return GroupBalancedWeighter(scheme=None, normalize=None, class_weight=class_weight)
 
 
 @pytest.mark.parametrize(
@@ -95,3 +93,25 @@ def test_partial_fit_accepts_classes_of_later_chunks():
     weighter.partial_fit(None, Y_INT[:6]).partial_fit(None, Y_INT[6:])
     whole = GroupBalancedWeighter(class_weight={3: 2.0}).fit(None, Y_INT)
     assert_allclose(weighter.weight(None, Y_INT), whole.weight(None, Y_INT))
+
+
+@pytest.mark.parametrize("balance", ["label", "groups", "joint", "independence"])
+def test_no_scheme_is_none_or_power_zero(balance):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"g": rng.choice(["a", "b", "c"], 60), "s": rng.choice([0, 1], 60)})
+    y = rng.choice([0, 1], 60, p=[0.8, 0.2])
+    kw = {"strata": "s", "balance": balance, "class_weight": {1: 3.0}}
+    if balance != "label":
+        kw["groups"] = "g"
+    if balance == "groups":
+        kw["class_weight"] = None
+    none = GroupBalancedWeighter(scheme=None, **kw).fit_weight(X, y)
+    named = GroupBalancedWeighter(scheme="none", **kw).fit_weight(X, y)
+    power0 = GroupBalancedWeighter(scheme="power", power=0, **kw).fit_weight(X, y)
+    assert_allclose(none, named)
+    assert_allclose(none, power0)
+    # No balancing: only the class weights are left (then the usual scaling).
+    ratio = 1.0 if balance == "groups" else 3.0
+    for s in (0, 1):
+        rows = X["s"].to_numpy() == s
+        assert_allclose(none[rows][y[rows] == 1] / none[rows][y[rows] == 0][0], ratio)
