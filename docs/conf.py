@@ -6,17 +6,23 @@ Build (warnings are errors)::
 
 Pages are Markdown (MyST); the API reference is generated from the
 docstrings (autodoc + numpydoc), one page per public object (autosummary,
-written to ``docs/api/`` at build time, not kept in git). Two pages are completed at build time, so
-that the build never depends on files or optional modules that may be absent:
-``api.md`` documents only the modules that import, and the benchmark pages
+written to ``docs/api/`` at build time, not kept in git). The optional engines
+(torch, keras, dask) need not be installed: where one is missing, its imports
+are mocked while the docs import ``skweight.torch``, ``skweight.keras`` and
+``skweight.dask``, so every public name has its page in every build. Two
+pages are completed at build time, so that the build never depends on files
+that may be absent: ``api.md`` lists the public modules, and the benchmark pages
 (``benchmarks.md`` and one page per topic in ``benchmark_results/``) include
 the ``docs/benchmarks/*.md`` tables that exist.
 """
 
 import importlib
+import importlib.util
 import os
 import re
 from pathlib import Path
+
+from sphinx.ext.autodoc.mock import mock
 
 import skweight
 
@@ -38,7 +44,27 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_parser",
+    "sphinx_copybutton",
 ]
+# The copy button leaves out prompts and outputs of console and doctest blocks.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = False
+
+# Optional engines the public modules import: mocked where not installed.
+_ENGINES = ["torch", "torchdata", "keras", "dask", "distributed"]
+# SKWEIGHT_DOCS_MOCK=1 mocks them all, to check the build of a bare machine.
+autodoc_mock_imports = [
+    m for m in _ENGINES
+    if os.environ.get("SKWEIGHT_DOCS_MOCK") or importlib.util.find_spec(m) is None
+]
+
+
+def _import(module_name):
+    """Import a public module, its missing optional engines mocked."""
+    with mock(autodoc_mock_imports):
+        return importlib.import_module(module_name)
+
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 # benchmarks/*.md and _generated/*.md are included into pages, not pages.
@@ -47,7 +73,15 @@ exclude_patterns = ["_build", "benchmarks", "_generated", "**/.ipynb_checkpoints
 myst_enable_extensions = ["colon_fence", "dollarmath"]
 myst_heading_anchors = 3
 
-autodoc_default_options = {"members": True, "inherited-members": False}
+# Class pages list the methods a class inherits from skweight's own bases
+# (BaseWeighter's fit_weight, weight, partial_fit ...) and scikit-learn's
+# get_params/set_params, not those of torch's or Keras's base classes.
+autodoc_default_options = {"members": True}
+_NOT_INHERITED = (
+    "ReprHTMLMixin,_HTMLDocumentationLinkMixin,_MetadataRequester,OneToOneFeatureMixin,"
+    "ClassifierMixin,RegressorMixin,TransformerMixin,MetaEstimatorMixin,"
+    "Module,Sampler,Dataset,IterableDataset,PyDataset,Generic"
+)
 autodoc_member_order = "groupwise"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -57,8 +91,9 @@ html_title = f"skweight {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    # Wide tables get the whole width: no "on this page" column on these pages.
-    "secondary_sidebar_items": {"benchmark_results/*": [], "api/*": []},
+    # An "On this page" column on every page (the theme hides it on narrow
+    # screens; wide tables scroll in their own box).
+    "secondary_sidebar_items": {"**": ["page-toc"]},
 }
 # Top-level pages without sub-pages: no (empty) section navigation.
 html_sidebars = {
@@ -88,22 +123,21 @@ API = [
     ("Class priors and logit adjustment", "skweight.priors", None, None),
     ("Schedules", "skweight.schedules", None, None),
     ("Streams", "skweight.streams", None, None),
-    ("Warnings", "skweight.exceptions", None, None),
+    ("Warnings and deprecations", "skweight.exceptions", None, None),
+    ("Bug reports", "skweight", ["show_versions"], None),
     ("Data sets", "skweight.datasets", None, None),
-    ("PyTorch", "skweight.torch", None, "PyTorch (`pip install skweight[torch]`)"),
-    ("Keras", "skweight.keras", None, "Keras 3 (`pip install skweight[keras]`)"),
-    ("Dask", "skweight.dask", None, "dask (`pip install skweight[dask]`)"),
+    ("PyTorch", "skweight.torch", None, "`pip install skweight[torch]`"),
+    ("Keras", "skweight.keras", None, "`pip install skweight[keras]`"),
+    ("Dask", "skweight.dask", None, "`pip install skweight[dask]`"),
 ]
 
 
 def _api_section(title, module_name, names, needs):
     """One section of the API index: a table linking a page per object."""
     lines = [f"## {title}", ""]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        what = needs or f"the module `{module_name}`"
-        return lines + [f"Not part of this build: it needs {what}.", ""]
+    if needs:
+        lines += [f"Needs its engine at run time: {needs}.", ""]
+    module = _import(module_name)
     present = [n for n in (names or getattr(module, "__all__", [])) if hasattr(module, n)]
     if not present:
         return lines + [
@@ -141,21 +175,18 @@ def _write_stubs():
     folder.mkdir(exist_ok=True)
     wanted = set()
     for _, module_name, names, _ in API:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
+        module = _import(module_name)
         for name in names or getattr(module, "__all__", []):
             if not hasattr(module, name):
                 continue
-            kind = (
-                "autoclass" if isinstance(getattr(module, name), type) else "autofunction"
-            )
+            is_class = isinstance(getattr(module, name), type)
             path = folder / f"{module_name}.{name}.rst"
             text = (
                 f"{name}\n{'=' * len(name)}\n\n.. currentmodule:: {module_name}\n\n"
-                f".. {kind}:: {name}\n"
+                f".. {'autoclass' if is_class else 'autofunction'}:: {name}\n"
             )
+            if is_class:
+                text += f"   :inherited-members: {_NOT_INHERITED}\n"
             wanted.add(path.name)
             if not path.exists() or path.read_text() != text:
                 path.write_text(text)

@@ -52,6 +52,7 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         "handle_missing": [StrOptions({"error", "category"})],
         "class_weight": [dict, list, None],
         "target_type": [StrOptions({"auto", "multilabel", "multioutput"})],
+        "warn_thresholds": [dict, None],
     }
 
     # ------------------------------------------------------------------ #

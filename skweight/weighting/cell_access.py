@@ -307,6 +307,7 @@ class CellAccessMixin:
             factors,
             lambda cells: describe_cells(counter, canonical.order[cells]),
             groups=balances_groups(mode),
+            thresholds=getattr(self, "warn_thresholds", None),
         )
         del counts, factors
         lacking = lacking_units(canonical.stratum, canonical.group, canonical.label, mode)

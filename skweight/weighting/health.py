@@ -18,12 +18,17 @@ when:
   one gender is absent or alone. Balancing moves no weight there to the
   missing unit, so the stratum stays as it was (:func:`lacking_units`).
 
+The thresholds are defaults (read-only): a weighter's ``warn_thresholds``
+and ``weight_warnings(..., thresholds=)`` change them for that weighter or
+that call, never for the process.
+
 The effective sample size is computed from the table, assuming equal
 incoming weights within a cell (exact without ``sample_weight``).
 :func:`weight_issues` returns the messages; :func:`warn_issues` warns them.
 """
 
 import warnings
+from types import MappingProxyType
 
 import numpy as np
 
@@ -34,6 +39,7 @@ from ..exceptions import WeightingWarning
 
 __all__ = [
     "THRESHOLDS",
+    "thresholds_of",
     "balances_groups",
     "combination_ids",
     "describe_cells",
@@ -44,13 +50,39 @@ __all__ = [
     "weight_warnings",
 ]
 
-THRESHOLDS = {
-    "ess_share": 0.25,
-    "cell_share": 0.05,
-    "cell_ratio": 10.0,
-    "min_count": 5,
-    "tiny_ratio": 3.0,
-}
+# The default thresholds (read-only): a weighter's ``warn_thresholds`` and
+# ``weight_warnings(thresholds=)`` change them for one call or one weighter.
+THRESHOLDS = MappingProxyType(
+    {
+        "ess_share": 0.25,
+        "cell_share": 0.05,
+        "cell_ratio": 10.0,
+        "min_count": 5,
+        "tiny_ratio": 3.0,
+    }
+)
+
+
+def thresholds_of(thresholds):
+    """The default thresholds updated by ``thresholds`` (a dict or None), checked."""
+    if thresholds is None:
+        return THRESHOLDS
+    unknown = sorted(set(thresholds) - set(THRESHOLDS))
+    if unknown:
+        raise ValueError(
+            f"Unknown warning threshold(s) {unknown}; the thresholds are "
+            f"{sorted(THRESHOLDS)}."
+        )
+    bad = [
+        key
+        for key, value in thresholds.items()
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+    ]
+    if bad:
+        raise ValueError(f"Warning thresholds {bad} must be non-negative numbers.")
+    return {**THRESHOLDS, **thresholds}
+
+
 _ADVICE = (
     "cap the weights (max_weight=), use coarser cells (fewer or merged groups "
     "and strata), or soften the correction (strength < 1)"
@@ -63,7 +95,7 @@ def balances_groups(mode):
     return GROUP_AXIS in mode.unit_axes or mode.independence
 
 
-def weight_issues(rows, weighted, factors, describe, *, groups=True):
+def weight_issues(rows, weighted, factors, describe, *, groups=True, thresholds=None):
     """The messages of the checks that fail, for one weighter's cells.
 
     Parameters
@@ -78,11 +110,14 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
         balance) are expected to concentrate weight on rare classes, as
         scikit-learn's "balanced" weights do: only the tiny-cell check
         applies to them.
+    thresholds : dict, default=None
+        Thresholds to use instead of the defaults (:data:`THRESHOLDS`).
 
     Returns
     -------
     messages : list of str
     """
+    limits = thresholds_of(thresholds)
     rows = np.asarray(rows).ravel()
     factors = np.asarray(factors, dtype=np.float64).ravel()
     weighted = np.asarray(weighted, dtype=np.float64).ravel()
@@ -109,18 +144,17 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
     scale = mass.max()  # scale-free sums: no overflow, no underflow
     messages = []
     ess = _ess(mass, n, scale) if groups else None  # the only check of all cells' mass
-    if groups and ess < THRESHOLDS["ess_share"] * n_rows:
+    if groups and ess < limits["ess_share"] * n_rows:
         messages.append(
             f"The weights leave an effective sample size (Kish) of {ess:,.1f} of "
             f"{n_rows:,.0f} rows ({ess / n_rows:.1%}): estimates would rest on few "
             f"rows. To keep more of the data, {_ADVICE}."
         )
     heavy = ()
-    if groups and scale > THRESHOLDS["cell_share"] * total:  # else no cell is heavy
+    if groups and scale > limits["cell_share"] * total:  # else no cell is heavy
         share, row_share = mass / total, n / n_rows
         heavy = np.flatnonzero(
-            (share > THRESHOLDS["cell_share"])
-            & (share > THRESHOLDS["cell_ratio"] * row_share)
+            (share > limits["cell_share"]) & (share > limits["cell_ratio"] * row_share)
         )
     if len(heavy):
         heavy = heavy[np.argsort(-share[heavy], kind="stable")]
@@ -136,10 +170,10 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
         )
     mean = total / n_rows
     tiny = ()
-    if n.min() < THRESHOLDS["min_count"]:  # else no cell is tiny
+    if n.min() < limits["min_count"]:  # else no cell is tiny
         per_row = mass / n
         tiny = np.flatnonzero(
-            (n < THRESHOLDS["min_count"]) & (per_row > THRESHOLDS["tiny_ratio"] * mean)
+            (n < limits["min_count"]) & (per_row > limits["tiny_ratio"] * mean)
         )
     if len(tiny):
         tiny = tiny[np.argsort(-per_row[tiny], kind="stable")]
@@ -149,7 +183,7 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True):
         )
         more = f" and {tiny.size - _SHOWN} more" if tiny.size > _SHOWN else ""
         messages.append(
-            f"{tiny.size} cell(s) of fewer than {THRESHOLDS['min_count']} rows are "
+            f"{tiny.size} cell(s) of fewer than {limits['min_count']} rows are "
             f"up-weighted: {shown}{more}. Each of their rows stands for many; merge "
             "them into coarser cells, drop them, or cap the weights (max_weight=)."
         )
@@ -259,7 +293,7 @@ def warn_issues(messages, stacklevel=3):
         warnings.warn(message, WeightingWarning, stacklevel=stacklevel)
 
 
-def weight_warnings(weighter):
+def weight_warnings(weighter, *, thresholds=None):
     """The warnings a fitted weighter's weights deserve, as messages.
 
     The checks that ``fit`` and ``fit_weight`` run (and warn, as
@@ -270,6 +304,14 @@ def weight_warnings(weighter):
     ----------
     weighter : BaseWeighter
         A fitted weighter.
+    thresholds : dict, default=None
+        Thresholds to check against instead of the weighter's
+        ``warn_thresholds`` (or the defaults): any of ``ess_share`` (the
+        effective sample size below this share of the rows), ``cell_share``
+        and ``cell_ratio`` (a cell carrying more than this share of the weight
+        and more than this many times its share of the rows), ``min_count``
+        and ``tiny_ratio`` (a cell of fewer rows up-weighted to more than this
+        many times the mean weight).
 
     Returns
     -------
@@ -292,7 +334,7 @@ def weight_warnings(weighter):
         return [
             f"Output {k}: {message}"
             for k, estimator in enumerate(weighter.estimators_)
-            for message in weight_warnings(estimator)
+            for message in weight_warnings(estimator, thresholds=thresholds)
         ]
     if weighter.cell_spec_.multilabel:
         return []
@@ -313,6 +355,9 @@ def weight_warnings(weighter):
         table["factor"].to_numpy(),
         describe,
         groups=balances_groups(mode),
+        thresholds=getattr(weighter, "warn_thresholds", None)
+        if thresholds is None
+        else thresholds,
     )
     spec = weighter.cell_spec_
     stratum = combination_ids(table, list(spec.strata))

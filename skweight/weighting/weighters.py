@@ -99,7 +99,13 @@ _COMMON_PARAMETERS = """
         dict), and ``sample_weight`` multiplies the product once. The
         fitted per-output weighters are ``estimators_``. ``"auto"``: a 0/1
         matrix is multi-label unless ``class_weight`` is a list, any other
-        2-D ``y`` is multi-output."""
+        2-D ``y`` is multi-output.
+    warn_thresholds : dict, default=None
+        When the fitted weights warn (:class:`~skweight.exceptions.WeightingWarning`):
+        any of ``{"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
+        "min_count": 5, "tiny_ratio": 3.0}`` (the defaults, see
+        :func:`skweight.diagnostics.weight_warnings`) to change for this
+        weighter."""
 
 _COMMON_ATTRIBUTES = """
     classes_ : ndarray of shape (n_classes,)
@@ -213,6 +219,7 @@ class GroupBalancedWeighter(BaseWeighter):
         class_weight=None,
         trim_quantile=None,
         target_type="auto",
+        warn_thresholds=None,
     ):
         self.groups = groups
         self.strata = strata
@@ -227,6 +234,7 @@ class GroupBalancedWeighter(BaseWeighter):
         self.class_weight = class_weight
         self.trim_quantile = trim_quantile
         self.target_type = target_type
+        self.warn_thresholds = warn_thresholds
 
     def _scheme(self):
         return make_scheme(self.scheme, power=self.power)
@@ -295,6 +303,7 @@ class EffectiveNumberWeighter(BaseWeighter):
         class_weight=None,
         trim_quantile=None,
         target_type="auto",
+        warn_thresholds=None,
     ):
         self.beta = beta
         self.groups = groups
@@ -308,6 +317,7 @@ class EffectiveNumberWeighter(BaseWeighter):
         self.class_weight = class_weight
         self.trim_quantile = trim_quantile
         self.target_type = target_type
+        self.warn_thresholds = warn_thresholds
 
     def _scheme(self):
         return make_scheme(None, beta=self.beta)

@@ -307,3 +307,22 @@ def test_only_the_bad_factors_are_shown():
     many = np.repeat(np.arange(3), 2)
     with pytest.raises(ValueError, match=r"got \[-2\.\]\.$"):
         GroupBalancedWeighter(scheme=lambda n: np.array([0.0, -2.0, 0.5])).fit(None, many)
+
+
+def test_warn_thresholds_are_parameters_not_process_state():
+    y = np.repeat([0, 1], [97, 3])  # a class of 3 rows, up-weighted
+    with pytest.warns(WeightingWarning, match="fewer than 5 rows"):
+        GroupBalancedWeighter().fit(None, y)
+    quiet = GroupBalancedWeighter(warn_thresholds={"min_count": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WeightingWarning)
+        quiet.fit(None, y)  # 3 rows is not fewer than 2: no warning
+    assert weight_warnings(quiet) == []
+    assert weight_warnings(quiet, thresholds={"min_count": 5})[0].startswith(
+        "1 cell(s) of fewer than 5 rows")
+    with pytest.raises(TypeError):
+        THRESHOLDS["min_count"] = 2  # read-only: no global switch
+    with pytest.raises(ValueError, match=r"Unknown warning threshold\(s\) \['min_rows'\]"):
+        weight_warnings(quiet, thresholds={"min_rows": 2})
+    with pytest.raises(ValueError, match="warn_thresholds"):
+        GroupBalancedWeighter(warn_thresholds=[1]).fit(None, y)
