@@ -55,7 +55,8 @@ copybutton_only_copy_prompt_lines = False
 _ENGINES = ["torch", "torchdata", "keras", "dask", "distributed"]
 # SKWEIGHT_DOCS_MOCK=1 mocks them all, to check the build of a bare machine.
 autodoc_mock_imports = [
-    m for m in _ENGINES
+    m
+    for m in _ENGINES
     if os.environ.get("SKWEIGHT_DOCS_MOCK") or importlib.util.find_spec(m) is None
 ]
 
@@ -64,6 +65,7 @@ def _import(module_name):
     """Import a public module, its missing optional engines mocked."""
     with mock(autodoc_mock_imports):
         return importlib.import_module(module_name)
+
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"

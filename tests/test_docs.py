@@ -1,9 +1,13 @@
-"""The code in the documentation's pages runs, page by page.
+"""The code in the documentation's pages runs, page by page, and prints what they show.
 
-Every ```python block of a page under docs/ runs, in order, in one namespace
-per page, inside a temporary folder. Blocks written as ```{code-block} python
-are shown but not run (e.g. distributed training, which needs several
-processes).
+Every ```python block of a page under docs/ (and of the README) runs, in order,
+in one namespace per page, inside a temporary folder; where an output block
+follows it (``tests/doc_blocks.py``), what the block prints must match it.
+Blocks written as ```{code-block} python are shown but not run (e.g.
+distributed training, which needs several processes). With
+``SKWEIGHT_DOCS_OUTPUTS=0`` (the minimum-versions CI job, whose older numpy and
+pandas print numbers their own way) the code runs and the outputs are not
+compared.
 """
 
 import contextlib
@@ -12,6 +16,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from tests.doc_blocks import blocks, matches, run
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -65,10 +71,21 @@ def test_page_code_runs(page, tmp_path, monkeypatch):
     for module in sorted(_optional_imports(page.read_text())):
         pytest.importorskip(module)
     monkeypatch.chdir(tmp_path)
-    namespace = {"__name__": "__docs__"}
-    for number, block in enumerate(FENCE.findall(page.read_text())):
-        code = compile(block, f"{page.name}[block {number}]", "exec")
-        exec(code, namespace)  # noqa: S102 - the documentation's own examples
+    _run_page(page.read_text(), page.name, "__docs__")
+
+
+COMPARE = os.environ.get("SKWEIGHT_DOCS_OUTPUTS", "1") != "0"
+
+
+def _run_page(text, name, module):
+    namespace = {"__name__": module}
+    for number, (code, expected) in enumerate(blocks(text)):
+        got = run(code, namespace, f"{name}[block {number}]")
+        if COMPARE and expected is not None:
+            assert matches(expected, got), (
+                f"{name}, block {number}: its output block shows\n{expected}\nbut it "
+                f"printed\n{got}\n(python tools/docs_outputs.py {name} rewrites it)"
+            )
 
 
 def test_readme_code_runs(tmp_path, monkeypatch):
@@ -77,9 +94,7 @@ def test_readme_code_runs(tmp_path, monkeypatch):
     for module in sorted(_optional_imports(readme.read_text())):
         pytest.importorskip(module)
     monkeypatch.chdir(tmp_path)
-    namespace = {"__name__": "__readme__"}
-    for number, block in enumerate(FENCE.findall(readme.read_text())):
-        exec(compile(block, f"README.md[block {number}]", "exec"), namespace)  # noqa: S102
+    _run_page(readme.read_text(), "README.md", "__readme__")
 
 
 BASH = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -129,3 +144,14 @@ def test_page_command_lines_run(page, tmp_path, monkeypatch, capsys):
         )
         if target is not None:
             assert os.path.getsize(target) > 0
+
+
+def test_an_output_block_that_differs_fails():
+    page = "```python\nprint(1 + 1)\n```\n\n<!-- output -->\n```text\n3\n```\n"
+    assert blocks(page) == [("print(1 + 1)\n", "3\n")]
+    if not COMPARE:
+        pytest.skip("outputs are not compared in this job")
+    with pytest.raises(AssertionError, match="block 0: its output block shows"):
+        _run_page(page, "page.md", "__docs__")
+    _run_page(page.replace("3\n", "2\n"), "page.md", "__docs__")
+    _run_page(page.replace("3\n", "...\n"), "page.md", "__docs__")  # ELLIPSIS

@@ -1,6 +1,7 @@
 """The counting engine: columns -> codes -> cells -> counts.
 
-The lowest layer of skweight. It knows no estimator and no backend:
+The lowest layer of skweight. It imports no estimator and no backend (its
+backend protocol describes what they exchange):
 
 - :mod:`.frames`: the dataframe boundary (key columns of any frame, rows back
   in the caller's type);

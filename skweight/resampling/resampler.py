@@ -42,7 +42,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
     It is also an imbalanced-learn sampler (:meth:`fit_resample`), usable in
     ``imblearn.pipeline.Pipeline``.
 
-    Read more in the README's user guide.
+    Read more in the :doc:`user guide </user_guide/index>`.
 
     Parameters
     ----------

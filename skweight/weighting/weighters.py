@@ -144,7 +144,8 @@ class GroupBalancedWeighter(BaseWeighter):
     :func:`sklearn.utils.class_weight.compute_sample_weight` with
     ``"balanced"``.
 
-    Read more in the README's user guide and ``docs/formulas.md``.
+    Read more in the :doc:`user guide </user_guide/index>` and the
+    :doc:`formulas </formulas>`.
 
     Parameters
     ----------

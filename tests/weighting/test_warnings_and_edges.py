@@ -319,7 +319,8 @@ def test_warn_thresholds_are_parameters_not_process_state():
         quiet.fit(None, y)  # 3 rows is not fewer than 2: no warning
     assert weight_warnings(quiet) == []
     assert weight_warnings(quiet, thresholds={"min_count": 5})[0].startswith(
-        "1 cell(s) of fewer than 5 rows")
+        "1 cell(s) of fewer than 5 rows"
+    )
     with pytest.raises(TypeError):
         THRESHOLDS["min_count"] = 2  # read-only: no global switch
     with pytest.raises(ValueError, match=r"Unknown warning threshold\(s\) \['min_rows'\]"):
