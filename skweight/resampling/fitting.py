@@ -200,14 +200,18 @@ class EpochFitMixin:
                 f"supported on {where}. Drop sample_weight, or bring the rows into "
                 "memory first."
             )
-        for param, default in (("replacement", strategy.replacement), ("shrinkage", None)):
-            value = getattr(self, param)
-            if value is not None and value != default:
-                raise ValueError(
-                    f"{param}={value!r} changes how strategy={strategy.name!r} draws, "
-                    f"in memory only; on {where} leave {param}=None (or bring the "
-                    "rows into memory first)."
-                )
+        if self.draw_ != strategy.default_draw:
+            raise ValueError(
+                f"draw={self.draw_!r} changes how strategy={strategy.name!r} draws, in "
+                f"memory only; on {where} leave draw=None (or bring the rows into "
+                "memory first)."
+            )
+        if self.shrinkage is not None:
+            raise ValueError(
+                f"shrinkage={self.shrinkage!r} changes how strategy={strategy.name!r} "
+                f"draws, in memory only; on {where} leave shrinkage=None (or bring the "
+                "rows into memory first)."
+            )
         weighter, mode = strategy.unit_weighter(self, y, sensitive_features)
         if not hasattr(weighter, "fit_counts"):
             raise TypeError(
@@ -326,6 +330,7 @@ class EpochFitMixin:
         validate_params(self)
         strategy = STRATEGIES[self.strategy]
         strategy.check_params(self, None if in_memory else sample_weight)
+        self.draw_ = strategy.resolve_draw(self)
         for attr in ("sample_indices_", "n_features_in_", "feature_names_in_"):
             if hasattr(self, attr):
                 delattr(self, attr)

@@ -37,6 +37,7 @@ __all__ = [
     "order_epoch",
     "systematic_rows",
     "weighted_distinct_rows",
+    "weighted_random_rows",
 ]
 
 # Units of at least this many rows are drawn one by one.
@@ -275,6 +276,26 @@ def systematic_rows(weights, size, seed, epoch):
     edges += rng.random()
     counts = np.diff(edges.astype(np.int64), prepend=0)  # truncation: floor (edges >= 0)
     return np.repeat(perm, counts)
+
+
+def weighted_random_rows(weights, size, seed, epoch):
+    """Draw ``size`` rows independently with replacement, in proportion to ``weights``.
+
+    What ``WeightedRandomSampler(replacement=True)`` draws (i.i.d.): ``size``
+    uniform points on the cumulative weights, each landing in one row's
+    interval. Rows of weight 0 are never drawn.
+
+    Returns
+    -------
+    rows : ndarray of intp of shape (size,)
+        Grouped by row, in row order (not shuffled).
+    """
+    rng = np.random.default_rng([seed, epoch, STREAM_SELECT])
+    edges = np.cumsum(weights, dtype=np.float64)
+    picked = np.searchsorted(edges, rng.random(size) * edges[-1], side="right")
+    np.minimum(picked, weights.size - 1, out=picked)  # rounding must not pass the end
+    counts = np.bincount(picked, minlength=weights.size)
+    return np.repeat(np.arange(weights.size, dtype=np.intp), counts)
 
 
 def weighted_distinct_rows(weights, size, seed, epoch):

@@ -21,7 +21,7 @@ from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 
 _ROW_ID_REASONS = {
     "systematic": "strategy='weights' then draws over rows by their weights (with "
-    "sample_weight, replacement=False or a weighter that is not "
+    "sample_weight, draw='sequential' or 'random', or a weighter that is not "
     "skweight's), in their order",
     "frequencies": "frequency sample_weight repeats rows, and the repeats would share "
     "their key",

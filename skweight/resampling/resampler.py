@@ -131,19 +131,33 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         Return each epoch's indices in random order. If False they come in
         increasing row order (sequential reads of on-disk data); which rows
         are drawn does not depend on ``shuffle``.
+    draw : {"rotate", "random", "systematic", "sequential"}, default=None
+        How an epoch's rows are drawn; each value means one draw. None: the
+        strategy's own (``"rotate"`` for ``"under"``/``"over"``,
+        ``"systematic"`` for ``"weights"``).
+
+        - ``"rotate"`` (``"under"``, ``"over"``): every unit walks through a
+          random permutation of its rows, epoch after epoch, so each row is
+          drawn once per cycle (``"over"``: each row ``floor`` or ``ceil``
+          of its copies);
+        - ``"random"`` (every strategy): independent draws with replacement:
+          each unit's target uniformly (``RandomUnderSampler(replacement=
+          True)``), every row once plus the extra rows uniformly
+          (``RandomOverSampler``), or ``n_samples`` rows in proportion to the
+          weights (``WeightedRandomSampler(replacement=True)``);
+        - ``"systematic"`` (``"weights"``): expected counts in proportion to
+          the weights, each row drawn ``floor`` or ``ceil`` of its expected
+          count (low variance);
+        - ``"sequential"`` (``"weights"``): ``n_samples`` distinct rows, drawn
+          one after the other in proportion to the weights
+          (``WeightedRandomSampler(replacement=False)``).
+
+        Other than the strategy's own, in memory only.
     replacement : bool or None, default=None
-        How rows are drawn, as the peers name it. None: each strategy's own
-        way (``"under"``/``"over"`` rotate, ``"weights"`` draws
-        systematically with replacement). ``True`` for ``"under"``: each
-        epoch draws every unit's target independently with replacement
-        (``RandomUnderSampler(replacement=True)``); for ``"over"``: all rows
-        once plus the extra rows independently with replacement
-        (``RandomOverSampler``'s draw); for ``"weights"``: the systematic
-        draw (the default). ``False`` for ``"weights"``: ``n_samples``
-        distinct rows with probabilities in proportion to the weights,
-        drawn one after the other (``WeightedRandomSampler(replacement=
-        False)``, by exponential keys); for ``"under"``/``"over"``: the
-        rotation (the default). In memory only.
+        Deprecated in 0.2 (removed in 0.3): use ``draw``. ``True`` is
+        ``draw="random"`` for ``"under"``/``"over"`` and ``"systematic"`` for
+        ``"weights"``; ``False`` is ``"rotate"``, or ``"sequential"`` for
+        ``"weights"``.
     shrinkage : float >= 0 or dict, default=None
         Only for ``"over"``, in :meth:`fit_resample`: a smoothed bootstrap,
         as ``RandomOverSampler(shrinkage=...)``. Every repeated row but one
@@ -168,7 +182,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         order, and from a PySpark DataFrame or polars ``LazyFrame`` (where it
         is required: see :meth:`resample`). For the drawing plan only:
         not with ``sample_weight`` or, for ``"weights"``, a weighter that is
-        not skweight's or ``replacement=False``.
+        not skweight's or ``draw`` other than ``"systematic"``.
     random_state : int, RandomState instance or None, default=None
         Seeds the draws. An int makes every epoch reproducible across runs
         and processes. Otherwise a seed is drawn once at fit (from the global
@@ -268,6 +282,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         "strata": KEY_SPEC,
         "balance": [RegistryOptions(MODES, extra={"auto"})],
         "weighter": [HasMethods(["fit_weight"]), None],
+        "draw": [StrOptions({"rotate", "random", "systematic", "sequential"}), None],
         "replacement": ["boolean", None],
         "shrinkage": [Interval(Real, 0, None, closed="left"), dict, None],
         "sampling_strategy": [
@@ -296,6 +311,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         n_samples=None,
         shuffle=True,
         random_state=None,
+        draw=None,
         replacement=None,
         shrinkage=None,
         schedule=None,
@@ -310,6 +326,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         self.n_samples = n_samples
         self.shuffle = shuffle
         self.random_state = random_state
+        self.draw = draw
         self.replacement = replacement
         self.shrinkage = shrinkage
         self.schedule = schedule
@@ -400,7 +417,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
             epoch,
             getattr(self, "_order", None),
             getattr(self, "_starts", None),
-            self.replacement,
+            self.draw_,
         )
 
     def epoch_size(self, epoch):

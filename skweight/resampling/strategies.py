@@ -1,7 +1,7 @@
 """Resampling strategies: one small class each, and their registry.
 
 A strategy holds everything its name means: which weighter defines the
-cells, each unit's default and user targets, what ``replacement`` changes,
+cells, each unit's default and user targets, which ``draw`` values it takes,
 how an epoch's rows are drawn, what a schedule moves, and which parameters
 it refuses. The resampler, the stream, Keras, dask and lazy frames call
 these hooks and never test a strategy's name; everything else (the units,
@@ -27,6 +27,8 @@ A strategy that keeps half of every unit, every epoch (rotating):
 >>> _ = STRATEGIES.pop("half")
 """
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone
 
@@ -34,7 +36,12 @@ from ..engine.encode import as_python as _plain
 from ..engine.modes import MODES, resolve_mode
 from ..weighting.schedules import at_epoch
 from ..weighting.weighters import GroupBalancedWeighter
-from .plan import independent_rows, systematic_rows, weighted_distinct_rows
+from .plan import (
+    independent_rows,
+    systematic_rows,
+    weighted_distinct_rows,
+    weighted_random_rows,
+)
 from .targets import scale_targets
 
 __all__ = [
@@ -67,9 +74,11 @@ class Strategy:
     smooths : bool
         Whether ``shrinkage`` (a smoothed bootstrap of the added rows)
         applies.
-    replacement : bool
-        How the strategy draws when ``replacement=None``; other backends
-        than memory draw only this way.
+    draws : tuple of str
+        The ``draw=`` values it takes; the first is its own (``draw=None``),
+        the only one other backends than memory draw.
+    legacy_draws : dict
+        The draw each value of the deprecated ``replacement=`` meant.
     scheduled_size : bool
         Whether a schedule may change the epoch size.
     """
@@ -78,8 +87,41 @@ class Strategy:
     fresh = False
     grows = False
     smooths = False
-    replacement = False
+    draws: tuple[str, ...] = ("rotate", "random")
+    legacy_draws = {True: "random", False: "rotate"}
     scheduled_size = True
+
+    @property
+    def default_draw(self):
+        """The draw of ``draw=None``."""
+        return self.draws[0]
+
+    def resolve_draw(self, resampler):
+        """The draw ``resampler`` asks for, the deprecated ``replacement`` mapped."""
+        draw = resampler.draw
+        if resampler.replacement is not None:
+            legacy = self.legacy_draws[bool(resampler.replacement)]
+            warnings.warn(
+                f"replacement={resampler.replacement!r} is deprecated since skweight 0.2 "
+                f"and will be removed in 0.3; for strategy={self.name!r} it is "
+                f"draw={legacy!r}.",
+                FutureWarning,
+                stacklevel=4,
+            )
+            if draw is not None and draw != legacy:
+                raise ValueError(
+                    f"replacement={resampler.replacement!r} (draw={legacy!r}) and "
+                    f"draw={draw!r} disagree; drop replacement."
+                )
+            draw = legacy
+        if draw is None:
+            return self.default_draw
+        if draw not in self.draws:
+            raise ValueError(
+                f"draw={draw!r} is not a way strategy={self.name!r} draws; it draws "
+                f"{', '.join(map(repr, self.draws))}."
+            )
+        return draw
 
     # -- parameters ------------------------------------------------------- #
     def check_params(self, resampler, sample_weight):
@@ -207,14 +249,14 @@ class Strategy:
         return targets.astype(np.int64)
 
     # -- drawing ---------------------------------------------------------- #
-    def rows(self, plan, weights, size, seed, epoch, order, starts, replacement):
+    def rows(self, plan, weights, size, seed, epoch, order, starts, draw):
         """The rows one epoch draws, grouped by unit (not shuffled).
 
         ``plan`` is the :class:`~.plan.DrawingPlan` (None for row weights),
         ``order`` the rows grouped by unit and ``starts`` each unit's first
-        position in it.
+        position in it; ``draw`` one of :attr:`draws`.
         """
-        if replacement and replacement != self.replacement:
+        if draw == "random":
             return independent_rows(plan, seed, epoch, order, starts, keep_all=self.grows)
         return plan.draw(seed, epoch, order, starts)
 
@@ -238,7 +280,8 @@ class Weights(Strategy):
 
     name = "weights"
     fresh = True
-    replacement = True
+    draws = ("systematic", "sequential", "random")
+    legacy_draws = {True: "systematic", False: "sequential"}
     scheduled_size = False
 
     def check_params(self, resampler, sample_weight):
@@ -277,11 +320,11 @@ class Weights(Strategy):
         return weighter, MODES["joint"]
 
     def by_row_weights(self, resampler, sample_weight, weighter):
-        # Weights that vary within cells, distinct draws, or a weighter
-        # without cells: systematic sampling over rows.
+        # Weights that vary within cells, a draw other than the systematic
+        # one, or a weighter without cells: drawn over rows.
         return (
             sample_weight is not None
-            or resampler.replacement is False
+            or resampler.draw_ != "systematic"
             or not hasattr(weighter, "fit_cells")
         )
 
@@ -311,11 +354,13 @@ class Weights(Strategy):
         scheduled = at_epoch(draws.weighter, draws.schedule, epoch)
         return self.targets(resampler, draws.units, scheduled, draws.labels)
 
-    def rows(self, plan, weights, size, seed, epoch, order, starts, replacement):
+    def rows(self, plan, weights, size, seed, epoch, order, starts, draw):
         if weights is None:
             return plan.draw(seed, epoch, order, starts)
-        if replacement is False:
+        if draw == "sequential":
             return weighted_distinct_rows(weights, size, seed, epoch)
+        if draw == "random":
+            return weighted_random_rows(weights, size, seed, epoch)
         return systematic_rows(weights, size, seed, epoch)
 
 

@@ -422,5 +422,5 @@ def test_the_plain_resampler_draws_dask_epochs_through_the_backend():
         plain.epoch_indices(0)
     with pytest.raises(ValueError, match="row_id is for rows in memory"):
         EpochResampler("under", row_id="x").fit(DDF, DDF["y"])
-    with pytest.raises(ValueError, match="replacement=True changes how"):
-        EpochResampler("under", replacement=True).fit(DDF, DDF["y"])
+    with pytest.raises(ValueError, match="draw='random' changes how"):
+        EpochResampler("under", draw="random").fit(DDF, DDF["y"])

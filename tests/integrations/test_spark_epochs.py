@@ -113,7 +113,7 @@ def test_what_a_spark_epoch_needs_is_said(spark, sdf):
             spark.createDataFrame(PDF.assign(id=[None] + PDF["id"].tolist()[1:])), "y"
         )
     with pytest.raises(ValueError, match="in memory"):
-        EpochResampler("under", row_id="id", replacement=True).fit(sdf, "y")
+        EpochResampler("under", row_id="id", draw="random").fit(sdf, "y")
     rs = EpochResampler("under", row_id="id", random_state=0).fit(sdf, "y")
     with pytest.raises(TypeError, match="resample"):
         rs.epoch_indices(0)

@@ -48,9 +48,9 @@ def _resampler(weights, size, replacement):
     times the rows' sample weights."""
     rs = EpochResampler(
         "weights",
-        weighter=GroupBalancedWeighter(scheme="power", power=0),
+        weighter=GroupBalancedWeighter(scheme=None),
         n_samples=size,
-        replacement=replacement,
+        draw="random" if replacement else "sequential",
         random_state=0,
     )
     return rs.fit(None, np.arange(len(weights)) % 2, sample_weight=weights)

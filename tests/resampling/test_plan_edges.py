@@ -28,9 +28,7 @@ def test_distinct_rows_are_the_smallest_exponential_keys(size):
 def test_a_one_row_unit_is_drawn_as_itself_with_replacement():
     y = np.array([0] * 5 + [1])
     rows = (
-        EpochResampler("over", replacement=True, random_state=0)
-        .fit(None, y)
-        .epoch_indices(3)
+        EpochResampler("over", draw="random", random_state=0).fit(None, y).epoch_indices(3)
     )
     assert sorted(rows[y[rows] == 1].tolist()) == [5] * 5
 

@@ -1,4 +1,4 @@
-"""replacement=: the peers' draws with and without replacement, every epoch anew."""
+"""draw=: the peers' draws with and without replacement, every epoch anew."""
 
 import numpy as np
 import pytest
@@ -15,7 +15,7 @@ def test_under_with_replacement_draws_like_random_under_sampler():
 
     X = np.arange(len(Y)).reshape(-1, 1).astype(float)
     _, y_peer = RandomUnderSampler(replacement=True, random_state=0).fit_resample(X, Y)
-    rs = EpochResampler("under", replacement=True, random_state=0).fit(X, Y)
+    rs = EpochResampler("under", draw="random", random_state=0).fit(X, Y)
     epochs = [rs.epoch_indices(e) for e in range(300)]
     for rows in epochs[:3]:
         assert np.array_equal(np.bincount(Y[rows]), np.bincount(y_peer))
@@ -33,7 +33,7 @@ def test_over_with_replacement_keeps_every_row_and_adds_draws():
 
     X = np.zeros((len(Y), 1))
     _, y_peer = RandomOverSampler(random_state=0).fit_resample(X, Y)
-    rs = EpochResampler("over", replacement=True, random_state=0).fit(X, Y)
+    rs = EpochResampler("over", draw="random", random_state=0).fit(X, Y)
     rows = rs.epoch_indices(2)
     assert np.array_equal(np.bincount(Y[rows]), np.bincount(y_peer))
     assert np.all(np.bincount(rows, minlength=len(Y)) >= 1)
@@ -42,7 +42,7 @@ def test_over_with_replacement_keeps_every_row_and_adds_draws():
 def test_weights_without_replacement_draws_distinct_rows_in_proportion():
     sample_weight = np.where(Y == 2, 0.0, 1.0)  # class 2 is never drawn
     rs = EpochResampler(
-        "weights", replacement=False, n_samples=20, shuffle=False, random_state=0
+        "weights", draw="sequential", n_samples=20, shuffle=False, random_state=0
     ).fit(None, Y, sample_weight=sample_weight)
     weights = rs._weights  # the weighter's weights: classes 0 and 1 balanced
     firsts = []
@@ -58,7 +58,7 @@ def test_weights_without_replacement_draws_distinct_rows_in_proportion():
     expected = weights[Y == 1].sum() / weights.sum()
     assert np.mean(np.asarray(firsts) == 1) == pytest.approx(expected, abs=0.04)
     with pytest.raises(ValueError, match="only 85 have a positive weight"):
-        EpochResampler("weights", replacement=False, n_samples=90).fit(
+        EpochResampler("weights", draw="sequential", n_samples=90).fit(
             None, Y, sample_weight=sample_weight
         ).epoch_indices(0)
 
@@ -71,7 +71,7 @@ def test_dask_refuses_the_in_memory_draws():
 
     ddf = dd.from_pandas(pd.DataFrame({"y": Y}), npartitions=2)
     with pytest.raises(ValueError, match="in memory only"):
-        DaskEpochResampler("under", replacement=True).fit(ddf, ddf["y"])
+        DaskEpochResampler("under", draw="random").fit(ddf, ddf["y"])
 
 
 @pytest.mark.parametrize("size", [0, 1, 5, 9, 10])
@@ -99,3 +99,64 @@ def test_weighted_distinct_rows_can_take_every_positive_row_but_no_more():
         r"positive weight\. Lower n_samples, or draw with replacement\.$",
     ):
         weighted_distinct_rows(weights, 4, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "strategy, value, draw",
+    [
+        ("under", True, "random"),
+        ("under", False, "rotate"),
+        ("over", True, "random"),
+        ("weights", True, "systematic"),
+        ("weights", False, "sequential"),
+    ],
+)
+def test_replacement_is_deprecated_for_draw(strategy, value, draw):
+    with pytest.warns(FutureWarning, match=f"replacement={value}.*draw={draw!r}"):
+        old = EpochResampler(strategy, replacement=value, random_state=0).fit(None, Y)
+    new = EpochResampler(strategy, draw=draw, random_state=0).fit(None, Y)
+    assert old.draw_ == new.draw_ == draw
+    assert np.array_equal(old.epoch_indices(3), new.epoch_indices(3))
+    with pytest.raises(ValueError, match="disagree"), pytest.warns(FutureWarning):
+        other = "rotate" if draw != "rotate" else "random"
+        if strategy == "weights":
+            other = "random"
+        EpochResampler(strategy, replacement=value, draw=other).fit(None, Y)
+
+
+@pytest.mark.parametrize(
+    "strategy, draw",
+    [
+        ("under", "systematic"),
+        ("over", "sequential"),
+        ("weights", "rotate"),
+    ],
+)
+def test_a_draw_the_strategy_does_not_take_is_refused(strategy, draw):
+    with pytest.raises(ValueError, match=f"draw={draw!r} is not a way strategy="):
+        EpochResampler(strategy, draw=draw).fit(None, Y)
+
+
+def test_default_draws_are_the_strategies_own():
+    assert EpochResampler("under").fit(None, Y).draw_ == "rotate"
+    assert EpochResampler("weights").fit(None, Y).draw_ == "systematic"
+
+
+def test_weighted_random_rows_are_iid_in_proportion_to_the_weights():
+    from skweight.resampling.plan import weighted_random_rows
+
+    weights = np.array([0.0, 1.0, 3.0, 0.0, 6.0])
+    counts = np.zeros(5)
+    for epoch in range(400):
+        rows = weighted_random_rows(weights, 50, 7, epoch)
+        assert rows.size == 50 and np.all(np.diff(rows) >= 0)
+        counts += np.bincount(rows, minlength=5)
+    assert counts[[0, 3]].sum() == 0
+    np.testing.assert_allclose(counts / counts.sum(), weights / weights.sum(), atol=0.01)
+    # Independent draws: some epochs draw a row more often than its expected count
+    # rounded up (the systematic draw never does).
+    per_epoch = [
+        np.bincount(weighted_random_rows(weights, 50, 7, e), minlength=5)[4]
+        for e in range(50)
+    ]
+    assert max(per_epoch) > 30

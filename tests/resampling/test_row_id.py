@@ -89,8 +89,8 @@ def test_bad_keys_are_named():
         EpochResampler(row_id="id").fit(None, DF["y"])
     with pytest.raises(ValueError, match="frequency sample_weight"):
         EpochResampler(row_id="id").fit(DF, "y", sample_weight=np.ones(N))
-    with pytest.raises(ValueError, match="replacement=False"):
-        EpochResampler("weights", row_id="id", replacement=False).fit(DF, "y")
+    with pytest.raises(ValueError, match="draw='sequential' or 'random'"):
+        EpochResampler("weights", row_id="id", draw="sequential").fit(DF, "y")
 
 
 def test_a_numpy_column_position_is_a_row_key():
@@ -177,7 +177,7 @@ def test_lazyframe_refusals_say_what_to_do():
     with pytest.raises(ValueError, match="varies within cells"):
         EpochResampler("weights", row_id="id").fit(lf, "y", sample_weight="id")
     with pytest.raises(ValueError, match="in memory"):
-        EpochResampler("under", row_id="id", replacement=True).fit(lf, "y")
+        EpochResampler("under", row_id="id", draw="random").fit(lf, "y")
     with pytest.raises(ValueError, match="schedule"):
         EpochResampler("under", row_id="id", schedule=Schedule.constant(1.0)).fit(lf, "y")
     repeated = EpochResampler("under", row_id="s").fit(lf, "y")

@@ -4,7 +4,7 @@ A toy rotating strategy, ``"half"`` (every unit cut to half its rows, rounded
 up), is one class registered at run time. It is then used, without an edit
 anywhere else, by ``EpochResampler`` in memory, the torch ``EpochSampler``,
 the dask resampler and a polars LazyFrame (an epoch as a query), and its
-schedule, ``replacement`` and streaming follow the hooks it inherits.
+schedule, ``draw`` and streaming follow the hooks it inherits.
 """
 
 import numpy as np
@@ -67,9 +67,7 @@ def test_a_registered_strategy_draws_its_targets_in_memory(half):
 
 
 def test_a_registered_strategy_uses_the_inherited_options(half):
-    rs = EpochResampler(
-        "half", groups="g", balance="joint", replacement=True, random_state=0
-    )
+    rs = EpochResampler("half", groups="g", balance="joint", draw="random", random_state=0)
     rows = rs.fit(DF, "y").epoch_indices(0)
     assert_array_equal(
         _unit_sizes(DF, rows).to_numpy(), np.array(list(rs.targets_.values()))

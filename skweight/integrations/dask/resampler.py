@@ -58,6 +58,11 @@ n_samples, shuffle, random_state
         constant within cells) and no ``sample_weight``. ``random_state``
         should be an int there: each epoch then depends only on the data,
         the seed and the epoch number.
+    draw, shrinkage, schedule, row_id
+        As in :class:`~skweight.EpochResampler`, in memory; on dask data
+        each strategy draws its own way (``draw=None``).
+    replacement : bool or None, default=None
+        Deprecated in 0.2 (removed in 0.3): use ``draw``.
 
     Attributes
     ----------
