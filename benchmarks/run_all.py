@@ -3,7 +3,11 @@
     python benchmarks/run_all.py            # small sizes: a few minutes on 2 cores
     python benchmarks/run_all.py --full     # 10 million rows, more seeds
     python benchmarks/run_all.py --large    # only the speed pages at 1e7 rows
-                                            # (*_10m.md, dask_50m.md; index large.md)
+                                            # (*_10m.md, keys, spark; index large.md)
+    python benchmarks/run_all.py --all      # every page the docs show: both runs
+
+It runs from a clean commit (``--allow-dirty`` for a trial), so that every
+page names the code it measured, and records paths from the repository root.
 
 Each benchmark runs in its own process (one does not inherit another's memory or
 imports), writes ``<name>.md`` (and its figure) to ``--output``, and the index
@@ -182,6 +186,14 @@ def large_steps(out):
             ["--n", "50000000", "--scales", "1"],
             False,
         ),
+        (
+            "spark",
+            "weights and epochs on PySpark local[2] against hand-written queries, "
+            "at 2e6 and 2e7 rows",
+            "bench_spark.py",
+            ["--n", "2e6", "2e7", "--output", str(out / "spark.md")],
+            True,
+        ),
     ]
 
 
@@ -198,6 +210,8 @@ def run_step(name, script, args, writes_report, out):
     """Run one benchmark; return (status, seconds) and make sure <name>.md is current."""
     path = HERE / script
     report = out / f"{name}.md"
+    if out.is_relative_to(ROOT):  # what the child records is a path from the root
+        args = [os.path.relpath(a, ROOT) if a.startswith(str(out)) else a for a in args]
     if not path.exists():
         report.write_text(f"Not run: `benchmarks/{script}` does not exist.\n")
         return "missing", 0.0
@@ -330,6 +344,11 @@ def main(argv=None):
         "and dask_50m.md, indexed in large.md",
     )
     parser.add_argument(
+        "--all",
+        action="store_true",
+        help="every page the docs show: the default run, then --large",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=DEFAULT_OUTPUT,
@@ -341,12 +360,25 @@ def main(argv=None):
         "(the index then lists only those)",
     )
     parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="run with uncommitted changes (a trial: the pages then name the "
+        "commit with -dirty)",
+    )
+    parser.add_argument(
         "--note",
         default="",
         help="a remark on the machine for the index, e.g. that it "
         "was shared with other jobs",
     )
     args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    if args.all:
+        if args.large or args.full or args.only:
+            parser.error("--all runs the default pages and --large: drop the others")
+        rest = [a for a in given if a != "--all"]
+        default_status = main(rest)
+        return main([*rest, "--large"]) or default_status
     out = args.output.resolve()
     out.mkdir(parents=True, exist_ok=True)
     if args.large and args.full:
@@ -362,10 +394,14 @@ def main(argv=None):
                 f"{[s[0] for s in plan]}"
             )
         plan = [s for s in plan if s[0] in wanted]
-    given = sys.argv[1:] if argv is None else list(argv)
     command = shlex.join(["python", "benchmarks/run_all.py", *given])
     started = datetime.datetime.now(datetime.timezone.utc)
     revision = git_revision()  # before any table is rewritten
+    if revision.endswith("-dirty") and not args.allow_dirty:
+        parser.error(
+            "the working tree has uncommitted changes: commit them first, so that the "
+            "pages name the code they measured (or pass --allow-dirty for a trial run)"
+        )
     load_before = _load()
     results = []
     for name, measures, script, script_args, writes_report in plan:

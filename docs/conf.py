@@ -85,6 +85,8 @@ _NOT_INHERITED = (
     "Module,Sampler,Dataset,IterableDataset,PyDataset,Generic"
 )
 autodoc_member_order = "groupwise"
+# Types are in the numpydoc docstrings; signatures stay short.
+autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 

@@ -46,7 +46,7 @@ def _versions(names):
     return out
 
 
-def versions():
+def versions() -> dict[str, dict[str, str | None]]:
     """The system and package versions :func:`show_versions` prints.
 
     Returns
@@ -72,7 +72,7 @@ def versions():
     }
 
 
-def show_versions():
+def show_versions() -> None:
     """Print the system, skweight's and its dependencies' versions.
 
     Paste its output into a bug report.

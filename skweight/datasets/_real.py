@@ -8,6 +8,7 @@ loaders also work from an installed (or zipped) package.
 import re
 from functools import lru_cache
 from importlib.resources import files
+from typing import Any
 
 import pandas as pd
 
@@ -187,7 +188,7 @@ def _read_adult_file(filename):
         )
 
 
-def load_adult(subset="train", *, as_frame=True):
+def load_adult(subset: str = "train", *, as_frame: bool = True) -> Any:
     """Load the Adult (census income) data set.
 
     Each row is one person from the 1994 US census; the task is to predict
@@ -281,7 +282,7 @@ def _sex_of(personal_status_sex):
     return pd.Categorical(sex, categories=["female", "male"])
 
 
-def load_german_credit():
+def load_german_credit() -> pd.DataFrame:
     """Load the German credit (Statlog) data set.
 
     Each row is one loan applicant of a German bank, classified as a good or a

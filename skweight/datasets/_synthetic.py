@@ -19,6 +19,7 @@ which is what sample weighting by ``(category, gender)`` is meant to correct.
 """
 
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,7 +86,9 @@ def _standardise(values):
     return (values - values.mean()) / max(values.std(), np.finfo(float).eps)
 
 
-def make_product_reviews(n_samples=5000, *, n_categories=6, random_state=None):
+def make_product_reviews(
+    n_samples: int = 5000, *, n_categories: int = 6, random_state: Any = None
+) -> pd.DataFrame:
     """Generate product reviews whose gender mix differs by category.
 
     Each row is one review. The reviewer's gender is strongly skewed by product

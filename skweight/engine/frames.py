@@ -19,6 +19,7 @@ import pandas as pd
 from .._compat import pandas_column_array
 
 __all__ = [
+    "ColumnKey",
     "FrameView",
     "as_key_list",
     "is_per_row",
@@ -28,6 +29,10 @@ __all__ = [
     "resolve_keys",
     "take_rows",
 ]
+
+# A column of X named by a weighter or report: a name, an int (position or
+# integer label), a list of them, or None.
+ColumnKey = str | int | list[str | int] | None
 
 
 def as_key_list(spec):

@@ -13,8 +13,11 @@ true positive rates (``tests/evaluation/test_fairlearn_equivalence.py``);
 ``privileged=`` adds AIF360's pooled comparison, which fairlearn has not.
 """
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._compat import check_sample_weight
 from ..exceptions import renamed_parameters
@@ -112,7 +115,13 @@ def _compare(rates, privileged, how):
 
 
 @renamed_parameters(groups="sensitive_features", positive="pos_label")
-def selection_rates(y_pred, sensitive_features, *, pos_label=1, sample_weight=None):
+def selection_rates(
+    y_pred: ArrayLike,
+    sensitive_features: ArrayLike,
+    *,
+    pos_label: Any = 1,
+    sample_weight: ArrayLike | None = None,
+) -> pd.Series:
     """Rate of ``positive`` predictions in each group.
 
     Parameters
@@ -149,8 +158,13 @@ def selection_rates(y_pred, sensitive_features, *, pos_label=1, sample_weight=No
 
 @renamed_parameters(groups="sensitive_features", positive="pos_label")
 def disparate_impact(
-    y_pred, sensitive_features, *, privileged=None, pos_label=1, sample_weight=None
-):
+    y_pred: ArrayLike,
+    sensitive_features: ArrayLike,
+    *,
+    privileged: Any = None,
+    pos_label: Any = 1,
+    sample_weight: ArrayLike | None = None,
+) -> float:
     """Ratio of positive prediction rates, unprivileged over privileged.
 
     ``P(y_pred = positive | unprivileged) / P(y_pred = positive | privileged)``;
@@ -195,8 +209,13 @@ def disparate_impact(
 
 @renamed_parameters(groups="sensitive_features", positive="pos_label")
 def statistical_parity_difference(
-    y_pred, sensitive_features, *, privileged=None, pos_label=1, sample_weight=None
-):
+    y_pred: ArrayLike,
+    sensitive_features: ArrayLike,
+    *,
+    privileged: Any = None,
+    pos_label: Any = 1,
+    sample_weight: ArrayLike | None = None,
+) -> float:
     """Difference of positive prediction rates, unprivileged minus privileged.
 
     Parameters
@@ -236,8 +255,14 @@ def statistical_parity_difference(
 
 @renamed_parameters(groups="sensitive_features", positive="pos_label")
 def equal_opportunity_difference(
-    y_true, y_pred, sensitive_features, *, privileged=None, pos_label=1, sample_weight=None
-):
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    sensitive_features: ArrayLike,
+    *,
+    privileged: Any = None,
+    pos_label: Any = 1,
+    sample_weight: ArrayLike | None = None,
+) -> float:
     """Difference of true positive rates, unprivileged minus privileged.
 
     Parameters

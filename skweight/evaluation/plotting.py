@@ -4,8 +4,11 @@ matplotlib is imported inside :func:`plot_balance` only, so that importing
 :mod:`skweight.diagnostics` never needs it.
 """
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._compat import import_optional
 
@@ -57,8 +60,14 @@ def _as_int(value):
 
 
 def plot_balance(
-    report, *, sample_weight=None, bins=30, figsize=None, max_strata=30, class_names=None
-):
+    report: pd.DataFrame,
+    *,
+    sample_weight: ArrayLike | None = None,
+    bins: int = 30,
+    figsize: tuple[float, float] | None = None,
+    max_strata: int = 30,
+    class_names: Any = None,
+) -> Any:
     """Draw a balance report: shares per stratum before/after, and weights.
 
     Three panels: the share of each group (each class when the report has no

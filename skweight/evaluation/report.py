@@ -14,11 +14,15 @@ report counts exactly what the weighters count. :class:`ChunkedBalanceReport`
 counts rows that come in chunks.
 """
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..engine.backends import Inputs
 from ..engine.cells import CellCounter
+from ..engine.frames import ColumnKey
 from ..engine.reading import frame_of, read_keys
 from ..weighting.report import (
     check_balance,
@@ -38,17 +42,17 @@ __all__ = [
 
 
 def balance_report(
-    X,
-    y=None,
-    sample_weight=None,
+    X: Any,
+    y: ArrayLike | None = None,
+    sample_weight: ArrayLike | None = None,
     *,
-    groups=None,
-    strata=None,
-    balance="auto",
-    sensitive_features=None,
-    strata_features=None,
-    handle_missing="error",
-):
+    groups: ColumnKey = None,
+    strata: ColumnKey = None,
+    balance: str = "auto",
+    sensitive_features: ArrayLike | None = None,
+    strata_features: ArrayLike | None = None,
+    handle_missing: str = "error",
+) -> pd.DataFrame:
     """Tabulate weights by stratum x group x label cell.
 
     One row per non-empty cell: its row count, the sum of its weights, its

@@ -9,8 +9,12 @@ return plain callables ``scorer(estimator, X, y)`` that ``GridSearchCV`` and
 scikit-learn's metadata routing.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import clone
 from sklearn.metrics import get_scorer
 from sklearn.utils.metadata_routing import (
@@ -19,7 +23,7 @@ from sklearn.utils.metadata_routing import (
     MethodMapping,
 )
 
-from ..engine.frames import is_per_row, resolve_keys, take_rows
+from ..engine.frames import ColumnKey, is_per_row, resolve_keys, take_rows
 from ..engine.frames import n_rows_of as n_rows
 
 __all__ = ["group_scores", "make_group_scorer", "make_weighted_scorer"]
@@ -90,8 +94,15 @@ def _per_group(scorer, estimator, X, y, codes, n_groups, kwargs):
 
 
 def group_scores(
-    estimator, X, y, *, scoring="accuracy", groups=None, sensitive_features=None, **kwargs
-):
+    estimator: Any,
+    X: Any,
+    y: ArrayLike,
+    *,
+    scoring: str | Callable = "accuracy",
+    groups: ColumnKey = None,
+    sensitive_features: ArrayLike | None = None,
+    **kwargs: Any,
+) -> pd.Series:
     """Score a fitted estimator on each group separately.
 
     Parameters
@@ -222,7 +233,12 @@ class _GroupScorer(_RoutableScorer):
         )
 
 
-def make_group_scorer(scoring="accuracy", *, groups=None, aggregate="min"):
+def make_group_scorer(
+    scoring: str | Callable = "accuracy",
+    *,
+    groups: ColumnKey = None,
+    aggregate: str = "min",
+) -> Callable:
     """Make a scorer that scores each group and aggregates over groups.
 
     The result works as ``scoring=`` (alone or in a dict of scorers) and as a
@@ -321,7 +337,7 @@ class _WeightedScorer(_RoutableScorer):
         return f"make_weighted_scorer({self._scoring!r}, {self._weighter!r})"
 
 
-def make_weighted_scorer(scoring, weighter):
+def make_weighted_scorer(scoring: str | Callable, weighter: Any) -> Callable:
     """Make a scorer weighted by a weighter fit on the rows being scored.
 
     At each call a clone of ``weighter`` is fit on the scoring rows (the test

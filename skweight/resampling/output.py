@@ -9,8 +9,12 @@ frames), its epoch source does both on the engine.
 """
 
 import os
+from collections.abc import Iterable
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils.validation import check_is_fitted
 
 from ..engine.frames import FrameView, n_rows_of, take_rows
@@ -31,7 +35,14 @@ def epoch_folder(path, epoch):
 class EpochOutputMixin:
     """``resample`` and ``write_epochs`` of a fitted epoch resampler."""
 
-    def resample(self, X, y=None, *, epoch):
+    # Provided by the resampler that uses the mixin.
+    n_samples_fit_: int
+
+    if TYPE_CHECKING:
+
+        def epoch_indices(self, epoch: int) -> np.ndarray: ...
+
+    def resample(self, X: Any, y: ArrayLike | None = None, *, epoch: int) -> Any:
         """Return the rows of one epoch.
 
         Parameters
@@ -82,7 +93,14 @@ class EpochOutputMixin:
             )
         return take_rows(X, rows), take_rows(y, rows)
 
-    def write_epochs(self, X, path, epochs, *, overwrite=False):
+    def write_epochs(
+        self,
+        X: Any,
+        path: str | os.PathLike,
+        epochs: Iterable[int],
+        *,
+        overwrite: bool = False,
+    ) -> list[str]:
         """Write the rows of several epochs, one Parquet folder per epoch.
 
         Epoch ``e`` goes to ``path/epoch=<e>/`` (Hive-style folders: reading

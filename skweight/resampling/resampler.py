@@ -7,8 +7,10 @@ that are not in memory go to their registered backend.
 """
 
 from numbers import Integral, Real
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -27,6 +29,9 @@ from .strategies import STRATEGIES
 from .targets import SELECTIONS
 
 __all__ = ["EpochResampler", "check_epoch"]
+
+
+_R = TypeVar("_R", bound="EpochResampler")
 
 
 class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, BaseEstimator):
@@ -336,14 +341,14 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
     # Public API
     # ------------------------------------------------------------------ #
     def fit(
-        self,
-        X,
-        y=None,
+        self: _R,
+        X: Any,
+        y: ArrayLike | None = None,
         *,
-        sample_weight=None,
-        sensitive_features=None,
-        strata_features=None,
-    ):
+        sample_weight: ArrayLike | None = None,
+        sensitive_features: ArrayLike | None = None,
+        strata_features: ArrayLike | None = None,
+    ) -> _R:
         """Learn the units, their targets and the seed.
 
         Parameters
@@ -379,7 +384,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         self._fit(Inputs(X, y, sample_weight, sensitive_features, strata_features))
         return self
 
-    def epoch_indices(self, epoch):
+    def epoch_indices(self, epoch: int) -> np.ndarray:
         """Return the row indices of one epoch.
 
         Parameters
@@ -420,7 +425,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
             self.draw_,
         )
 
-    def epoch_size(self, epoch):
+    def epoch_size(self, epoch: int) -> int:
         """Number of indices of one epoch (``epoch_size_`` without a schedule).
 
         Parameters
@@ -472,8 +477,14 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         )
 
     def fit_resample(
-        self, X, y, *, sample_weight=None, sensitive_features=None, strata_features=None
-    ):
+        self,
+        X: Any,
+        y: ArrayLike,
+        *,
+        sample_weight: ArrayLike | None = None,
+        sensitive_features: ArrayLike | None = None,
+        strata_features: ArrayLike | None = None,
+    ) -> tuple:
         """Fit, then return the rows of epoch 0.
 
         Parameters

@@ -28,7 +28,9 @@ item are spread over the chunk.
 """
 
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,17 +46,17 @@ _STREAM_TAG = 0x5717EA
 
 @renamed_parameters(source="weighter", seed="random_state")
 def balance_stream(
-    items,
-    keys,
-    weighter,
+    items: Iterable[Any],
+    keys: Callable[[Any], dict],
+    weighter: Any,
     *,
-    label="label",
-    chunk_size=1024,
-    random_state=0,
-    epoch=0,
-    shard=(0, 1),
-    shuffle=True,
-):
+    label: str = "label",
+    chunk_size: int = 1024,
+    random_state: int = 0,
+    epoch: int = 0,
+    shard: tuple[int, int] = (0, 1),
+    shuffle: bool = True,
+) -> Iterator[Any]:
     """Yield ``items`` kept or repeated so that their units follow ``weighter``'s targets.
 
     Parameters

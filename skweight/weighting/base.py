@@ -10,8 +10,10 @@ hands back a small :class:`~skweight.engine.backends.CountTable`.
 
 from abc import ABCMeta, abstractmethod
 from numbers import Real
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -31,6 +33,9 @@ from .report import weighter_report
 __all__ = ["BaseWeighter", "FittedCells"]
 
 KEY_SPEC = [None, ColumnKeys()]
+
+
+_W = TypeVar("_W", bound="BaseWeighter")
 
 
 class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
@@ -59,14 +64,14 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
     # Public API
     # ------------------------------------------------------------------ #
     def fit(
-        self,
-        X,
-        y=None,
+        self: _W,
+        X: Any,
+        y: ArrayLike | None = None,
         *,
-        sample_weight=None,
-        sensitive_features=None,
-        strata_features=None,
-    ):
+        sample_weight: ArrayLike | None = None,
+        sensitive_features: ArrayLike | None = None,
+        strata_features: ArrayLike | None = None,
+    ) -> _W:
         """Learn the weight table from the cell counts of ``X, y``.
 
         Parameters
@@ -100,14 +105,14 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         return self
 
     def partial_fit(
-        self,
-        X,
-        y=None,
+        self: _W,
+        X: Any,
+        y: ArrayLike | None = None,
         *,
-        sample_weight=None,
-        sensitive_features=None,
-        strata_features=None,
-    ):
+        sample_weight: ArrayLike | None = None,
+        sensitive_features: ArrayLike | None = None,
+        strata_features: ArrayLike | None = None,
+    ) -> _W:
         """Add the cell counts of one chunk of rows to the weight table.
 
         Counts from successive chunks add up exactly, so the factors after the
@@ -145,13 +150,13 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
 
     def fit_weight(
         self,
-        X,
-        y=None,
+        X: Any,
+        y: ArrayLike | None = None,
         *,
-        sample_weight=None,
-        sensitive_features=None,
-        strata_features=None,
-    ):
+        sample_weight: ArrayLike | None = None,
+        sensitive_features: ArrayLike | None = None,
+        strata_features: ArrayLike | None = None,
+    ) -> np.ndarray:
         """Fit, then return the weights of the same rows.
 
         Equal to ``fit(X, y).weight(X, y)``, in one pass over the rows.
@@ -183,13 +188,13 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
 
     def weight(
         self,
-        X,
-        y=None,
+        X: Any,
+        y: ArrayLike | None = None,
         *,
-        sample_weight=None,
-        sensitive_features=None,
-        strata_features=None,
-    ):
+        sample_weight: ArrayLike | None = None,
+        sensitive_features: ArrayLike | None = None,
+        strata_features: ArrayLike | None = None,
+    ) -> np.ndarray:
         """Return the weights the fitted table gives to the rows of ``X``.
 
         Parameters

@@ -29,6 +29,7 @@ incoming weights within a cell (exact without ``sample_weight``).
 
 import warnings
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -293,7 +294,9 @@ def warn_issues(messages, stacklevel=3):
         warnings.warn(message, WeightingWarning, stacklevel=stacklevel)
 
 
-def weight_warnings(weighter, *, thresholds=None):
+def weight_warnings(
+    weighter: Any, *, thresholds: dict[str, float] | None = None
+) -> list[str]:
     """The warnings a fitted weighter's weights deserve, as messages.
 
     The checks that ``fit`` and ``fit_weight`` run (and warn, as

@@ -13,6 +13,7 @@ them from the table: nothing is counted again.
 """
 
 from numbers import Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = ["class_priors", "ldam_margins", "logit_adjustment"]
 
 
-def class_priors(weighter, *, by=None):
+def class_priors(weighter: Any, *, by: str | None = None) -> np.ndarray | pd.DataFrame:
     """The class shares of the rows a weighter was fit on.
 
     Parameters
@@ -80,7 +81,9 @@ def class_priors(weighter, *, by=None):
     return wide.div(wide.sum(axis=1), axis=0)
 
 
-def logit_adjustment(weighter, *, tau=1.0, by=None):
+def logit_adjustment(
+    weighter: Any, *, tau: float = 1.0, by: str | None = None
+) -> np.ndarray | pd.DataFrame:
     """``tau * log`` of a weighter's class priors: offsets for the logits.
 
     Adding them to the logits while training with cross-entropy is the
@@ -129,7 +132,7 @@ def logit_adjustment(weighter, *, tau=1.0, by=None):
         return tau * np.log(priors)
 
 
-def ldam_margins(weighter, *, max_margin=0.5):
+def ldam_margins(weighter: Any, *, max_margin: float = 0.5) -> np.ndarray:
     """Label-distribution-aware margins: ``C / n ** (1/4)`` per class.
 
     ``C`` makes the margin of the rarest class ``max_margin`` (0.5 in Cao et

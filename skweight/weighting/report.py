@@ -7,8 +7,11 @@ effective sample size; :func:`report_from_cells` does the same for any cell
 totals (used by :func:`skweight.diagnostics.balance_report`).
 """
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.utils.validation import check_is_fitted
 
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS, MODES
@@ -17,7 +20,7 @@ from .health import combination_ids, lacking_units
 __all__ = ["effective_sample_size", "report_from_cells", "weighter_report"]
 
 
-def effective_sample_size(sample_weight):
+def effective_sample_size(sample_weight: ArrayLike) -> float:
     """Kish's effective sample size of a weight vector.
 
     ``(sum w) ** 2 / sum(w ** 2)``: the number of equally weighted rows that
@@ -61,7 +64,7 @@ def effective_sample_size(sample_weight):
     return float(w.sum()) ** 2 / float(np.dot(w, w))
 
 
-def weighter_report(weighter, *, balance=None):
+def weighter_report(weighter: Any, *, balance: str | None = None) -> pd.DataFrame:
     """The balance report of a fitted weighter, for the rows it was fit on.
 
     Computed from ``weighter.weight_table_`` alone (counts, weighted counts

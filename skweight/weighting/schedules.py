@@ -15,6 +15,7 @@ schedule.
 
 import math
 from numbers import Integral, Real
+from typing import Any
 
 __all__ = ["Schedule", "at_epoch"]
 
@@ -141,7 +142,7 @@ class Schedule:
         return hash(tuple(sorted(vars(self).items())))
 
 
-def at_epoch(weighter, schedule, epoch):
+def at_epoch(weighter: Any, schedule: Any, epoch: int) -> Any:
     """The fitted weighter as the schedule makes it at ``epoch``.
 
     A copy with ``schedule.param`` set to ``schedule(epoch)`` and its factors
