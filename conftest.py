@@ -19,6 +19,7 @@ _NEEDS = {
     "skweight/torch.py": "torch",
     "skweight/integrations/torch.py": "torch",
     "skweight/integrations/torch_weights.py": "torch",
+    "skweight/integrations/torch_batches.py": "torch",
     "skweight/integrations/torch_losses.py": "torch",
     "skweight/integrations/torch_stream.py": "torch",
     "skweight/keras.py": "keras",

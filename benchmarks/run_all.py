@@ -84,6 +84,14 @@ def steps(full, out):
             False,
         ),
         (
+            "torch_loader",
+            "one DataLoader epoch: EpochBatchSampler against WeightedRandomSampler "
+            "per index and batched",
+            "bench_torch_loader.py",
+            ["--n", "1e6", "--output", str(out / "torch_loader.md")],
+            True,
+        ),
+        (
             "scaling",
             "time and memory per row from 1e5 rows up to " + ("1e7" if full else "1e6"),
             "bench_scaling.py",

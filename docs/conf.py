@@ -255,7 +255,7 @@ def _benchmark_tables(stems):
 # Topic pages (docs/benchmark_results/<topic>.md) and the tables each shows.
 _BENCHMARK_TOPICS = {
     "weights": ["weights", "weights_10m", "frames", "frames_10m", "keys"],
-    "resampling": ["resample", "resample_10m"],
+    "resampling": ["resample", "resample_10m", "torch_loader"],
     "scaling": ["scaling"],
     "quality": ["quality_classes", "quality_fairness", "quality_long_tail"],
     "dask": ["dask", "dask_50m"],

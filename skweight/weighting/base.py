@@ -24,7 +24,7 @@ from ..engine.frames import FrameView, as_key_list, plain_2d
 from ..engine.modes import MODES, resolve_mode
 from ..engine.reading import frame_of, read_keys
 from .cell_access import CellAccessMixin
-from .class_weight import class_factors
+from .class_weight import class_factors, tag_factors
 from .factors import counter_factors
 from .health import warn_issues
 from .multioutput import fit_outputs, output_table, outputs_of, weigh_outputs
@@ -326,6 +326,7 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
             "_factor_table",
             "classes_",
             "pos_weight_",
+            "tag_weights_",
             "n_cells_",
             "n_features_in_",
             "feature_names_in_",
@@ -492,6 +493,7 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
             pos = counter.class_totals()
             with np.errstate(divide="ignore"):
                 self.pos_weight_ = pos[:, 0] / pos[:, 1]
+            self.tag_weights_ = tag_factors(pos[:, 1], self._scheme())
         elif counter.label is not None:
             self.classes_ = counter.label.present_levels(
                 counter.present(len(counter.spec.key_columns) - 1)

@@ -25,6 +25,7 @@ from ..engine.backends import Inputs
 from ..engine.cells import FittedCells
 from ..engine.encode import as_python as _plain
 from ..engine.keys import first_of
+from .class_weight import tag_row_weights
 from .health import (
     balances_groups,
     describe_cells,
@@ -133,6 +134,52 @@ class CellAccessMixin:
         if unseen.any():
             raise ValueError(self._unseen_message(located, unseen))
         return ids
+
+    def tag_row_weights(self, Y, *, reduce="mean"):
+        """One weight per row of a multi-label target: its positive tags' weights.
+
+        For a weighter fitted on a 0/1 indicator matrix: the mean (or the
+        largest) of :attr:`tag_weights_` over each row's positive tags, so
+        rows that carry rare tags weigh more; a row without positive tags
+        weighs 1. Epochs that show rare tags more often: draw rows by these
+        weights, with ``torch.utils.data.WeightedRandomSampler(row_weights, n)``
+        or ``EpochResampler("weights", weighter=GroupBalancedWeighter(
+        scheme=None)).fit(None, labels, sample_weight=row_weights)`` (with
+        ``scheme=None`` any two-class ``labels`` leave the draw to the
+        weights).
+
+        Parameters
+        ----------
+        Y : array-like of 0/1 of shape (n_samples, n_tags)
+            The indicator matrix, its columns in the order of ``classes_``.
+        reduce : {"mean", "max"}, default="mean"
+
+        Returns
+        -------
+        row_weights : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skweight import GroupBalancedWeighter
+        >>> Y = np.array([[1, 0], [1, 0], [1, 0], [1, 1]])
+        >>> w = GroupBalancedWeighter().fit(None, Y)
+        >>> w.tag_weights_  # INS: 1/4 and 1/1, scaled to sum to 2 tags
+        array([0.4, 1.6])
+        >>> w.tag_row_weights(Y)
+        array([0.4, 0.4, 0.4, 1. ])
+        >>> w.tag_row_weights(Y, reduce="max")
+        array([0.4, 0.4, 0.4, 1.6])
+        """
+        check_is_fitted(self, "n_cells_")
+        weights = getattr(self, "tag_weights_", None)
+        if weights is None:
+            raise ValueError(
+                "tag_row_weights is for a weighter fitted on a multi-label 0/1 "
+                "indicator target; this one has one label per row (its weights are "
+                "fit_weight's)."
+            )
+        return tag_row_weights(Y, weights, reduce=reduce)
 
     def cell_weights(self, ids, sample_weight=None):
         """The weights of rows given their cells (from :meth:`cell_ids`).

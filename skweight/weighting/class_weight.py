@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..engine.encode import as_python as _plain
 
-__all__ = ["class_factors", "per_class_factors"]
+__all__ = ["class_factors", "per_class_factors", "tag_factors", "tag_row_weights"]
 
 
 def class_factors(counter, class_weight, mode_name, *, strict=True):
@@ -107,11 +107,8 @@ def per_class_factors(weighter, classes=None):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(weighter, "weight_table_")
-    if getattr(weighter, "pos_weight_", None) is not None:
-        raise ValueError(
-            "The weighter was fitted on a multi-label indicator target; use "
-            "its pos_weight_ (skweight.torch.pos_weight_tensor for BCEWithLogitsLoss)."
-        )
+    if getattr(weighter, "tag_weights_", None) is not None:  # a multi-label target
+        return _ordered(weighter.tag_weights_, list(weighter.classes_), classes)
     if not hasattr(weighter, "classes_"):
         raise ValueError(
             "The weighter does not use the label (balance='groups'): it has no "
@@ -156,3 +153,86 @@ def per_class_factors(weighter, classes=None):
             "with another's weight."
         )
     return factors.loc[list(wanted)].to_numpy(dtype=np.float64)
+
+
+def tag_factors(positives, scheme):
+    """One weight per tag of a multi-label target, from the tags' positive counts.
+
+    The scheme's raw factor of each tag's positive count ``n_c`` (``totals``:
+    all positives), scaled to sum to the number of tags: for the inverse
+    scheme ``C (1 / n_c) / sum_j (1 / n_j)`` (INS), for ``sqrt_inverse``
+    ISNS, for the effective number ENS (Cui et al. 2019). A tag without
+    positives gets 0 (no row carries it).
+
+    Parameters
+    ----------
+    positives : ndarray of shape (n_tags,)
+        Weighted positive count of each tag.
+    scheme : Scheme
+        The weighter's scheme.
+
+    Returns
+    -------
+    weights : ndarray of float64 of shape (n_tags,)
+    """
+    positives = np.asarray(positives, dtype=np.float64)
+    present = positives > 0
+    weights = np.zeros(positives.size)
+    if not present.any():
+        return weights
+    counts = positives[present]
+    raw = np.asarray(scheme.func(counts, np.full(counts.size, counts.sum())), dtype=float)
+    weights[present] = raw * present.sum() / raw.sum()
+    return weights
+
+
+def tag_row_weights(Y, weights, *, reduce="mean"):
+    """One weight per row of a 0/1 indicator ``Y``: its positive tags' weights reduced.
+
+    Parameters
+    ----------
+    Y : array-like of 0/1 of shape (n_samples, n_tags)
+    weights : ndarray of shape (n_tags,)
+        Per-tag weights (``tag_weights_``).
+    reduce : {"mean", "max"}, default="mean"
+        The mean or the largest weight of a row's positive tags. A row
+        without positive tags weighs 1.
+
+    Returns
+    -------
+    row_weights : ndarray of float64 of shape (n_samples,)
+    """
+    if reduce not in ("mean", "max"):
+        raise ValueError(f"reduce must be 'mean' or 'max'; got {reduce!r}.")
+    Y = np.asarray(Y)
+    if Y.ndim != 2 or Y.shape[1] != len(weights):
+        raise ValueError(
+            f"Y must be a 0/1 matrix with one column per tag ({len(weights)}); got "
+            f"shape {Y.shape}."
+        )
+    positive = Y.astype(bool)
+    n_positive = positive.sum(axis=1)
+    if reduce == "mean":
+        total = positive.astype(np.float64) @ np.asarray(weights, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = total / n_positive
+    else:
+        out = np.where(positive, np.asarray(weights, dtype=np.float64), -np.inf).max(axis=1)
+    return np.where(n_positive > 0, out, 1.0)
+
+
+def _ordered(values, fitted, classes):
+    """``values`` (one per fitted class) in the order of ``classes`` (None: as fitted)."""
+    if classes is None:
+        return np.asarray(values, dtype=np.float64)
+    wanted = [_plain(c) for c in classes]
+    fitted = [_plain(c) for c in fitted]
+    if sorted(map(repr, wanted)) != sorted(map(repr, fitted)) or len(
+        set(map(repr, wanted))
+    ) != len(wanted):
+        raise ValueError(
+            f"classes must list every fitted class once; the weighter has {fitted}, "
+            f"got {wanted}."
+        )
+    position = {repr(c): i for i, c in enumerate(fitted)}
+    return np.asarray(values, dtype=np.float64)[[position[repr(c)] for c in wanted]]

@@ -12,6 +12,8 @@ scheme            raw factor                           note
                                                        "balanced"
 ``sqrt_inverse``  ``1 / sqrt(n)``                      a milder correction
 ``log_inverse``   ``log(1 + N / n)``                   milder still; never 0
+``log_inverse_    ``log(N / n)``                       the log of the inverse
+share``                                                share; 0 at share 1
 ``power``         ``n ** -power``                      0: none, 1: inverse
 ``none`` (None)   ``1``                                no balancing
 effective number  ``(1 - beta) / (1 - beta ** n)``     Cui et al., CVPR 2019
@@ -69,6 +71,19 @@ def _sqrt_inverse(counts, totals, power):
 @register_scheme("log_inverse")
 def _log_inverse(counts, totals, power):
     return np.log1p(totals / counts)
+
+
+@register_scheme("log_inverse_share")
+def _log_inverse_share(counts, totals, power):
+    whole = counts >= totals
+    if np.any(whole):
+        raise ValueError(
+            "scheme='log_inverse_share' is log(N / n), the log of a unit's inverse share "
+            f"of its stratum: 0 for {int(np.count_nonzero(whole))} unit(s) that hold "
+            "their whole stratum (share 1), which would get no weight at all. Use "
+            "scheme='log_inverse' (log(1 + N / n), never 0), or drop such strata."
+        )
+    return np.log(totals / counts)
 
 
 @register_scheme("none", log_form=lambda counts, totals, power: np.zeros_like(counts))

@@ -122,6 +122,14 @@ _COMMON_ATTRIBUTES = """
         For a multi-label target only: negatives over positives per class
         (weighted counts), for ``torch.nn.BCEWithLogitsLoss(pos_weight=...)``.
         ``inf`` for a class without positives.
+    tag_weights_ : ndarray of shape (n_classes,)
+        For a multi-label target only: one weight per tag (class), the
+        scheme applied to the tags' positive counts and scaled to sum to the
+        number of tags: INS, ISNS or ENS (Cui et al. 2019) for
+        ``scheme="inverse"``, ``"sqrt_inverse"`` or ``EffectiveNumberWeighter``;
+        the ``weight`` of ``torch.nn.BCEWithLogitsLoss``
+        (:func:`skweight.torch.class_weight_tensor`). :meth:`tag_row_weights`
+        turns them into one weight per row.
     estimators_ : list of weighters
         For a multi-output target only: one fitted weighter per output
         (``weight_table_`` stacks their tables, with an ``output`` column;
@@ -150,11 +158,13 @@ class GroupBalancedWeighter(BaseWeighter):
     Parameters
     ----------
 {_COMMON_PARAMETERS}
-    scheme : {{"inverse", "sqrt_inverse", "log_inverse", "power", "none"}}, callable \
-            or None, default="inverse"
+    scheme : {{"inverse", "sqrt_inverse", "log_inverse", "log_inverse_share", "power", \
+"none"}}, callable or None, default="inverse"
         How a unit's weighted count ``n`` becomes its raw factor before the
         per-stratum scaling: ``1 / n``, ``1 / sqrt(n)``, ``log(1 + N / n)``
-        (``N``: the stratum's total), ``n ** -power``, or a callable mapping a
+        (``N``: the stratum's total), ``log(N / n)`` (the log of the inverse
+        share; an error where a unit is its whole stratum), ``n ** -power``,
+        or a callable mapping a
         1-D array of counts to an array of non-negative factors. None (or
         ``"none"``): no balancing, every raw factor 1 (the class weights,
         caps and scaling still apply). For
