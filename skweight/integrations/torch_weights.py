@@ -25,11 +25,15 @@ def class_weight_tensor(
 ):
     """Per-class weights of a fitted weighter, for ``CrossEntropyLoss(weight=)``.
 
+    For a weighter fitted on a multi-label 0/1 target, its per-tag weights
+    (``tag_weights_``: INS, ISNS or ENS), for ``BCEWithLogitsLoss(weight=)``.
+
     Parameters
     ----------
     weighter : GroupBalancedWeighter or EffectiveNumberWeighter
         Fitted on 1-D class labels, with the label as its only key (the
-        factor of a class must be the same in every group and stratum).
+        factor of a class must be the same in every group and stratum), or
+        on a multi-label indicator matrix.
     classes : array-like, default=None
         The classes in the order of the model's outputs. None: the
         weighter's ``classes_`` (sorted, as ``LabelEncoder`` numbers them).

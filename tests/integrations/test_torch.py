@@ -279,8 +279,8 @@ def test_class_weight_tensor_errors():
         class_weight_tensor(GroupBalancedWeighter(groups="g").fit(frame, labels))
     with pytest.raises(ValueError, match=r"Class\(es\) \[5\] were not seen"):
         class_weight_tensor(GroupBalancedWeighter().fit(None, labels), [0, 5])
-    with pytest.raises(ValueError, match="pos_weight_tensor for BCEWithLogitsLoss"):
-        class_weight_tensor(GroupBalancedWeighter().fit(None, np.eye(2)[labels]))
+    tags = GroupBalancedWeighter().fit(None, np.eye(2)[labels])  # multi-label: per tag
+    assert_allclose(class_weight_tensor(tags).numpy(), tags.tag_weights_, rtol=1e-6)
 
 
 def test_pos_weight_tensor():
