@@ -283,7 +283,10 @@ def weighted_random_rows(weights, size, seed, epoch):
 
     What ``WeightedRandomSampler(replacement=True)`` draws (i.i.d.): ``size``
     uniform points on the cumulative weights, each landing in one row's
-    interval. Rows of weight 0 are never drawn.
+    interval. The points are drawn already sorted, as the normalised partial
+    sums of ``size + 1`` exponential gaps (the order statistics of ``size``
+    uniforms), so their rows come out grouped with one cache-friendly
+    search, in linear time. Rows of weight 0 are never drawn.
 
     Returns
     -------
@@ -292,10 +295,11 @@ def weighted_random_rows(weights, size, seed, epoch):
     """
     rng = np.random.default_rng([seed, epoch, STREAM_SELECT])
     edges = np.cumsum(weights, dtype=np.float64)
-    picked = np.searchsorted(edges, rng.random(size) * edges[-1], side="right")
+    points = np.cumsum(rng.standard_exponential(size + 1))
+    points *= edges[-1] / points[-1]
+    picked = np.searchsorted(edges, points[:-1], side="right")
     np.minimum(picked, weights.size - 1, out=picked)  # rounding must not pass the end
-    counts = np.bincount(picked, minlength=weights.size)
-    return np.repeat(np.arange(weights.size, dtype=np.intp), counts)
+    return picked.astype(np.intp, copy=False)
 
 
 def weighted_distinct_rows(weights, size, seed, epoch):
