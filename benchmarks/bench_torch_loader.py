@@ -10,8 +10,9 @@ weighter's weights:
   fastest way to feed that peer (the dataset indexed by a list per batch);
 - ``EpochBatchSampler`` of ``EpochResampler("weights", draw="random")``
   with ``batch_size=None``: the same i.i.d. draws, each batch one tensor;
-- the limit: the epoch's indices drawn (``torch.multinomial``) and each
-  batch gathered by one index, without a DataLoader.
+- without a DataLoader: the epoch's indices drawn (by ``torch.multinomial``,
+  and by skweight's own draw, the limit of what a loader can reach) and
+  each batch gathered by one index.
 
 Ratios are times over ``EpochBatchSampler``'s, measured side by side in one
 process (best of ``--repeat``). Targets: at least 10x faster than the
@@ -86,13 +87,20 @@ def main(argv=None):
         ours_sampler.set_epoch(ours_sampler.epoch + 1)
         consume(DataLoader(data, sampler=ours_sampler, batch_size=None))
 
-    def limit():
-        indices = torch.multinomial(weight_tensor, n, replacement=True)
+    def gathered(indices):
         total = 0
         for start in range(0, n, b):
             xb = X[indices[start : start + b]]
             total += len(xb)
         assert total == n
+
+    def multinomial():
+        gathered(torch.multinomial(weight_tensor, n, replacement=True))
+
+    epochs = iter(range(1, 10**6))
+
+    def limit():
+        gathered(torch.from_numpy(resampler.epoch_indices(next(epochs))))
 
     # Same draws in distribution: each class's share of an epoch, ours and the peer's.
     ours_sampler.set_epoch(0)
