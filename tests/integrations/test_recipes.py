@@ -9,7 +9,11 @@ torch = pytest.importorskip("torch")
 from torch.utils.data import DataLoader, Dataset  # noqa: E402
 
 from skweight import EpochResampler, GroupBalancedWeighter  # noqa: E402
-from skweight.torch import EpochSampler, class_weight_tensor  # noqa: E402
+from skweight.torch import (  # noqa: E402
+    EpochBatchSampler,
+    EpochSampler,
+    class_weight_tensor,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore")  # the frameworks' own deprecations
 
@@ -41,6 +45,59 @@ def _epochs(fetched, resampler, n_epochs):
         fetched[e * n : (e + 1) * n] == resampler.epoch_indices(e).tolist()
         for e in range(n_epochs)
     ]
+
+
+class _Batched(torch.utils.data.Dataset):
+    """A tensor-indexed dataset that records the rows of every batch it gathers."""
+
+    def __init__(self):
+        self.x, self.y = torch.from_numpy(FEATURES), torch.from_numpy(LABELS)
+        self.fetched = []
+
+    def __len__(self):
+        return len(LABELS)
+
+    def __getitem__(self, index):
+        self.fetched += torch.as_tensor(index).reshape(-1).tolist()
+        return self.x[index], self.y[index]
+
+
+def test_lightning_trains_on_whole_batches_of_each_epoch():
+    pl = pytest.importorskip("pytorch_lightning")
+    rows = _Batched()
+    resampler = EpochResampler("under", random_state=0).fit(None, LABELS)
+    sizes = []
+
+    class Data(pl.LightningDataModule):
+        def train_dataloader(self):
+            batches = EpochBatchSampler(resampler, batch_size=16)
+            return DataLoader(rows, sampler=batches, batch_size=None)
+
+    class Model(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(4, 3)
+
+        def training_step(self, batch, _):
+            x, y = batch
+            sizes.append(len(x))
+            return torch.nn.functional.cross_entropy(self.layer(x), y)
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    trainer = pl.Trainer(
+        max_epochs=3,
+        accelerator="cpu",
+        use_distributed_sampler=False,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(Model(), datamodule=Data())
+    assert _epochs(rows.fetched, resampler, 3) == [True, True, True]
+    assert max(sizes) == 16  # whole batches, one gather each
 
 
 def test_lightning_datamodule_trains_on_each_epoch():
