@@ -447,10 +447,29 @@ class EpochSampler(Sampler):
 
     def shard(self):
         """This rank's indices of the current epoch, as an array."""
-        indices = self.resampler.epoch_indices(self.epoch)
-        if self.total_size > indices.size:  # pad by wrapping around
-            indices = np.resize(indices, self.total_size)
-        return indices[self.rank : self.total_size : self.num_replicas]
+        return self._sharded(self.resampler.epoch_indices(self.epoch))
+
+    def shard_weights(self):
+        """The weights of :meth:`shard`'s indices that keep the strata mix.
+
+        :meth:`skweight.EpochResampler.epoch_weights` of the current epoch,
+        sharded as the indices are: entry ``k`` weighs the ``k``-th index this
+        rank yields (with :class:`~skweight.torch.EpochBatchSampler`, batch
+        ``j`` has the weights ``[j * batch_size:(j + 1) * batch_size]``). For
+        a loss with ``reduction="none"``, reduced by
+        :func:`~skweight.torch.weighted_mean`.
+
+        Returns
+        -------
+        weights : torch.Tensor of float32 of shape (num_samples,)
+        """
+        weights = self.resampler.epoch_weights(self.epoch)
+        return torch.from_numpy(self._sharded(weights).astype(np.float32))
+
+    def _sharded(self, values):
+        if self.total_size > values.size:  # pad by wrapping around
+            values = np.resize(values, self.total_size)
+        return values[self.rank : self.total_size : self.num_replicas]
 
     def __iter__(self):
         # An array of C integers yields Python ints one at a time: no list of

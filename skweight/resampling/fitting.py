@@ -180,6 +180,12 @@ class EpochFitMixin:
                 self._order = FrequencyOrder(rows, counts)
             if self.shrinkage is not None:
                 self._unit_of_row = unit_of_row
+            # Each input row's unit (-1: a row of frequency weight 0), for
+            # epoch_weights.
+            self._row_unit = unit_of_row.astype(np.int64, copy=False)
+            if kept is not None:
+                self._row_unit = np.full(n_rows, -1, dtype=np.int64)
+                self._row_unit[kept] = unit_of_row
             self._starts = np.cumsum(units.counts) - units.counts
         self._fitted(weighter, n_rows)
         return X_checked, y
@@ -338,6 +344,7 @@ class EpochFitMixin:
         self._unit_dicts = None
         self._fingerprint = None
         self._order = None
+        self._row_unit = None
         self._scheduled = None
         self._epochs = None
         self._strategy = strategy

@@ -37,10 +37,69 @@ class EpochOutputMixin:
 
     # Provided by the resampler that uses the mixin.
     n_samples_fit_: int
+    _row_unit: Any
+    _units: Any
 
     if TYPE_CHECKING:
 
         def epoch_indices(self, epoch: int) -> np.ndarray: ...
+
+    def epoch_weights(self, epoch: int) -> np.ndarray:
+        """Weights of an epoch's rows that give it the strata mix of the full data.
+
+        Cutting every group to its stratum's smallest (``"under"``) or
+        bringing it to the largest (``"over"``) balances the groups inside
+        each stratum but changes how many rows each stratum has in the
+        epoch. Weighting each drawn row by ``(N_s / N) / (E_s / E)`` (its
+        stratum's share of all ``N`` rows over its share of the epoch's
+        ``E`` rows) restores the strata mix: the weighted epoch has each
+        stratum's share of the full data, the groups stay balanced inside
+        each stratum (the rows of a stratum weigh the same), and the weights
+        average 1. This is the answer to "downsample per category without
+        changing the category mix". A stratum the epoch does not draw from
+        cannot be restored.
+
+        Parameters
+        ----------
+        epoch : int in [0, 2**63 - 1]
+
+        Returns
+        -------
+        weights : ndarray of float64 of shape (epoch_size,)
+            Aligned with :meth:`epoch_indices` of the same epoch.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skweight import EpochResampler
+        >>> X = pd.DataFrame({"category": ["a"] * 6 + ["b"] * 2,
+        ...                   "gender": ["f", "f", "f", "f", "m", "m", "f", "m"]})
+        >>> rs = EpochResampler("under", groups="gender", strata="category",
+        ...                     random_state=0).fit(X)
+        >>> rows, w = rs.epoch_indices(0), rs.epoch_weights(0)
+        >>> category = X["category"].to_numpy()[rows]
+        >>> {c: int((category == c).sum()) for c in "ab"}  # the epoch: 4 and 2 rows
+        {'a': 4, 'b': 2}
+        >>> {c: float(w[category == c].sum() / w.sum()) for c in "ab"}  # weighted: 6 to 2
+        {'a': 0.75, 'b': 0.25}
+        """
+        row_unit = getattr(self, "_row_unit", None)
+        if row_unit is None:
+            raise ValueError(
+                "epoch_weights restores the strata mix of epochs drawn from the units "
+                "(strategy='under' or 'over', or 'weights' with a skweight weighter and "
+                "the systematic draw) fitted in memory; this resampler draws by row "
+                "weights or on another engine."
+            )
+        rows = self.epoch_indices(epoch)
+        units = self._units
+        n_strata = int(units.stratum.max()) + 1 if units.stratum.size else 0
+        full = np.bincount(units.stratum, weights=units.counts, minlength=n_strata)
+        stratum = units.stratum[row_unit[rows]]
+        drawn = np.bincount(stratum, minlength=n_strata).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_stratum = (full / full.sum()) / (drawn / drawn.sum())
+        return per_stratum[stratum]
 
     def resample(self, X: Any, y: ArrayLike | None = None, *, epoch: int) -> Any:
         """Return the rows of one epoch.
