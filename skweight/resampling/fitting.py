@@ -44,7 +44,7 @@ from .protocol import (
     unit_columns,
 )
 from .scheduling import ScheduledDraws, check_schedule
-from .strategies import STRATEGIES, fit_row_weights
+from .strategies import STRATEGIES, fit_row_weights, is_indicator
 from .targets import Units
 
 __all__ = ["Drawing", "EpochFitMixin"]
@@ -116,18 +116,21 @@ class EpochFitMixin:
         strategy = self._reset(sample_weight, in_memory=True)
         if isinstance(y, str):
             y = FrameView(X).column(y, param="y", estimator_name=type(self).__name__)[1]
-        labels = as_labels(y)
+        labels = as_labels(y, multilabel=strategy.multilabel)
         X_checked, n_rows = check_rows(self, X, labels, sensitive_features, strata_features)
         weighter, mode = strategy.unit_weighter(self, labels, sensitive_features)
         X_keys = keys_view(X_checked, n_rows, weighter)
         kwargs = dict(
             sensitive_features=sensitive_features, strata_features=strata_features
         )
-        if strategy.by_row_weights(self, sample_weight, weighter):
+        if strategy.by_row_weights(self, sample_weight, weighter, labels):
             check_row_id(self, "systematic")
-            weights = weighter.fit_weight(
-                X_keys, labels, sample_weight=sample_weight, **kwargs
-            )
+            if self.schedule is not None and is_indicator(labels):
+                raise ValueError(
+                    "schedule= moves a weighter's cells per epoch; a multi-label y is "
+                    "drawn by its rows' tag weights. Drop the schedule."
+                )
+            weights = strategy.row_weights(weighter, X_keys, labels, sample_weight, kwargs)
             check_labels(weighter, labels)
             self._weights, self.epoch_size_, targets, self.cell_table_ = fit_row_weights(
                 weighter, weights, n_rows, self.n_samples

@@ -74,8 +74,12 @@ def key_order(resampler, X, unit_of_row, fitted):
     return np.lexsort((cell, codes, unit_of_row)).astype(np.intp)
 
 
-def as_labels(y):
-    """Return y for the engine (pandas kept, else an array): one-hot -> argmax."""
+def as_labels(y, *, multilabel=False):
+    """Return y for the engine (pandas kept, else an array): one-hot -> argmax.
+
+    With ``multilabel`` (a strategy that draws by row weights), a 0/1
+    indicator matrix is returned as it is.
+    """
     if y is None:
         return None
     if isinstance(y, str):
@@ -96,8 +100,11 @@ def as_labels(y):
         and np.all(values.sum(axis=1) == 1)
     ):
         return values.argmax(axis=1)
+    if multilabel and values.dtype.kind in "biuf" and np.all((values == 0) | (values == 1)):
+        return values
     raise ValueError(
-        "Multilabel and multioutput targets are not supported by EpochResampler: "
+        "Multilabel and multioutput targets are not supported by EpochResampler "
+        "(but by strategy='weights' for a 0/1 multi-label indicator): "
         f"y has {values.shape[1]} columns and is not one-hot. Resample on 1-D "
         "class labels."
     )

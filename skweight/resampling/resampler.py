@@ -361,7 +361,10 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         y : array-like of shape (n_samples,) or str, default=None
             Class labels (a one-hot matrix is read as its argmax), or the name
             of the label's column in ``X``. Needed unless the units are groups
-            only.
+            only. For ``strategy="weights"`` also a 0/1 multi-label indicator
+            matrix: rows are then drawn by the mean weight of their positive
+            tags (the weighter's ``tag_row_weights``), so rare tags come more
+            often.
         sample_weight : array-like of shape (n_samples,), default=None
             For ``strategy="weights"``: incoming weights, multiplied into the
             weighter's (see :meth:`GroupBalancedWeighter.fit`). For

@@ -51,6 +51,7 @@ __all__ = [
     "Under",
     "Weights",
     "fit_row_weights",
+    "is_indicator",
     "register_strategy",
 ]
 
@@ -87,6 +88,7 @@ class Strategy:
     fresh = False
     grows = False
     smooths = False
+    multilabel = False  # whether a 0/1 multi-label y is drawn from (row weights)
     draws: tuple[str, ...] = ("rotate", "random")
     legacy_draws = {True: "random", False: "rotate"}
     scheduled_size = True
@@ -175,9 +177,13 @@ class Strategy:
             groups=resampler.groups, strata=resampler.strata, balance=mode.name
         ), mode
 
-    def by_row_weights(self, resampler, sample_weight, weighter):
+    def by_row_weights(self, resampler, sample_weight, weighter, labels=None):
         """Whether this fit draws over rows by per-row weights (not by cells)."""
         return False
+
+    def row_weights(self, weighter, X, labels, sample_weight, kwargs):
+        """The per-row weights a fit by row weights draws by (fits ``weighter``)."""
+        return weighter.fit_weight(X, labels, sample_weight=sample_weight, **kwargs)
 
     def default_targets(self, units):
         """Per-unit targets when the user gives none.
@@ -280,6 +286,7 @@ class Weights(Strategy):
 
     name = "weights"
     fresh = True
+    multilabel = True
     draws = ("systematic", "sequential", "random")
     legacy_draws = {True: "systematic", False: "sequential"}
     scheduled_size = False
@@ -319,14 +326,24 @@ class Weights(Strategy):
         )
         return weighter, MODES["joint"]
 
-    def by_row_weights(self, resampler, sample_weight, weighter):
+    def by_row_weights(self, resampler, sample_weight, weighter, labels=None):
         # Weights that vary within cells, a draw other than the systematic
         # one, or a weighter without cells: drawn over rows.
         return (
             sample_weight is not None
             or resampler.draw_ != "systematic"
             or not hasattr(weighter, "fit_cells")
+            or is_indicator(labels)
         )
+
+    def row_weights(self, weighter, X, labels, sample_weight, kwargs):
+        if not is_indicator(labels):
+            return super().row_weights(weighter, X, labels, sample_weight, kwargs)
+        # A multi-label indicator: each row by its positive tags' weights (their
+        # mean), so that rows with rare tags come more often.
+        weighter.fit(X, labels, sample_weight=sample_weight, **kwargs)
+        weights = weighter.tag_row_weights(labels)
+        return weights if sample_weight is None else weights * sample_weight
 
     def targets(self, resampler, units, weighter, labels=None):
         """Expected rows per cell: epoch size times the cell's share of weight."""
@@ -362,6 +379,11 @@ class Weights(Strategy):
         if draw == "random":
             return weighted_random_rows(weights, size, seed, epoch)
         return systematic_rows(weights, size, seed, epoch)
+
+
+def is_indicator(labels):
+    """Whether ``labels`` is a multi-label indicator matrix (two columns or more)."""
+    return np.ndim(labels) == 2 and np.shape(labels)[1] > 1
 
 
 STRATEGIES = {cls.name: cls() for cls in (Under, Over, Weights)}
@@ -421,6 +443,8 @@ def fit_row_weights(weighter, weights, n_rows, n_samples):
         raise ValueError("The weighter's weights sum to 0: nothing to draw.")
     epoch_size = int(n_samples if n_samples is not None else n_rows)
     table = getattr(weighter, "weight_table_", None)
+    if getattr(weighter, "tag_weights_", None) is not None:
+        table = None  # multi-label: rows are drawn by their tags, not by cells
     targets = {}
     if table is not None:
         keys = list(weighter.cell_spec_.key_columns)

@@ -141,12 +141,10 @@ class CellAccessMixin:
         For a weighter fitted on a 0/1 indicator matrix: the mean (or the
         largest) of :attr:`tag_weights_` over each row's positive tags, so
         rows that carry rare tags weigh more; a row without positive tags
-        weighs 1. Epochs that show rare tags more often: draw rows by these
-        weights, with ``torch.utils.data.WeightedRandomSampler(row_weights, n)``
-        or ``EpochResampler("weights", weighter=GroupBalancedWeighter(
-        scheme=None)).fit(None, labels, sample_weight=row_weights)`` (with
-        ``scheme=None`` any two-class ``labels`` leave the draw to the
-        weights).
+        weighs 1. ``EpochResampler("weights")`` fitted on a multi-label ``y``
+        draws rows by these weights (their mean), so rare tags come more
+        often in every epoch; ``torch.utils.data.WeightedRandomSampler``
+        takes them too.
 
         Parameters
         ----------

@@ -68,11 +68,10 @@ def test_row_weights_reduce_a_rows_positive_tags():
         GroupBalancedWeighter().fit(None, [0, 1, 1]).tag_row_weights(Y)
 
 
-def test_rare_tags_appear_more_often_in_epochs_drawn_by_the_row_weights():
+@pytest.mark.parametrize("draw", ["systematic", "random"])
+def test_rare_tags_appear_more_often_in_epochs_drawn_by_the_row_weights(draw):
     rows = GroupBalancedWeighter().fit(None, Y).tag_row_weights(Y)
-    rs = EpochResampler(
-        "weights", weighter=GroupBalancedWeighter(scheme=None), random_state=0
-    ).fit(None, np.arange(len(Y)) % 2, sample_weight=rows)
+    rs = EpochResampler("weights", draw=draw, random_state=0).fit(None, Y)
     drawn = np.zeros(6)
     for epoch in range(20):
         drawn += Y[rs.epoch_indices(epoch)].sum(axis=0)
@@ -82,3 +81,16 @@ def test_rare_tags_appear_more_often_in_epochs_drawn_by_the_row_weights():
     assert share_after[0] < share_before[0]  # the commonest, less
     expected = (rows[:, None] * Y).sum(axis=0)  # what the row weights say
     assert_allclose(share_after, expected / expected.sum(), atol=0.01)
+
+
+def test_a_multi_label_y_is_for_the_weights_strategy():
+    X = np.arange(len(Y) * 2.0).reshape(-1, 2)
+    X_res, Y_res = EpochResampler("weights", random_state=0).fit_resample(X, Y)
+    assert Y_res.shape[1] == Y.shape[1] and len(X_res) == len(Y_res) == len(Y)
+    assert np.array_equal(Y_res, Y[(X_res[:, 0] // 2).astype(int)])  # rows kept whole
+    with pytest.raises(ValueError, match="but by strategy='weights'"):
+        EpochResampler("under").fit(None, Y)
+    from skweight.schedules import Schedule
+
+    with pytest.raises(ValueError, match="multi-label y is drawn by its rows' tag weights"):
+        EpochResampler("weights", schedule=Schedule.linear(0, 3)).fit(None, Y)
