@@ -47,6 +47,20 @@ def _epochs(fetched, resampler, n_epochs):
     ]
 
 
+def _fit_three_epochs(pl, model, data):
+    """Three Lightning epochs on the CPU, the skweight sampler left as it is."""
+    trainer = pl.Trainer(
+        max_epochs=3,
+        accelerator="cpu",
+        use_distributed_sampler=False,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(model, datamodule=data)
+
+
 class _Batched(torch.utils.data.Dataset):
     """A tensor-indexed dataset that records the rows of every batch it gathers."""
 
@@ -86,16 +100,7 @@ def test_lightning_trains_on_whole_batches_of_each_epoch():
         def configure_optimizers(self):
             return torch.optim.SGD(self.parameters(), lr=0.1)
 
-    trainer = pl.Trainer(
-        max_epochs=3,
-        accelerator="cpu",
-        use_distributed_sampler=False,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    trainer.fit(Model(), datamodule=Data())
+    _fit_three_epochs(pl, Model(), Data())
     assert _epochs(rows.fetched, resampler, 3) == [True, True, True]
     assert max(sizes) == 16  # whole batches, one gather each
 
@@ -124,16 +129,7 @@ def test_lightning_datamodule_trains_on_each_epoch():
         def configure_optimizers(self):
             return torch.optim.SGD(self.parameters(), lr=0.1)
 
-    trainer = pl.Trainer(
-        max_epochs=3,
-        accelerator="cpu",
-        use_distributed_sampler=False,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    trainer.fit(Model(), datamodule=Data())
+    _fit_three_epochs(pl, Model(), Data())
     assert _epochs(rows.fetched, resampler, 3) == [True, True, True]
 
 
