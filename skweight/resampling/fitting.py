@@ -183,11 +183,14 @@ class EpochFitMixin:
                 self._order = FrequencyOrder(rows, counts)
             if self.shrinkage is not None:
                 self._unit_of_row = unit_of_row
-            # Each input row's unit (-1: a row of frequency weight 0), for
-            # epoch_weights.
-            self._row_unit = unit_of_row.astype(np.int64, copy=False)
-            if kept is not None:
-                self._row_unit = np.full(n_rows, -1, dtype=np.int64)
+            # Each input row's unit, for epoch_weights, in the narrowest type
+            # (one byte a row below 256 units); a row of frequency weight 0
+            # is never drawn, so its entry does not matter.
+            narrow = np.min_scalar_type(max(len(units) - 1, 0))
+            if kept is None:
+                self._row_unit = unit_of_row.astype(narrow)
+            else:
+                self._row_unit = np.zeros(n_rows, dtype=narrow)
                 self._row_unit[kept] = unit_of_row
             self._starts = np.cumsum(units.counts) - units.counts
         self._fitted(weighter, n_rows)

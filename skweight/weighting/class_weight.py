@@ -108,7 +108,8 @@ def per_class_factors(weighter, classes=None):
 
     check_is_fitted(weighter, "weight_table_")
     if getattr(weighter, "tag_weights_", None) is not None:  # a multi-label target
-        return _ordered(weighter.tag_weights_, list(weighter.classes_), classes)
+        tags = pd.Series(weighter.tag_weights_, index=weighter.classes_)
+        return _in_order(tags, weighter.classes_, classes)
     if not hasattr(weighter, "classes_"):
         raise ValueError(
             "The weighter does not use the label (balance='groups'): it has no "
@@ -129,19 +130,25 @@ def per_class_factors(weighter, classes=None):
             "represents it. Use per-row weights with WeightedDataset and "
             "weighted_mean instead."
         )
-    wanted = weighter.classes_ if classes is None else np.asarray(classes)
-    factors = per_class["min"]
+    return _in_order(per_class["min"], weighter.classes_, classes)
+
+
+def _in_order(factors, fitted, classes):
+    """``factors`` (a Series by class) in the order of ``classes`` (None: fitted).
+
+    ``classes`` must list every fitted class once: a loss would otherwise
+    weigh a class with another's weight.
+    """
+    wanted = fitted if classes is None else np.asarray(classes)
     missing = [c for c in wanted.tolist() if c not in factors.index]
     if missing:
         raise ValueError(
             f"Class(es) {missing} were not seen by the weighter; it knows "
-            f"{np.asarray(weighter.classes_).tolist()}."
+            f"{np.asarray(fitted).tolist()}."
         )
     wanted_list = [_plain(c) for c in wanted.tolist()]
     left_out = [
-        _plain(c)
-        for c in np.asarray(weighter.classes_).tolist()
-        if _plain(c) not in wanted_list
+        _plain(c) for c in np.asarray(fitted).tolist() if _plain(c) not in wanted_list
     ]
     repeated = sorted({c for c in wanted_list if wanted_list.count(c) > 1}, key=repr)
     if left_out or repeated:
@@ -149,7 +156,7 @@ def per_class_factors(weighter, classes=None):
         raise ValueError(
             f"classes must list every fitted class once, in the order of the model's "
             f"outputs; {wrong} (got {wanted_list}; the weighter knows "
-            f"{[_plain(c) for c in weighter.classes_]}): the loss would weigh a class "
+            f"{[_plain(c) for c in fitted]}): the loss would weigh a class "
             "with another's weight."
         )
     return factors.loc[list(wanted)].to_numpy(dtype=np.float64)
@@ -219,20 +226,3 @@ def tag_row_weights(Y, weights, *, reduce="mean"):
     else:
         out = np.where(positive, np.asarray(weights, dtype=np.float64), -np.inf).max(axis=1)
     return np.where(n_positive > 0, out, 1.0)
-
-
-def _ordered(values, fitted, classes):
-    """``values`` (one per fitted class) in the order of ``classes`` (None: as fitted)."""
-    if classes is None:
-        return np.asarray(values, dtype=np.float64)
-    wanted = [_plain(c) for c in classes]
-    fitted = [_plain(c) for c in fitted]
-    if sorted(map(repr, wanted)) != sorted(map(repr, fitted)) or len(
-        set(map(repr, wanted))
-    ) != len(wanted):
-        raise ValueError(
-            f"classes must list every fitted class once; the weighter has {fitted}, "
-            f"got {wanted}."
-        )
-    position = {repr(c): i for i, c in enumerate(fitted)}
-    return np.asarray(values, dtype=np.float64)[[position[repr(c)] for c in wanted]]
