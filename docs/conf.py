@@ -116,7 +116,7 @@ API = [
     (
         "Weighters",
         "skweight",
-        ["GroupBalancedWeighter", "EffectiveNumberWeighter", "BaseWeighter"],
+        ["GroupBalancedWeighter", "EffectiveNumberWeighter", "BaseWeighter", "shares_of"],
         None,
     ),
     ("Resampling", "skweight", ["EpochResampler"], None),

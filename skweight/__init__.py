@@ -31,6 +31,7 @@ _LAZY = {
     "EpochResampler": ".resampling.resampler",
     "GroupBalancedWeighter": ".weighting.weighters",
     "WeightedEstimator": ".compose.weighted_estimator",
+    "shares_of": ".weighting.shares",
     "show_versions": "._show_versions",
 }
 
@@ -41,6 +42,7 @@ __all__ = [
     "GroupBalancedWeighter",
     "WeightedEstimator",
     "__version__",
+    "shares_of",
     "show_versions",
 ]
 
@@ -49,6 +51,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .compose.weighted_estimator import WeightedEstimator
     from .resampling.resampler import EpochResampler
     from .weighting.base import BaseWeighter
+    from .weighting.shares import shares_of
     from .weighting.weighters import EffectiveNumberWeighter, GroupBalancedWeighter
 
 

@@ -64,6 +64,7 @@ STAT_COLUMNS = (
     *TABLE_COLUMNS,
     "factor",
     "target",
+    "target_share",
     "weight_sum",
     "share_before",
     "share_after",

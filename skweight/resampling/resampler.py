@@ -188,6 +188,16 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         is required: see :meth:`resample`). For the drawing plan only:
         not with ``sample_weight`` or, for ``"weights"``, a weighter that is
         not skweight's or ``draw`` other than ``"systematic"``.
+    target_shares : dict, default=None
+        The share of each unit inside every stratum, instead of equal units,
+        as a weighter's ``target_shares`` (``{unit: share}`` or
+        ``{stratum: {unit: share}}``, see :func:`skweight.shares_of`).
+        ``"under"``: each stratum's largest epoch with these shares that
+        needs no duplication (targets rounded down to whole rows);
+        ``"over"``: the smallest that drops no row (rounded up; a share of 0
+        is an error there); ``"weights"``: the default weighter's shares.
+        Not with ``sampling_strategy`` or a ``weighter`` (set it on the
+        weighter).
     random_state : int, RandomState instance or None, default=None
         Seeds the draws. An int makes every epoch reproducible across runs
         and processes. Otherwise a seed is drawn once at fit (from the global
@@ -302,6 +312,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         "random_state": ["random_state"],
         "schedule": [Schedule, None],
         "row_id": [str, Interval(Integral, 0, None, closed="left"), None],
+        "target_shares": [dict, None],
     }
 
     def __init__(
@@ -321,6 +332,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         shrinkage=None,
         schedule=None,
         row_id=None,
+        target_shares=None,
     ):
         self.strategy = strategy
         self.groups = groups
@@ -336,6 +348,7 @@ class EpochResampler(EpochFitMixin, EpochOutputMixin, OneToOneFeatureMixin, Base
         self.shrinkage = shrinkage
         self.schedule = schedule
         self.row_id = row_id
+        self.target_shares = target_shares
 
     # ------------------------------------------------------------------ #
     # Public API

@@ -174,7 +174,10 @@ class Strategy:
                 f"y is None (balance={mode.name!r} uses the label)."
             )
         return GroupBalancedWeighter(
-            groups=resampler.groups, strata=resampler.strata, balance=mode.name
+            groups=resampler.groups,
+            strata=resampler.strata,
+            balance=mode.name,
+            target_shares=resampler.target_shares,
         ), mode
 
     def by_row_weights(self, resampler, sample_weight, weighter, labels=None):
@@ -196,9 +199,22 @@ class Strategy:
             return units.independent_targets(grow=self.grows)
         return units.stratum_extreme(largest=self.grows)
 
+    def share_targets(self, units, weighter):
+        """Per-unit targets with the shares of the weighter's ``target_shares``."""
+        shares = weighter.weight_table_["target_share"].to_numpy()[units.table_rows]
+        return units.share_targets(shares, grow=self.grows)
+
     def targets(self, resampler, units, weighter, labels=None):
         """Rows per unit per epoch (``labels``: the fitted labels, in memory)."""
-        targets = self.default_targets(units)
+        if resampler.target_shares is not None:
+            if resampler.sampling_strategy is not None:
+                raise ValueError(
+                    "Both target_shares and sampling_strategy set the rows of each "
+                    "unit; give one."
+                )
+            targets = self.share_targets(units, weighter)
+        else:
+            targets = self.default_targets(units)
         if resampler.sampling_strategy is not None:
             # A callable is given y when the units are the classes, as in
             # imbalanced-learn (and the per-unit counts otherwise).
@@ -303,10 +319,11 @@ class Weights(Strategy):
             resampler.groups is not None
             or resampler.strata is not None
             or resampler.balance != "auto"
+            or resampler.target_shares is not None
         ):
             raise ValueError(
-                "Both weighter and groups/strata/balance were given; set groups, "
-                "strata and balance on the weighter."
+                "Both weighter and groups/strata/balance/target_shares were given; "
+                "set them on the weighter."
             )
 
     def check_schedule(self, schedule, weighter):
@@ -321,7 +338,10 @@ class Weights(Strategy):
             clone(resampler.weighter)
             if resampler.weighter is not None
             else GroupBalancedWeighter(
-                groups=resampler.groups, strata=resampler.strata, balance=resampler.balance
+                groups=resampler.groups,
+                strata=resampler.strata,
+                balance=resampler.balance,
+                target_shares=resampler.target_shares,
             )
         )
         return weighter, MODES["joint"]

@@ -227,6 +227,34 @@ class Units:
             self.selected[index[key]] = True
         return targets
 
+    def share_targets(self, shares, grow):
+        """Targets whose shares within each stratum are ``shares`` (one per unit).
+
+        The largest epoch that needs no duplication (``grow=False``: each
+        target at most its unit's rows) or the smallest that drops no row
+        (``grow=True``), rounded down (up) to whole rows.
+        """
+        shares = np.asarray(shares, dtype=np.float64)
+        positive = shares > 0
+        if grow and not positive.all():
+            i = int(np.flatnonzero(~positive)[0])
+            raise ValueError(
+                f"strategy='over' keeps every row, but target_shares gives the unit "
+                f"{_plain(self.keys[i])!r} a share of 0; use strategy='under' to "
+                "drop its rows."
+            )
+        n_strata = int(self.stratum.max()) + 1 if self.stratum.size else 0
+        with np.errstate(divide="ignore"):
+            rows_per_share = np.where(positive, self.counts / shares, np.nan)
+        extreme = np.full(n_strata, -np.inf if grow else np.inf)
+        (np.fmax if grow else np.fmin).at(extreme, self.stratum, rows_per_share)
+        exact = shares * extreme[self.stratum]
+        if grow:
+            targets = np.maximum(np.ceil(exact * (1 - 1e-12)), self.counts)
+        else:
+            targets = np.minimum(np.floor(exact * (1 + 1e-12)), self.counts)
+        return np.where(positive, targets, 0).astype(np.int64)
+
     def _extreme(self, largest):
         """Per unit: whether it is its stratum's largest (smallest) unit.
 

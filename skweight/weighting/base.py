@@ -29,6 +29,7 @@ from .factors import counter_factors
 from .health import warn_issues
 from .multioutput import fit_outputs, output_table, outputs_of, weigh_outputs
 from .report import weighter_report
+from .shares import cell_target_shares
 
 __all__ = ["BaseWeighter", "FittedCells"]
 
@@ -58,6 +59,7 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         "class_weight": [dict, list, None],
         "target_type": [StrOptions({"auto", "multilabel", "multioutput"})],
         "warn_thresholds": [dict, None],
+        "target_shares": [dict, None],
     }
 
     # ------------------------------------------------------------------ #
@@ -254,7 +256,10 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         if self._weight_table is None and hasattr(self, "estimators_"):
             self._weight_table = output_table(self)
         if self._weight_table is None:
-            self._weight_table = self._counter.cell_frame(self._factors)
+            table = self._counter.cell_frame(self._factors)
+            if getattr(self, "_cell_targets", None) is not None:
+                table["target_share"] = self._cell_targets
+            self._weight_table = table
         return self._weight_table
 
     # ------------------------------------------------------------------ #
@@ -529,6 +534,10 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         return cells.counts, cells.factors
 
     def _update_factors(self):
+        targets = getattr(self, "target_shares", None)
+        if targets is not None:
+            targets = cell_target_shares(self._counter, targets, self._mode)
+        self._cell_targets = targets
         per_class = None
         if getattr(self, "class_weight", None) is not None:
             per_class = class_factors(
@@ -546,6 +555,7 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
             max_weight=self.max_weight,
             normalize=self.normalize,
             trim_quantile=getattr(self, "trim_quantile", None),
+            target_shares=targets,
         )
         self._factor_table = self._cell_factors.stored
         self._weight_table = None

@@ -75,6 +75,7 @@ def balanced_factors(
     normalize="mean",
     trim_quantile=None,
     class_factors=None,
+    target_shares=None,
 ):
     """Return one factor per cell.
 
@@ -104,6 +105,13 @@ def balanced_factors(
         The user's class weight of each cell's class. They multiply the
         factors after ``strength`` and before the caps, so that
         ``max_weight`` and ``trim_quantile`` hold for the final factors.
+    target_shares : ndarray of shape (n_cells,) or None, default=None
+        The share of each cell's unit in its stratum (normalised over the
+        units of the stratum, :func:`.shares.cell_target_shares`); None:
+        equal shares. The scheme sees each unit's count divided by its
+        target share relative to an equal one, ``n / (t K)`` (``K`` units in
+        the stratum): for the inverse scheme each unit's weighted share
+        becomes ``t`` exactly. Not with ``mode.independence``.
 
     Returns
     -------
@@ -136,6 +144,16 @@ def balanced_factors(
         unit_stratum = stratum[first_of(unit, n_units)]
     unit_totals = totals[unit_stratum]
     present = units > 0
+    scheme_units = units
+    if target_shares is not None:
+        if mode.independence:
+            raise ValueError("target_shares has no meaning for independence.")
+        share = np.asarray(target_shares, dtype=np.float64)
+        share = share if isinstance(unit, slice) else share[first_of(unit, units.size)]
+        present = present & (share > 0)
+        per_stratum = np.bincount(unit_stratum, weights=present, minlength=n_strata)
+        # Relative to an equal share: the count the scheme sees.
+        scheme_units = _where_present(units, share * per_stratum[unit_stratum], present)
 
     if mode.independence:  # units are the cells
         group_n = pair_sums(counts, stratum, cells.group)
@@ -161,15 +179,18 @@ def balanced_factors(
         factors = _rescale_to_totals(units, factors, totals, unit_stratum)
     elif normalize is None:
         return _times(
-            _apply(scheme, units, unit_totals, present, None, shift)[unit], class_factors
+            _apply(scheme, scheme_units, unit_totals, present, None, shift)[unit],
+            class_factors,
         )
+    elif scheme.exact_inverse and target_shares is not None:
+        factors = _where_present(unit_totals * share, units, present)
     elif scheme.exact_inverse:
         per_stratum = np.bincount(unit_stratum, weights=present, minlength=n_strata)
         factors = _where_present(unit_totals, per_stratum[unit_stratum] * units, present)
     else:
         factors = _rescale_to_totals(
             units,
-            _apply(scheme, units, unit_totals, present, unit_stratum, shift),
+            _apply(scheme, scheme_units, unit_totals, present, unit_stratum, shift),
             totals,
             unit_stratum,
         )

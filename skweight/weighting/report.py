@@ -79,7 +79,8 @@ def weighter_report(weighter: Any, *, balance: str | None = None) -> pd.DataFram
         E.g. a fitted :class:`~skweight.GroupBalancedWeighter`.
     balance : {"label", "groups", "joint", "independence"}, default=None
         The balance the ``deviation`` column measures; None (or ``"auto"``):
-        the balance the weighter was fit for.
+        the balance the weighter was fit for, measured from its
+        ``target_shares`` where it has them (from equal shares otherwise).
 
     Returns
     -------
@@ -125,6 +126,10 @@ def weighter_report(weighter: Any, *, balance: str | None = None) -> pd.DataFram
     group_names = spec.groups
     before = table["weighted_count"].to_numpy(dtype=np.float64)
     factor = table["factor"].to_numpy(dtype=np.float64)
+    # With target_shares, the deviation of the fitted mode is from the targets.
+    targets = None
+    if "target_share" in table and balance in (None, "auto", mode):
+        targets = table["target_share"].to_numpy(dtype=np.float64)
     return report_from_cells(
         table[keys],
         table["count"].to_numpy(),
@@ -135,6 +140,7 @@ def weighter_report(weighter: Any, *, balance: str | None = None) -> pd.DataFram
         groups=list(group_names),
         label=label,
         balance=mode if balance in (None, "auto") else balance,
+        targets=targets,
     )
 
 
@@ -179,8 +185,13 @@ def report_from_cells(
     label,
     balance,
     weight_range=None,
+    targets=None,
 ):
-    """Build the report from per-cell ``count``, weight sums and squares."""
+    """Build the report from per-cell ``count``, weight sums and squares.
+
+    ``targets``: the target share of each cell's unit in its stratum (a
+    weighter's ``target_shares``); None: equal shares.
+    """
     labels = [label] if label is not None else []
     mode = MODES[balance]
     if mode.needs_label and not labels:
@@ -202,7 +213,7 @@ def report_from_cells(
             labels if LABEL_AXIS in mode.unit_axes else []
         )
         unit_share, target = _unit_shares(frame, strata, unit, s, after, total_after)
-        deviation = unit_share - target
+        deviation = unit_share - (target if targets is None else targets)
     deviation = np.where(np.abs(deviation) < 1e-12, 0.0, deviation)
     largest = pd.Series(np.abs(deviation)).groupby(s).transform("max").to_numpy()
 

@@ -105,7 +105,25 @@ _COMMON_PARAMETERS = """
         any of ``{"ess_share": 0.25, "cell_share": 0.05, "cell_ratio": 10.0,
         "min_count": 5, "tiny_ratio": 3.0}`` (the defaults, see
         :func:`skweight.diagnostics.weight_warnings`) to change for this
-        weighter."""
+        weighter.
+    target_shares : dict, default=None
+        The share of the total weight each balancing unit carries inside
+        every stratum, instead of equal shares: ``{unit: share}`` for every
+        stratum, or ``{stratum: {unit: share}}`` for each. A unit is a class
+        (``balance="label"``), a group value (``"groups"``) or a
+        ``(group, label)`` tuple (``"joint"``); with several group or
+        stratum columns, a tuple of their values. Shares are normalised to
+        sum to 1 over the units of each stratum (counts work too); a unit
+        with rows but no share is an error (give it 0 to drop its rows), and
+        a unit with a share but no rows in a stratum warns (the others' shares
+        are scaled up). Stratum totals are kept. With the inverse scheme the
+        weighted shares equal the targets exactly; other schemes see each
+        unit's count relative to its target (``n / (t K)`` for ``K`` units),
+        and ``strength`` and the caps act as with equal shares.
+        :func:`skweight.shares_of` computes the shares of a reference sample
+        (label shift, a test set's group mix, a census table). Not for
+        ``balance="independence"`` or a multi-label target (see
+        :class:`skweight.RakingWeighter` for several margins at once)."""
 
 _COMMON_ATTRIBUTES = """
     classes_ : ndarray of shape (n_classes,)
@@ -115,7 +133,9 @@ _COMMON_ATTRIBUTES = """
         One row per non-empty cell: its stratum, group and label values,
         ``count`` (rows), ``weighted_count`` (sum of incoming
         ``sample_weight``) and ``factor`` (the weight a row of the cell gets
-        per unit of incoming weight).
+        per unit of incoming weight); with ``target_shares``, also
+        ``target_share`` (the normalised share of the cell's unit in its
+        stratum).
     n_cells_ : int
         Number of non-empty cells.
     pos_weight_ : ndarray of shape (n_classes,)
@@ -231,6 +251,7 @@ class GroupBalancedWeighter(BaseWeighter):
         trim_quantile=None,
         target_type="auto",
         warn_thresholds=None,
+        target_shares=None,
     ):
         self.groups = groups
         self.strata = strata
@@ -246,6 +267,7 @@ class GroupBalancedWeighter(BaseWeighter):
         self.trim_quantile = trim_quantile
         self.target_type = target_type
         self.warn_thresholds = warn_thresholds
+        self.target_shares = target_shares
 
     def _scheme(self):
         return make_scheme(self.scheme, power=self.power)
@@ -315,6 +337,7 @@ class EffectiveNumberWeighter(BaseWeighter):
         trim_quantile=None,
         target_type="auto",
         warn_thresholds=None,
+        target_shares=None,
     ):
         self.beta = beta
         self.groups = groups
@@ -329,6 +352,7 @@ class EffectiveNumberWeighter(BaseWeighter):
         self.trim_quantile = trim_quantile
         self.target_type = target_type
         self.warn_thresholds = warn_thresholds
+        self.target_shares = target_shares
 
     def _scheme(self):
         return make_scheme(None, beta=self.beta)
