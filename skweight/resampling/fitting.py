@@ -231,12 +231,8 @@ class EpochFitMixin:
                 f"(weights constant within cells); got {type(weighter).__name__}."
             )
         validate_params(weighter)
-        roles = KeyRoles(
-            weighter.groups,
-            weighter.strata,
-            type(weighter).__name__,
-            weighter.handle_missing,
-        )
+        groups, strata, _ = weighter.key_params()
+        roles = KeyRoles(groups, strata, type(weighter).__name__, weighter.handle_missing)
         request = EpochRequest(type(self).__name__, self.row_id)
 
         def draw(table):

@@ -323,7 +323,7 @@ class Weights(Strategy):
         ):
             raise ValueError(
                 "Both weighter and groups/strata/balance/target_shares were given; "
-                "set them on the weighter."
+                "set groups, strata, balance and target_shares on the weighter."
             )
 
     def check_schedule(self, schedule, weighter):

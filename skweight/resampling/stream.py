@@ -195,8 +195,9 @@ def _rate_function(source, label):
 
 def _split(frame, weighter, label):
     """The chunk's key frame (None without key columns) and its labels."""
-    balance = weighter.balance if weighter.balance in MODES else "auto"
-    uses_label = resolve_mode(balance, weighter.groups is not None).needs_label
+    groups, _, balance = weighter.key_params()
+    balance = balance if balance in MODES else "auto"
+    uses_label = resolve_mode(balance, groups is not None).needs_label
     if uses_label and label not in frame.columns:
         raise ValueError(
             f"The weighter uses the label, but keys(item) has no {label!r} key; it "

@@ -307,13 +307,31 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
     def _scheme(self):
         """Return the :class:`~skweight.weighting.schemes.Scheme` to apply."""
 
+    def key_params(self):
+        """The key columns this weighter reads, and its balance mode.
+
+        Its ``groups``, ``strata`` and ``balance`` parameters; a weighter
+        whose cells come from other parameters (the margins of
+        :class:`~skweight.RakingWeighter`) gives them here. What engines and
+        resamplers read instead of the parameters.
+
+        Returns
+        -------
+        groups, strata : str, int, list or None
+            The group and stratum columns, as the ``groups`` and ``strata``
+            parameters take them.
+        balance : str
+            A balance mode's name, or ``"auto"``.
+        """
+        return self.groups, self.strata, self.balance
+
     def _validate(self):
         """Validate the parameters (a valid set of plain values is checked once)."""
         validate_params(self)
+        self._check_params()
 
-    def _reset(self, validated=False):
-        if not validated:
-            self._validate()
+    def _check_params(self):
+        """Checks of parameters that depend on each other."""
         trim = getattr(self, "trim_quantile", None)
         if self.normalize is None and (
             self.strength != 1 or self.max_weight is not None or trim is not None
@@ -324,6 +342,10 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
                 f", max_weight={self.max_weight!r}, trim_quantile={trim!r}. Use "
                 "normalize='mean' or 'cells' with them."
             )
+
+    def _reset(self, validated=False):
+        if not validated:
+            self._validate()
         for attr in (
             "_counter",
             "_mode",
@@ -360,9 +382,8 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         if backend:
             if reset:
                 self._validate()  # before anything runs on the engine
-            roles = KeyRoles(
-                self.groups, self.strata, type(self).__name__, self.handle_missing
-            )
+            groups, strata, _ = self.key_params()
+            roles = KeyRoles(groups, strata, type(self).__name__, self.handle_missing)
             self._count_table(backend.count(inputs, roles), reset=reset)
             return None, None
         if reset:
@@ -422,13 +443,9 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
             X = self._check_X(X, frame, reset)
             if X is not frame.native:
                 frame = FrameView(X)
+        groups, strata, balance = self.key_params()
         return read_keys(
-            frame,
-            inputs,
-            groups=self.groups,
-            strata=self.strata,
-            balance=self.balance,
-            name=name,
+            frame, inputs, groups=groups, strata=strata, balance=balance, name=name
         )
 
     def _check_X(self, X, frame, reset):
@@ -564,18 +581,20 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         # X's columns are keys (any hashable values), never numbers to compute with.
         # Missing keys are refused unless they are a level of their own.
-        reads_X = self.groups not in (None, [], ()) or self.strata not in (None, [], ())
+        groups, strata, balance = self.key_params()
+        reads_X = groups not in (None, [], ()) or strata not in (None, [], ())
         tags.input_tags.allow_nan = self.handle_missing == "category" or not reads_X
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         tags.input_tags.sparse = True  # a key column of a sparse X is read densely
         tags.target_tags.required = resolve_mode(
-            self.balance if self.balance in MODES else "auto", self.groups is not None
+            balance if balance in MODES else "auto", groups is not None
         ).needs_label
         return tags
 
 
 def _names_keys_only(weighter):
     """Whether the weighter names every key column it reads by name."""
-    keys = as_key_list(weighter.groups) + as_key_list(weighter.strata)
+    groups, strata, _ = weighter.key_params()
+    keys = as_key_list(groups) + as_key_list(strata)
     return all(isinstance(k, str) for k in keys)

@@ -34,10 +34,11 @@ def outputs_of(weighter, inputs):
     """
     y = inputs.y
     target_type = getattr(weighter, "target_type", "auto")
-    has_groups = bool(as_key_list(weighter.groups)) or inputs.sensitive_features is not None
-    if weighter.balance not in MODES and weighter.balance != "auto":
+    groups, _, balance = weighter.key_params()
+    has_groups = bool(as_key_list(groups)) or inputs.sensitive_features is not None
+    if balance not in MODES and balance != "auto":
         return None  # the parameter check reports it
-    if not resolve_mode(weighter.balance, has_groups).needs_label:
+    if not resolve_mode(balance, has_groups).needs_label:
         return None
     if y is None or isinstance(y, str):
         if target_type == "multioutput" and y is not None:

@@ -394,7 +394,7 @@ if _imb_checks is not None and "MUTANT_UNDER_TEST" not in os.environ:
             (X, y),
             {},
             ValueError,
-            "set groups, strata and balance on the weighter",
+            "set groups, strata, balance and target_shares on the weighter",
         ),
         (
             {"strategy": "weights", "sampling_strategy": {0: 3}},

@@ -89,7 +89,7 @@ def test_errors():
         EpochResampler(
             "under", groups="g", target_shares={"f": 1, "m": 1}, sampling_strategy="all"
         ).fit(X)
-    with pytest.raises(ValueError, match="set them on the weighter"):
+    with pytest.raises(ValueError, match="target_shares on the weighter"):
         EpochResampler(
             "weights", weighter=GroupBalancedWeighter(groups="g"), target_shares={"f": 1}
         ).fit(X)

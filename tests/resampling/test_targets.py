@@ -274,8 +274,8 @@ def test_weights_strategy_parameter_errors_in_full():
 
     with pytest.raises(
         ValueError,
-        match=r"^Both weighter and groups/strata/balance were "
-        r"given; set groups, strata and balance on the weighter\.$",
+        match=r"^Both weighter and groups/strata/balance/target_shares were "
+        r"given; set groups, strata, balance and target_shares on the weighter\.$",
     ):
         EpochResampler("weights", weighter=GroupBalancedWeighter(), balance="label").fit(
             None, y

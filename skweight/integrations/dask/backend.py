@@ -67,7 +67,8 @@ class DaskBackend:
         """A lazy dask Series of weights (a DataFrame per class, multi-label)."""
         roles = roles_of(weighter)
         x_columns = None
-        keys = as_key_list(weighter.groups) + as_key_list(weighter.strata)
+        groups, strata, _ = weighter.key_params()
+        keys = as_key_list(groups) + as_key_list(strata)
         if inputs.X is not None and all(isinstance(k, str) for k in keys):
             x_columns = key_labels(roles, inputs.X, None)  # only the keys are read
         frame, layout = combine_inputs(inputs, roles, x_columns=x_columns)

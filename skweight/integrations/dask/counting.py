@@ -208,9 +208,14 @@ def combine_inputs(inputs, roles, *, x_columns=_KEYS):
 
 def roles_of(estimator):
     """The :class:`~skweight.engine.backends.KeyRoles` of a weighter."""
+    if hasattr(estimator, "key_params"):  # a weighter
+        groups, strata, _ = estimator.key_params()
+    else:
+        groups = getattr(estimator, "groups", None)
+        strata = getattr(estimator, "strata", None)
     return KeyRoles(
-        getattr(estimator, "groups", None),
-        getattr(estimator, "strata", None),
+        groups,
+        strata,
         type(estimator).__name__,
         getattr(estimator, "handle_missing", "error"),
     )
