@@ -116,7 +116,13 @@ API = [
     (
         "Weighters",
         "skweight",
-        ["GroupBalancedWeighter", "EffectiveNumberWeighter", "BaseWeighter", "shares_of"],
+        [
+            "GroupBalancedWeighter",
+            "EffectiveNumberWeighter",
+            "RakingWeighter",
+            "BaseWeighter",
+            "shares_of",
+        ],
         None,
     ),
     ("Resampling", "skweight", ["EpochResampler"], None),

@@ -30,6 +30,7 @@ _LAZY = {
     "EffectiveNumberWeighter": ".weighting.weighters",
     "EpochResampler": ".resampling.resampler",
     "GroupBalancedWeighter": ".weighting.weighters",
+    "RakingWeighter": ".weighting.raking",
     "WeightedEstimator": ".compose.weighted_estimator",
     "shares_of": ".weighting.shares",
     "show_versions": "._show_versions",
@@ -40,6 +41,7 @@ __all__ = [
     "EffectiveNumberWeighter",
     "EpochResampler",
     "GroupBalancedWeighter",
+    "RakingWeighter",
     "WeightedEstimator",
     "__version__",
     "shares_of",
@@ -51,6 +53,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .compose.weighted_estimator import WeightedEstimator
     from .resampling.resampler import EpochResampler
     from .weighting.base import BaseWeighter
+    from .weighting.raking import RakingWeighter
     from .weighting.shares import shares_of
     from .weighting.weighters import EffectiveNumberWeighter, GroupBalancedWeighter
 

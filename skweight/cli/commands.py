@@ -78,6 +78,9 @@ def _rows(source, columns, args, desc, *, types=None):
         for start, batch in source.batches(columns, types):
             names = [n for n in batch.schema.names if n in wanted]
             frame = pa.Table.from_batches([batch]).select(names).to_pandas()
+            for name in getattr(args, "margin", None) or ():
+                # Margins name values as written: compare them as text.
+                frame[name[0]] = frame[name[0]].astype("string")
             X = frame[strata + groups] if strata + groups else None
             y = frame[args.label] if args.label else None
             yield _located(source, start, len(frame)), X, y, frame, batch
@@ -221,7 +224,8 @@ def _weigh(args, out, source, weighter, groups, strata):
                 sink.write(table)
     report = _typed(totals.report(args.balance), key_types)
     messages = health + [str(w.message) for w in caught]
-    print_result(report, args, out, weights=(low, high), warned=messages)
+    margins = weighter.margin_report() if hasattr(weighter, "margin_report") else None
+    print_result(report, args, out, weights=(low, high), warned=messages, margins=margins)
     where = "standard output" if args.output == STDOUT else args.output
     print(f"skweight: wrote {seen} weights to {where}", file=sys.stderr)
     return 0
@@ -285,8 +289,12 @@ def _report(args, out, source, groups, strata):
     return 0
 
 
-def print_result(report, args, out, *, weights=None, warned=()):
-    """The summary (and with --report the cell table), as text or JSON."""
+def print_result(report, args, out, *, weights=None, warned=(), margins=None):
+    """The summary (and with --report the cell table), as text or JSON.
+
+    ``margins``: a raking weighter's margin report, printed instead of the
+    deviation from balance.
+    """
     attrs = report.attrs
     if args.format == "json":
         summary = {
@@ -307,6 +315,10 @@ def print_result(report, args, out, *, weights=None, warned=()):
         if weights is not None:
             summary["weight_min"], summary["weight_max"] = map(float, weights)
         summary["warnings"] = list(warned)
+        if margins is not None:
+            summary["balance"] = "margins"
+            summary["margins"] = json.loads(margins.to_json(orient="records"))
+            summary["max_deviation"] = float(margins["deviation"].abs().max())
         summary["cells"] = json.loads(report.to_json(orient="records"))
         print(json.dumps(summary, indent=2), file=out)
         return
@@ -325,15 +337,23 @@ def print_result(report, args, out, *, weights=None, warned=()):
         )
     lines.append(f"effective sample size (Kish) {ess:,.1f} ({ess / n:.0%} of the rows)")
     short = attrs.get("unbalanceable_strata", 0)
-    lines.append(
-        f"largest deviation from {attrs['balance']!r} balance{where}: "
-        f"{attrs['max_deviation']:.4f}"
-        + (
-            f", but {short:,} strata cannot be balanced (a unit absent or alone)"
-            if short
-            else ""
+    if margins is not None:
+        shown = margins.round(4)
+        shown["deviation"] += 0.0  # no "-0.0"
+        lines.append(shown.to_string(index=False))
+        lines.append(
+            f"largest deviation from the margins: {margins['deviation'].abs().max():.4f}"
         )
-    )
+    else:
+        lines.append(
+            f"largest deviation from {attrs['balance']!r} balance{where}: "
+            f"{attrs['max_deviation']:.4f}"
+            + (
+                f", but {short:,} strata cannot be balanced (a unit absent or alone)"
+                if short
+                else ""
+            )
+        )
     lines += [f"warning: {message}" for message in warned]
     if not args.report:
         lines.append("(--report prints the table of cells)")

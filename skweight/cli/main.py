@@ -158,6 +158,30 @@ def _add_reading(parser):
     )
 
 
+def _margin(text):
+    """``COL=VALUE:SHARE,VALUE:SHARE`` as ``(COL, {VALUE: SHARE})``."""
+    column, sep, levels = text.partition("=")
+    if not sep or not column.strip() or not levels.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected COL=VALUE:SHARE[,VALUE:SHARE...]; got {text!r}"
+        )
+    shares = {}
+    for part in levels.split(","):
+        value, sep, share = part.rpartition(":")
+        try:
+            number = float(share)
+        except ValueError:
+            number = None
+        if not sep or number is None:
+            raise argparse.ArgumentTypeError(
+                f"expected VALUE:SHARE with a number after the colon; got {part!r}"
+            )
+        if value in shares:
+            raise argparse.ArgumentTypeError(f"{value!r} is given twice in {text!r}")
+        shares[value] = number
+    return column.strip(), shares
+
+
 def _separator(text):
     text = {"\\t": "\t", "tab": "\t"}.get(text, text)
     if len(text) != 1 or text in '\r\n"':
@@ -293,6 +317,22 @@ def _parser():
         help="clip weights at M times the mean",
     )
     scheme.add_argument(
+        "--margin",
+        action="append",
+        type=_margin,
+        metavar="COL=VALUE:SHARE[,VALUE:SHARE]",
+        help="rake the weights so that COL's values have these shares (repeat "
+        "for each column; every value of COL needs a share): RakingWeighter, "
+        "instead of --label/--groups/--strata balancing",
+    )
+    scheme.add_argument(
+        "--max-iter",
+        type=_number(1, kind=int),
+        default=100,
+        metavar="N",
+        help="most raking sweeps over the margins (default: 100)",
+    )
+    scheme.add_argument(
         "--trim-quantile",
         type=_number(0, 1, low_open=True, high_open=True),
         metavar="Q",
@@ -415,8 +455,50 @@ def _save_demo(args, out):
 def _run_weigh(args, out):
     from .commands import run_weigh
 
+    if args.margin:
+        weighter = _raking(args)
+        args.groups = list(weighter.margins)  # the columns read
+        return run_weigh(args, out, weighter, args.groups, [])
     groups, strata = _key_columns(args)
     return run_weigh(args, out, _weighter(args, groups, strata), groups, strata)
+
+
+def _raking(args):
+    """The RakingWeighter of ``--margin`` (the balancing options do not apply)."""
+    from ..weighting.raking import RakingWeighter
+
+    given = [
+        option
+        for option, used in (
+            ("--label", args.label is not None),
+            ("--groups", bool(args.groups)),
+            ("--strata", bool(args.strata)),
+            ("--balance", args.balance != "auto"),
+            ("--scheme", args.scheme is not None),
+            ("--beta", args.beta is not None),
+            ("--power", args.power is not None),
+            ("--normalize", args.normalize != "mean"),
+            ("--strength", args.strength != 1.0),
+            ("--trim-quantile", args.trim_quantile is not None),
+        )
+        if used
+    ]
+    if given:
+        raise CommandError(
+            f"--margin rakes to the margins' shares; {', '.join(given)} "
+            "balance(s) instead and cannot be combined with it (--max-weight can)"
+        )
+    margins = {}
+    for column, shares in args.margin:
+        if column in margins:
+            raise CommandError(f"--margin gives the column {column!r} twice")
+        margins[column] = shares
+    return RakingWeighter(
+        margins=margins,
+        max_iter=args.max_iter,
+        max_weight=args.max_weight,
+        handle_missing=args.missing,
+    )
 
 
 def _run_report(args, out):

@@ -11,12 +11,18 @@ command line builds its choices from them).
 
 import importlib
 
-__all__ = ["BaseWeighter", "EffectiveNumberWeighter", "GroupBalancedWeighter"]
+__all__ = [
+    "BaseWeighter",
+    "EffectiveNumberWeighter",
+    "GroupBalancedWeighter",
+    "RakingWeighter",
+]
 
 _HOMES = {
     "BaseWeighter": ".base",
     "EffectiveNumberWeighter": ".weighters",
     "GroupBalancedWeighter": ".weighters",
+    "RakingWeighter": ".raking",
 }
 
 

@@ -25,7 +25,7 @@ from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 from ..exceptions import WeightingWarning
 from .factors import unit_numbers
 
-__all__ = ["cell_target_shares", "shares_of"]
+__all__ = ["cell_target_shares", "codes_of_values", "shares_of"]
 
 
 def cell_target_shares(counter, target_shares, mode):
@@ -98,7 +98,7 @@ def cell_target_shares(counter, target_shares, mode):
 
     # Key values -> the codes of the learned levels, column by column.
     target_codes = [
-        _codes_of(encoders[axis], [key[i] for key in keys], spec.key_columns[axis])
+        codes_of_values(encoders[axis], [key[i] for key in keys], spec.key_columns[axis])
         for i, axis in enumerate(axes)
     ]
     canonical = counter.canonical()
@@ -308,8 +308,23 @@ def _shown(key):
     return repr(key[0]) if len(key) == 1 else repr(key)
 
 
-def _codes_of(encoder, values, name):
-    """The learned code of each of ``values``; an error naming any unknown one."""
+def codes_of_values(encoder, values, name, param="target_shares"):
+    """The learned code of each of ``values``; an error naming any unknown one.
+
+    Parameters
+    ----------
+    encoder : LevelEncoder
+        The column's fitted levels.
+    values : list
+        Values of the column, as the user gave them.
+    name : str
+        The column's name, and ``param`` the parameter that named the
+        values, for the message.
+
+    Returns
+    -------
+    codes : ndarray of intp
+    """
     levels = encoder.levels
     if isinstance(levels, pd.RangeIndex):
         lookup = pd.Index(values)
@@ -321,7 +336,7 @@ def _codes_of(encoder, values, name):
         known = [_plain(v) for v in encoder.decode(np.arange(min(len(levels), 10)))]
         more = ", ..." if len(levels) > 10 else ""
         raise ValueError(
-            f"target_shares names {unknown!r} for the column {name!r}, which the "
+            f"{param} names {unknown!r} for the column {name!r}, which the "
             f"fitted rows do not have (their values: {known}{more})."
         )
     return codes
