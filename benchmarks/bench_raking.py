@@ -3,10 +3,11 @@
 Rows with three categorical margin columns (2, 10 and 50 levels, unevenly
 spread), raked to random target shares:
 
-- the limit: the joint table counted by one ``np.bincount`` of the columns'
-  category codes (pandas keeps them: the fastest count of categorical
-  columns), a dense numpy IPF on it to the same tolerance, and each row's
-  weight gathered by its flat code;
+- the limit: the joint table counted by one ``np.bincount`` of the flat
+  code built from the columns' category codes (pandas keeps them: the
+  fastest count of categorical columns) in the narrowest integer type, a
+  dense numpy IPF on it to the same tolerance, and each row's weight
+  gathered by its flat code;
 - ``RakingWeighter(margins).fit_weight(X)``: validation, the engine's count
   of the cells that occur, IPF on them, the weights gathered.
 
@@ -41,7 +42,7 @@ def make_data(n, seed=0):
     columns, margins = {}, {}
     for name, k in LEVELS.items():
         names = [f"{name}{i:02d}" for i in range(k)]
-        p = rng.dirichlet(np.ones(k))
+        p = rng.dirichlet(np.full(k, 5.0))
         columns[name] = pd.Categorical.from_codes(rng.choice(k, n, p=p), names)
         target = rng.dirichlet(np.full(k, 5.0))
         margins[name] = dict(zip(names, target.tolist()))
@@ -52,8 +53,14 @@ def numpy_rake(X, margins, tol, max_iter=100):
     """The limit: count the joint table from the codes, IPF on it, gather."""
     codes = [X[c].cat.codes.to_numpy() for c in margins]
     shape = tuple(len(margins[c]) for c in margins)
-    flat = np.ravel_multi_index(codes, shape)
-    table = np.bincount(flat, minlength=int(np.prod(shape))).reshape(shape).astype(float)
+    # The flat code in the narrowest type that holds it: faster than
+    # np.ravel_multi_index (int64) by a third at 1e7 rows.
+    size = int(np.prod(shape))
+    flat = codes[0].astype(np.int16 if size < 2**15 else np.intp)
+    for code, k in zip(codes[1:], shape[1:]):
+        flat *= k
+        flat += code
+    table = np.bincount(flat, minlength=size).reshape(shape).astype(float)
     total = table.sum()
     targets = [np.array(list(margins[c].values())) * total for c in margins]
     fitted = table.copy()

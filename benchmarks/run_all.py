@@ -84,6 +84,14 @@ def steps(full, out):
             False,
         ),
         (
+            "raking",
+            "RakingWeighter against numpy IPF on the joint table; target shares "
+            "against equal shares",
+            "bench_raking.py",
+            ["--n", "1e7", "--output", str(out / "raking.md")],
+            True,
+        ),
+        (
             "torch_loader",
             "one DataLoader epoch: EpochBatchSampler against WeightedRandomSampler "
             "per index and batched",
