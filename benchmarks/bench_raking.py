@@ -115,7 +115,9 @@ def main(argv=None):
         return GroupBalancedWeighter(groups="age", strata="region").fit_weight(X)
 
     def targeted():
-        weighter = GroupBalancedWeighter(groups="age", strata="region", target_shares=shares)
+        weighter = GroupBalancedWeighter(
+            groups="age", strata="region", target_shares=shares
+        )
         return weighter.fit_weight(X)
 
     results = {
@@ -155,7 +157,11 @@ def main(argv=None):
         },
     ]
     command = " ".join(
-        ["python", "benchmarks/bench_raking.py", *(argv if argv is not None else sys.argv[1:])]
+        [
+            "python",
+            "benchmarks/bench_raking.py",
+            *(argv if argv is not None else sys.argv[1:]),
+        ]
     )
     report = "\n".join(
         [

@@ -20,6 +20,7 @@ import importlib
 import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
 
 from sphinx.ext.autodoc.mock import mock
@@ -31,6 +32,7 @@ import skweight
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "_ext"))
 
 project = "skweight"
 author = "The skweight developers"
@@ -45,7 +47,27 @@ extensions = [
     "numpydoc",
     "myst_parser",
     "sphinx_copybutton",
+    "sphinx_gallery.gen_gallery",
 ]
+
+# The gallery: examples/plot_*.py, run at every build (their tables and figures
+# are the ones the code produces), written to docs/auto_examples/ (not in git).
+sphinx_gallery_conf = {
+    "examples_dirs": str(HERE.parent / "examples"),
+    "gallery_dirs": str(HERE / "auto_examples"),
+    "filename_pattern": r"/plot_",
+    # A command-line script with its own arguments, not a gallery page.
+    "ignore_pattern": r"adult_reweighing\.py",
+    "write_computation_times": False,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    # docs/_ext/gallery_figures.py: figures that examples hold without pyplot.
+    "image_scrapers": ("matplotlib", "gallery_figures.detached_figures"),
+    "matplotlib_animations": False,
+    "reference_url": {"skweight": None},
+    "show_signature": False,
+}
 # The copy button leaves out prompts and outputs of console and doctest blocks.
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
