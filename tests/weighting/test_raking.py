@@ -253,3 +253,13 @@ def test_torch_dataset():
     data = torch.utils.data.TensorDataset(torch.arange(len(X)))
     dataset = WeightedDataset.from_weighter(data, raking, X)
     np.testing.assert_allclose(dataset.weights.numpy(), raking.weight(X))
+
+
+def test_dask_and_lazy_frames_give_the_in_memory_weights():
+    X = _data(3000)
+    expected = RakingWeighter(MARGINS).fit_weight(X)
+    lazy = RakingWeighter(MARGINS).fit_weight(pl.from_pandas(X).lazy(), None)
+    np.testing.assert_allclose(lazy.collect()["weight"].to_numpy(), expected, rtol=1e-12)
+    dd = pytest.importorskip("dask.dataframe")
+    got = RakingWeighter(MARGINS).fit_weight(dd.from_pandas(X, npartitions=3))
+    np.testing.assert_allclose(got.compute().to_numpy(), expected, rtol=1e-12)
