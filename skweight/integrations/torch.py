@@ -165,6 +165,31 @@ class WeightedDataset(Dataset):
             return (*item, weight)
         return item, weight
 
+    def __getitems__(self, indices):
+        """The items of a batch at once, each with its weight.
+
+        The ``DataLoader`` calls it with a batch's indices (automatic
+        batching): the wrapped dataset's own ``__getitems__`` fetches them
+        in one call where it has one (e.g. a Hugging Face dataset), and the
+        weights are gathered by one index.
+
+        Parameters
+        ----------
+        indices : list of int
+
+        Returns
+        -------
+        items : list of tuple
+            ``(*item, weight)`` per index, for the ``collate_fn``.
+        """
+        fetch = getattr(self.dataset, "__getitems__", None)
+        items = fetch(indices) if fetch is not None else [self.dataset[i] for i in indices]
+        weights = self.weights[torch.as_tensor(indices, dtype=torch.long)]
+        return [
+            (*item, weight) if isinstance(item, tuple) else (item, weight)
+            for item, weight in zip(items, weights)
+        ]
+
 
 class _Counted:
     """An iterator that counts what it has yielded (the resumable position)."""

@@ -78,3 +78,40 @@ def test_batch_size_is_checked(bad):
 
 def test_repr_names_the_batches():
     assert "batch_size=8" in repr(EpochBatchSampler(_resampler("under"), 8))
+
+
+class _Rows(torch.utils.data.Dataset):
+    """A dataset of dict rows that fetches a batch at once (counts its calls)."""
+
+    def __init__(self, n):
+        self.n, self.batched, self.single = n, 0, 0
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        self.single += 1
+        return {"x": torch.tensor([float(i)])}
+
+    def __getitems__(self, indices):
+        self.batched += 1
+        return [{"x": torch.tensor([float(i)])} for i in indices]
+
+
+def test_weighted_dataset_fetches_whole_batches_through_getitems():
+    rows = _Rows(len(Y))
+    weights = GroupBalancedWeighter().fit_weight(None, Y)
+    data = WeightedDataset(rows, weights)
+    batches = list(DataLoader(data, batch_size=8, shuffle=False))
+    assert rows.batched == len(batches) and rows.single == 0
+    x = torch.cat([b[0]["x"] for b in batches]).squeeze(1).numpy()
+    w = torch.cat([b[1] for b in batches]).numpy()
+    np.testing.assert_array_equal(x, np.arange(len(Y)))
+    np.testing.assert_allclose(w, weights.astype(np.float32))
+    # a plain TensorDataset: the same batches as item by item
+    tensors = TensorDataset(torch.arange(len(Y)), torch.from_numpy(Y))
+    wrapped = WeightedDataset(tensors, weights)
+    got = wrapped.__getitems__([4, 0, 90])
+    assert [tuple(map(float, item)) for item in got] == [
+        tuple(map(float, wrapped[i])) for i in (4, 0, 90)
+    ]
