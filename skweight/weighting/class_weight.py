@@ -6,12 +6,12 @@ named class that ``y`` does not have is an error unless every class of
 multiplies them into the balanced factors, before the caps.
 """
 
-from numbers import Real
 
 import numpy as np
 import pandas as pd
 
 from ..engine.encode import as_python as _plain
+from .shares import check_amount
 
 __all__ = ["class_factors", "per_class_factors", "tag_factors", "tag_row_weights"]
 
@@ -55,14 +55,7 @@ def class_factors(counter, class_weight, mode_name, *, strict=True):
     named = np.zeros(len(levels), dtype=bool)
     unknown = []
     for key, value in class_weight.items():
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, Real)
-            or not (np.isfinite(value) and value >= 0)
-        ):
-            raise ValueError(
-                f"class_weight[{key!r}] must be a finite number >= 0; got {value!r}."
-            )
+        value = check_amount(value, f"class_weight[{key!r}]")
         lookup = (
             [key]
             if isinstance(levels, pd.RangeIndex)

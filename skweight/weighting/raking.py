@@ -25,7 +25,7 @@ from ..engine.encode import as_python as _plain
 from .base import BaseWeighter
 from .factors import CellFactors
 from .schemes import make_scheme
-from .shares import codes_of_values
+from .shares import check_amount, codes_of_values
 
 __all__ = ["RakingWeighter", "rake"]
 
@@ -333,18 +333,10 @@ def _normalised(column, shares):
             f"margins[{column!r}] must be a non-empty dict {{level: share}}; got "
             f"{shares!r}."
         )
-    values = []
-    for level, value in shares.items():
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, Real)
-            or not (np.isfinite(value) and value >= 0)
-        ):
-            raise ValueError(
-                f"margins[{column!r}][{level!r}] must be a finite number >= 0; got "
-                f"{value!r}."
-            )
-        values.append(float(value))
+    values = [
+        check_amount(value, f"margins[{column!r}][{level!r}]")
+        for level, value in shares.items()
+    ]
     total = sum(values)
     if total <= 0:
         raise ValueError(f"margins[{column!r}] gives every level a share of 0.")

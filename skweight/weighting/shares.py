@@ -25,7 +25,7 @@ from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 from ..exceptions import WeightingWarning
 from .factors import unit_numbers
 
-__all__ = ["cell_target_shares", "codes_of_values", "shares_of"]
+__all__ = ["cell_target_shares", "check_amount", "codes_of_values", "shares_of"]
 
 
 def cell_target_shares(counter, target_shares, mode):
@@ -292,16 +292,31 @@ def _as_key(key, names, what):
     return key
 
 
-def _share(key, value):
+def check_amount(value, where):
+    """``value`` as a float, or an error: a weight or share must be a finite number >= 0.
+
+    Parameters
+    ----------
+    value : object
+        What the user gave.
+    where : str
+        The parameter and key, for the message (e.g. ``"class_weight[1]"``).
+
+    Returns
+    -------
+    value : float
+    """
     if (
         isinstance(value, bool)
         or not isinstance(value, Real)
         or not (np.isfinite(value) and value >= 0)
     ):
-        raise ValueError(
-            f"target_shares[{_shown(key)}] must be a finite number >= 0; got {value!r}."
-        )
+        raise ValueError(f"{where} must be a finite number >= 0; got {value!r}.")
     return float(value)
+
+
+def _share(key, value):
+    return check_amount(value, f"target_shares[{_shown(key)}]")
 
 
 def _shown(key):
