@@ -6,7 +6,6 @@ named class that ``y`` does not have is an error unless every class of
 multiplies them into the balanced factors, before the caps.
 """
 
-
 import numpy as np
 import pandas as pd
 
