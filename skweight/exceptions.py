@@ -5,7 +5,9 @@ WeightingWarning)`` to make a degraded weighting stop a pipeline.
 """
 
 import functools
+import inspect
 import warnings
+from pathlib import Path
 
 __all__ = ["WeightingWarning", "renamed_parameters"]
 
@@ -83,3 +85,19 @@ def renamed_parameters(**old_to_new):
         return wrapper
 
     return decorate
+
+
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+def caller_stacklevel():
+    """The ``stacklevel`` that points a warning at the first frame outside skweight.
+
+    For ``warnings.warn(..., stacklevel=caller_stacklevel())`` from any depth
+    of the package: the warning names the user's line.
+    """
+    here = inspect.currentframe()
+    level, frame = 1, here.f_back if here is not None else None
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        level, frame = level + 1, frame.f_back
+    return level

@@ -27,6 +27,8 @@ from .tableio import (
 _HINTS = {
     "pass handle_missing='category'": "pass --missing category",
     "Pass handle_missing='category'": "Pass --missing category",
+    "margins[": "--margin [",
+    "margins names": "--margin names",
 }
 
 

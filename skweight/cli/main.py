@@ -167,7 +167,8 @@ def _margin(text):
         )
     shares = {}
     for part in levels.split(","):
-        value, sep, share = part.rpartition(":")
+        value, sep, share = part.strip().rpartition(":")
+        value = value.strip()
         try:
             number = float(share)
         except ValueError:
@@ -176,9 +177,10 @@ def _margin(text):
             raise argparse.ArgumentTypeError(
                 f"expected VALUE:SHARE with a number after the colon; got {part!r}"
             )
-        if value in shares:
+        key = value or None  # an empty value: the missing one
+        if key in shares:
             raise argparse.ArgumentTypeError(f"{value!r} is given twice in {text!r}")
-        shares[value] = number
+        shares[key] = number
     return column.strip(), shares
 
 
@@ -322,15 +324,15 @@ def _parser():
         type=_margin,
         metavar="COL=VALUE:SHARE[,VALUE:SHARE]",
         help="rake the weights so that COL's values have these shares (repeat "
-        "for each column; every value of COL needs a share): RakingWeighter, "
-        "instead of --label/--groups/--strata balancing",
+        "for each column; every value of COL needs a share, an empty VALUE is the "
+        "missing one, with --missing category): RakingWeighter, instead of "
+        "--label/--groups/--strata balancing",
     )
     scheme.add_argument(
         "--max-iter",
         type=_number(1, kind=int),
-        default=100,
         metavar="N",
-        help="most raking sweeps over the margins (default: 100)",
+        help="most raking sweeps over the margins, with --margin (default: 100)",
     )
     scheme.add_argument(
         "--trim-quantile",
@@ -459,6 +461,8 @@ def _run_weigh(args, out):
         weighter = _raking(args)
         args.groups = list(weighter.margins)  # the columns read
         return run_weigh(args, out, weighter, args.groups, [])
+    if args.max_iter is not None:
+        raise CommandError("--max-iter applies to raking, with --margin")
     groups, strata = _key_columns(args)
     return run_weigh(args, out, _weighter(args, groups, strata), groups, strata)
 
@@ -495,7 +499,7 @@ def _raking(args):
         margins[column] = shares
     return RakingWeighter(
         margins=margins,
-        max_iter=args.max_iter,
+        max_iter=100 if args.max_iter is None else args.max_iter,
         max_weight=args.max_weight,
         handle_missing=args.missing,
     )

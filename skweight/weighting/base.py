@@ -310,10 +310,9 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
     def key_params(self):
         """The key columns this weighter reads, and its balance mode.
 
-        Its ``groups``, ``strata`` and ``balance`` parameters; a weighter
-        whose cells come from other parameters (the margins of
-        :class:`~skweight.RakingWeighter`) gives them here. What engines and
-        resamplers read instead of the parameters.
+        Its ``groups``, ``strata`` and ``balance`` parameters, or what a
+        weighter whose cells come from other parameters (the margins of
+        :class:`~skweight.RakingWeighter`) reads: engines and resamplers ask.
 
         Returns
         -------
@@ -552,8 +551,9 @@ class BaseWeighter(CellAccessMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _update_factors(self):
         targets = getattr(self, "target_shares", None)
+        strict = getattr(self, "_strict_classes", True)
         if targets is not None:
-            targets = cell_target_shares(self._counter, targets, self._mode)
+            targets = cell_target_shares(self._counter, targets, self._mode, strict=strict)
         self._cell_targets = targets
         per_class = None
         if getattr(self, "class_weight", None) is not None:

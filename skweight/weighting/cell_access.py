@@ -366,5 +366,11 @@ class CellAccessMixin:
                 for i in range(len(numbers))
             ]
 
-        unbalanceable = unbalanceable_message(lacking, strata_names, mode)
+        # With target shares, a unit a stratum lacks is warned about (or meant:
+        # share 0) where the shares are read.
+        unbalanceable = (
+            None
+            if getattr(self, "_cell_targets", None) is not None
+            else unbalanceable_message(lacking, strata_names, mode)
+        )
         return [*issues, *([unbalanceable] if unbalanceable else [])]

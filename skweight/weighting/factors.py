@@ -151,6 +151,10 @@ def balanced_factors(
         share = np.asarray(target_shares, dtype=np.float64)
         share = share if isinstance(unit, slice) else share[first_of(unit, units.size)]
         present = present & (share > 0)
+        # Shares of the units that carry weight, summing to 1 in each stratum.
+        share_sum = np.bincount(unit_stratum, weights=share * present, minlength=n_strata)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(present, share / share_sum[unit_stratum], 0.0)
         per_stratum = np.bincount(unit_stratum, weights=present, minlength=n_strata)
         # Relative to an equal share: the count the scheme sees.
         scheme_units = _where_present(units, share * per_stratum[unit_stratum], present)
@@ -197,6 +201,8 @@ def balanced_factors(
 
     if strength != 1.0:
         factors = np.where(present, 1.0 + strength * (factors - 1.0), 0.0)
+        if target_shares is not None:  # units of share 0 stay at 0: keep the totals
+            factors = _rescale_to_totals(units, factors, totals, unit_stratum)
 
     if class_factors is not None:
         # Per cell, and the caps below keep the total weight rather than each

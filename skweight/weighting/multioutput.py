@@ -81,6 +81,12 @@ def fit_outputs(weighter, estimators, inputs, outputs, *, partial):
         Add the rows' counts (``partial_fit``) instead of fitting.
     """
     X, _, sample_weight, sensitive_features, strata_features = inputs
+    if getattr(weighter, "target_shares", None) is not None:
+        raise ValueError(
+            "target_shares gives the shares of one target's units; y has "
+            f"{len(outputs)} outputs. Fit one weighter per output, each with its "
+            "own target_shares."
+        )
     if estimators is None:
         class_weights = _class_weights(weighter.class_weight, len(outputs))
         estimators = [

@@ -9,11 +9,9 @@ estimator: counting, validation and every face (``weight``, pipelines,
 torch, chunks) are :class:`~skweight.weighting.base.BaseWeighter`'s.
 """
 
-import inspect
 import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions
 from ..engine.encode import as_python as _plain
+from ..exceptions import caller_stacklevel
 from .base import BaseWeighter
 from .factors import CellFactors
 from .schemes import make_scheme
@@ -128,7 +127,7 @@ class RakingWeighter(BaseWeighter):
     handle_missing : {"error", "category"}, default="error"
         As in :class:`~skweight.GroupBalancedWeighter`; with ``"category"``
         the missing value is a level of its own, and needs a share (its key
-        is ``None``).
+        is None or NaN).
     warn_thresholds : dict, default=None
         As in :class:`~skweight.GroupBalancedWeighter`.
 
@@ -138,7 +137,8 @@ class RakingWeighter(BaseWeighter):
         One row per combination of the margin columns' values that occurs:
         the values, ``count``, ``weighted_count`` and ``factor``.
     n_iter_ : int
-        Sweeps over the margins run.
+        Sweeps over the margins run (after ``partial_fit``, set when the
+        weights are first computed).
     converged_ : bool
         Whether every margin came within ``tol`` (and the factors within
         ``max_weight``).
@@ -247,7 +247,7 @@ class RakingWeighter(BaseWeighter):
                     {
                         "margin": column,
                         "level": pd.Series(levels, dtype=object),
-                        "target": [shares.get(v, 0.0) for v in levels],
+                        "target": [_share_of(shares, v) for v in levels],
                         "share_before": sums["b"].to_numpy() / max(before.sum(), 1e-300),
                         "share_after": sums["a"].to_numpy() / max(after.sum(), 1e-300),
                     }
@@ -314,7 +314,7 @@ class RakingWeighter(BaseWeighter):
                 + ". Raise max_iter, loosen tol or the cap, or check that the "
                 "margins agree with each other.",
                 ConvergenceWarning,
-                stacklevel=_caller_level(),
+                stacklevel=caller_stacklevel(),
             )
         stored = factors
         if not canonical.in_order:
@@ -343,6 +343,13 @@ def _normalised(column, shares):
     return {level: value / total for level, value in zip(shares, values)}
 
 
+def _share_of(shares, level):
+    """The share of ``level`` (a missing value matches a missing key)."""
+    if pd.isna(level):
+        return next((v for k, v in shares.items() if pd.isna(k)), 0.0)
+    return shares.get(level, 0.0)
+
+
 def _check_levels(column, encoder, target, level_weight, cell_codes):
     """Every level with rows has a share; every level with a share has weight."""
     present = np.zeros(target.size, dtype=bool)
@@ -361,15 +368,3 @@ def _check_levels(column, encoder, target, level_weight, cell_codes):
             f"margins[{column!r}] gives {value!r} a share, but its rows weigh 0 "
             "(sample_weight): no factor can reach the margin."
         )
-
-
-_PACKAGE = str(Path(__file__).resolve().parent.parent)
-
-
-def _caller_level():
-    """The ``stacklevel`` of the first frame outside skweight (the user's call)."""
-    here = inspect.currentframe()
-    level, frame = 1, here.f_back if here is not None else None
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        level, frame = level + 1, frame.f_back
-    return level

@@ -22,13 +22,13 @@ import pandas as pd
 from ..engine.encode import as_python as _plain
 from ..engine.keys import first_of, numbered
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS
-from ..exceptions import WeightingWarning
+from ..exceptions import WeightingWarning, caller_stacklevel
 from .factors import unit_numbers
 
 __all__ = ["cell_target_shares", "check_amount", "codes_of_values", "shares_of"]
 
 
-def cell_target_shares(counter, target_shares, mode):
+def cell_target_shares(counter, target_shares, mode, *, strict=True):
     """The target share of each cell's unit in its stratum, per canonical cell.
 
     Parameters
@@ -41,14 +41,18 @@ def cell_target_shares(counter, target_shares, mode):
         several group columns) or a ``(group..., label)`` tuple
         (``balance="joint"``); a stratum is a value, or a tuple with several
         stratum columns. Shares are normalised to sum to 1 over the units of
-        each stratum.
+        each stratum that have weight.
     mode : Mode
         The balance mode.
+    strict : bool, default=True
+        Warn about named units and strata without rows (or without weight).
+        False while ``partial_fit`` counts chunks: later chunks may have them.
 
     Returns
     -------
     shares : ndarray of float64 of shape (n_cells,)
-        In canonical order: the normalised target share of each cell's unit.
+        In canonical order: the normalised target share of each cell's unit
+        (0 for a unit whose rows weigh 0).
     """
     if mode.independence:
         raise ValueError(
@@ -96,11 +100,36 @@ def cell_target_shares(counter, target_shares, mode):
     ]
     shares = np.array([_share(k, v) for k, (_, _, v) in zip(keys, entries)])
 
-    # Key values -> the codes of the learned levels, column by column.
+    # Key values -> the codes of the learned levels, column by column; a value
+    # no row has (a class of the deployment data only) names no unit here.
     target_codes = [
-        codes_of_values(encoders[axis], [key[i] for key in keys], spec.key_columns[axis])
+        codes_of_values(
+            encoders[axis],
+            [key[i] for key in keys],
+            spec.key_columns[axis],
+            unknown="ignore",
+        )
         for i, axis in enumerate(axes)
     ]
+    known = np.ones(len(keys), dtype=bool)
+    for codes in target_codes:
+        known &= codes >= 0
+    if strict and np.any(~known & (shares > 0)):
+        first = int(np.flatnonzero(~known & (shares > 0))[0])
+        _warn(
+            f"target_shares names {_shown(keys[first])}, which no fitted row has "
+            f"({int(np.count_nonzero(~known & (shares > 0)))} such key(s)); the shares "
+            "of the units that have rows are scaled up to sum to 1."
+        )
+    if not known.any():
+        raise ValueError(
+            "target_shares names no unit the fitted rows have (e.g. "
+            f"{_shown(keys[0])}); its keys are the values of {unit_names}."
+        )
+    keys = [k for k, ok in zip(keys, known) if ok]
+    shares = shares[known]
+    target_codes = [codes[known] for codes in target_codes]
+
     canonical = counter.canonical()
     cell_codes = [canonical.gather(counter.codes(axis)) for axis in axes]
     m = len(keys)
@@ -137,20 +166,33 @@ def cell_target_shares(counter, target_shares, mode):
     unit_target = match[first]
     unit_stratum = canonical.stratum[first]
     n_strata = canonical.shape3[0]
-    raw = shares[unit_target]
+    # Only units that carry weight can take a share (rows of sample_weight 0
+    # cannot be scaled up).
+    weight = np.bincount(
+        unit, weights=canonical.gather(counter.weighted), minlength=n_units
+    )
+    present = weight > 0
+    raw = np.where(present, shares[unit_target], 0.0)
     total = np.bincount(unit_stratum, weights=raw, minlength=n_strata)
-    if np.any(total <= 0):
-        s = int(np.flatnonzero(total <= 0)[0])
+    stratum_weight = np.bincount(unit_stratum, weights=weight, minlength=n_strata)
+    lost = (total <= 0) & (stratum_weight > 0)
+    if np.any(lost):
+        s = int(np.flatnonzero(lost)[0])
         cell = int(np.flatnonzero(canonical.stratum == s)[0])
         values = counter.cell_keys(canonical.order[[cell]])
         where = {name: _plain(values[name][0]) for name in spec.strata}
         raise ValueError(
             "target_shares gives every unit "
             + (f"of the stratum {where} " if where else "")
-            + "a share of 0: all its rows would weigh 0."
+            + "that has weight a share of 0: all its rows would weigh 0."
         )
-    _warn_missing(shares, unit_target, unit_stratum, n_strata, per_stratum, keys)
-    return (raw / total[unit_stratum])[unit]
+    if strict:
+        _warn_missing(
+            shares, unit_target[present], unit_stratum[present], per_stratum, keys
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normalised = np.where(total[unit_stratum] > 0, raw / total[unit_stratum], 0.0)
+    return normalised[unit]
 
 
 def shares_of(
@@ -323,8 +365,11 @@ def _shown(key):
     return repr(key[0]) if len(key) == 1 else repr(key)
 
 
-def codes_of_values(encoder, values, name, param="target_shares"):
+def codes_of_values(encoder, values, name, param="target_shares", *, unknown="error"):
     """The learned code of each of ``values``; an error naming any unknown one.
+
+    A missing value (None, NaN, ``pd.NA``) names the missing level (a
+    weighter's ``handle_missing="category"``).
 
     Parameters
     ----------
@@ -335,54 +380,72 @@ def codes_of_values(encoder, values, name, param="target_shares"):
     name : str
         The column's name, and ``param`` the parameter that named the
         values, for the message.
+    unknown : {"error", "ignore"}, default="error"
+        What a value no row has gets: an error, or the code -1.
 
     Returns
     -------
     codes : ndarray of intp
     """
     levels = encoder.levels
+    missing = np.array([_is_missing(v) for v in values], dtype=bool)
     if isinstance(levels, pd.RangeIndex):
-        lookup = pd.Index(values)
+        lookup = pd.Index([0 if m else v for v, m in zip(values, missing)])
     else:
         lookup = pd.Index([_plain(v) for v in values], dtype=object)
     codes = np.asarray(levels.get_indexer(lookup), dtype=np.intp)
-    if np.any(codes < 0):
-        unknown = values[int(np.flatnonzero(codes < 0)[0])]
+    if missing.any():
+        code = encoder.missing_code
+        codes[missing] = -1 if code is None else code
+    if unknown == "error" and np.any(codes < 0):
+        value = values[int(np.flatnonzero(codes < 0)[0])]
         known = [_plain(v) for v in encoder.decode(np.arange(min(len(levels), 10)))]
         more = ", ..." if len(levels) > 10 else ""
         raise ValueError(
-            f"{param} names {unknown!r} for the column {name!r}, which the "
+            f"{param} names {value!r} for the column {name!r}, which the "
             f"fitted rows do not have (their values: {known}{more})."
         )
     return codes
 
 
-def _warn_missing(shares, unit_target, unit_stratum, n_strata, per_stratum, keys):
-    """Warn when units with a positive target share have no rows in a stratum."""
+def _is_missing(value):
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # not a scalar
+        return False
+
+
+def _warn_missing(shares, unit_target, unit_stratum, per_stratum, keys):
+    """Warn when units with a positive target share have no weight in a stratum.
+
+    ``unit_target`` and ``unit_stratum``: the target and stratum of each unit
+    that has weight.
+    """
     if per_stratum:
         matched = np.zeros(shares.size, dtype=bool)
         matched[unit_target] = True
         lacking = np.flatnonzero(~matched & (shares > 0))
         if lacking.size:
-            warnings.warn(
+            _warn(
                 f"target_shares gives a share to {lacking.size} unit(s) without rows "
-                f"in their stratum (e.g. {_shown(keys[int(lacking[0])])}); the shares "
-                "of the units there are scaled up to sum to 1.",
-                WeightingWarning,
-                stacklevel=4,
+                f"(or weight) in their stratum (e.g. {_shown(keys[int(lacking[0])])}); "
+                "the shares of the units there are scaled up to sum to 1."
             )
         return
     positive = int(np.count_nonzero(shares > 0))
+    n_strata = int(unit_stratum.max()) + 1 if unit_stratum.size else 0
     per = np.bincount(unit_stratum, weights=shares[unit_target] > 0, minlength=n_strata)
     short = int(np.count_nonzero(per < positive))
     if short:
-        warnings.warn(
+        _warn(
             f"In {short} of {n_strata} strata some unit with a positive target share "
-            "has no rows; the shares of the units present there are scaled up to "
-            "sum to 1.",
-            WeightingWarning,
-            stacklevel=4,
+            "has no rows (or no weight); the shares of the units present there are "
+            "scaled up to sum to 1."
         )
+
+
+def _warn(message):
+    warnings.warn(message, WeightingWarning, stacklevel=caller_stacklevel())
 
 
 def _one_column(data):

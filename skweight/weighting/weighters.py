@@ -112,18 +112,22 @@ _COMMON_PARAMETERS = """
         stratum, or ``{stratum: {unit: share}}`` for each. A unit is a class
         (``balance="label"``), a group value (``"groups"``) or a
         ``(group, label)`` tuple (``"joint"``); with several group or
-        stratum columns, a tuple of their values. Shares are normalised to
-        sum to 1 over the units of each stratum (counts work too); a unit
+        stratum columns, a tuple of their values; None or NaN names the
+        missing level (``handle_missing="category"``). Shares are normalised
+        to sum to 1 over the units of each stratum (counts work too); a unit
         with rows but no share is an error (give it 0 to drop its rows), and
-        a unit with a share but no rows in a stratum warns (the others' shares
-        are scaled up). Stratum totals are kept. With the inverse scheme the
-        weighted shares equal the targets exactly; other schemes see each
-        unit's count relative to its target (``n / (t K)`` for ``K`` units),
-        and ``strength`` and the caps act as with equal shares.
-        :func:`skweight.shares_of` computes the shares of a reference sample
-        (label shift, a test set's group mix, a census table). Not for
-        ``balance="independence"`` or a multi-label target (see
-        :class:`skweight.RakingWeighter` for several margins at once)."""
+        a unit with a share but no rows (or rows of ``sample_weight`` 0) in a
+        stratum, or a key no fitted row has (a class only the deployment data
+        have), warns: the others' shares there are scaled up. Stratum totals
+        are kept, also with ``strength`` below 1 and units of share 0. With
+        the inverse scheme the weighted shares equal the targets exactly;
+        other schemes see each unit's count relative to its target
+        (``n / (t K)`` for ``K`` units), and ``strength`` and the caps act as
+        with equal shares. :func:`skweight.shares_of` computes the shares of
+        a reference sample (label shift, a test set's group mix, a census
+        table). Not for ``balance="independence"``, a multi-label or a
+        multi-output target (see :class:`skweight.RakingWeighter` for several
+        margins at once)."""
 
 _COMMON_ATTRIBUTES = """
     classes_ : ndarray of shape (n_classes,)

@@ -84,7 +84,7 @@ def test_weigh_margin_as_json_with_a_cap(capsys, files):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--margin", "gender=female:0.5"], "gives no share to 'male'"),
+        (["--margin", "gender=female:0.5"], "--margin ['gender'] gives no share to 'male'"),
         (["--margin", GENDER, "--groups", "gender"], "--groups balance"),
         (["--margin", GENDER, "--label", "rating"], "--label"),
         (["--margin", GENDER, "--margin", GENDER], "gives the column 'gender' twice"),
@@ -100,3 +100,37 @@ def test_weigh_margin_errors(capsys, files, argv, message):
     assert status != 0
     assert message in err
     assert not (files / "w.csv").exists()
+
+
+def test_weigh_margin_values_are_stripped_and_empty_is_missing(capsys, tmp_path):
+    frame = pd.DataFrame({"g": ["f", "m", "", "m", "f", ""], "x": range(6)})
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    status, out, err = run(
+        capsys,
+        "weigh",
+        tmp_path / "in.csv",
+        "--margin",
+        "g=f:1, m:1, :2",
+        "--missing",
+        "category",
+        "-o",
+        tmp_path / "w.csv",
+    )
+    assert status == 0, err
+    w = pd.read_csv(tmp_path / "w.csv")["weight"].to_numpy()
+    np.testing.assert_allclose(w, [0.75, 0.75, 1.5, 0.75, 0.75, 1.5])
+
+
+def test_max_iter_needs_margin(capsys, files):
+    status, _, err = run(
+        capsys,
+        "weigh",
+        files / "reviews.csv",
+        "--groups",
+        "gender",
+        "--max-iter",
+        5,
+        "-o",
+        files / "w.csv",
+    )
+    assert status != 0 and "--max-iter applies to raking" in err

@@ -263,3 +263,17 @@ def test_dask_and_lazy_frames_give_the_in_memory_weights():
     dd = pytest.importorskip("dask.dataframe")
     got = RakingWeighter(MARGINS).fit_weight(dd.from_pandas(X, npartitions=3))
     np.testing.assert_allclose(got.compute().to_numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("key", [None, np.nan])
+def test_the_missing_level_has_its_share_and_its_report_row(key):
+    X = pd.DataFrame({"g": [1.0, 1.0, np.nan, 2.0, 2.0, 1.0]})
+    raking = RakingWeighter(
+        {"g": {1.0: 0.4, 2.0: 0.4, key: 0.2}}, handle_missing="category"
+    )
+    w = raking.fit_weight(X)
+    assert w[2] / w.sum() == pytest.approx(0.2)
+    report = raking.margin_report()
+    missing = report[report["level"].isna()].iloc[0]
+    assert missing["target"] == pytest.approx(0.2)
+    assert abs(missing["deviation"]) < 1e-9

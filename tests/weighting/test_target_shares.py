@@ -185,7 +185,7 @@ def test_partial_fit_in_any_chunk_order_gives_the_fit():
     "target, message",
     [
         ({"f": 0.5, "m": 0.5}, r"no share to the unit \{'g': 'x'\}"),
-        ({"f": 1, "m": 1, "x": 1, "q": 1}, "names 'q' for the column 'g'"),
+        ({"q": 1, "z": 2}, "names no unit the fitted rows have"),
         ({"f": -1, "m": 1, "x": 1}, r"target_shares\['f'\] must be a finite number"),
         ({"f": 1, "m": True, "x": 1}, "must be a finite number"),
         ({"f": 0, "m": 0, "x": 0}, "a share of 0: all its rows would weigh 0"),
@@ -227,7 +227,7 @@ def test_a_unit_without_rows_in_a_stratum_warns():
             groups="g", strata="cat", target_shares={"f": 0.5, "m": 0.5}
         ).fit_weight(X)
     np.testing.assert_allclose(w, [1, 1, 1, 1])
-    with pytest.warns(WeightingWarning, match="without rows in their stratum"):
+    with pytest.warns(WeightingWarning, match=r"without rows \(or weight\) in their"):
         GroupBalancedWeighter(
             groups="g",
             strata="cat",
@@ -325,3 +325,72 @@ def test_property_weighted_shares_are_the_targets(codes, raw):
             share = w[inside & (groups == g)].sum() / w[inside].sum()
             assert share == pytest.approx(raw[g] / total, abs=1e-12)
         assert w[inside].sum() == pytest.approx(inside.sum(), rel=1e-12)
+
+
+def test_a_key_no_row_has_warns_and_the_others_are_scaled_up():
+    # label shift: the deployment data have a class the training rows lack
+    with pytest.warns(WeightingWarning, match="names 2, which no fitted row has"):
+        w = GroupBalancedWeighter(target_shares={0: 0.2, 1: 0.6, 2: 0.2}).fit_weight(
+            None, [0, 0, 0, 1]
+        )
+    np.testing.assert_allclose(w, [1 / 3, 1 / 3, 1 / 3, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a share of 0 for it: nothing to say
+        GroupBalancedWeighter(target_shares={0: 1, 1: 3, 2: 0}).fit(None, [0, 0, 0, 1])
+
+
+def test_units_whose_rows_weigh_zero_keep_the_totals_and_targets():
+    frame = pd.DataFrame({"s": ["a"] * 6 + ["b"] * 4, "y": [0, 0, 0, 1, 1, 2, 0, 1, 2, 2]})
+    sw = np.array([1, 1, 1, 1, 1, 0, 1, 1, 1, 1], dtype=float)
+    target = {0: 0.5, 1: 0.3, 2: 0.2}
+    with pytest.warns(WeightingWarning, match="no rows \\(or no weight\\)"):
+        w = GroupBalancedWeighter(strata="s", target_shares=target).fit_weight(
+            frame, "y", sample_weight=sw
+        )
+    sums = pd.Series(w).groupby(frame["s"]).sum()
+    np.testing.assert_allclose(sums.to_numpy(), [5.0, 4.0])  # the incoming totals
+    a = (frame["s"] == "a").to_numpy()
+    shares = pd.Series(w[a]).groupby(frame["y"][a].to_numpy()).sum() / w[a].sum()
+    np.testing.assert_allclose(shares.to_numpy(), [0.5 / 0.8, 0.3 / 0.8, 0.0])
+    with pytest.raises(ValueError, match="that has weight a share of 0"):
+        GroupBalancedWeighter(target_shares={0: 0, 1: 0, 2: 1}).fit(
+            None, [0, 1, 2], sample_weight=[1, 1, 0]
+        )
+
+
+@pytest.mark.parametrize("strength", [0.0, 0.5])
+def test_strength_with_a_share_of_zero_keeps_the_strata_totals(strength):
+    frame = pd.DataFrame({"s": ["a"] * 6 + ["b"] * 4, "y": [0, 0, 0, 1, 1, 2, 0, 1, 1, 1]})
+    w = GroupBalancedWeighter(
+        strata="s", target_shares={0: 0.5, 1: 0.5, 2: 0}, strength=strength
+    ).fit_weight(frame, "y")
+    sums = pd.Series(w).groupby(frame["s"]).sum()
+    np.testing.assert_allclose(sums.to_numpy(), [6.0, 4.0])
+    assert w[5] == 0.0
+
+
+def test_the_missing_level_is_named_by_none_or_nan():
+    X = pd.DataFrame({"g": ["f", "f", None, "m", "m", "m"]})
+    for key in (None, np.nan):
+        w = GroupBalancedWeighter(
+            groups="g", handle_missing="category", target_shares={"f": 1, "m": 1, key: 2}
+        ).fit_weight(X)
+        assert w[2] == pytest.approx(3.0)
+
+
+def test_partial_fit_waits_for_the_named_units_quietly():
+    weighter = GroupBalancedWeighter(target_shares={0: 0.5, 1: 0.3, 2: 0.2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        weighter.partial_fit(None, [0, 0, 1])
+        w = weighter.weight(None, [0, 1])
+    np.testing.assert_allclose(w, [0.625 * 3 / 2, 0.375 * 3])  # 0.5, 0.3 of 0.8
+    weighter.partial_fit(None, [2, 2])
+    got = weighter.weight(None, [0, 0, 1, 2, 2])
+    np.testing.assert_allclose(got, [1.25, 1.25, 1.5, 0.5, 0.5])
+
+
+def test_a_multi_output_target_is_refused():
+    Y = np.array([[0, 1], [1, 2], [0, 2], [1, 1]])
+    with pytest.raises(ValueError, match="y has 2 outputs"):
+        GroupBalancedWeighter(target_shares={0: 1, 1: 1}).fit(None, Y)
