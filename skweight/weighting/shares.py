@@ -341,8 +341,9 @@ def check_amount(value, where):
     ----------
     value : object
         What the user gave.
-    where : str
-        The parameter and key, for the message (e.g. ``"class_weight[1]"``).
+    where : str or callable
+        The parameter and key, for the message (e.g. ``"class_weight[1]"``),
+        or a function returning it (called only for the message).
 
     Returns
     -------
@@ -353,12 +354,13 @@ def check_amount(value, where):
         or not isinstance(value, Real)
         or not (np.isfinite(value) and value >= 0)
     ):
+        where = where() if callable(where) else where
         raise ValueError(f"{where} must be a finite number >= 0; got {value!r}.")
     return float(value)
 
 
 def _share(key, value):
-    return check_amount(value, f"target_shares[{_shown(key)}]")
+    return check_amount(value, lambda: f"target_shares[{_shown(key)}]")
 
 
 def _shown(key):
