@@ -394,3 +394,11 @@ def test_a_multi_output_target_is_refused():
     Y = np.array([[0, 1], [1, 2], [0, 2], [1, 1]])
     with pytest.raises(ValueError, match="y has 2 outputs"):
         GroupBalancedWeighter(target_shares={0: 1, 1: 1}).fit(None, Y)
+
+
+def test_warnings_name_the_callers_line():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GroupBalancedWeighter(target_shares={0: 1, 1: 1, 2: 1}).fit(None, [0, 1])
+    ours = [w for w in caught if issubclass(w.category, WeightingWarning)]
+    assert ours and all(w.filename == __file__ for w in ours)
