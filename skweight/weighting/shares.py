@@ -73,7 +73,7 @@ def cell_target_shares(counter, target_shares, mode, *, strict=True):
     unit_axes = []
     if GROUP_AXIS in mode.unit_axes:
         unit_axes += list(range(n_s, n_s + n_g))
-    if LABEL_AXIS in mode.unit_axes and spec.label is not None:
+    if LABEL_AXIS in mode.unit_axes:  # such a mode always counts the label
         unit_axes.append(n_s + n_g)
     unit_names = [spec.key_columns[a] for a in unit_axes]
     per_stratum = _is_per_stratum(target_shares)
@@ -133,12 +133,8 @@ def cell_target_shares(counter, target_shares, mode, *, strict=True):
     canonical = counter.canonical()
     cell_codes = [canonical.gather(counter.codes(axis)) for axis in axes]
     m = len(keys)
-    if axes:
-        ids, n = numbered(
-            [np.concatenate([t, c]) for t, c in zip(target_codes, cell_codes)]
-        )
-    else:  # balance on nothing that varies: one unit
-        ids, n = np.zeros(m + counter.n_cells, dtype=np.intp), 1
+    # Every mode that takes target shares names its units by a column (axes).
+    ids, n = numbered([np.concatenate([t, c]) for t, c in zip(target_codes, cell_codes)])
     target_ids, cell_ids = ids[:m], ids[m:]
     position = np.full(n, -1, dtype=np.intp)
     position[target_ids] = np.arange(m)

@@ -269,10 +269,15 @@ def test_shares_of_values_columns_strata_and_weights():
     assert shares_of(frame, "g", strata="s") == {"u": {"f": 0.5, "m": 0.5}, "v": {"f": 1.0}}
     assert shares_of(frame, "g", sample_weight="n") == {"f": 0.875, "m": 0.125}
     assert shares_of(frame, "g", sample_weight=[1, 1, 0, 2]) == {"f": 0.75, "m": 0.25}
+    assert shares_of(frame, "g", strata=["s", "y"])[("u", 0)] == {"f": 1.0}
+    assert shares_of(frame, ("g",)) == shares_of(frame, "g") == {"f": 0.75, "m": 0.25}
+
+
+def test_shares_of_a_polars_frame_is_that_of_pandas():
+    frame = pd.DataFrame({"s": ["u", "u", "v", "v"], "g": ["f", "m", "f", "f"]})
     assert shares_of(pl.from_pandas(frame), "g", strata="s") == shares_of(
         frame, "g", strata="s"
     )
-    assert shares_of(frame, "g", strata=["s", "y"])[("u", 0)] == {"f": 1.0}
 
 
 @pytest.mark.parametrize(
@@ -402,3 +407,42 @@ def test_warnings_name_the_callers_line():
         GroupBalancedWeighter(target_shares={0: 1, 1: 1, 2: 1}).fit(None, [0, 1])
     ours = [w for w in caught if issubclass(w.category, WeightingWarning)]
     assert ours and all(w.filename == __file__ for w in ours)
+
+
+def test_group_units_with_a_label_given():
+    X, y = _data()
+    shares = {"f": 0.2, "m": 0.3, "x": 0.5}
+    w = GroupBalancedWeighter(groups="g", balance="groups", target_shares=shares)
+    got = pd.Series(w.fit_weight(X, y)).groupby(X["g"]).sum() / len(y)
+    np.testing.assert_allclose(got.to_numpy(), [0.2, 0.3, 0.5], atol=1e-12)
+
+
+def test_per_stratum_keys_checked_column_by_column():
+    X = pd.DataFrame({"cat": ["a", "a", "b", "b"], "g": ["f", "m", "f", "m"]})
+    target = {"a": {"f": 1, "m": 3}, "b": {"f": 1, "m": 1}, "zz": {"f": 5, "m": 1}}
+    with pytest.warns(WeightingWarning, match=r"names \('zz', 'f'\), which no fitted"):
+        w = GroupBalancedWeighter(groups="g", strata="cat", target_shares=target)
+        got = w.fit_weight(X)
+    np.testing.assert_allclose(got, [0.5, 1.5, 1.0, 1.0])
+
+
+def test_the_repeated_unit_is_the_one_named():
+    X = pd.DataFrame({"cat": ["a", "a"], "g": ["f", "m"]})
+    target = {"a": {"f": 1, "m": 1}, ("a",): {"m": 1}}
+    with pytest.raises(ValueError, match=r"names the unit \('a', 'm'\) twice"):
+        GroupBalancedWeighter(groups="g", strata="cat", target_shares=target).fit(X)
+
+
+def test_a_missing_share_names_its_stratum():
+    X = pd.DataFrame({"cat": ["a", "a", "b", "b"], "g": ["f", "m", "f", "m"]})
+    target = {"a": {"f": 1, "m": 1}, "b": {"f": 1}}
+    with pytest.raises(ValueError, match=r"\{'g': 'm'\} in the stratum \{'cat': 'b'\}"):
+        GroupBalancedWeighter(groups="g", strata="cat", target_shares=target).fit(X)
+
+
+def test_a_stratum_whose_rows_all_weigh_zero_is_no_error():
+    X = pd.DataFrame({"cat": ["a", "a", "b", "b"], "g": ["f", "m", "f", "m"]})
+    w = GroupBalancedWeighter(
+        groups="g", strata="cat", target_shares={"f": 1, "m": 3}
+    ).fit_weight(X, sample_weight=[1, 1, 0, 0])
+    np.testing.assert_allclose(w, [0.5, 1.5, 0.0, 0.0])
