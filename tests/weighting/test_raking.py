@@ -284,3 +284,53 @@ def test_the_missing_level_has_its_share_and_its_report_row(key):
     missing = report[report["level"].isna()].iloc[0]
     assert missing["target"] == pytest.approx(0.2)
     assert abs(missing["deviation"]) < 1e-9
+
+
+def _sweeps_to(X, margins, tol):
+    """Sweeps a plain IPF on the joint table needs to bring every share within tol."""
+    columns = list(margins)
+    codes = [pd.factorize(X[c], sort=True) for c in columns]
+    shape = tuple(len(u) for _, u in codes)
+    table = np.zeros(shape)
+    np.add.at(table, tuple(c for c, _ in codes), 1.0)
+    targets = [
+        np.array([margins[c][v] for v in u]) / sum(margins[c].values())
+        for c, (_, u) in zip(columns, codes)
+    ]
+    axes = range(len(shape))
+    for sweep in range(1, 1000):
+        for axis, t in enumerate(targets):
+            sums = table.sum(axis=tuple(a for a in axes if a != axis))
+            view = [1] * len(shape)
+            view[axis] = -1
+            table = table * (t * len(X) / sums).reshape(view)
+        error = max(
+            np.abs(table.sum(axis=tuple(a for a in axes if a != axis)) / len(X) - t).max()
+            for axis, t in enumerate(targets)
+        )
+        if error <= tol:
+            return sweep
+    raise AssertionError("no convergence")
+
+
+@pytest.mark.parametrize("tol", [1e-3, 1e-6, 1e-9])
+def test_n_iter_counts_the_sweeps_of_a_plain_ipf(tol):
+    X = _data(4000)
+    raking = RakingWeighter(MARGINS, tol=tol, max_iter=500).fit(X)
+    assert raking.converged_
+    assert raking.n_iter_ == _sweeps_to(X, MARGINS, tol)
+
+
+def test_data_already_at_the_margins_take_one_sweep():
+    X = pd.DataFrame({"g": ["f", "m"] * 4, "a": ["y", "y", "o", "o"] * 2})
+    raking = RakingWeighter({"g": {"f": 1, "m": 1}, "a": {"y": 1, "o": 1}}).fit(X)
+    assert (raking.n_iter_, raking.converged_) == (1, True)
+    np.testing.assert_array_equal(raking.weight(X), 1.0)
+
+
+def test_a_level_of_share_zero_may_weigh_zero():
+    X = pd.DataFrame({"g": ["f", "m", "x", "f", "m", "x"]})
+    w = RakingWeighter({"g": {"f": 1, "m": 1, "x": 0}}).fit_weight(
+        X, sample_weight=[1, 1, 0, 1, 3, 0]
+    )
+    np.testing.assert_allclose(w, [1.5, 0.75, 0.0, 1.5, 2.25, 0.0])  # f 2 -> 3, m 4 -> 3
