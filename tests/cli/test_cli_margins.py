@@ -7,21 +7,12 @@ import pandas as pd
 import pytest
 
 from skweight import RakingWeighter
-from skweight.cli.main import main
+from tests.cli.test_cli import run
 
 pytest.importorskip("pyarrow.parquet")
 
 GENDER = "gender=female:0.5,male:0.5"
 CATEGORY = "category=beauty:0.2,books:0.2,electronics:0.2,garden:0.2,sports:0.1,toys:0.1"
-
-
-def run(capsys, *argv):
-    try:
-        status = main([str(a) for a in argv])
-    except SystemExit as exc:
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def _margins():
