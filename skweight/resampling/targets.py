@@ -114,13 +114,19 @@ class Units:
     # ------------------------------------------------------------------ #
     def stratum_extreme(self, largest):
         """Per unit: the size of its stratum's largest (or smallest) unit."""
-        n_strata = int(self.stratum.max()) + 1
-        if largest:
-            pick = np.zeros(n_strata, dtype=np.int64)
-            np.maximum.at(pick, self.stratum, self.counts)
+        return self._per_stratum_extreme(self.counts, largest)
+
+    def _per_stratum_extreme(self, values, largest):
+        """Per unit: the largest (smallest) of ``values`` in its stratum (NaN skipped)."""
+        n_strata = int(self.stratum.max()) + 1 if self.stratum.size else 0
+        values = np.asarray(values)
+        if values.dtype.kind == "f":
+            pick = np.full(n_strata, -np.inf if largest else np.inf)
+            (np.fmax if largest else np.fmin).at(pick, self.stratum, values)
         else:
-            pick = np.full(n_strata, np.iinfo(np.int64).max)
-            np.minimum.at(pick, self.stratum, self.counts)
+            info = np.iinfo(values.dtype)
+            pick = np.full(n_strata, info.min if largest else info.max, dtype=values.dtype)
+            (np.maximum if largest else np.minimum).at(pick, self.stratum, values)
         return pick[self.stratum]
 
     def independent_targets(self, grow):
@@ -243,12 +249,9 @@ class Units:
                 f"{_plain(self.keys[i])!r} a share of 0; use strategy='under' to "
                 "drop its rows."
             )
-        n_strata = int(self.stratum.max()) + 1 if self.stratum.size else 0
         with np.errstate(divide="ignore"):
             rows_per_share = np.where(positive, self.counts / shares, np.nan)
-        extreme = np.full(n_strata, -np.inf if grow else np.inf)
-        (np.fmax if grow else np.fmin).at(extreme, self.stratum, rows_per_share)
-        exact = shares * extreme[self.stratum]
+        exact = shares * self._per_stratum_extreme(rows_per_share, grow)
         if grow:
             targets = np.maximum(np.ceil(exact * (1 - 1e-12)), self.counts)
         else:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.encode import as_python as _plain
+from ..engine.frames import FrameView
 from ..engine.keys import first_of, numbered
 from ..engine.modes import GROUP_AXIS, LABEL_AXIS
 from ..exceptions import WeightingWarning, caller_stacklevel
@@ -98,7 +99,7 @@ def cell_target_shares(counter, target_shares, mode, *, strict=True):
         else _as_key(u, unit_names, "a unit")
         for s, u, _ in entries
     ]
-    shares = np.array([_share(k, v) for k, (_, _, v) in zip(keys, entries)])
+    shares = _shares(keys, [v for _, _, v in entries])
 
     # Key values -> the codes of the learned levels, column by column; a value
     # no row has (a class of the deployment data only) names no unit here.
@@ -290,19 +291,7 @@ def shares_of(
     shares = sums / totals.where(totals > 0)
     if shares.isna().any():
         raise ValueError("The weights of a stratum sum to 0: its shares are undefined.")
-    out: dict = {}
-    for key, share in shares.items():
-        key = key if isinstance(key, tuple) else (key,)
-        key = tuple(_plain(k) for k in key)
-        stratum = key[: len(strata_list)]
-        unit = key[len(strata_list) :]
-        unit_key = unit[0] if len(unit) == 1 else unit
-        if strata_list:
-            inner = out.setdefault(stratum[0] if len(stratum) == 1 else stratum, {})
-            inner[unit_key] = float(share)
-        else:
-            out[unit_key] = float(share)
-    return out
+    return _as_dicts(shares, len(strata_list))
 
 
 # ---------------------------------------------------------------------- #
@@ -355,6 +344,20 @@ def check_amount(value, where):
     return float(value)
 
 
+def _shares(keys, values):
+    """The shares as floats: every one a finite number >= 0 (a vector check)."""
+    if not any(isinstance(v, (bool, np.bool_)) for v in values):
+        try:
+            shares = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            shares = None
+        if shares is not None and np.all(np.isfinite(shares) & (shares >= 0)):
+            if all(isinstance(v, Real) for v in values):
+                return shares
+    # Some share is wrong: the first one says which.
+    return np.array([_share(k, v) for k, v in zip(keys, values)])
+
+
 def _share(key, value):
     return check_amount(value, lambda: f"target_shares[{_shown(key)}]")
 
@@ -386,11 +389,12 @@ def codes_of_values(encoder, values, name, param="target_shares", *, unknown="er
     codes : ndarray of intp
     """
     levels = encoder.levels
-    missing = np.array([_is_missing(v) for v in values], dtype=bool)
-    if isinstance(levels, pd.RangeIndex):
-        lookup = pd.Index([0 if m else v for v, m in zip(values, missing)])
-    else:
+    lookup = pd.Index(values, tupleize_cols=False)  # numbers, dates, strings: typed
+    if lookup.dtype == object:  # mixed or unusual values: one by one
         lookup = pd.Index([_plain(v) for v in values], dtype=object)
+        missing = np.array([_is_missing(v) for v in values], dtype=bool)
+    else:
+        missing = np.asarray(lookup.isna())
     codes = np.asarray(levels.get_indexer(lookup), dtype=np.intp)
     if missing.any():
         code = encoder.missing_code
@@ -456,20 +460,42 @@ def _one_column(data):
     return values
 
 
+def _as_dicts(shares, n_strata):
+    """A Series of shares by (strata..., unit...) as ``target_shares`` takes it.
+
+    One dict from unit to share, or with ``n_strata`` stratum levels first, one
+    such dict per stratum; a key of several columns is a tuple. Built from the
+    index's lists (Python values) in one pass over the keys.
+    """
+    values = shares.to_numpy().tolist()
+    index = shares.index
+    if not n_strata:
+        return dict(zip(index.tolist(), values))
+    levels = list(range(n_strata))
+    strata = index.droplevel(list(range(n_strata, index.nlevels))).tolist()
+    units = index.droplevel(levels).tolist()
+    out: dict = {}
+    for stratum, unit, share in zip(strata, units, values):
+        out.setdefault(stratum, {})[unit] = share
+    return out
+
+
 def _columns_of(data, names):
     """The columns ``names`` of any dataframe, as a pandas DataFrame."""
-    import narwhals.stable.v2 as nw
-
-    frame = nw.from_native(data, eager_only=True, pass_through=True)
-    if not isinstance(frame, nw.DataFrame):
+    view = FrameView(data)
+    if view.columns is None:
         raise TypeError(
             "shares_of(data, columns) needs a dataframe (pandas, polars, pyarrow); "
             f"got {type(data).__name__}."
         )
-    missing = [n for n in names if n not in frame.columns]
+    missing = [n for n in names if n not in view.columns]
     if missing:
         raise ValueError(
-            f"shares_of: data has no column {missing[0]!r} (its columns: "
-            f"{list(frame.columns)})."
+            f"shares_of: data has no column {missing[0]!r} (its columns: {view.columns})."
         )
-    return pd.DataFrame({n: frame[n].to_numpy() for n in dict.fromkeys(names)})
+    return pd.DataFrame(
+        {
+            n: view.column(n, param="columns", estimator_name="shares_of")[1].to_numpy()
+            for n in dict.fromkeys(names)
+        }
+    )
