@@ -22,13 +22,16 @@ fastest known pipeline for that input:
 Both sides must give the same weights (checked first). A last case times
 ``partial_fit`` of a 1e4-row chunk onto the table of the full fit: the first
 chunk (which builds the lookups of the fitted cells once) and the median of
-the next ones, over the full fit's time. Peak memory is tracemalloc's
-(numpy reports its buffers to it).
+the next ones, over the full fit's time. Times are taken with skweight and
+the pipeline running in turns in one process, after a warm-up run of each;
+peak memory is tracemalloc's (numpy reports its buffers to it), each side in
+a process of its own.
 
     python benchmarks/bench_keys.py --n 1e7 --output docs/benchmarks/keys.md
 """
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -99,18 +102,40 @@ def _codes(values):
 
 
 def _combine(codes, dims, n_rows):
-    """One id per combination; factorized when the product exceeds the rows."""
+    """One id per combination; factorized when the product exceeds the rows.
+
+    Codes are combined while the product of their ranges fits in 62 bits
+    (compressed first when it would not); the combined key is factorized once,
+    at the end, when its range is more than twice the rows.
+    """
     key, size = codes[0].astype(np.int64), dims[0]
     for c, d in zip(codes[1:], dims[1:]):
-        if size * d > 2 * n_rows:
+        if size * d >= 1 << 62:  # would overflow: compress first
             key, uniques = pd.factorize(key)
             size = len(uniques)
-        key = key * d + c
+        key *= d
+        key += c
         size *= d
     if size > 2 * n_rows:
         key, uniques = pd.factorize(key)
         size = len(uniques)
     return key, size
+
+
+def _per_stratum(counts):
+    """Rows and units present per stratum of a ``(n_strata, n_units)`` table.
+
+    Few units: summed column by column (numpy's reductions along a short last
+    axis are several times slower than adding its columns).
+    """
+    if counts.shape[1] > 8:
+        return counts.sum(axis=1), np.count_nonzero(counts, axis=1)
+    totals = counts[:, 0].copy()
+    present = (counts[:, 0] != 0).astype(np.int64)
+    for j in range(1, counts.shape[1]):
+        totals += counts[:, j]
+        present += counts[:, j] != 0
+    return totals, present
 
 
 def baseline(strata, groups, label, *, codes=None):
@@ -122,12 +147,12 @@ def baseline(strata, groups, label, *, codes=None):
     s, n_strata = _combine([c for c, _ in coded[:n_s]], [d for _, d in coded[:n_s]], n)
     unit_codes, unit_dims = [c for c, _ in coded[n_s:]], [d for _, d in coded[n_s:]]
     unit, n_units = _combine(unit_codes, unit_dims, n) if unit_codes else (0, 1)
-    cell = s * n_units + unit
+    cell = s * n_units
+    cell += unit
     counts = np.bincount(cell, minlength=n_strata * n_units).reshape(n_strata, n_units)
-    totals = counts.sum(axis=1, keepdims=True)
-    present = np.count_nonzero(counts, axis=1)[:, None]
+    totals, present = _per_stratum(counts)
     with np.errstate(divide="ignore", invalid="ignore"):
-        factor = totals / (present * counts)
+        factor = totals[:, None] / (present[:, None] * counts)
     return factor.ravel()[cell]
 
 
@@ -181,7 +206,12 @@ def run_baseline(case, strata, groups, label):
 
 
 def child(case, impl, what, n, repeat):
-    """Run in a process of its own: time (best, median) or peak bytes."""
+    """Run in a process of its own: times, peak bytes or the weights check.
+
+    Times: skweight and the pipeline take turns in this process, each after
+    one untimed warm-up run, so both meet the same machine state (the first
+    touch of fresh memory costs more than any later run on this machine).
+    """
     warnings.simplefilter("ignore")
     alive = None
     if case == "polars":  # unrelated Categoricals: large global codes
@@ -189,8 +219,10 @@ def child(case, impl, what, n, repeat):
 
         alive = pl.Series([f"other{i}" for i in range(2_000_000)]).cast(pl.Categorical)
     strata, groups, label = make(case, n)
-    func = (run_ours if impl == "skweight" else run_baseline)(case, strata, groups, label)
     if what == "memory":
+        func = (run_ours if impl == "skweight" else run_baseline)(
+            case, strata, groups, label
+        )
         tracemalloc.start()
         func()
         peak = tracemalloc.get_traced_memory()[1]
@@ -204,13 +236,22 @@ def child(case, impl, what, n, repeat):
             pandas = run_ours("ids", {"id": strata["id"]}, groups, label)()
             same = same and bool(np.array_equal(ours, pandas))
         return {"same": same}
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
+    funcs = {
+        "skweight": run_ours(case, strata, groups, label),
+        "pipeline": run_baseline(case, strata, groups, label),
+    }
+    times = {name: [] for name in funcs}
+    for round_ in range(repeat + 1):
+        for name, func in funcs.items():
+            gc.collect()
+            start = time.perf_counter()
+            func()
+            if round_:  # round 0 warms up
+                times[name].append(time.perf_counter() - start)
     del alive
-    return {"best": min(times), "median": statistics.median(times)}
+    return {
+        name: {"best": min(t), "median": statistics.median(t)} for name, t in times.items()
+    }
 
 
 def partial_child(n):
@@ -259,8 +300,9 @@ def report(n, repeat):
     lines = [
         f"`python benchmarks/bench_keys.py --n {n:.0e}` at commit {git_revision()} on "
         f"{platform.platform()}, {os.cpu_count()} CPUs, {n:,} rows. Time: best / "
-        f"median of {repeat} runs; memory: tracemalloc's peak; each in a process of "
-        "its own. Ratio: skweight over the fastest pipeline (below 1: skweight is "
+        f"median of {repeat} runs, skweight and the pipeline taking turns in one "
+        "process after a warm-up run of each; memory: tracemalloc's peak, each in a "
+        "process of its own. Ratio: skweight over the fastest pipeline (below 1: skweight is "
         "faster).",
         "",
         "| case | skweight time (s) | pipeline time (s) | time ratio | target | "
@@ -270,8 +312,8 @@ def report(n, repeat):
     ]
     for case, (what, t_target, m_target) in CASES.items():
         same = spawn(case, "both", "check", n, 1)["same"]
-        ours = spawn(case, "skweight", "time", n, repeat)
-        theirs = spawn(case, "pipeline", "time", n, repeat)
+        timed = spawn(case, "both", "time", n, repeat)
+        ours, theirs = timed["skweight"], timed["pipeline"]
         m_ours = spawn(case, "skweight", "memory", n, 1)["peak"]
         m_theirs = spawn(case, "pipeline", "memory", n, 1)["peak"]
         lines.append(
