@@ -202,8 +202,8 @@ class _Column:
 
     def extend(self, values):
         values = np.asarray(values)
-        if self.size == 0:  # the first values: kept as they are (callers pass new arrays)
-            self._data = np.asarray(values, dtype=self._data.dtype)
+        if self.size == 0:  # the first values: kept if contiguous (callers pass new arrays)
+            self._data = np.ascontiguousarray(values, dtype=self._data.dtype)
             self.size = values.size
             return
         need = self.size + values.size
@@ -258,8 +258,8 @@ class CellCounter:
         self._version = 0
         self._index = CellIndex()  # code combinations -> cells
         self._canonical = None
+        self._codes_sorted = True  # cells stored sorted by codes (first axis first)
 
-    # ------------------------------------------------------------------ #
     @property
     def multilabel(self):
         return self.spec.multilabel
@@ -321,7 +321,6 @@ class CellCounter:
                 dims.append(self.n_classes if axis == n_strata else 2)
         return tuple(dims)
 
-    # ------------------------------------------------------------------ #
     def encode(self, strata, groups, label, *, learn, handle_missing, handle_unknown):
         """Locate the rows among the cells.
 
@@ -401,7 +400,6 @@ class CellCounter:
             )
         return present
 
-    # ------------------------------------------------------------------ #
     def add(self, located, sample_weight=None, *, rows=None):
         """Add the rows of ``located`` (with optional weights) to the counts.
 
@@ -440,6 +438,7 @@ class CellCounter:
         self._version += 1
         self._canonical = None
         if self.n_cells == 0:  # a new table: every combination is a new cell
+            self._codes_sorted = slots.dense is not None  # flat ids: sorted codes
             located.cells[occurring] = self._new_cells(
                 slots.codes(occurring),
                 counted[occurring],
@@ -457,6 +456,7 @@ class CellCounter:
             self._squared.view[cells] += squared[seen]
         new = occurring[~known]
         if new.size:
+            self._codes_sorted = False
             located.cells[new] = self._new_cells(
                 slots.codes(new), counted[new], weighted[new], _part(squared, new)
             )
@@ -485,7 +485,6 @@ class CellCounter:
         self._index.added(codes, added, self._dims())
         return added
 
-    # ------------------------------------------------------------------ #
     def canonical(self):
         """The cells in canonical order with their numbers (:class:`Canonical`)."""
         if self._canonical is not None:
@@ -493,6 +492,7 @@ class CellCounter:
         ranks = []
         n_strata = len(self.strata)
         dims = list(self._dims())
+        presorted = self._codes_sorted  # and ranks rise with the codes
         for axis, encoder in enumerate(self._axes):
             codes = self._codes[axis].view
             if encoder is None:
@@ -500,7 +500,9 @@ class CellCounter:
                 continue
             n_levels = encoder.n_levels
             present = self.present(axis)
-            if encoder.in_order() and self._n_present[axis] == n_levels:
+            in_order = encoder.in_order()
+            presorted = presorted and in_order
+            if in_order and self._n_present[axis] == n_levels:
                 ranks.append(codes)  # codes are the ranks already
                 continue
             order = encoder.canonical_order()
@@ -509,7 +511,7 @@ class CellCounter:
             rank[order] = dense
             ranks.append(rank[codes])
             dims[axis] = int(dense[-1]) + 1 if dense.size else 1
-        order, axes = sorted_axes(ranks, dims)
+        order, axes = sorted_axes(ranks, dims, presorted=presorted)
         in_order = order is None
         if in_order:  # stored in canonical order already
             order = np.arange(self.n_cells, dtype=np.intp)
@@ -520,14 +522,14 @@ class CellCounter:
         for i, (lo, hi) in enumerate(parts):
             if hi == lo:  # no such axis: one number, 0 (read-only, no memory)
                 ids, n = np.broadcast_to(np.intp(0), (self.n_cells,)), 1
+            elif hi - lo == 1:  # one axis: its ranks among the levels that occur
+                ids, n = axes(lo, hi)[0], dims[lo]
             elif i == 0:  # sorted first: a new stratum where the strata change
                 change = np.zeros(self.n_cells, dtype=bool)
                 for r in axes(lo, hi):
                     change[1:] |= r[1:] != r[:-1]
                 ids = np.cumsum(change, dtype=np.intp)
                 n = int(ids[-1]) + 1 if ids.size else 1
-            elif hi - lo == 1:  # one axis: its ranks among the levels that occur
-                ids, n = axes(lo, hi)[0], dims[lo]
             else:
                 ids, n = numbered(axes(lo, hi))
             numbers.append(ids)

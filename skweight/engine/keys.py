@@ -361,7 +361,7 @@ class CellIndex:
         return self._widths
 
 
-def sorted_axes(ranks, dims):
+def sorted_axes(ranks, dims, *, presorted=False):
     """Sort the cells by their ranks (first axis first).
 
     Returns ``(order, axes)``: the order (None if stored sorted), and
@@ -371,8 +371,12 @@ def sorted_axes(ranks, dims):
     The ranks are packed into one int64 key per cell and the keys sorted with
     their positions (:func:`argsort_ints`): the sorted
     keys come with the order, and each axis is a shift and a mask of them,
-    without a gather per axis. Past 63 bits, :func:`numpy.lexsort`.
+    without a gather per axis. Past 63 bits, :func:`numpy.lexsort`. With
+    ``presorted=True`` the caller knows the cells are sorted: nothing is
+    packed, and ``axes`` gives the ranks as they are.
     """
+    if presorted:
+        return None, lambda lo, hi: ranks[lo:hi]
     widths = widths_of(dims)
     if sum(widths) > 63:
         order = np.lexsort(ranks[::-1]).astype(np.intp)

@@ -155,7 +155,7 @@ def balanced_factors(
         share_sum = np.bincount(unit_stratum, weights=share * present, minlength=n_strata)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(present, share / share_sum[unit_stratum], 0.0)
-        per_stratum = np.bincount(unit_stratum, weights=present, minlength=n_strata)
+        per_stratum = _present_per_stratum(unit_stratum, present, n_strata)
         # Relative to an equal share: the count the scheme sees.
         scheme_units = _where_present(units, share * per_stratum[unit_stratum], present)
 
@@ -189,7 +189,7 @@ def balanced_factors(
     elif scheme.exact_inverse and target_shares is not None:
         factors = _where_present(unit_totals * share, units, present)
     elif scheme.exact_inverse:
-        per_stratum = np.bincount(unit_stratum, weights=present, minlength=n_strata)
+        per_stratum = _present_per_stratum(unit_stratum, present, n_strata)
         factors = _where_present(unit_totals, per_stratum[unit_stratum] * units, present)
     else:
         factors = _rescale_to_totals(
@@ -297,6 +297,12 @@ def _row_quantile(units, factors, q):
     cumulative = np.cumsum(n[order])
     index = int(np.searchsorted(cumulative, q * cumulative[-1]))  # < f.size: q <= 1
     return float(f[order][index])
+
+
+def _present_per_stratum(unit_stratum, present, n_strata):
+    """How many present units each stratum has (integer counts)."""
+    kept = unit_stratum if present.all() else unit_stratum[present]
+    return np.bincount(kept, minlength=n_strata)
 
 
 def _where_present(numerator, denominator, present):

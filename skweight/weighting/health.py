@@ -27,6 +27,7 @@ incoming weights within a cell (exact without ``sample_weight``).
 :func:`weight_issues` returns the messages; :func:`warn_issues` warns them.
 """
 
+import math
 import warnings
 from types import MappingProxyType
 from typing import Any
@@ -122,17 +123,17 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True, thresholds=
     rows = np.asarray(rows).ravel()
     factors = np.asarray(factors, dtype=np.float64).ravel()
     weighted = np.asarray(weighted, dtype=np.float64).ravel()
-    valid = (rows > 0) & np.isfinite(factors)
-    if valid.all():  # the usual case: no copy of the cells that count
-        cells = _Identity()
-        n, mass = rows.astype(np.float64), weighted * factors
+    # The usual case, told without a mask: every cell has rows and a finite
+    # factor (a finite sum has no NaN or infinite term).
+    if not rows.size or (rows.min() > 0 and np.isfinite(factors.sum())):
+        cells = _Identity()  # no copy of the cells that count
+        n, mass = rows, weighted * factors
     else:
-        cells = np.flatnonzero(valid)
+        cells = np.flatnonzero((rows > 0) & np.isfinite(factors))
         if cells.size == 0:
             return []
-        n = rows[cells].astype(np.float64)
+        n = rows[cells]
         mass = weighted[cells] * factors[cells]
-    del valid
     n_rows, total = n.sum(), mass.sum()
     if not np.isfinite(total):
         return []
@@ -239,18 +240,33 @@ def lacking_units(stratum, group, label, mode):
     axes = [a for a in (GROUP_AXIS, LABEL_AXIS) if a in mode.unit_axes]
     if not axes or not stratum.size:
         return np.zeros(n_strata, dtype=np.int64)
+    others = [a for a in (GROUP_AXIS, LABEL_AXIS) if a not in axes]
+    cell_is_unit = all(not values[a].size or values[a].max() == 0 for a in others)
     if len(axes) == 1:  # numbers of one axis are dense: 0 .. n - 1
         unit, n_units = values[axes[0]], int(values[axes[0]].max()) + 1
+    elif cell_is_unit:  # only how many units occur: no numbers per cell
+        unit, n_units = None, _n_combinations([values[a] for a in axes])
     else:
         unit, n_units = numbered([values[a] for a in axes])
-    others = [a for a in (GROUP_AXIS, LABEL_AXIS) if a not in axes]
-    if all(not values[a].size or values[a].max() == 0 for a in others):
-        per_stratum = np.bincount(stratum, minlength=n_strata)  # a cell is a unit
+    if cell_is_unit:
+        per_stratum = np.bincount(stratum, minlength=n_strata)
     else:
         pair, n_pairs = numbered([stratum, unit])
         per_stratum = np.bincount(stratum[first_of(pair, n_pairs)], minlength=n_strata)
     np.subtract(n_units, per_stratum, out=per_stratum)  # in place: one array of strata
     return per_stratum.astype(np.int64, copy=False)
+
+
+def _n_combinations(parts):
+    """How many combinations of ``parts`` (arrays of small non-negative ids) occur."""
+    dims = [int(p.max()) + 1 for p in parts]
+    if math.prod(dims) > 4 * parts[0].size + 1024:
+        return numbered(parts)[1]
+    key = np.asarray(parts[0]).astype(np.intp)  # a copy: built in place
+    for part, d in zip(parts[1:], dims[1:]):
+        key *= d
+        key += part
+    return int(np.count_nonzero(np.bincount(key, minlength=math.prod(dims))))
 
 
 def unbalanceable_message(lacking, describe, mode):

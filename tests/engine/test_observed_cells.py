@@ -409,3 +409,23 @@ def test_fractional_weights_in_any_chunk_order_within_the_documented_bound(seed,
         assert_allclose(
             chunked.weight_table_[column], whole.weight_table_[column], rtol=bound, atol=0
         )
+
+
+@pytest.mark.parametrize("levels", [(40, 30), (400, 200)], ids=["dense", "hashed"])
+def test_the_table_is_sorted_by_key_values_in_every_slot_regime(levels):
+    # Rows in no order. A product of levels up to the dense limit gives dense
+    # slots (cells come sorted); 400 x 200 x 3 (> 65,536) hashed slots (cells
+    # come in order of first appearance and are sorted afterwards).
+    rng = np.random.default_rng(11)
+    n = 3000
+    X = pd.DataFrame(
+        {
+            "s": rng.integers(0, levels[0], n),  # their own codes, in order
+            "g": rng.integers(0, levels[1], n),
+        }
+    )
+    y = rng.integers(0, 3, n)
+    est = GroupBalancedWeighter(groups="g", strata="s", balance="joint").fit(X, y)
+    expected = X.assign(label=y).groupby(["s", "g", "label"]).size()
+    table = est.weight_table_[["s", "g", "label", "count"]]
+    assert_frame_equal(table, expected.reset_index(name="count"), check_dtype=False)
