@@ -439,10 +439,11 @@ class CellCounter:
         self._canonical = None
         if self.n_cells == 0:  # a new table: every combination is a new cell
             self._codes_sorted = slots.dense is not None  # flat ids: sorted codes
+            rows = counted[occurring]
             located.cells[occurring] = self._new_cells(
                 slots.codes(occurring),
-                counted[occurring],
-                weighted[occurring],
+                rows,
+                rows if weighted is counted else weighted[occurring],
                 _part(squared, occurring),
             )
             return

@@ -344,9 +344,12 @@ def _apply(raw, mapping):
     )
     if identity:
         return raw.codes, raw.has_missing
-    # Append MISSING so that the raw code -1 maps to itself.
+    # Append MISSING so that the raw code -1 maps to itself. Codes of fewer than
+    # 2**31 levels are gathered as int32: half the bytes written.
     table = np.append(mapping, MISSING)
-    return table[raw.codes], raw.has_missing or bool((mapping < 0).any())
+    if table.size < 1 << 31:
+        table = table.astype(np.int32)
+    return np.take(table, raw.codes), raw.has_missing or bool((mapping < 0).any())
 
 
 # Canonical orders of recent small level Indexes, by identity: an Index is

@@ -39,6 +39,7 @@ __all__ = [
     "numbered",
     "pack",
     "sorted_axes",
+    "unravel",
     "widths_of",
 ]
 
@@ -81,6 +82,24 @@ def flat_ids(codes, shape):
             np.multiply(ids, size, out=ids, casting="unsafe")
         np.add(ids, column, out=ids, casting="unsafe")
     return ids.astype(np.intp, copy=False)
+
+
+def unravel(flat, dims):
+    """``np.unravel_index(flat, dims)`` as one contiguous array per axis.
+
+    (numpy's arrays are strided views of one block: every later pass over
+    them would read the other axes too.)
+    """
+    flat = np.asarray(flat, dtype=np.intp)
+    codes = []
+    for size in dims[:0:-1]:  # last axis first
+        quotient = flat // size  # a division by one number: numpy's fast path
+        code = np.multiply(quotient, size)
+        np.subtract(flat, code, out=code)
+        codes.append(code)
+        flat = quotient
+    codes.append(flat)
+    return codes[::-1]
 
 
 def numbered(parts):
@@ -250,7 +269,7 @@ def locate(codes, dims):
             ids = np.zeros(shape, dtype=np.intp)
             for column, d in zip(codes, dims):
                 ids = ids * d + column
-        return Slots(ids, n_dense, lambda s: list(np.unravel_index(s, dims)), dims)
+        return Slots(ids, n_dense, lambda s: unravel(s, dims), dims)
     widths = widths_of(dims)
     if sum(widths) <= 64:
         ids, uniques = pd.factorize(pack(codes, widths, shape).ravel())

@@ -1,11 +1,13 @@
-"""Flat cell ids: the same as numpy's ravel_multi_index, in any code type."""
+"""Flat cell ids and back: numpy's ravel_multi_index / unravel_index, faster."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
 from skweight.engine.cells import flat_ids
+from skweight.engine.keys import unravel
 from tests.conftest import examples
 
 CODE_TYPES = [np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64, np.intp]
@@ -95,3 +97,13 @@ def test_flat_ids_with_an_axis_one_past_the_narrow_type():
     """Shape (1, 256): ids fit uint8, the second size does not; no overflow."""
     codes = [np.zeros(3, dtype=np.int8), np.array([0, 255, 7], dtype=np.uint8)]
     assert_array_equal(flat_ids(codes, (1, 256)), [0, 255, 7])
+
+
+@pytest.mark.parametrize("dims", [(3,), (4, 5), (7, 1, 3, 2), (1, 1), (1000, 2, 2)])
+def test_unravel_is_numpys_in_contiguous_arrays(dims):
+    flat = np.random.default_rng(0).integers(0, np.prod(dims), 200)
+    codes = unravel(flat, dims)
+    assert len(codes) == len(dims)
+    for ours, theirs in zip(codes, np.unravel_index(flat, dims)):
+        assert_array_equal(ours, theirs)
+        assert ours.flags.c_contiguous and ours.dtype == np.intp
