@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 
 from .encode import LevelEncoder, check_finite, check_negative
-from .keys import CellIndex, flat_ids, locate, numbered, sorted_axes
+from .index import CellIndex
+from .keys import flat_ids, locate, numbered, sorted_axes
 
 __all__ = [
     "CellCounter",
@@ -258,7 +259,7 @@ class CellCounter:
         self._version = 0
         self._index = CellIndex()  # code combinations -> cells
         self._canonical = None
-        self._codes_sorted = True  # cells stored sorted by codes (first axis first)
+        self._n_sorted = 0  # leading cells stored sorted by codes (first axis first)
 
     @property
     def multilabel(self):
@@ -366,11 +367,13 @@ class CellCounter:
                 + [c.reshape(-1, 1) for c in codes[n_s:]]
                 + [np.asarray(label, dtype=np.intp)]
             )
-        slots = locate(codes, self._dims())
-        cells = self._index.lookup(slots, self._columns(), self._dims(), self._version)
+        slots, dims = locate(codes, self._dims()), self._dims()
+        cells = self._index.lookup(
+            slots, self._columns(), dims, self._version, self._n_sorted
+        )
         return Located(slots, cells, unknown)
 
-    def _columns(self):
+    def _columns(self):  # the codes of the cells, one array per axis
         return [c.view for c in self._codes]
 
     def _compact(self, axis, codes):
@@ -438,13 +441,13 @@ class CellCounter:
         self._version += 1
         self._canonical = None
         if self.n_cells == 0:  # a new table: every combination is a new cell
-            self._codes_sorted = slots.dense is not None  # flat ids: sorted codes
+            self._n_sorted = occurring.size if slots.dense else 0  # flat ids: sorted
             rows = counted[occurring]
             located.cells[occurring] = self._new_cells(
                 slots.codes(occurring),
                 rows,
                 rows if weighted is counted else weighted[occurring],
-                _part(squared, occurring),
+                None if squared is None else squared[occurring],
             )
             return
         cells = located.cells[occurring]
@@ -457,9 +460,11 @@ class CellCounter:
             self._squared.view[cells] += squared[seen]
         new = occurring[~known]
         if new.size:
-            self._codes_sorted = False
             located.cells[new] = self._new_cells(
-                slots.codes(new), counted[new], weighted[new], _part(squared, new)
+                slots.codes(new),
+                counted[new],
+                weighted[new],
+                None if squared is None else squared[new],
             )
 
     def _new_cells(self, codes, rows, weighted, squared):
@@ -483,7 +488,7 @@ class CellCounter:
         if self._squared is not None:
             self._squared.extend(squared)
         added = np.arange(start, start + count, dtype=np.intp)
-        self._index.added(codes, added, self._dims())
+        self._index.added(codes, added, self._dims(), self._columns())
         return added
 
     def canonical(self):
@@ -493,7 +498,7 @@ class CellCounter:
         ranks = []
         n_strata = len(self.strata)
         dims = list(self._dims())
-        presorted = self._codes_sorted  # and ranks rise with the codes
+        presorted = self._n_sorted == self.n_cells  # and ranks rise with the codes
         for axis, encoder in enumerate(self._axes):
             codes = self._codes[axis].view
             if encoder is None:
@@ -593,8 +598,3 @@ class CellCounter:
         if factors is not None:
             frame["factor"] = canonical.gather(np.asarray(factors))
         return frame
-
-
-def _part(values, index):
-    """``values[index]``, or None without values."""
-    return None if values is None else values[index]

@@ -18,9 +18,8 @@ index.
 
 Memory is O(rows + slots) in every case, never O(product of the ranges).
 
-:class:`CellIndex` finds the slots of a call among the cells counted
-before: by a scatter into the dense table for dense slots, else by a binary
-search of the cells' packed keys, kept sorted as cells are added.
+:class:`~.index.CellIndex` finds the slots of a call among the cells
+counted before.
 """
 
 import math
@@ -29,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "CellIndex",
     "Slots",
     "argsort_ints",
     "dense_limit",
@@ -297,87 +295,6 @@ def _compressed(codes, dims, shape):
         len(uniques),
         lambda s: [c[first[s]].astype(np.intp) for c in full],
     )
-
-
-class CellIndex:
-    """Find code combinations among the cells of a counter.
-
-    The cells are given as one array of codes per axis (``columns``, cell
-    ``i`` at position ``i``). Dense slots are looked up through a table of
-    the dense shape, made once per version of the cells; other slots through
-    the cells' packed keys, sorted once and kept sorted as cells are added
-    (:meth:`added`): a chunk costs O(its slots), plus a copy of the sorted
-    keys when it adds cells.
-    """
-
-    def __init__(self):
-        self._dense = None  # ((dims, version), slot -> cell)
-        self._widths = None
-        self._sorted = None  # (widths, sorted packed keys, their cells)
-
-    def lookup(self, slots, columns, dims, version):
-        """The cell of each slot of ``slots`` (-1: none)."""
-        n_cells = columns[0].size if columns else 0
-        if n_cells == 0:
-            return np.full(slots.n, -1, dtype=np.intp)
-        if slots.dense is not None:
-            key = (slots.dense, version)
-            if self._dense is None or self._dense[0] != key:
-                table = np.full(math.prod(slots.dense), -1, dtype=np.intp)
-                table[flat_ids(columns, slots.dense)] = np.arange(n_cells)
-                self._dense = (key, table)
-            return self._dense[1].copy()
-        return self.find(slots.codes(np.arange(slots.n)), columns, dims)
-
-    def find(self, codes, columns, dims):
-        """The cells with ``codes`` (one array per axis); -1 where none."""
-        codes = [np.asarray(c, dtype=np.intp) for c in codes]
-        n_cells = columns[0].size if columns else 0
-        if n_cells == 0 or not codes[0].size:
-            return np.full(codes[0].shape, -1, dtype=np.intp)
-        widths = self._key_widths(dims)
-        if widths is None:  # more than 64 bits of codes: combine with the cells
-            joint = locate([np.concatenate([c, q]) for c, q in zip(columns, codes)], dims)
-            first = np.full(joint.n, -1, dtype=np.intp)
-            first[joint.ids[:n_cells]] = np.arange(n_cells)
-            return first[joint.ids[n_cells:]]
-        if self._sorted is None or self._sorted[0] != widths:
-            keys = pack(columns, widths)
-            order = argsort_ints(keys, 1 << sum(widths))  # keys are distinct
-            self._sorted = (widths, keys[order], order)
-        _, keys, cells = self._sorted
-        query = pack(codes, widths)
-        where = np.minimum(np.searchsorted(keys, query), keys.size - 1)
-        return np.where(keys[where] == query, cells[where], -1)
-
-    def added(self, codes, cells, dims):
-        """Cells ``cells`` with ``codes`` were appended: keep the sorted keys."""
-        if self._sorted is None:
-            return
-        widths = self._key_widths(dims)
-        if self._sorted is None or widths is None:
-            return
-        new_keys = pack(codes, widths)
-        order = argsort_ints(new_keys, 1 << sum(widths))
-        new_keys = new_keys[order]
-        _, keys, known = self._sorted
-        at = np.searchsorted(keys, new_keys)
-        self._sorted = (
-            widths,
-            np.insert(keys, at, new_keys),
-            np.insert(known, at, cells[order]),
-        )
-
-    def _key_widths(self, dims):
-        """Bits per axis of the packed keys, with room to grow; None past 64."""
-        needed = widths_of(dims)
-        if self._widths is None or any(n > w for n, w in zip(needed, self._widths)):
-            # One spare bit per axis: the widths change O(log levels) times.
-            self._widths = tuple(n + 1 for n in needed)
-            self._sorted = None
-        if sum(self._widths) > 64:
-            return None if sum(needed) > 64 else needed
-        return self._widths
 
 
 def sorted_axes(ranks, dims, *, presorted=False):
