@@ -338,10 +338,10 @@ def report(n, repeat):
         f"| {part['full']:.2f} | {part['first']:.3f} | {part['next']:.4f} | "
         f"{part['first'] / part['full']:.1%} | {part['next'] / part['full']:.2%} |",
         "",
-        "The first chunk after a fit builds the lookups of the fitted levels "
-        "and cells once (the cells' sorted keys and a copy of the growing cell "
-        "columns; integer ids are searched among their sorted levels, no hash "
-        "table); later chunks cost their own rows.",
+        "The first chunk after a fit makes room for new cells (one copy of the "
+        "cell columns); the fitted cells, stored sorted, are searched where they "
+        "are (nothing is packed or sorted), integer ids among their sorted "
+        "levels. Later chunks cost their own rows and the cells they add.",
     ]
     print("\n".join(lines[-7:]), flush=True)
     return "\n".join(lines) + "\n"
