@@ -13,7 +13,10 @@ are mocked while the docs import ``skweight.torch``, ``skweight.keras`` and
 pages are completed at build time, so that the build never depends on files
 that may be absent: ``api.md`` lists the public modules, and the benchmark pages
 (``benchmarks.md`` and one page per topic in ``benchmark_results/``) include
-the ``docs/benchmarks/*.md`` tables that exist.
+the ``docs/benchmarks/*.md`` tables that exist. Links into the docs of numpy,
+pandas, scikit-learn and the others (intersphinx) are made for the sites this
+machine reaches (``docs/_ext/inventories.py``): an offline build leaves them
+out and says so.
 """
 
 import importlib
@@ -33,6 +36,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_ext"))
+from inventories import reachable_inventories  # noqa: E402  (docs/_ext)
 
 project = "skweight"
 author = "The skweight developers"
@@ -42,6 +46,7 @@ release = version = skweight.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
@@ -68,6 +73,22 @@ sphinx_gallery_conf = {
     "reference_url": {"skweight": None},
     "show_signature": False,
 }
+# Links into the documentation of the libraries skweight works with. A build
+# machine that cannot reach a project's inventory (offline) leaves that project's
+# links out instead of failing; SKWEIGHT_DOCS_OFFLINE=1 leaves them all out.
+INVENTORIES = {
+    "python": "https://docs.python.org/3/",
+    "numpy": "https://numpy.org/doc/stable/",
+    "pandas": "https://pandas.pydata.org/docs/",
+    "sklearn": "https://scikit-learn.org/stable/",
+    "imblearn": "https://imbalanced-learn.org/stable/",
+    "torch": "https://docs.pytorch.org/docs/stable/",
+    "polars": "https://docs.pola.rs/api/python/stable/",
+}
+
+
+intersphinx_mapping = reachable_inventories(INVENTORIES)
+
 # The copy button leaves out prompts and outputs of console and doctest blocks.
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True

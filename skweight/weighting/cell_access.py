@@ -24,7 +24,6 @@ from .._compat import check_sample_weight
 from ..engine.backends import Inputs
 from ..engine.cells import FittedCells
 from ..engine.encode import as_python as _plain
-from ..engine.keys import first_of
 from .class_weight import tag_row_weights
 from .health import (
     balances_groups,
@@ -359,8 +358,9 @@ class CellAccessMixin:
         strata = list(counter.spec.strata) + (["class"] if counter.multilabel else [])
 
         def strata_names(numbers):
-            first = first_of(canonical.stratum, lacking.size)
-            keys = counter.cell_keys(canonical.order[first[numbers]])
+            # Stratum numbers do not decrease along the canonical order.
+            first = np.searchsorted(canonical.stratum, numbers)
+            keys = counter.cell_keys(canonical.order[first])
             return [
                 ", ".join(f"{name}={_plain(keys[name][i])!r}" for name in strata)
                 for i in range(len(numbers))

@@ -262,9 +262,9 @@ def _n_combinations(parts):
     dims = [int(p.max()) + 1 for p in parts]
     if math.prod(dims) > 4 * parts[0].size + 1024:
         return numbered(parts)[1]
-    key = np.asarray(parts[0]).astype(np.intp)  # a copy: built in place
+    key = np.asarray(parts[0], dtype=np.intp)
     for part, d in zip(parts[1:], dims[1:]):
-        key *= d
+        key = np.multiply(key, d)  # a new array, then built in place
         key += part
     return int(np.count_nonzero(np.bincount(key, minlength=math.prod(dims))))
 
