@@ -145,7 +145,8 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True, thresholds=
         ]
     scale = mass.max()  # scale-free sums: no overflow, no underflow
     messages = []
-    ess = _ess(mass, n, scale) if groups else None  # the only check of all cells' mass
+    buffer = np.empty_like(mass)  # one scratch array for the checks below
+    ess = _ess(mass, n, scale, buffer) if groups else None  # all cells' mass
     if groups and ess < limits["ess_share"] * n_rows:
         messages.append(
             f"The weights leave an effective sample size (Kish) of {ess:,.1f} of "
@@ -159,11 +160,11 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True, thresholds=
             (share > limits["cell_share"]) & (share > limits["cell_ratio"] * row_share)
         )
     if len(heavy):
-        heavy = heavy[np.argsort(-share[heavy], kind="stable")]
+        first = _largest_first(heavy, share)
         shown = "; ".join(
             f"{name} ({n[i]:,.0f} rows, {row_share[i]:.2%} of the rows, carry "
             f"{share[i]:.1%} of the weight)"
-            for i, name in zip(heavy[:_SHOWN], describe(cells[heavy[:_SHOWN]]))
+            for i, name in zip(first, describe(cells[first]))
         )
         more = f" and {heavy.size - _SHOWN} more" if heavy.size > _SHOWN else ""
         messages.append(
@@ -173,15 +174,15 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True, thresholds=
     mean = total / n_rows
     tiny = ()
     if n.min() < limits["min_count"]:  # else no cell is tiny
-        per_row = mass / n
+        per_row = np.divide(mass, n, out=buffer)
         tiny = np.flatnonzero(
             (n < limits["min_count"]) & (per_row > limits["tiny_ratio"] * mean)
         )
     if len(tiny):
-        tiny = tiny[np.argsort(-per_row[tiny], kind="stable")]
+        first = _largest_first(tiny, per_row)
         shown = "; ".join(
             f"{name} ({n[i]:,.0f} row(s), weight {per_row[i] / mean:.3g} times the mean)"
-            for i, name in zip(tiny[:_SHOWN], describe(cells[tiny[:_SHOWN]]))
+            for i, name in zip(first, describe(cells[first]))
         )
         more = f" and {tiny.size - _SHOWN} more" if tiny.size > _SHOWN else ""
         messages.append(
@@ -192,9 +193,25 @@ def weight_issues(rows, weighted, factors, describe, *, groups=True, thresholds=
     return messages
 
 
-def _ess(mass, n, scale):
-    """Kish's effective sample size of cells of ``n`` rows sharing ``mass`` equally."""
-    m = mass / scale
+def _largest_first(index, values):
+    """The first ``_SHOWN`` of ``index`` by decreasing ``values`` (ties: in order).
+
+    O(len(index)): the largest few are picked before any sort.
+    """
+    picked = values[index]
+    if picked.size > 4 * _SHOWN:
+        kth = np.partition(picked, picked.size - _SHOWN)[picked.size - _SHOWN]
+        keep = picked >= kth
+        index, picked = index[keep], picked[keep]
+    return index[np.argsort(-picked, kind="stable")][:_SHOWN]
+
+
+def _ess(mass, n, scale, out):
+    """Kish's effective sample size of cells of ``n`` rows sharing ``mass`` equally.
+
+    ``out``: scratch space of the shape of ``mass``.
+    """
+    m = np.divide(mass, scale, out=out)
     first = float(m.sum())
     np.multiply(m, m, out=m)
     np.divide(m, n, out=m)

@@ -327,3 +327,22 @@ def test_warn_thresholds_are_parameters_not_process_state():
         weight_warnings(quiet, thresholds={"min_rows": 2})
     with pytest.raises(ValueError, match="warn_thresholds"):
         GroupBalancedWeighter(warn_thresholds=[1]).fit(None, y)
+
+
+def test_many_tiny_cells_name_the_three_heaviest_ties_in_table_order():
+    # 40 strata, each with 50 rows of group 0 and k of group 1 (k = 1 in strata
+    # 5, 17, 23 and 30, else 2 to 4): 40 tiny cells, the heaviest (k = 1) named
+    # in the table's order, the rest counted.
+    k = np.array([2, 3, 4, 2, 3, 2, 4, 2] * 5)
+    k[[5, 17, 23, 30]] = 1
+    s = np.repeat(np.arange(40), 50 + k)
+    g = np.concatenate([np.repeat([0, 1], [50, n]) for n in k])
+    X = pd.DataFrame({"s": s, "g": g})
+    _, messages = _caught(
+        lambda: GroupBalancedWeighter(groups="g", strata="s").fit(X, np.zeros(len(s)))
+    )
+    tiny = [m for m in messages if "up-weighted" in m]
+    assert len(tiny) == 1
+    assert tiny[0].startswith("40 cell(s) of fewer than 5 rows are up-weighted: ")
+    shown = tiny[0].split(": ", 1)[1].split(" and 37 more")[0].split("; ")
+    assert [part.split(" (")[0] for part in shown] == ["s=5, g=1", "s=17, g=1", "s=23, g=1"]
