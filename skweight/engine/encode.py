@@ -347,7 +347,7 @@ def _apply(raw, mapping):
     # Append MISSING so that the raw code -1 maps to itself. Codes of fewer than
     # 2**31 levels are gathered as int32: half the bytes written.
     table = np.append(mapping, MISSING)
-    if table.size < 1 << 31:
+    if table.max() < np.iinfo(np.int32).max:  # codes of the levels, not of this call
         table = table.astype(np.int32)
     return np.take(table, raw.codes), raw.has_missing or bool((mapping < 0).any())
 

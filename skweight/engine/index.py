@@ -167,7 +167,7 @@ def _bisect_cells(columns, n, widths, query):
     for _ in range(int(n).bit_length()):  # the leftmost cell whose key >= query
         mid = (lo + hi) >> 1
         # Where lo == hi the search is over: mid == lo, whose key is >= query
-        # (or lo == n): nothing moves.
+        # (nothing moves) or lo == n (lo may pass n; a hit needs lo < n).
         below = pack([c[np.minimum(mid, n - 1)] for c in columns], widths) < query
         lo = np.where(below, mid + 1, lo)
         hi = np.where(below, hi, mid)
