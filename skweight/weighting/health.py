@@ -262,11 +262,17 @@ def lacking_units(stratum, group, label, mode):
     if len(axes) == 1:  # numbers of one axis are dense: 0 .. n - 1
         unit, n_units = values[axes[0]], int(values[axes[0]].max()) + 1
     elif cell_is_unit:  # only how many units occur: no numbers per cell
-        unit, n_units = None, _n_combinations([values[a] for a in axes])
+        unit, n_units = None, None
     else:
         unit, n_units = numbered([values[a] for a in axes])
     if cell_is_unit:
         per_stratum = np.bincount(stratum, minlength=n_strata)
+        if n_units is None:
+            # A stratum with as many cells as there are combinations of the
+            # axes' numbers has them all; else they are counted.
+            bound = math.prod(int(values[a].max()) + 1 for a in axes)
+            full = int(per_stratum.max()) >= bound
+            n_units = bound if full else _n_combinations([values[a] for a in axes])
     else:
         pair, n_pairs = numbered([stratum, unit])
         per_stratum = np.bincount(stratum[first_of(pair, n_pairs)], minlength=n_strata)

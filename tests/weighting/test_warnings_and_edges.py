@@ -346,3 +346,25 @@ def test_many_tiny_cells_name_the_three_heaviest_ties_in_table_order():
     assert tiny[0].startswith("40 cell(s) of fewer than 5 rows are up-weighted: ")
     shown = tiny[0].split(": ", 1)[1].split(" and 37 more")[0].split("; ")
     assert [part.split(" (")[0] for part in shown] == ["s=5, g=1", "s=17, g=1", "s=23, g=1"]
+
+
+def test_lacking_units_count_the_combinations_that_occur_anywhere():
+    from skweight.engine.modes import MODES
+    from skweight.weighting.health import lacking_units
+
+    joint = MODES["joint"]
+    # Groups {0, 1} x labels {0, 1}, but only (0, 0) and (1, 1) occur: no stratum
+    # lacks a unit; with (0, 1) in a third stratum, the first two lack it.
+    stratum, group, label = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), [0, 1, 0, 1]
+    assert lacking_units(stratum, group, np.array(label), joint).tolist() == [0, 0]
+    stratum, group = np.append(stratum, 2), np.append(group, 0)
+    label = np.array([*label, 1])
+    assert lacking_units(stratum, group, label, joint).tolist() == [1, 1, 2]
+    # A stratum with every combination: the others lack what it has.
+    full = lacking_units(
+        np.array([0, 0, 0, 0, 1]),
+        np.array([0, 0, 1, 1, 1]),
+        np.array([0, 1, 0, 1, 0]),
+        joint,
+    )
+    assert full.tolist() == [0, 3]
