@@ -21,8 +21,8 @@ fastest known pipeline for that input:
 
 Both sides must give the same weights (checked first). A last case times
 ``partial_fit`` of a 1e4-row chunk onto the table of the full fit: the first
-chunk (which builds the lookups of the fitted cells once) and the median of
-the next ones, over the full fit's time. Times are taken with skweight and
+chunk and the median of the next ones,
+over the full fit's best time of three. Times are taken with skweight and
 the pipeline running in turns in one process, after a warm-up run of each;
 peak memory is tracemalloc's (numpy reports its buffers to it), each side in
 a process of its own.
@@ -261,10 +261,14 @@ def partial_child(n):
 
     strata, groups, label = make("ids", n)
     frame = pd.DataFrame({**strata, **groups})
-    est = GroupBalancedWeighter(groups="g", strata="id", balance="joint")
-    start = time.perf_counter()
-    est.fit(frame, label)
-    full = time.perf_counter() - start
+    fits = []
+    for _ in range(3):  # the best of 3 fits (as the cases above): the first warms up
+        est = GroupBalancedWeighter(groups="g", strata="id", balance="joint")
+        gc.collect()
+        start = time.perf_counter()
+        est.fit(frame, label)
+        fits.append(time.perf_counter() - start)
+    full = min(fits)
     rng = np.random.default_rng(1)
     times = []
     for _ in range(6):
@@ -328,8 +332,8 @@ def report(n, repeat):
     lines += [
         "",
         f"`partial_fit` of a {CHUNK:,}-row chunk (30% new ids) onto the table of "
-        f"the full fit ({part['cells']:,} cells after the chunks), over the time of "
-        "that fit (target: at most "
+        f"the full fit ({part['cells']:,} cells after the chunks), over that fit's "
+        "best time of three in the same process (target: at most "
         f"{PARTIAL_TARGET:.0%}):",
         "",
         "| full fit (s) | first chunk (s) | next chunks, median (s) | first / full | "
@@ -338,10 +342,11 @@ def report(n, repeat):
         f"| {part['full']:.2f} | {part['first']:.3f} | {part['next']:.4f} | "
         f"{part['first'] / part['full']:.1%} | {part['next'] / part['full']:.2%} |",
         "",
-        "The first chunk after a fit makes room for new cells (one copy of the "
-        "cell columns); the fitted cells, stored sorted, are searched where they "
-        "are (nothing is packed or sorted), integer ids among their sorted "
-        "levels. Later chunks cost their own rows and the cells they add.",
+        "The cells of the fit are stored with room for the next chunks' cells "
+        "(appended without copying the table) and, stored sorted, are searched "
+        "where they are (nothing is packed or sorted); integer ids are searched "
+        "among their sorted levels. A chunk costs its own rows and the cells it "
+        "adds.",
     ]
     print("\n".join(lines[-7:]), flush=True)
     return "\n".join(lines) + "\n"

@@ -37,9 +37,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .columns import GrowableColumn, buffer_with_room
 from .encode import LevelEncoder, check_finite, check_negative
 from .index import CellIndex
-from .keys import flat_ids, locate, numbered, sorted_axes
+from .keys import flat_ids, locate, numbered, sorted_axes, unravel
 
 __all__ = [
     "CellCounter",
@@ -194,32 +195,6 @@ class Canonical(NamedTuple):
         return values if self.in_order else values[self.order]
 
 
-class _Column:
-    """A growable 1-D array (capacity doubles: appending is O(new))."""
-
-    def __init__(self, dtype):
-        self._data = np.zeros(0, dtype=dtype)
-        self.size = 0
-
-    def extend(self, values):
-        values = np.asarray(values)
-        if self.size == 0:  # the first values: kept if contiguous (callers pass new arrays)
-            self._data = np.ascontiguousarray(values, dtype=self._data.dtype)
-            self.size = values.size
-            return
-        need = self.size + values.size
-        if need > self._data.size:
-            data = np.empty(max(need, 2 * self._data.size), dtype=self._data.dtype)
-            data[: self.size] = self._data[: self.size]
-            self._data = data
-        self._data[self.size : need] = values
-        self.size = need
-
-    @property
-    def view(self):
-        return self._data[: self.size]
-
-
 class CellCounter:
     """Accumulate weighted counts of the cells of a :class:`CellSpec`.
 
@@ -249,10 +224,10 @@ class CellCounter:
             else None
         )
         self._axes = self._axis_encoders()
-        self._codes = [_Column(np.intp) for _ in self._axes]
-        self._rows = _Column(np.int64)
-        self._weighted = _Column(np.float64)
-        self._squared = _Column(np.float64) if squares else None
+        self._codes = [GrowableColumn(np.intp) for _ in self._axes]
+        self._rows = GrowableColumn(np.int64)
+        self._weighted = GrowableColumn(np.float64)
+        self._squared = GrowableColumn(np.float64) if squares else None
         # Which levels of each axis some cell has.
         self._present = [np.zeros(0, dtype=bool) for _ in self._axes]
         self._n_present = [0] * len(self._axes)
@@ -442,12 +417,23 @@ class CellCounter:
         self._canonical = None
         if self.n_cells == 0:  # a new table: every combination is a new cell
             self._n_sorted = occurring.size if slots.dense else 0  # flat ids: sorted
-            rows = counted[occurring]
+            # Columns with room: the next chunks' cells are appended, not copied.
+            room = occurring.size + (occurring.size >> 3) + 1024
+            codes = (
+                unravel(occurring, slots.dense, room=room)
+                if slots.dense
+                else slots.codes(occurring)
+            )
+            rows = np.take(
+                counted, occurring, out=buffer_with_room(room, np.int64, occurring.size)
+            )
+            weights = buffer_with_room(room, np.float64, occurring.size)
+            if weighted is counted:
+                weights[...] = rows
+            else:
+                np.take(weighted, occurring, out=weights)
             located.cells[occurring] = self._new_cells(
-                slots.codes(occurring),
-                rows,
-                rows if weighted is counted else weighted[occurring],
-                None if squared is None else squared[occurring],
+                codes, rows, weights, None if squared is None else squared[occurring]
             )
             return
         cells = located.cells[occurring]

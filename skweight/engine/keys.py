@@ -82,17 +82,25 @@ def flat_ids(codes, shape):
     return ids.astype(np.intp, copy=False)
 
 
-def unravel(flat, dims):
+def unravel(flat, dims, *, room=0):
     """``np.unravel_index(flat, dims)`` as one contiguous array per axis.
 
     (numpy's arrays are strided views of one block: every later pass over
-    them would read the other axes too.)
+    them would read the other axes too.) With ``room``, each array of two or
+    more axes is the start of a buffer of that many entries, so that a
+    growable column can take it and append without a copy.
     """
     flat = np.asarray(flat, dtype=np.intp)
+    n = flat.size
+
+    def new():
+        return np.empty(max(room, n), dtype=np.intp)[:n]
+
     codes = []
     for size in dims[:0:-1]:  # last axis first
-        quotient = flat // size  # a division by one number: numpy's fast path
-        code = np.multiply(quotient, size)
+        # A division by one number: numpy's fast path.
+        quotient = np.floor_divide(flat, size, out=new())
+        code = np.multiply(quotient, size, out=new())
         np.subtract(flat, code, out=code)
         codes.append(code)
         flat = quotient
