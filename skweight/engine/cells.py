@@ -40,7 +40,7 @@ import pandas as pd
 from .columns import GrowableColumn, buffer_with_room
 from .encode import LevelEncoder, check_finite, check_negative
 from .index import CellIndex
-from .keys import flat_ids, locate, numbered, sorted_axes, unravel
+from .keys import flat_ids, locate, numbered, sorted_axes
 
 __all__ = [
     "CellCounter",
@@ -342,7 +342,8 @@ class CellCounter:
                 + [c.reshape(-1, 1) for c in codes[n_s:]]
                 + [np.asarray(label, dtype=np.intp)]
             )
-        slots, dims = locate(codes, self._dims()), self._dims()
+        dims = self._dims()
+        slots = locate(codes, dims)
         cells = self._index.lookup(
             slots, self._columns(), dims, self._version, self._n_sorted
         )
@@ -419,11 +420,7 @@ class CellCounter:
             self._n_sorted = occurring.size if slots.dense else 0  # flat ids: sorted
             # Columns with room: the next chunks' cells are appended, not copied.
             room = occurring.size + (occurring.size >> 3) + 1024
-            codes = (
-                unravel(occurring, slots.dense, room=room)
-                if slots.dense
-                else slots.codes(occurring)
-            )
+            codes = slots.codes(occurring, room=room)
             rows = np.take(
                 counted, occurring, out=buffer_with_room(room, np.int64, occurring.size)
             )

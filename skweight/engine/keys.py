@@ -27,6 +27,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from .columns import buffer_with_room
+
 __all__ = [
     "Slots",
     "argsort_ints",
@@ -91,16 +93,13 @@ def unravel(flat, dims, *, room=0):
     growable column can take it and append without a copy.
     """
     flat = np.asarray(flat, dtype=np.intp)
-    n = flat.size
-
-    def new():
-        return np.empty(max(room, n), dtype=np.intp)[:n]
-
     codes = []
     for size in dims[:0:-1]:  # last axis first
         # A division by one number: numpy's fast path.
-        quotient = np.floor_divide(flat, size, out=new())
-        code = np.multiply(quotient, size, out=new())
+        quotient = np.floor_divide(
+            flat, size, out=buffer_with_room(room, np.intp, flat.size)
+        )
+        code = np.multiply(quotient, size, out=buffer_with_room(room, np.intp, flat.size))
         np.subtract(flat, code, out=code)
         codes.append(code)
         flat = quotient
@@ -244,9 +243,14 @@ class Slots:
         self._decode = decode
         self.dense = dense
 
-    def codes(self, slots):
-        """The code of each axis of ``slots``: one array per axis."""
-        return self._decode(np.asarray(slots, dtype=np.intp))
+    def codes(self, slots, *, room=0):
+        """The code of each axis of ``slots``: one array per axis.
+
+        ``room``: for dense slots, each array starts a buffer of that many
+        entries (:func:`unravel`).
+        """
+        slots = np.asarray(slots, dtype=np.intp)
+        return unravel(slots, self.dense, room=room) if self.dense else self._decode(slots)
 
 
 def locate(codes, dims):
@@ -275,7 +279,7 @@ def locate(codes, dims):
             ids = np.zeros(shape, dtype=np.intp)
             for column, d in zip(codes, dims):
                 ids = ids * d + column
-        return Slots(ids, n_dense, lambda s: unravel(s, dims), dims)
+        return Slots(ids, n_dense, None, dims)
     widths = widths_of(dims)
     if sum(widths) <= 64:
         ids, uniques = pd.factorize(pack(codes, widths, shape).ravel())
