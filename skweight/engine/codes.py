@@ -16,6 +16,8 @@ polars ``String``                       cast to ``Categorical``, as above
 pyarrow arrays, dictionary arrays       dictionary encoding / their indices
 small non-negative integers (any        the values are their own codes
 library)
+many distinct integers in no order      one packed sort: codes numbered in
+(any library)                           sorted order of the values
 anything else                           :func:`pandas.factorize`
 ======================================  =======================================
 
@@ -34,6 +36,11 @@ __all__ = ["RawCodes", "native_codes", "register_codes"]
 # directly as codes; sparser integers are hashed like any other value.
 RANGE_SLACK = 2
 RANGE_MIN = 1 << 16
+# Integer columns of at least this many rows whose values are mostly distinct
+# and in no order (ids) are numbered by a sort rather than hashed.
+SORT_MIN = 1 << 20
+_SORT_SAMPLE = 1 << 16
+_BLOCK = 1 << 17  # rows a pass over sorted keys takes at a time
 # polars Categorical codes below this are decoded as they are.
 POLARS_MIN = 1 << 10
 # Rows of a polars String column looked at to tell ids from categories.
@@ -120,6 +127,108 @@ def _range_codes(arr):
     return RawCodes(arr, None, vmax + 1, False)
 
 
+def _int_codes(arr):
+    """Integers without missing values by a route of their own, else None."""
+    fast = _range_codes(arr)
+    return fast if fast is not None else _sorted_int_codes(arr)
+
+
+def _sorted_int_codes(arr):
+    """Many distinct integers in no order: codes in sorted order of the values.
+
+    Each value (less the smallest) is packed with its row number into one
+    64-bit key and the keys are sorted with :func:`numpy.sort` (the CPU's
+    vector sort); a value's code is then the number of smaller distinct
+    values. On a million random ids that is faster than hashing them, and the
+    codes come out in the order the levels are kept in (no second pass to
+    renumber the rows, no sort of the levels). Returns None (hash instead)
+    for short columns, values and row numbers that need more than 64 bits
+    together, and columns a sample shows to have few distinct values or to be
+    sorted or clustered (a hash table is fastest there: its lookups repeat).
+    """
+    n = arr.size
+    if (
+        arr.dtype.kind not in "iu"
+        or n < max(SORT_MIN, 2 * _SORT_SAMPLE)
+        or not _scattered_ids(arr)
+    ):
+        return None
+    low, high = int(arr.min()), int(arr.max())
+    shift = int(n - 1).bit_length()
+    if (high - low).bit_length() + shift > 64:
+        return None
+    offset = np.uint64(low % (1 << 64))  # arithmetic modulo 2**64 below
+    keys = arr.astype(np.uint64)
+    keys -= offset
+    keys <<= np.uint64(shift)
+    _add_row_numbers(keys)
+    keys.sort()
+    codes, uniques = _number_sorted(keys, shift)
+    uniques += offset
+    uniques = pd.Index(uniques.astype(arr.dtype), copy=False)
+    return RawCodes(codes, uniques, len(uniques), False)
+
+
+def _number_sorted(keys, shift, block=_BLOCK):
+    """Codes (in row order) and distinct values of sorted packed ``keys``.
+
+    Each key is a value shifted left by ``shift`` bits over its row number.
+    A block at a time, in buffers that stay in cache (no array of n values,
+    flags or numbers): the rows' numbers are written in place of the keys.
+    """
+    n = keys.size
+    codes = np.empty(n, dtype=np.int32 if n <= np.iinfo(np.int32).max else np.int64)
+    mask = np.uint64((1 << shift) - 1)
+    values = np.empty(min(block, n) + 1, dtype=np.uint64)  # [previous, block...]
+    first = np.empty(min(block, n), dtype=bool)
+    numbers = np.empty(min(block, n), dtype=codes.dtype)
+    uniques, count = [], 0
+    for start in range(0, n, block):
+        part = keys[start : start + block]
+        m = part.size
+        np.right_shift(part, np.uint64(shift), out=values[1 : m + 1])
+        np.not_equal(values[1 : m + 1], values[:m], out=first[:m])
+        if start == 0:
+            first[0] = True
+        np.cumsum(first[:m], dtype=codes.dtype, out=numbers[:m])
+        numbers[:m] += count - 1
+        count = int(numbers[m - 1]) + 1
+        uniques.append(values[1 : m + 1][first[:m]])
+        values[0] = values[m]
+        np.bitwise_and(part, mask, out=part)  # the rows
+        codes[part.view(np.int64)] = numbers[:m]
+    return codes, np.concatenate(uniques) if uniques else np.zeros(0, np.uint64)
+
+
+def _add_row_numbers(keys, block=_BLOCK):
+    """``keys |= arange(n)`` a block at a time (no array of n row numbers)."""
+    step = np.arange(block, dtype=np.uint64)
+    numbers = np.empty(block, dtype=np.uint64)
+    for start in range(0, keys.size, block):
+        part = keys[start : start + block]
+        np.add(step[: part.size], np.uint64(start), out=numbers[: part.size])
+        np.bitwise_or(part, numbers[: part.size], out=part)
+
+
+def _scattered_ids(arr):
+    """Whether a sample of ``arr`` looks like many distinct values in no order.
+
+    A strided sample: at least 90% of it distinct (on a uniform column, some
+    300,000 distinct values or more), not sorted, and its rows rarely equal
+    to the next row (values in runs hash fast).
+    """
+    step = arr.size // _SORT_SAMPLE
+    stop = step * _SORT_SAMPLE
+    sample = arr[:stop:step]
+    if np.count_nonzero(sample == arr[1 : stop + 1 : step]) > _SORT_SAMPLE // 4:
+        return False
+    ordered = np.sort(sample)
+    if np.array_equal(ordered, sample):
+        return False
+    distinct = 1 + np.count_nonzero(ordered[1:] != ordered[:-1])
+    return distinct >= 0.9 * _SORT_SAMPLE
+
+
 def _from_uniques(codes, uniques):
     """RawCodes from factorized codes; NaN-like uniques count as missing."""
     uniques = pd.Index(uniques)
@@ -139,7 +248,7 @@ def _numpy_codes(arr):
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype.kind == "b":
         return RawCodes(arr.view(np.uint8), pd.Index([False, True]), 2, False)
-    fast = _range_codes(arr)
+    fast = _int_codes(arr)
     if fast is not None:
         return fast
     codes, uniques = pd.factorize(arr, use_na_sentinel=True)
@@ -185,7 +294,7 @@ def _arrow_codes(array):
     if isinstance(array, pa.Array):
         array = pa.chunked_array([array], type=array.type)
     if array.null_count == 0 and pa.types.is_integer(array.type):
-        fast = _range_codes(_arrow_to_numpy(array))
+        fast = _int_codes(_arrow_to_numpy(array))
         if fast is not None:
             return fast
     if pa.types.is_dictionary(array.type):
@@ -287,7 +396,7 @@ def _polars_route(values):
             uniques = pd.Index(names, dtype=object)
         return RawCodes(codes, uniques, present.size, has_missing)
     if values.null_count() == 0 and dtype.is_integer():
-        fast = _range_codes(values.to_numpy())
+        fast = _int_codes(values.to_numpy())
         if fast is not None:
             return fast
     return _arrow_codes(values.to_arrow())

@@ -190,7 +190,10 @@ def balanced_factors(
         factors = _where_present(unit_totals * share, units, present)
     elif scheme.exact_inverse:
         per_stratum = _present_per_stratum(unit_stratum, present, n_strata)
-        factors = _where_present(unit_totals, per_stratum[unit_stratum] * units, present)
+        # K * n, built in place: one array of units, not three.
+        denominator = np.take(per_stratum.astype(np.float64), unit_stratum)
+        denominator *= units
+        factors = _where_present(unit_totals, denominator, present, out=denominator)
     else:
         factors = _rescale_to_totals(
             units,
@@ -305,12 +308,12 @@ def _present_per_stratum(unit_stratum, present, n_strata):
     return np.bincount(kept, minlength=n_strata)
 
 
-def _where_present(numerator, denominator, present):
-    """``numerator / denominator`` where ``present``, else 0."""
+def _where_present(numerator, denominator, present, out=None):
+    """``numerator / denominator`` where ``present``, else 0 (into ``out`` if given)."""
     # A plain division and a masked reset: several times faster than the
     # ``where=`` form of the ufunc on large arrays.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.divide(numerator, denominator, dtype=np.float64)
+        out = np.divide(numerator, denominator, out=out, dtype=np.float64)
     out = np.broadcast_to(out, present.shape).copy() if np.ndim(out) == 0 else out
     if not present.all():
         out[~present] = 0.0
