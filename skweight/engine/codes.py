@@ -226,7 +226,7 @@ def _scattered_ids(arr):
     if np.array_equal(ordered, sample):
         return False
     distinct = 1 + np.count_nonzero(ordered[1:] != ordered[:-1])
-    return distinct >= 0.9 * _SORT_SAMPLE
+    return bool(distinct >= 0.9 * _SORT_SAMPLE)
 
 
 def _from_uniques(codes, uniques):

@@ -131,3 +131,26 @@ def test_numbering_runs_over_block_boundaries(block):
     assert_array_equal(uniques, np.unique(values))
     assert_array_equal(uniques[codes], values)
     assert codes.dtype == np.int32
+
+
+@pytest.mark.parametrize(("n_distinct", "sorted_route"), [(55, False), (58, True)])
+def test_the_sample_must_be_nine_tenths_distinct(
+    small_thresholds, n_distinct, sorted_route
+):
+    rng = np.random.default_rng(5)
+    ids = rng.choice(10**12, 10_000, replace=False)
+    step = ids.size // SAMPLE
+    sampled = np.arange(SAMPLE) * step
+    # The sampled rows repeat the first n_distinct sampled values; no other row
+    # has them, and no row equals the next.
+    ids[sampled] = ids[sampled[np.arange(SAMPLE) % n_distinct]]
+    assert codes_module._scattered_ids(ids) is sorted_route
+
+
+def test_default_thresholds_sort_a_million_ids():
+    rng = np.random.default_rng(6)
+    ids = rng.choice(10**12, 1 << 19, replace=False)[rng.integers(0, 1 << 19, 1 << 20)]
+    raw = native_codes(ids)
+    assert raw.uniques.is_monotonic_increasing
+    assert_array_equal(raw.uniques.to_numpy()[raw.codes], ids)
+    assert native_codes(ids[: (1 << 20) - 1]).uniques.is_monotonic_increasing is False
