@@ -214,8 +214,8 @@ def _scattered_ids(arr):
     """Whether a sample of ``arr`` looks like many distinct values in no order.
 
     A strided sample: at least 90% of it distinct (on a uniform column, some
-    300,000 distinct values or more), not sorted, and its rows rarely equal
-    to the next row (values in runs hash fast).
+    300,000 distinct values or more), not sorted either way, and its rows
+    rarely equal to the next row (values in runs hash fast).
     """
     step = arr.size // _SORT_SAMPLE
     stop = step * _SORT_SAMPLE
@@ -223,8 +223,8 @@ def _scattered_ids(arr):
     if np.count_nonzero(sample == arr[1 : stop + 1 : step]) > _SORT_SAMPLE // 4:
         return False
     ordered = np.sort(sample)
-    if np.array_equal(ordered, sample):
-        return False
+    if np.array_equal(ordered, sample) or np.array_equal(ordered[::-1], sample):
+        return False  # sorted either way
     distinct = 1 + np.count_nonzero(ordered[1:] != ordered[:-1])
     return bool(distinct >= 0.9 * _SORT_SAMPLE)
 

@@ -33,7 +33,9 @@ def _ids(rng, n, dtype, n_distinct):
 def test_codes_are_ranks_among_sorted_distinct_values(small_thresholds, dtype):
     rng = np.random.default_rng(0)
     values = _ids(rng, 5000, dtype, 4000)
+    before = values.copy()
     raw = codes_module._sorted_int_codes(values)
+    assert_array_equal(values, before)  # the caller's column is not changed
     if np.dtype(dtype).itemsize == 8:
         # Values spread over the whole 64-bit range leave no bits for the rows.
         assert raw is None
@@ -79,6 +81,7 @@ def test_only_scattered_many_distinct_values_are_sorted(small_thresholds):
     scattered = codes_module._scattered_ids
     assert scattered(ids)
     assert not scattered(np.sort(ids))  # sorted: hashing them is fast
+    assert not scattered(np.sort(ids)[::-1])  # either way
     assert not scattered(np.repeat(ids[:2500], 4))  # in runs: lookups repeat
     assert not scattered(ids[rng.integers(0, 20, ids.size)])  # few distinct
     # A sample at most 70% distinct: too few distinct values.
