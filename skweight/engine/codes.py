@@ -172,7 +172,8 @@ def _sorted_int_codes(arr):
 def _number_sorted(keys, shift, block=_BLOCK):
     """Codes (in row order) and distinct values of sorted packed ``keys``.
 
-    Each key is a value shifted left by ``shift`` bits over its row number.
+    Each key is a value shifted left by ``shift`` bits over its row number
+    (at least one key).
     A block at a time, in buffers that stay in cache (no array of n values,
     flags or numbers): the rows' numbers are written in place of the keys.
     """
@@ -197,7 +198,7 @@ def _number_sorted(keys, shift, block=_BLOCK):
         values[0] = values[m]
         np.bitwise_and(part, mask, out=part)  # the rows
         codes[part.view(np.int64)] = numbers[:m]
-    return codes, np.concatenate(uniques) if uniques else np.zeros(0, np.uint64)
+    return codes, np.concatenate(uniques)
 
 
 def _add_row_numbers(keys, block=_BLOCK):
@@ -220,7 +221,7 @@ def _scattered_ids(arr):
     step = arr.size // _SORT_SAMPLE
     stop = step * _SORT_SAMPLE
     sample = arr[:stop:step]
-    if np.count_nonzero(sample == arr[1 : stop + 1 : step]) > _SORT_SAMPLE // 4:
+    if np.count_nonzero(sample == arr[1:stop:step]) > _SORT_SAMPLE // 4:  # step >= 2
         return False
     ordered = np.sort(sample)
     if np.array_equal(ordered, sample) or np.array_equal(ordered[::-1], sample):

@@ -136,18 +136,39 @@ def test_numbering_runs_over_block_boundaries(block):
     assert codes.dtype == np.int32
 
 
-@pytest.mark.parametrize(("n_distinct", "sorted_route"), [(55, False), (58, True)])
+@pytest.mark.parametrize(
+    ("sample", "n_distinct", "sorted_route"),
+    [(SAMPLE, 57, False), (SAMPLE, 58, True), (10, 8, False), (10, 9, True)],
+)
 def test_the_sample_must_be_nine_tenths_distinct(
-    small_thresholds, n_distinct, sorted_route
+    monkeypatch, sample, n_distinct, sorted_route
 ):
+    monkeypatch.setattr(codes_module, "_SORT_SAMPLE", sample)
     rng = np.random.default_rng(5)
     ids = rng.choice(10**12, 10_000, replace=False)
-    step = ids.size // SAMPLE
-    sampled = np.arange(SAMPLE) * step
+    sampled = np.arange(sample) * (ids.size // sample)
     # The sampled rows repeat the first n_distinct sampled values; no other row
     # has them, and no row equals the next.
-    ids[sampled] = ids[sampled[np.arange(SAMPLE) % n_distinct]]
+    ids[sampled] = ids[sampled[np.arange(sample) % n_distinct]]
     assert codes_module._scattered_ids(ids) is sorted_route
+
+
+@pytest.mark.parametrize(("n_equal", "sorted_route"), [(16, True), (17, False)])
+def test_at_most_a_quarter_of_the_sample_may_equal_the_next_row(
+    small_thresholds, n_equal, sorted_route
+):
+    rng = np.random.default_rng(7)
+    ids = rng.choice(10**12, 10_000, replace=False)
+    sampled = np.arange(SAMPLE) * (ids.size // SAMPLE)
+    ids[sampled[:n_equal] + 1] = ids[sampled[:n_equal]]  # the sample stays distinct
+    assert codes_module._scattered_ids(ids) is sorted_route
+
+
+def test_pairs_of_equal_rows_are_runs(small_thresholds):
+    rng = np.random.default_rng(8)
+    ids = rng.choice(10**12, 5000, replace=False)
+    assert 10_000 // SAMPLE % 2 == 0  # every sampled row starts a pair
+    assert not codes_module._scattered_ids(np.repeat(ids, 2))
 
 
 def test_default_thresholds_sort_a_million_ids():
