@@ -30,6 +30,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .keys import number_sorted, packed_sort
+
 __all__ = ["RawCodes", "native_codes", "register_codes"]
 
 # Integers below this many times the number of rows (plus a constant) are used
@@ -40,7 +42,6 @@ RANGE_MIN = 1 << 16
 # and in no order (ids) are numbered by a sort rather than hashed.
 SORT_MIN = 1 << 20
 _SORT_SAMPLE = 1 << 16
-_BLOCK = 1 << 17  # rows a pass over sorted keys takes at a time
 # polars Categorical codes below this are decoded as they are.
 POLARS_MIN = 1 << 10
 # Rows of a polars String column looked at to tell ids from categories.
@@ -137,9 +138,9 @@ def _sorted_int_codes(arr):
     """Many distinct integers in no order: codes in sorted order of the values.
 
     Each value (less the smallest) is packed with its row number into one
-    64-bit key and the keys are sorted with :func:`numpy.sort` (the CPU's
-    vector sort); a value's code is then the number of smaller distinct
-    values. On a million random ids that is faster than hashing them, and the
+    64-bit key and the keys are sorted (:func:`~.keys.packed_sort`); a value's
+    code is then the number of smaller distinct values
+    (:func:`~.keys.number_sorted`). On a million random ids that is faster than hashing them, and the
     codes come out in the order the levels are kept in (no second pass to
     renumber the rows, no sort of the levels). Returns None (hash instead)
     for short columns, values and row numbers that need more than 64 bits
@@ -154,61 +155,13 @@ def _sorted_int_codes(arr):
     ):
         return None
     low, high = int(arr.min()), int(arr.max())
-    shift = int(n - 1).bit_length()
-    if (high - low).bit_length() + shift > 64:
+    packed = packed_sort(arr, high - low + 1, offset=low)
+    if packed is None:  # values and row numbers need more than 64 bits
         return None
-    offset = np.uint64(low % (1 << 64))  # arithmetic modulo 2**64 below
-    keys = arr.astype(np.uint64)
-    keys -= offset
-    keys <<= np.uint64(shift)
-    _add_row_numbers(keys)
-    keys.sort()
-    codes, uniques = _number_sorted(keys, shift)
-    uniques += offset
+    codes, uniques = number_sorted(*packed)
+    uniques += np.uint64(low % (1 << 64))  # modulo 2**64, as packed_sort subtracts
     uniques = pd.Index(uniques.astype(arr.dtype), copy=False)
     return RawCodes(codes, uniques, len(uniques), False)
-
-
-def _number_sorted(keys, shift, block=_BLOCK):
-    """Codes (in row order) and distinct values of sorted packed ``keys``.
-
-    Each key is a value shifted left by ``shift`` bits over its row number
-    (at least one key).
-    A block at a time, in buffers that stay in cache (no array of n values,
-    flags or numbers): the rows' numbers are written in place of the keys.
-    """
-    n = keys.size
-    codes = np.empty(n, dtype=np.int32 if n <= np.iinfo(np.int32).max else np.int64)
-    mask = np.uint64((1 << shift) - 1)
-    values = np.empty(min(block, n) + 1, dtype=np.uint64)  # [previous, block...]
-    first = np.empty(min(block, n), dtype=bool)
-    numbers = np.empty(min(block, n), dtype=codes.dtype)
-    uniques, count = [], 0
-    for start in range(0, n, block):
-        part = keys[start : start + block]
-        m = part.size
-        np.right_shift(part, np.uint64(shift), out=values[1 : m + 1])
-        np.not_equal(values[1 : m + 1], values[:m], out=first[:m])
-        if start == 0:
-            first[0] = True
-        np.cumsum(first[:m], dtype=codes.dtype, out=numbers[:m])
-        numbers[:m] += count - 1
-        count = int(numbers[m - 1]) + 1
-        uniques.append(values[1 : m + 1][first[:m]])
-        values[0] = values[m]
-        np.bitwise_and(part, mask, out=part)  # the rows
-        codes[part.view(np.int64)] = numbers[:m]
-    return codes, np.concatenate(uniques)
-
-
-def _add_row_numbers(keys, block=_BLOCK):
-    """``keys |= arange(n)`` a block at a time (no array of n row numbers)."""
-    step = np.arange(block, dtype=np.uint64)
-    numbers = np.empty(block, dtype=np.uint64)
-    for start in range(0, keys.size, block):
-        part = keys[start : start + block]
-        np.add(step[: part.size], np.uint64(start), out=numbers[: part.size])
-        np.bitwise_or(part, numbers[: part.size], out=part)
 
 
 def _scattered_ids(arr):

@@ -36,8 +36,10 @@ __all__ = [
     "first_of",
     "flat_ids",
     "locate",
+    "number_sorted",
     "numbered",
     "pack",
+    "packed_sort",
     "sorted_axes",
     "unravel",
     "widths_of",
@@ -47,6 +49,8 @@ __all__ = [
 # 32-bit counts); beyond it, it may have at most two entries per row.
 DENSE_MIN = 1 << 16
 DENSE_PER_ROW = 2
+# Entries a pass over packed sorted keys takes at a time (its buffers stay in cache).
+_BLOCK = 1 << 17
 
 
 def dense_limit(n_rows):
@@ -135,7 +139,11 @@ def _sorted_numbers(key, limit):
         table = np.cumsum(seen) - 1
         return table[key].astype(np.intp), int(table[-1]) + 1 if key.size else 0
     key = key.ravel()
-    order = argsort_ints(key, size)
+    packed = packed_sort(key, size) if key.size > 1 else None
+    if packed is not None:
+        ids, distinct = number_sorted(*packed, dtype=np.intp)
+        return ids, distinct.size
+    order = np.argsort(key, kind="stable")  # past 64 bits of key and position
     ordered = key[order]
     new = np.empty(key.size, dtype=bool)
     new[:1] = True
@@ -146,14 +154,90 @@ def _sorted_numbers(key, limit):
     return ids, int(numbers[-1]) + 1 if key.size else 0
 
 
+def packed_sort(values, bound, *, offset=0):
+    """Sort integers together with their positions, packed in one uint64 each.
+
+    Each ``value - offset`` (in ``[0, bound)``; the difference is taken modulo
+    2**64, so any integer dtype and offset work) is shifted left over the bits
+    of the positions and its position added; the packed keys are sorted with
+    :func:`numpy.sort`, several times faster than :func:`numpy.argsort` (a
+    sort of values uses the CPU's vector sort; an argsort does not). Equal
+    values keep their positions' order.
+
+    Returns
+    -------
+    (packed, shift) or None
+        The sorted keys (value: ``key >> shift``; position: the low ``shift``
+        bits), or None when the values and positions need more than 64 bits
+        together.
+    """
+    shift = max(int(values.size - 1).bit_length(), 1)
+    if int(bound - 1).bit_length() + shift > 64:
+        return None
+    packed = values.astype(np.uint64)
+    if offset:
+        packed -= np.uint64(offset % (1 << 64))
+    packed <<= np.uint64(shift)
+    _add_positions(packed)
+    packed.sort()
+    return packed, shift
+
+
+def number_sorted(packed, shift, *, dtype=None, block=_BLOCK):
+    """The number of each position's value among the distinct values, and those values.
+
+    ``packed``, ``shift``: from :func:`packed_sort` (at least one key); the
+    keys are overwritten. A block at a time, in buffers that stay in cache:
+    no array of n values, flags or numbers.
+
+    Returns
+    -------
+    numbers : ndarray of shape (n,)
+        In position order; ``dtype``, or int32 when the positions fit in it.
+    distinct : ndarray of uint64
+        The distinct values, sorted.
+    """
+    n = packed.size
+    if dtype is None:
+        dtype = np.int32 if n <= np.iinfo(np.int32).max else np.int64
+    out = np.empty(n, dtype=dtype)
+    mask = np.uint64((1 << shift) - 1)
+    values = np.empty(min(block, n) + 1, dtype=np.uint64)  # [previous, block...]
+    first = np.empty(min(block, n), dtype=bool)
+    numbers = np.empty(min(block, n), dtype=dtype)
+    distinct, count = [], 0
+    for start in range(0, n, block):
+        part = packed[start : start + block]
+        m = part.size
+        np.right_shift(part, np.uint64(shift), out=values[1 : m + 1])
+        np.not_equal(values[1 : m + 1], values[:m], out=first[:m])
+        if start == 0:
+            first[0] = True
+        np.cumsum(first[:m], dtype=dtype, out=numbers[:m])
+        numbers[:m] += count - 1
+        count = int(numbers[m - 1]) + 1
+        distinct.append(values[1 : m + 1][first[:m]])
+        values[0] = values[m]
+        np.bitwise_and(part, mask, out=part)  # the positions
+        out[part.view(np.int64)] = numbers[:m]
+    return out, np.concatenate(distinct)
+
+
+def _add_positions(packed, block=_BLOCK):
+    """``packed |= arange(n)`` a block at a time (no array of n positions)."""
+    step = np.arange(min(block, packed.size), dtype=np.uint64)
+    positions = np.empty_like(step)
+    for start in range(0, packed.size, block):
+        part = packed[start : start + block]
+        np.add(step[: part.size], np.uint64(start), out=positions[: part.size])
+        np.bitwise_or(part, positions[: part.size], out=part)
+
+
 def argsort_ints(keys, bound=None, *, return_sorted=False):
     """A stable argsort of non-negative integer ``keys`` (all below ``bound``).
 
-    While ``bound`` times the number of keys fits in 63 bits, each key is
-    packed with its position into one int64 and the packed keys are sorted
-    with :func:`numpy.sort`, several times faster than :func:`numpy.argsort`
-    (a sort of values uses the CPU's vector sort; an argsort does not). Beyond,
-    :func:`numpy.argsort` with ``kind="stable"``.
+    While the keys and their positions fit in 64 bits together, a
+    :func:`packed_sort`. Beyond, :func:`numpy.argsort` with ``kind="stable"``.
 
     With ``return_sorted=True``, also returns ``keys[order]`` (as int64),
     which the packed sort gives for free.
@@ -172,17 +256,15 @@ def argsort_ints(keys, bound=None, *, return_sorted=False):
         return (order, keys.astype(np.int64)) if return_sorted else order
     if bound is None:
         bound = int(keys.max()) + 1 if n else 1
-    shift = max(int(n - 1).bit_length(), 1)
-    if n > 1 and int(bound - 1).bit_length() + shift <= 63:
-        packed = keys.astype(np.int64)
-        np.left_shift(packed, shift, out=packed)
-        np.bitwise_or(packed, np.arange(n, dtype=np.int64), out=packed)
-        packed.sort()
-        order = np.bitwise_and(packed, (1 << shift) - 1).astype(np.intp, copy=False)
+    packed = packed_sort(keys, bound) if n > 1 else None
+    if packed is not None:
+        packed, shift = packed
+        order = np.bitwise_and(packed, np.uint64((1 << shift) - 1)).view(np.int64)
+        order = order.astype(np.intp, copy=False)
         if not return_sorted:
             return order
-        np.right_shift(packed, shift, out=packed)
-        return order, packed
+        np.right_shift(packed, np.uint64(shift), out=packed)
+        return order, packed.view(np.int64)
     order = np.argsort(keys, kind="stable").astype(np.intp)
     return (order, keys[order].astype(np.int64)) if return_sorted else order
 

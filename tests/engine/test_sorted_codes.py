@@ -1,4 +1,4 @@
-"""Integer ids numbered by one packed sort (``codes._sorted_int_codes``)."""
+"""Integer ids numbered by one packed sort (``codes._sorted_int_codes``, ``keys.packed_sort``)."""
 
 import numpy as np
 import pandas as pd
@@ -9,6 +9,7 @@ from numpy.testing import assert_array_equal
 
 from skweight import GroupBalancedWeighter
 from skweight.engine import codes as codes_module
+from skweight.engine import keys as keys_module
 from skweight.engine.codes import native_codes
 
 SAMPLE = 64
@@ -71,7 +72,7 @@ def test_any_offset_and_span(low, span, n, seed):
 
 def test_row_numbers_are_added_block_by_block():
     keys = np.full(10, 1 << 8, dtype=np.uint64)
-    codes_module._add_row_numbers(keys, block=3)
+    keys_module._add_positions(keys, block=3)
     assert_array_equal(keys, (1 << 8) + np.arange(10, dtype=np.uint64))
 
 
@@ -130,7 +131,7 @@ def test_numbering_runs_over_block_boundaries(block):
     values = rng.integers(0, 50, 200).astype(np.uint64)
     shift = 8
     keys = np.sort((values << np.uint64(shift)) | np.arange(200, dtype=np.uint64))
-    codes, uniques = codes_module._number_sorted(keys, shift, block=block)
+    codes, uniques = keys_module.number_sorted(keys, shift, block=block)
     assert_array_equal(uniques, np.unique(values))
     assert_array_equal(uniques[codes], values)
     assert codes.dtype == np.int32
