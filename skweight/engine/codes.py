@@ -140,9 +140,9 @@ def _sorted_int_codes(arr):
     Each value (less the smallest) is packed with its row number into one
     64-bit key and the keys are sorted (:func:`~.keys.packed_sort`); a value's
     code is then the number of smaller distinct values
-    (:func:`~.keys.number_sorted`). On a million random ids that is faster than hashing them, and the
-    codes come out in the order the levels are kept in (no second pass to
-    renumber the rows, no sort of the levels). Returns None (hash instead)
+    (:func:`~.keys.number_sorted`). On a million random ids that is faster
+    than hashing them, and the codes come out in the order the levels are
+    kept in (no second pass to renumber the rows, no sort of the levels). Returns None (hash instead)
     for short columns, values and row numbers that need more than 64 bits
     together, and columns a sample shows to have few distinct values or to be
     sorted or clustered (a hash table is fastest there: its lookups repeat).

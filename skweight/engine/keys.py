@@ -111,13 +111,14 @@ def unravel(flat, dims, *, room=0):
     return codes[::-1]
 
 
-def numbered(parts):
+def numbered(parts, *, count_only=False):
     """Number the combinations of ``parts`` (arrays of small non-negative ids).
 
     Returns ``(ids, n)``: the number of each entry's combination, counted
     from 0 in sorted order of the combinations, and how many occur. While the
     combined range is a small multiple of the entries, the numbers come from a
-    table of that range (no sort); beyond, from a sort.
+    table of that range (no sort); beyond, from a sort. With
+    ``count_only=True``, ``ids`` is None where the table alone gives ``n``.
     """
     key = np.asarray(parts[0]).astype(np.int64)
     limit = 4 * key.size + 1024
@@ -128,14 +129,16 @@ def numbered(parts):
             key, size = _sorted_numbers(key, limit)
         key = key * d + part
         size *= d
-    return _sorted_numbers(key, limit)
+    return _sorted_numbers(key, limit, count_only=count_only)
 
 
-def _sorted_numbers(key, limit):
+def _sorted_numbers(key, limit, *, count_only=False):
     size = int(key.max()) + 1 if key.size else 1
     if size <= limit:
         seen = np.zeros(size, dtype=bool)
         seen[key] = True
+        if count_only:
+            return None, int(np.count_nonzero(seen)) if key.size else 0
         table = np.cumsum(seen) - 1
         return table[key].astype(np.intp), int(table[-1]) + 1 if key.size else 0
     key = key.ravel()

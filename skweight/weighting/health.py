@@ -272,24 +272,14 @@ def lacking_units(stratum, group, label, mode):
             # axes' numbers has them all; else they are counted.
             bound = math.prod(int(values[a].max()) + 1 for a in axes)
             full = int(per_stratum.max()) >= bound
-            n_units = bound if full else _n_combinations([values[a] for a in axes])
+            n_units = (
+                bound if full else numbered([values[a] for a in axes], count_only=True)[1]
+            )
     else:
         pair, n_pairs = numbered([stratum, unit])
         per_stratum = np.bincount(stratum[first_of(pair, n_pairs)], minlength=n_strata)
     np.subtract(n_units, per_stratum, out=per_stratum)  # in place: one array of strata
     return per_stratum.astype(np.int64, copy=False)
-
-
-def _n_combinations(parts):
-    """How many combinations of ``parts`` (arrays of small non-negative ids) occur."""
-    dims = [int(p.max()) + 1 for p in parts]
-    if math.prod(dims) > 4 * parts[0].size + 1024:
-        return numbered(parts)[1]
-    key = np.asarray(parts[0], dtype=np.intp)
-    for part, d in zip(parts[1:], dims[1:]):
-        key = np.multiply(key, d)  # a new array, then built in place
-        key += part
-    return int(np.count_nonzero(np.bincount(key, minlength=math.prod(dims))))
 
 
 def unbalanceable_message(lacking, describe, mode):

@@ -107,3 +107,16 @@ def test_unravel_is_numpys_in_contiguous_arrays(dims):
     for ours, theirs in zip(codes, np.unravel_index(flat, dims)):
         assert_array_equal(ours, theirs)
         assert ours.flags.c_contiguous and ours.dtype == np.intp
+
+
+@pytest.mark.parametrize("high", [3, 10**4])
+def test_numbered_counts_alone_as_it_numbers(high):
+    from skweight.engine.keys import numbered
+
+    rng = np.random.default_rng(9)
+    parts = [rng.integers(0, high, 500), rng.integers(0, 7, 500)]
+    ids, n = numbered(parts)
+    counted_ids, counted = numbered(parts, count_only=True)
+    assert counted == n == len({(a, b) for a, b in zip(*parts)})
+    if counted_ids is not None:  # a sort numbers them anyway
+        assert_array_equal(counted_ids, ids)
